@@ -1,0 +1,139 @@
+"""End-to-end tests for toil_core.realtime_logger: a worker subprocess logs to the leader over UDP."""
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from toil_core.realtime_logger import LOGGER_NAME, RealtimeLogger
+
+ADDRESS = "TOIL_RT_LOGGING_ADDRESS"
+LEVEL = "TOIL_RT_LOGGING_LEVEL"
+
+
+class Collector(logging.Handler):
+    """Collect records and signal when one containing `needle` arrives."""
+
+    def __init__(self, needle):
+        super().__init__(logging.DEBUG)
+        self.needle, self.records, self.found = needle, [], threading.Event()
+
+    def emit(self, record):
+        self.records.append(record)
+        if self.needle in record.getMessage():
+            self.found.set()
+
+
+@pytest.fixture
+def collector():
+    """Attach a collector for 'secret' messages to the leader-side 'toil-rt' logger."""
+    handler = Collector("secret")
+    rt_logger = logging.getLogger(LOGGER_NAME)
+    rt_logger.addHandler(handler)
+    yield handler
+    rt_logger.removeHandler(handler)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    monkeypatch.delenv(ADDRESS, raising=False)
+    monkeypatch.delenv(LEVEL, raising=False)
+    yield
+    RealtimeLogger.logger = None
+    RealtimeLogger._configured_for = None
+
+
+def run_worker(code, env=None):
+    return subprocess.run([sys.executable, "-c", "from toil_core.realtime_logger import RealtimeLogger\n" + code],
+                          env=env if env is not None else dict(os.environ), capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_server_exports_address_and_level():
+    with RealtimeLogger.start_server("DEBUG"):
+        host, port = os.environ[ADDRESS].rsplit(":", 1)
+        assert host == "127.0.0.1" and int(port) > 0
+        assert os.environ[LEVEL] == "DEBUG"
+
+
+def test_environment_restored_after_server_stops():
+    with RealtimeLogger.start_server("INFO"):
+        pass
+    assert ADDRESS not in os.environ and LEVEL not in os.environ
+
+
+def test_subprocess_message_reaches_leader(collector):
+    with RealtimeLogger.start_server("INFO"):
+        result = run_worker("RealtimeLogger.info('the secret is %s', 42)")
+        assert result.returncode == 0, result.stderr
+        assert collector.found.wait(10)
+    record = next(r for r in collector.records if "secret" in r.getMessage())
+    assert record.getMessage() == "the secret is 42"
+    assert record.levelno == logging.INFO and record.name == LOGGER_NAME
+
+
+def test_messages_below_level_not_sent(collector):
+    with RealtimeLogger.start_server("WARNING"):
+        result = run_worker("RealtimeLogger.info('secret info')\nRealtimeLogger.error('secret error')")
+        assert result.returncode == 0, result.stderr
+        assert collector.found.wait(10)
+        time.sleep(0.2)
+    assert [r.getMessage() for r in collector.records] == ["secret error"]
+
+
+def test_exception_text_is_forwarded(collector):
+    with RealtimeLogger.start_server("INFO"):
+        result = run_worker("try:\n    1/0\nexcept ZeroDivisionError:\n    RealtimeLogger.exception('secret oops')")
+        assert result.returncode == 0, result.stderr
+        assert collector.found.wait(10)
+    assert "ZeroDivisionError" in collector.records[0].exc_text
+
+
+def test_upstream_constructor_with_batch_system(collector):
+    class FakeBatchSystem:
+        def __init__(self):
+            self.env = {}
+
+        def setEnv(self, name, value):
+            self.env[name] = value
+    batch = FakeBatchSystem()
+    with RealtimeLogger(batch, level="INFO"):
+        assert batch.env[ADDRESS] == os.environ[ADDRESS]
+        run_worker("RealtimeLogger.warning('secret from worker')", env={**os.environ, **batch.env})
+        assert collector.found.wait(10)
+
+
+def test_worker_without_address_is_silent():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOIL_RT_LOGGING_")}
+    result = run_worker("import logging; logging.basicConfig()\nRealtimeLogger.critical('nowhere')\nprint('ok')", env)
+    assert result.returncode == 0 and result.stdout.strip() == "ok" and "nowhere" not in result.stderr
+
+
+def test_disabled_server_sets_no_address():
+    with RealtimeLogger.start_server(None):
+        assert ADDRESS not in os.environ
+        RealtimeLogger.info("goes nowhere")  # must not raise
+
+
+def test_in_process_logging_reaches_server(collector):
+    with RealtimeLogger.start_server("INFO"):
+        RealtimeLogger.info("secret in-process")
+        assert collector.found.wait(10)
+    # The relayed copy arrives once (no feedback loop) alongside the local one.
+    time.sleep(0.2)
+    assert 1 <= len([r for r in collector.records if "secret" in r.getMessage()]) <= 2
+
+
+def test_nested_servers_share_one_socket():
+    with RealtimeLogger.start_server("INFO"):
+        first = os.environ[ADDRESS]
+        with RealtimeLogger.start_server("INFO"):
+            assert os.environ[ADDRESS] == first
+        assert os.environ[ADDRESS] == first
+
+
+def test_metaclass_forwards_logger_attributes():
+    assert RealtimeLogger.name == LOGGER_NAME

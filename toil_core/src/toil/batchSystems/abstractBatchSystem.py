@@ -1,0 +1,2 @@
+"""Compatibility module: upstream name ``toil.batchSystems.abstractBatchSystem``; everything lives in toil_core."""
+from toil_core.batch.abstract import *  # noqa: F401,F403

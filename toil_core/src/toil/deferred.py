@@ -1,0 +1,2 @@
+"""Compatibility module: upstream name ``toil.deferred``; everything lives in toil_core."""
+from toil_core.filestores.deferred import *  # noqa: F401,F403

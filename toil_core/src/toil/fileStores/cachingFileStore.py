@@ -1,0 +1,3 @@
+"""Compatibility module: upstream name ``toil.fileStores.cachingFileStore``; everything lives in toil_core."""
+from toil_core.filestores.caching import *  # noqa: F401,F403
+from toil_core.filestores.errors import *  # noqa

@@ -1,0 +1,3 @@
+"""Compatibility module: upstream name ``toil.leader``; everything lives in toil_core."""
+from toil_core.leader.leader import *  # noqa: F401,F403
+from toil_core.leader.errors import FailedJobsException, DeadlockException  # noqa

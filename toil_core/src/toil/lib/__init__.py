@@ -1,0 +1,1 @@
+"""Compatibility module: upstream name ``toil.lib``; everything lives in toil_core."""

@@ -1,0 +1,2 @@
+"""Compatibility module: upstream name ``toil.lib.memoize``; everything lives in toil_core."""
+from toil_core.lib.memoize import *  # noqa: F401,F403

@@ -1,0 +1,2 @@
+"""Compatibility module: upstream name ``toil.resource``; everything lives in toil_core."""
+from toil_core.resource import *  # noqa: F401,F403

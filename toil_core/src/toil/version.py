@@ -1,0 +1,2 @@
+"""Compatibility module: upstream name ``toil.version``; everything lives in toil_core."""
+from toil_core.version import *  # noqa: F401,F403

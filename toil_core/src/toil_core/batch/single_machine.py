@@ -1,0 +1,343 @@
+"""The ``single_machine`` batch system: jobs as parallel processes on this machine.
+
+Toil jobs run in children forked from a warm fork server (see :mod:`fork_server`); any other
+command runs through the shell. Jobs start as soon as cores, memory and disk allow; finishing
+jobs free their resources and start waiting ones at once (no polling loop).
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import queue
+import random
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from typing import Any, Deque, Dict, List, Optional, Tuple
+
+from toil_core.batch.abstract import (
+    BatchJobExitReason,
+    BatchSystemSupport,
+    InsufficientSystemResources,
+    UpdatedBatchJobInfo,
+    WorkerCleanupInfo,
+    parse_worker_command,
+)
+
+logger = logging.getLogger(__name__)
+
+MIN_CORES = 0.1
+#: How many waiting jobs to look past a job that does not fit (keeps scheduling O(1)-ish).
+SCHEDULING_LOOKAHEAD = 64
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return 1 << 40
+
+
+def _cpu_count() -> int:
+    try:
+        from toil_core.lib.threading import cpu_count
+
+        return int(cpu_count())
+    except Exception:  # pragma: no cover
+        return os.cpu_count() or 1
+
+
+class _Job:
+    __slots__ = ("batch_id", "command", "desc", "env", "cores", "memory", "disk", "started", "pid", "worker")
+
+    def __init__(self, batch_id: int, command: str, desc: Any, env: Dict[str, str], cores: float) -> None:
+        self.batch_id = batch_id
+        self.command = command
+        self.desc = desc
+        self.env = env
+        self.cores = cores
+        self.memory = int(desc.memory)
+        self.disk = int(desc.disk)
+        self.started: Optional[float] = None
+        self.pid: Optional[int] = None
+        self.worker = parse_worker_command(command)
+
+
+class SingleMachineBatchSystem(BatchSystemSupport):
+    """Runs jobs on this machine within --maxCores, --maxMemory and --maxDisk."""
+
+    @classmethod
+    def supportsAutoDeployment(cls) -> bool:
+        return False
+
+    @classmethod
+    def supportsWorkerCleanup(cls) -> bool:
+        return True
+
+    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int, max_jobs: Optional[int] = None) -> None:
+        from toil_core.common.workdirs import get_toil_work_dir
+
+        work_dir = get_toil_work_dir(getattr(config, "workDir", None))
+        physical_cores = _cpu_count()
+        physical_memory = _physical_memory()
+        physical_disk = shutil.disk_usage(work_dir).free
+        super().__init__(
+            config,
+            min(float(maxCores), physical_cores),
+            min(int(maxMemory), physical_memory),
+            min(int(maxDisk), physical_disk),
+        )
+        self.physical = {"cores": physical_cores, "memory": physical_memory, "disk": physical_disk}
+        if float(maxCores) > physical_cores and maxCores < (1 << 62):
+            logger.warning("Limiting maxCores to the %d CPU cores of this machine.", physical_cores)
+        self.scale = float(getattr(config, "scale", 1) or 1)
+        self.max_jobs = max_jobs or getattr(config, "max_jobs", None) or None
+        self.debug_worker = bool(getattr(config, "debugWorker", False))
+        self.bad_worker = float(getattr(config, "badWorker", 0.0) or 0.0)
+        self.bad_worker_interval = float(getattr(config, "badWorkerFailInterval", 0.01) or 0.01)
+        self._lock = threading.RLock()
+        self._next_id = 0
+        self._waiting: Deque[_Job] = collections.deque()
+        self._running: Dict[int, _Job] = {}
+        self._killed: set = set()
+        self._updates: "queue.Queue[UpdatedBatchJobInfo]" = queue.Queue()
+        self._free = {"cores": self.maxCores, "memory": self.maxMemory, "disk": self.maxDisk}
+        self._fork_server: Any = None
+        self._shut_down = False
+
+    # ------------------------------------------------------------------ issuing
+    def _cores_for(self, desc: Any) -> float:
+        cores = max(MIN_CORES, float(desc.cores) * self.scale)
+        return round(cores, 1) if cores != int(cores) else cores
+
+    def check_resource_request(self, requirer: Any) -> None:
+        cores = self._cores_for(requirer)
+        name = "single_machine"
+        if cores > self.maxCores + 1e-9:
+            source = " (limited by the number of CPU cores)" if self.maxCores == self.physical["cores"] else ""
+            raise InsufficientSystemResources(requirer, "cores", self.maxCores, name, source,
+                                              [f"Scale is set to {self.scale}."] if self.scale != 1 else None)
+        if requirer.memory > self.maxMemory:
+            raise InsufficientSystemResources(requirer, "memory", self.maxMemory, name)
+        if requirer.disk > self.maxDisk:
+            raise InsufficientSystemResources(requirer, "disk", self.maxDisk, name)
+
+    def issueBatchJob(self, command: str, job_desc: Any, job_environment: Optional[Dict[str, str]] = None) -> int:
+        self.check_resource_request(job_desc)
+        env = dict(self.environment)
+        env.update(job_environment or {})
+        with self._lock:
+            batch_id = self._next_id
+            self._next_id += 1
+            job = _Job(batch_id, command, job_desc, env, self._cores_for(job_desc))
+            if self.debug_worker and job.worker is not None:
+                pass
+            else:
+                self._waiting.append(job)
+                self._schedule()
+                return batch_id
+        self._run_in_process(job)
+        return batch_id
+
+    def _fits(self, job: _Job) -> bool:
+        free = self._free
+        if self.max_jobs and len(self._running) >= self.max_jobs:
+            return False
+        return job.cores <= free["cores"] + 1e-9 and job.memory <= free["memory"] and job.disk <= free["disk"]
+
+    def _schedule(self) -> None:
+        """Start waiting jobs that fit; must hold the lock."""
+        if self._shut_down:
+            return
+        skipped: List[_Job] = []
+        looked_past = 0
+        while self._waiting and looked_past <= SCHEDULING_LOOKAHEAD:
+            job = self._waiting.popleft()
+            if self._fits(job):
+                self._start(job)
+            else:
+                skipped.append(job)
+                looked_past += 1
+                if self._free["cores"] < MIN_CORES:
+                    break
+        self._waiting.extendleft(reversed(skipped))
+
+    def _start(self, job: _Job) -> None:
+        for key in ("cores", "memory", "disk"):
+            self._free[key] -= getattr(job, key)
+        job.started = time.time()
+        self._running[job.batch_id] = job
+        if job.worker is not None:
+            server = self._server()
+            _, locator, job_id = job.worker
+            server.send({"op": "run", "id": job.batch_id, "locator": locator, "job": job_id, "env": job.env})
+        else:
+            threading.Thread(target=self._run_shell, args=(job,), daemon=True, name=f"job-{job.batch_id}").start()
+
+    def _server(self) -> Any:
+        if self._fork_server is None or not self._fork_server.alive():
+            from toil_core.batch.fork_server import ForkServerClient
+
+            level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+            self._fork_server = ForkServerClient(self._on_started, self._on_exit, log_level=str(level))
+        return self._fork_server
+
+    # ------------------------------------------------------------------ completion
+    def _on_started(self, batch_id: int, pid: int) -> None:
+        with self._lock:
+            job = self._running.get(batch_id)
+            if job is None:
+                return
+            job.pid = pid
+            killed = batch_id in self._killed
+        if killed:
+            self._fork_server.send({"op": "kill", "id": batch_id})
+        elif self.bad_worker and random.random() < self.bad_worker:
+            delay = random.uniform(0, self.bad_worker_interval)
+            threading.Timer(delay, self._bad_worker_kill, args=(batch_id,)).start()
+
+    def _bad_worker_kill(self, batch_id: int) -> None:
+        with self._lock:
+            if batch_id not in self._running or self._fork_server is None:
+                return
+        logger.debug("--badWorker: killing job %d", batch_id)
+        self._fork_server.send({"op": "kill", "id": batch_id})
+
+    def _on_exit(self, batch_id: int, status: int) -> None:
+        with self._lock:
+            job = self._running.pop(batch_id, None)
+            if job is None:
+                return
+            for key in ("cores", "memory", "disk"):
+                self._free[key] += getattr(job, key)
+            killed = batch_id in self._killed
+            self._killed.discard(batch_id)
+            self._schedule()
+        if not killed:
+            wall = time.time() - (job.started or time.time())
+            reason = BatchJobExitReason.FINISHED if status == 0 else (
+                BatchJobExitReason.KILLED if status < 0 else BatchJobExitReason.FAILED)
+            self._updates.put(UpdatedBatchJobInfo(batch_id, status, reason, wall))
+
+    def _run_shell(self, job: _Job) -> None:
+        env = dict(os.environ)
+        env.update(job.env)
+        try:
+            process = subprocess.Popen(job.command, shell=True, env=env, start_new_session=True)
+        except OSError:
+            self._on_exit(job.batch_id, 127)
+            return
+        self._on_started_shell(job, process.pid)
+        self._on_exit(job.batch_id, process.wait())
+
+    def _on_started_shell(self, job: _Job, pid: int) -> None:
+        with self._lock:
+            job.pid = pid
+            killed = job.batch_id in self._killed
+        if killed:
+            self._kill_pid(pid)
+
+    @staticmethod
+    def _kill_pid(pid: int) -> None:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def _run_in_process(self, job: _Job) -> None:
+        """--debugWorker: run the Toil job right here, without forking, output not captured."""
+        from toil_core.common.locator import open_job_store
+        from toil_core.worker.worker import run_worker
+
+        _, locator, job_id = job.worker
+        started = time.time()
+        saved_env = dict(os.environ)
+        os.environ.update(job.env)
+        try:
+            status = run_worker(open_job_store(locator), job_id, capture_output=False, load_module=False)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved_env)
+        reason = BatchJobExitReason.FINISHED if status == 0 else BatchJobExitReason.FAILED
+        self._updates.put(UpdatedBatchJobInfo(job.batch_id, status, reason, time.time() - started))
+
+    # ------------------------------------------------------------------ queries
+    def killBatchJobs(self, jobIDs: List[int]) -> None:
+        to_signal: List[Tuple[_Job, Optional[int]]] = []
+        with self._lock:
+            for batch_id in jobIDs:
+                for index, job in enumerate(self._waiting):
+                    if job.batch_id == batch_id:
+                        del self._waiting[index]
+                        break
+                else:
+                    job = self._running.get(batch_id)
+                    if job is not None:
+                        self._killed.add(batch_id)
+                        to_signal.append((job, job.pid))
+        for job, pid in to_signal:
+            if job.worker is not None and self._fork_server is not None:
+                self._fork_server.send({"op": "kill", "id": job.batch_id})
+            elif pid is not None:
+                self._kill_pid(pid)
+        # Wait until killed jobs are gone so their resources are free again.
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            with self._lock:
+                if not any(job.batch_id in self._running for job, _ in to_signal):
+                    return
+            time.sleep(0.01)
+
+    def getIssuedBatchJobIDs(self) -> List[int]:
+        with self._lock:
+            return [j.batch_id for j in self._waiting] + list(self._running)
+
+    def getRunningBatchJobIDs(self) -> Dict[int, float]:
+        now = time.time()
+        with self._lock:
+            return {i: now - (j.started or now) for i, j in self._running.items()}
+
+    def getUpdatedBatchJob(self, maxWait: float) -> Optional[UpdatedBatchJobInfo]:
+        try:
+            return self._updates.get(timeout=max(0.0, maxWait)) if maxWait > 0 else self._updates.get_nowait()
+        except queue.Empty:
+            return None
+
+    def getSchedulingStatusMessage(self) -> Optional[str]:
+        with self._lock:
+            if self._waiting and not self._running:
+                return f"{len(self._waiting)} jobs are waiting for resources on this machine."
+        return None
+
+    def shutdown(self) -> None:
+        with self._lock:
+            if self._shut_down:
+                return
+            self._shut_down = True
+            self._waiting.clear()
+            running = list(self._running.values())
+            self._killed.update(self._running)
+        for job in running:
+            if job.worker is None and job.pid is not None:
+                self._kill_pid(job.pid)
+        if self._fork_server is not None:
+            self._fork_server.close()
+        config = self.config
+        workflow_id = getattr(config, "workflowID", None)
+        if workflow_id:
+            from toil_core.common.workdirs import get_toil_work_dir
+
+            node_dir = os.path.join(get_toil_work_dir(getattr(config, "workDir", None)), f"toil-{workflow_id}")
+            if os.path.isdir(node_dir):
+                try:
+                    from toil_core.filestores.deferred import DeferredFunctionManager
+
+                    DeferredFunctionManager.cleanupWorker(node_dir)
+                except Exception:
+                    logger.exception("Could not run orphaned deferred functions")
+            self.workerCleanup(WorkerCleanupInfo(
+                getattr(config, "workDir", None), getattr(config, "coordination_dir", None),
+                workflow_id, getattr(config, "cleanWorkDir", "always")))

@@ -1,0 +1,287 @@
+"""``Toil``: the context manager that runs a workflow (``toil.common.Toil``)."""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+from typing import Any, Optional, Type
+
+from toil_core.common.locator import build_locator, make_job_store, normalize_locator, parse_locator
+
+logger = logging.getLogger(__name__)
+
+ROOT_RETURN_VALUE_FILE = "rootJobReturnValue"
+
+
+class ToilRestartException(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class ToilContextManagerException(Exception):
+    def __init__(self) -> None:
+        super().__init__('This method cannot be called outside the "with Toil(...)" context manager.')
+
+
+def normalize_uri(uri: str, check_existence: bool = False) -> str:
+    """Plain local paths become ``file://`` URLs (relative ones resolved from the current dir)."""
+    if "://" in uri or uri.startswith("file:"):
+        if uri.startswith("file:") and not uri.startswith("file://"):
+            uri = "file://" + os.path.abspath(uri[len("file:"):])
+        return uri
+    path = os.path.abspath(uri)
+    if check_existence and not os.path.exists(path):
+        raise FileNotFoundError(f"Could not find local file {path!r}.")
+    return "file://" + path
+
+
+class Toil:
+    """Set up (or resume) a workflow's job store and run its jobs.
+
+    ``with Toil(options) as toil: result = toil.start(root_job)``; when ``options.restart`` is set,
+    call ``toil.restart()`` instead.
+    """
+
+    def __init__(self, options: Any) -> None:
+        self.options = options
+        self.config: Any = None
+        self._jobStore: Any = None
+        self._inContextManager = False
+        self._restarted = False
+        self._started = False
+
+    # ------------------------------------------------------------------ context manager
+    def __enter__(self) -> "Toil":
+        from toil_core.common.config import Config
+        from toil_core.common.options import set_logging_from_options
+
+        set_logging_from_options(self.options)
+        config = Config()
+        config.setOptions(self.options)
+        config.jobStore = normalize_locator(config.jobStore)
+        job_store = make_job_store(config.jobStore)
+        if not config.restart:
+            config.workflowAttemptNumber = 0
+            job_store.initialize(config)
+        else:
+            job_store.resume()
+            stored = job_store.config
+            config.workflowID = stored.workflowID
+            config.workflowAttemptNumber = int(getattr(stored, "workflowAttemptNumber", 0) or 0) + 1
+            job_store._config = config if hasattr(job_store, "_config") else None
+            self._set_store_config(job_store, config)
+            job_store.write_config()
+        self.config = config
+        self._jobStore = job_store
+        self._inContextManager = True
+        try:
+            from toil_core.plugins.registry import configure_plugins
+
+            configure_plugins(config)
+        except Exception:
+            logger.debug("Plugin configuration hooks failed", exc_info=True)
+        return self
+
+    @staticmethod
+    def _set_store_config(job_store: Any, config: Any) -> None:
+        for attr in ("_config", "_Toil_config"):
+            if hasattr(job_store, attr):
+                setattr(job_store, attr, config)
+        if getattr(job_store, "config", None) is not config:
+            try:
+                job_store.config = config
+            except AttributeError:
+                pass
+
+    def __exit__(self, exc_type: Optional[Type[BaseException]], exc_val: Any, exc_tb: Any) -> bool:
+        config = self.config
+        try:
+            clean = getattr(config, "clean", "onSuccess")
+            if config.restart and not self._restarted:
+                clean = "never"
+            failed = exc_type is not None
+            if clean == "always" or (clean == "onError" and failed) or (clean == "onSuccess" and not failed):
+                logger.info("Attempting to delete the job store")
+                self._jobStore.destroy()
+                logger.info("Successfully deleted the job store: %s", config.jobStore)
+            self._clean_work_dir(failed)
+        except Exception:
+            if exc_type is None:
+                raise
+            logger.exception("Error while cleaning up the workflow")
+        finally:
+            self._inContextManager = False
+        return False
+
+    def _clean_work_dir(self, failed: bool) -> None:
+        from toil_core.common.workdirs import get_toil_work_dir
+
+        policy = getattr(self.config, "cleanWorkDir", "always")
+        if policy == "always" or (policy == "onSuccess" and not failed) or (policy == "onError" and failed):
+            work = get_toil_work_dir(getattr(self.config, "workDir", None))
+            shutil.rmtree(os.path.join(work, f"toil-{self.config.workflowID}"), ignore_errors=True)
+
+    def _assert_context(self) -> None:
+        if not self._inContextManager:
+            raise ToilContextManagerException()
+
+    # ------------------------------------------------------------------ running
+    def start(self, rootJob: Any) -> Any:
+        """Run the workflow rooted at ``rootJob``; returns the root job's return value."""
+        from toil_core.job.saving import save_new_jobs, write_descriptions
+
+        self._assert_context()
+        if self.config.restart:
+            raise ToilRestartException(
+                "A Toil workflow can only be started once. Use Toil.restart() to resume it.")
+        self._started = True
+        rootJob.checkJobGraphForDeadlocks()
+        job_store = self._jobStore
+        batch_system = self.createBatchSystem(self.config)
+        try:
+            self._prepare_leader_run(batch_system)
+            jobs = save_new_jobs(job_store, self.config, [rootJob])
+            root_desc = rootJob.description
+            if root_desc.rv_file_id is None:
+                root_desc.rv_file_id = job_store.get_empty_file_store_id()
+            for job in jobs:
+                batch_system.check_resource_request(job.description)
+            write_descriptions(job_store, jobs)
+            with job_store.write_shared_file_stream(ROOT_RETURN_VALUE_FILE) as stream:
+                stream.write(root_desc.rv_file_id.encode())
+            job_store.set_root_job(root_desc.jobStoreID)
+            self._run_leader(batch_system, root_desc)
+        finally:
+            batch_system.shutdown()
+        return self._root_return_value()
+
+    def restart(self) -> Any:
+        """Resume the workflow in the job store; returns the root job's return value."""
+        from toil_core.leader.restart import clean_for_restart
+
+        self._assert_context()
+        if not self.config.restart:
+            raise ToilRestartException("A Toil workflow must be initiated with Toil.start(), not restart().")
+        self._restarted = True
+        job_store = self._jobStore
+        root_id = job_store.root_job_id()
+        root_desc = clean_for_restart(job_store, self.config, root_id) if root_id else None
+        if root_desc is None:
+            logger.warning("Requested restart but the workflow has already been completed; allowing exports to rerun.")
+            return self._root_return_value()
+        batch_system = self.createBatchSystem(self.config)
+        try:
+            self._prepare_leader_run(batch_system)
+            self._run_leader(batch_system, root_desc)
+        finally:
+            batch_system.shutdown()
+        return self._root_return_value()
+
+    def _prepare_leader_run(self, batch_system: Any) -> None:
+        from toil_core.resource import ModuleDescriptor, ResourceException, save_user_module
+
+        job_store = self._jobStore
+        job_store.write_leader_pid()
+        job_store.write_kill_flag(kill=False)
+        try:
+            descriptor = ModuleDescriptor.forModule("__main__")
+        except (ResourceException, KeyError) as error:
+            logger.debug("No user module to deploy: %s", error)
+            return
+        deploy = not getattr(self.config, "disableAutoDeployment", False)
+        if deploy and not batch_system.supportsAutoDeployment() and type(batch_system).__name__ != "SingleMachineBatchSystem":
+            logger.warning("Batch system does not support auto-deployment. The user script %s will have to be "
+                           "present at the same location on every worker.", descriptor)
+        save_user_module(job_store, descriptor, deploy=deploy)
+
+    def _run_leader(self, batch_system: Any, root_desc: Any) -> None:
+        from toil_core.leader.leader import Leader
+
+        try:
+            from toil_core.plugins.registry import leader_started
+
+            leader_started(self.config)
+        except Exception:
+            logger.debug("leader_started hooks failed", exc_info=True)
+        success = False
+        try:
+            Leader(self.config, batch_system, self._jobStore, root_desc).run()
+            success = True
+            logger.info("Finished toil run successfully.")
+        finally:
+            try:
+                from toil_core.plugins.registry import leader_finished
+
+                leader_finished(self.config, success)
+            except Exception:
+                logger.debug("leader_finished hooks failed", exc_info=True)
+
+    def _root_return_value(self) -> Any:
+        from toil_core.job.saving import load_return_value
+
+        with self._jobStore.read_shared_file_stream(ROOT_RETURN_VALUE_FILE) as stream:
+            rv_file_id = stream.read().decode()
+        return load_return_value(self._jobStore, rv_file_id)
+
+    # ------------------------------------------------------------------ files
+    def import_file(self, src_uri: str, shared_file_name: Optional[str] = None, symlink: bool = False) -> Any:
+        """Copy a file from a URL (or local path) into the job store; returns its FileID."""
+        self._assert_context()
+        return self._jobStore.import_file(normalize_uri(src_uri), shared_file_name=shared_file_name, symlink=symlink)
+
+    def importFile(self, srcUrl: str, sharedFileName: Optional[str] = None, symlink: bool = False) -> Any:
+        return self.import_file(srcUrl, sharedFileName, symlink)
+
+    def export_file(self, file_id: Any, dst_uri: str) -> None:
+        """Copy a file out of the job store to a URL (or local path)."""
+        self._assert_context()
+        self._jobStore.export_file(file_id, normalize_uri(dst_uri))
+
+    def exportFile(self, jobStoreFileID: Any, dstUrl: str) -> None:
+        self.export_file(jobStoreFileID, dstUrl)
+
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def createBatchSystem(config: Any) -> Any:
+        from toil_core.plugins.registry import get_batch_system_class
+
+        cls = get_batch_system_class(getattr(config, "batchSystem", "single_machine") or "single_machine")
+        return cls(config, config.maxCores, config.maxMemory, config.maxDisk)
+
+    @staticmethod
+    def getJobStore(locator: str) -> Any:
+        return make_job_store(locator)
+
+    @staticmethod
+    def parseLocator(locator: str) -> Any:
+        return parse_locator(locator)
+
+    @staticmethod
+    def buildLocator(name: str, rest: str) -> str:
+        return build_locator(name, rest)
+
+    @staticmethod
+    def resumeJobStore(locator: str) -> Any:
+        from toil_core.common.locator import open_job_store
+
+        return open_job_store(locator)
+
+    @staticmethod
+    def normalize_uri(uri: str, check_existence: bool = False) -> str:
+        return normalize_uri(uri, check_existence)
+
+    @staticmethod
+    def getToilWorkDir(configWorkDir: Optional[str] = None) -> str:
+        from toil_core.common.workdirs import get_toil_work_dir
+
+        return get_toil_work_dir(configWorkDir)
+
+    @classmethod
+    def getLocalWorkflowDir(cls, workflowID: str, configWorkDir: Optional[str] = None) -> str:
+        from toil_core.common.workdirs import get_local_workflow_dir
+
+        return get_local_workflow_dir(workflowID, configWorkDir)
+
+    def writePIDFile(self) -> None:
+        self._jobStore.write_leader_pid()

@@ -1,0 +1,139 @@
+"""JobDescription: the data the leader schedules with, stored as JSON in the job store.
+
+A description is what the leader keeps in memory for every pending job, so it is a small
+slotted attrs class. Only the user's job body (the Job object with its arguments) is pickled,
+separately, and referenced by ``body_id``.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional
+
+import attrs
+
+#: Bump when the stored JSON layout changes incompatibly.
+SCHEMA_VERSION = 1
+
+JOB = "job"
+SERVICE = "service"
+
+
+@attrs.define(slots=True, eq=False)
+class JobDescription:
+    """Everything the leader needs to know about one job, without its body.
+
+    ``body_id`` is the job-store file holding the pickled Job; it is ``None`` once the job's
+    ``run()`` has finished (upstream calls this "command is None"). Successors are listed by
+    phase: all ``children`` (and their subtrees) finish before any ``followOns`` start.
+    """
+
+    jobName: str = "Job"
+    unitName: str = ""
+    displayName: str = ""
+    jobStoreID: Optional[str] = None
+    memory: int = 0
+    cores: float = 1.0
+    disk: int = 0
+    accelerators: List[Dict[str, Any]] = attrs.field(factory=list)
+    preemptible: bool = False
+    local: bool = False
+    checkpoint: bool = False
+    kind: str = JOB
+    body_id: Optional[str] = None
+    #: For a checkpoint job: the body to rerun if its subtree fails completely.
+    checkpoint_body_id: Optional[str] = None
+    children: List[str] = attrs.field(factory=list)
+    followOns: List[str] = attrs.field(factory=list)
+    #: Service host jobs of this job (every node of its service trees).
+    services: List[str] = attrs.field(factory=list)
+    #: For a service host: the service host it must wait for (its parent service).
+    parent_service: Optional[str] = None
+    predecessorNumber: int = 1
+    remainingTryCount: int = 1
+    filesToDelete: List[str] = attrs.field(factory=list)
+    logJobStoreFileID: Optional[str] = None
+    #: File holding the pickled return value, allocated when someone takes a promise.
+    rv_file_id: Optional[str] = None
+    #: Service host flag files: deleted by the host once started / by the leader to stop it.
+    startJobStoreID: Optional[str] = None
+    terminateJobStoreID: Optional[str] = None
+    errorJobStoreID: Optional[str] = None
+    #: Whether memory/disk were given explicitly (retries raise unset ones to defaults).
+    memory_explicit: bool = False
+    disk_explicit: bool = False
+    #: Incremented on every stored update, for diagnostics and concurrent-update checks.
+    version: int = 0
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def command(self) -> Optional[str]:
+        """Upstream-compatible view: ``_toil <bodyID>`` while the job still has to run."""
+        return None if self.body_id is None else f"_toil {self.body_id}"
+
+    @property
+    def requirements(self) -> Dict[str, Any]:
+        return {
+            "memory": self.memory,
+            "cores": self.cores,
+            "disk": self.disk,
+            "accelerators": self.accelerators,
+            "preemptible": self.preemptible,
+        }
+
+    def requirements_string(self) -> str:
+        return (
+            f"memory: {self.memory}, cores: {self.cores}, disk: {self.disk}, "
+            f"accelerators: {self.accelerators}, preemptible: {self.preemptible}"
+        )
+
+    @property
+    def preemptable(self) -> bool:
+        return self.preemptible
+
+    def has_body(self) -> bool:
+        return self.body_id is not None
+
+    def next_phase(self) -> List[str]:
+        """The successors that run next: children first, then follow-ons."""
+        return self.children if self.children else self.followOns
+
+    def successors(self) -> List[str]:
+        return list(self.children) + list(self.followOns)
+
+    # ------------------------------------------------------------------ storage
+    def to_dict(self) -> Dict[str, Any]:
+        data = {field.name: getattr(self, field.name) for field in _FIELDS}
+        data["schema"] = SCHEMA_VERSION
+        return data
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(self.to_dict(), separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "JobDescription":
+        schema = data.pop("schema", SCHEMA_VERSION)
+        if schema > SCHEMA_VERSION:
+            raise ValueError(
+                f"Job description schema {schema} is newer than this toil-core understands "
+                f"({SCHEMA_VERSION}); upgrade toil-core to resume this workflow."
+            )
+        known = {k: v for k, v in data.items() if k in _FIELD_NAMES}
+        return cls(**known)
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> "JobDescription":
+        return cls.from_dict(json.loads(raw))
+
+    def copy(self) -> "JobDescription":
+        return JobDescription.from_dict(json.loads(self.to_bytes()))
+
+    def __str__(self) -> str:
+        unit = f" {self.unitName}" if self.unitName else ""
+        return f"'{self.jobName}'{unit} {self.jobStoreID}"
+
+    def __repr__(self) -> str:
+        return f"JobDescription({self})"
+
+
+_FIELDS = attrs.fields(JobDescription)
+_FIELD_NAMES = frozenset(f.name for f in _FIELDS)

@@ -1,0 +1,188 @@
+"""Turning in-memory jobs into stored JobDescriptions and bodies, and back.
+
+Saving happens in two places: ``Toil.start`` saves the initial graph, and a worker saves the
+jobs a running job created. The order keeps every store consistent if the process dies at any
+point: bodies and new descriptions are written first, and only the final update of the parent's
+description (done by the caller) makes them reachable.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional, Set
+
+from toil_core.job.errors import JobPromiseConstraintError
+from toil_core.job.job import Job, ServiceHostJob
+from toil_core.job.promise import dumps_for_store, loads_from_store
+
+
+def collect_unsaved(starts: Iterable[Job]) -> List[Job]:
+    """Unsaved jobs reachable from ``starts`` (successors and service hosts), parents first."""
+    order: List[Job] = []
+    seen: Set[int] = set()
+    stack = list(starts)
+    while stack:
+        job = stack.pop()
+        if id(job) in seen:
+            continue
+        seen.add(id(job))
+        if not job._saved:
+            order.append(job)
+        stack.extend(reversed(job._followOns))
+        stack.extend(reversed(job._children))
+        stack.extend(job._services)
+        if isinstance(job, ServiceHostJob):
+            stack.extend(job._service_children)
+    return order
+
+
+def _fill_description(job: Job, config: Any) -> None:
+    job.assignConfig(config)
+    desc = job.description
+    desc.memory = int(job.memory)
+    desc.cores = job.cores
+    desc.disk = int(job.disk)
+    desc.accelerators = job.accelerators
+    desc.preemptible = job.preemptible
+    desc.memory_explicit = job._memory is not None
+    desc.disk_explicit = job._disk is not None
+    desc.remainingTryCount = int(getattr(config, "retryCount", 1)) + 1
+    desc.predecessorNumber = max(1, len(job._directPredecessors))
+
+
+def _ancestors(job: Job) -> Set[int]:
+    found: Set[int] = set()
+    stack = list(job._directPredecessors)
+    while stack:
+        node = stack.pop()
+        if id(node) in found:
+            continue
+        found.add(id(node))
+        stack.extend(node._directPredecessors)
+    return found
+
+
+def _runs_before(promisor: Job, consumer: Job, consumer_ancestors: Set[int]) -> bool:
+    """Whether ``promisor`` always finishes before ``consumer`` starts."""
+    if isinstance(promisor, ServiceHostJob):
+        client = promisor._client
+        return client is not None and (client is consumer or id(client) in consumer_ancestors)
+    if id(promisor) in consumer_ancestors:
+        return True
+    # A follow-on of P runs after everything under P's children.
+    seen: Set[int] = set()
+    stack = [promisor]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for parent in node._directPredecessors:
+            if any(child is node for child in parent._children):
+                for follow_on in parent._followOns:
+                    if follow_on is consumer or id(follow_on) in consumer_ancestors:
+                        return True
+            stack.append(parent)
+    return False
+
+
+def _check_promises(consumer: Job, promisors: List[Any]) -> None:
+    if not promisors:
+        return
+    ancestors = _ancestors(consumer)
+    for promisor in promisors:
+        if promisor is consumer or not _runs_before(promisor, consumer, ancestors):
+            raise JobPromiseConstraintError(promisor, consumer)
+
+
+def save_new_jobs(job_store: Any, config: Any, starts: Iterable[Job]) -> List[Job]:
+    """Assign IDs, write bodies and return the unsaved jobs reachable from ``starts``.
+
+    Descriptions are filled and linked but not yet written: call :func:`write_descriptions`
+    after anything else that may take promises (such as the running job's return value).
+    """
+    jobs = collect_unsaved(starts)
+    for job in jobs:
+        _fill_description(job, config)
+        job_store.assign_job_id(job.description)
+    for job in jobs:
+        if isinstance(job, ServiceHostJob):
+            desc = job.description
+            desc.startJobStoreID = job_store.get_empty_file_store_id(desc.jobStoreID, cleanup=True)
+            desc.terminateJobStoreID = job_store.get_empty_file_store_id(desc.jobStoreID, cleanup=True)
+            desc.errorJobStoreID = job_store.get_empty_file_store_id(desc.jobStoreID, cleanup=True)
+    for job in jobs:
+        data, promisors = dumps_for_store(job, job_store)
+        _check_promises(job, promisors)
+        desc = job.description
+        with job_store.write_file_stream(job_id=desc.jobStoreID, cleanup=True) as (stream, file_id):
+            stream.write(data)
+        desc.body_id = file_id
+        if desc.checkpoint:
+            desc.checkpoint_body_id = file_id
+    for job in jobs:
+        link_description(job)
+    return jobs
+
+
+def link_description(job: Job) -> None:
+    """Record the job's in-memory successors and services by ID in its description."""
+    desc = job.description
+    desc.children = desc.children + [c.description.jobStoreID for c in job._children if c.description.jobStoreID not in desc.children]
+    desc.followOns = desc.followOns + [f.description.jobStoreID for f in job._followOns if f.description.jobStoreID not in desc.followOns]
+    hosts = job._all_service_hosts()
+    if hosts:
+        desc.services = desc.services + [h.description.jobStoreID for h in hosts]
+        for host in job._services:
+            host.description.parent_service = None
+        for host in hosts:
+            for child in host._service_children:
+                child.description.parent_service = host.description.jobStoreID
+
+
+def write_descriptions(job_store: Any, jobs: List[Job]) -> None:
+    """Store the descriptions of newly saved jobs; children last so parents never dangle."""
+    with job_store.batch():
+        for job in jobs:
+            job_store.create_job(job.description)
+            job._saved = True
+
+
+def write_return_value(job_store: Any, job: Job, value: Any) -> None:
+    """Store ``value`` as the job's return value if anyone holds a promise of it."""
+    desc = job.description
+    if desc.rv_file_id is None:
+        return
+    data, _ = dumps_for_store(value, job_store)
+    with job_store.update_file_stream(desc.rv_file_id) as stream:
+        stream.write(data)
+
+
+def pickle_return_value(job_store: Any, job: Job, value: Any) -> Optional[bytes]:
+    """Pickle a return value now (it may take promises of new jobs); None if nobody needs it."""
+    if job.description.rv_file_id is None:
+        return None
+    data, _ = dumps_for_store(value, job_store)
+    return data
+
+
+def load_job_body(job_store: Any, desc: Any, body_id: Optional[str] = None) -> Job:
+    """Load the Job object of ``desc`` with its promises resolved."""
+    file_id = body_id or desc.body_id
+    if file_id is None:
+        raise RuntimeError(f"Job {desc} has no body to run.")
+    with job_store.read_file_stream(file_id) as stream:
+        data = stream.read()
+    job = loads_from_store(data, job_store)
+    job._description = desc
+    return job
+
+
+def load_return_value(job_store: Any, rv_file_id: str) -> Any:
+    with job_store.read_file_stream(rv_file_id) as stream:
+        data = stream.read()
+    if not data:
+        raise RuntimeError("The root job did not store a return value.")
+    return loads_from_store(data, job_store)
+
+
+def descriptions_by_id(jobs: List[Job]) -> Dict[str, Any]:
+    return {job.description.jobStoreID: job.description for job in jobs}

@@ -1,0 +1,142 @@
+"""Import and export for :class:`~toil_core.jobstores.file_job_store.FileJobStore`.
+
+``file:`` sources and destinations are copied, hard-linked or symlinked directly between paths
+(``import_file(..., hardlink=True / symlink=True)``, ``--moveExports``); every other scheme goes
+through its URL access handler's streams. Either way the result appears atomically.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import stat
+import urllib.parse
+from typing import Any, Optional
+
+from ..filestores.file_id import FileID
+from . import url_access as _url
+
+__all__ = ["FileTransferMixin", "NEW_FILE", "copy_into"]
+
+#: Flags creating a new file that must not exist yet.
+NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+#: Chunk size of user-space copies.
+BUFFER_SIZE = 10 * 1024 * 1024
+
+
+def copy_into(src_path: str, dst_fd: int) -> None:
+    """Copy the file at ``src_path`` into the open descriptor ``dst_fd`` (kernel copy if possible)."""
+    with open(src_path, "rb") as src:
+        in_fd = src.fileno()
+        size = os.fstat(in_fd).st_size
+        offset = 0
+        try:
+            while offset < size:
+                sent = os.sendfile(dst_fd, in_fd, offset, min(size - offset, 1 << 30))
+                if sent == 0:
+                    break
+                offset += sent
+        except OSError as err:
+            if offset or err.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+                raise
+        src.seek(offset)
+        while True:  # the rest (a file that grew, or no sendfile support)
+            chunk = src.read(BUFFER_SIZE)
+            if not chunk:
+                return
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(dst_fd, view):]
+
+
+class FileTransferMixin:
+    """The import/export half of FileJobStore (uses its private path helpers)."""
+
+    _tmp: str
+    _shared: str
+    def _import_file(self, handler: Any, src_uri: str, shared_file_name: Optional[str],
+                     hardlink: bool, symlink: bool) -> Optional[FileID]:
+        if not (isinstance(handler, type) and issubclass(handler, _url.FileURLAccess)):
+            return self._import_stream(handler, src_uri, shared_file_name)
+        src = handler.local_path(src_uri)
+        st = handler._stat(src_uri)  # FileNotFoundError naming the URL
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, f"Cannot import a directory: '{src_uri}'", src)
+        executable = bool(st.st_mode & stat.S_IXUSR)
+        if shared_file_name is not None:
+            with self._atomic_stream(self._shared + shared_file_name, None, None) as handle:
+                with open(src, "rb") as source:
+                    shutil.copyfileobj(source, handle, self.BUFFER_SIZE)
+            return None
+        file_id, dest = self._new_file_id(None, False, os.path.basename(src), "file")
+        tmp = self._tmp + os.urandom(12).hex()
+        try:
+            linked = False
+            if hardlink:
+                try:
+                    os.link(src, tmp)
+                    linked = True
+                except OSError:
+                    pass
+            if not linked and symlink:
+                os.symlink(os.path.realpath(src), tmp)
+                linked = True
+            if not linked:
+                fd = os.open(tmp, NEW_FILE, 0o700 if executable else 0o600)
+                try:
+                    copy_into(src, fd)
+                finally:
+                    os.close(fd)
+            self._publish_new(tmp, dest)
+        except BaseException:
+            self._discard(tmp)
+            raise
+        return FileID(file_id, st.st_size, executable)
+
+    def _import_stream(self, handler: Any, src_uri: str,
+                       shared_file_name: Optional[str]) -> Optional[FileID]:
+        if shared_file_name is not None:
+            with self.write_shared_file_stream(shared_file_name) as handle:
+                handler.read_from_url(src_uri, handle)
+            return None
+        base = os.path.basename(src_uri.split("?", 1)[0].split("#", 1)[0].rstrip("/"))
+        file_id, dest = self._new_file_id(None, False, urllib.parse.unquote(base), "file")
+        result: dict = {}
+
+        def publish(tmp: str) -> None:
+            if result["executable"]:
+                os.chmod(tmp, 0o700)
+            self._publish_new(tmp, dest)
+
+        with self._atomic_stream(publish, None, None) as handle:
+            result["size"], result["executable"] = handler.read_from_url(src_uri, handle)
+        return FileID(file_id, result["size"], result["executable"])
+
+    def _export_file(self, handler: Any, file_id: str, dst_uri: str) -> None:
+        path = self.get_local_path(file_id)
+        executable = bool(os.stat(path).st_mode & stat.S_IXUSR)
+        if not (isinstance(handler, type) and issubclass(handler, _url.FileURLAccess)):
+            with open(path, "rb") as handle:
+                handler.write_to_url(handle, dst_uri, executable=executable)
+            return
+        if getattr(self.config, "moveExports", False) and not os.path.islink(path):
+            if self._move_export(path, handler.local_path(dst_uri)):
+                return
+        handler.copy_local(path, dst_uri, executable)
+
+    def _move_export(self, path: str, dst: str) -> bool:
+        """``--moveExports``: give the stored file to ``dst`` and leave a symlink to it behind.
+
+        Done with a hard link so that the stored file is valid at every instant. Returns False
+        (caller copies) when ``dst`` is on another file system."""
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        dst_tmp = os.path.join(os.path.dirname(dst), f".{os.path.basename(dst)}.{os.urandom(6).hex()}.tmp")
+        try:
+            os.link(path, dst_tmp)
+        except OSError:
+            return False
+        os.replace(dst_tmp, dst)
+        link_tmp = self._tmp + os.urandom(12).hex()
+        os.symlink(dst, link_tmp)
+        os.replace(link_tmp, path)
+        return True

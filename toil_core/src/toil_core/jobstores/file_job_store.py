@@ -1,0 +1,590 @@
+"""FileJobStore: a job store in a directory of a local (or shared) file system.
+
+Layout under the job store directory (directories 0700, files 0600, or 0700 when executable)::
+
+    .toil-job-store                   marker, written first; destroy() refuses other directories
+    jobs/<ff>/<job id>                one JSON job description per job
+    files/<ff>/<token>-<basename>     stored files; file ID = "<ff>/<token>-<basename>"
+    files/job/<ff>/<job id>/<token>-<basename>
+                                      files written with cleanup=True for a job; file ID =
+                                      "job/<ff>/<job id>/<token>-<basename>"; delete_job removes them
+    shared/<name>                     shared files (config.pickle, rootJobStoreID, pid.log, ...)
+    logs/new/<stamp>                  stats/logging blobs not yet passed to read_logs
+    logs/read/<stamp>                 blobs already passed to read_logs (for read_all=True)
+    tmp/                              files being written; renamed into place when complete
+
+``<ff>`` fans the entries out over at most 256 sub-directories: the last two characters of a
+job ID (random hex), the first two of a file token. Fan-out directories are created on first
+use, so no call ever scans a directory except ``jobs()``, ``read_logs()`` and ``destroy()``.
+A file ID is its path relative to ``files/``, so finding a file costs nothing; it ends with
+the original basename (``<token>`` is 20 random hex digits). Creating an inode is the dominant
+cost of every write on some file systems, so each stored file is exactly one inode.
+
+Crash safety: every job, file, shared file and log blob is written to ``tmp/`` (same file
+system) and published with one ``os.replace``/``rename``, so a process killed at any instant
+leaves either the old or the new content, never a partial one. Leftovers in ``tmp/`` are harmless.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import time
+import urllib.parse
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Callable, Iterator, Optional, Tuple, Union
+
+from ..job.description import JobDescription
+from . import url_access as _url
+from ._file_transfer import NEW_FILE as _NEW_FILE
+from ._file_transfer import FileTransferMixin, copy_into
+from .abstract import AbstractJobStore
+from .errors import (
+    CorruptJobError,
+    JobStoreExistsException,
+    NoSuchFileException,
+    NoSuchJobException,
+    NoSuchJobStoreException,
+)
+
+__all__ = ["FileJobStore"]
+
+MARKER = ".toil-job-store"
+_PARSE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, AttributeError)
+
+
+def _safe_name(name: str, limit: int = 60) -> str:
+    """Keep ``[A-Za-z0-9._-]`` (others become ``_``), no leading dot, at most ``limit`` chars."""
+    out = "".join(c if (c.isascii() and (c.isalnum() or c in "._-")) else "_" for c in name[:limit])
+    return out.lstrip(".") or "job"
+
+
+def _basename(basename: Optional[str], default: str) -> str:
+    """A file name usable as the last component of a file ID (kept as given when possible)."""
+    if not basename:
+        return default
+    name = basename.replace("/", "_").replace("\0", "_")
+    if name in (".", ".."):
+        return default
+    while len(name.encode("utf-8", "surrogateescape")) > 200:
+        name = name[1:]  # keep the end: the extension matters more than the start
+    return name
+
+
+class FileJobStore(FileTransferMixin, AbstractJobStore):
+    """A job store in a directory; on a shared file system it serves distributed batch systems.
+
+    :param path: the job store directory (a ``file:`` prefix is accepted and stripped).
+    :param fanOut: accepted for upstream compatibility; the fan-out here is fixed (256).
+    """
+
+    #: Kept for upstream compatibility; this layout does not use them.
+    JOB_DIR_PREFIX = "instance-"
+    JOB_NAME_DIR_PREFIX = "kind-"
+    validDirs = "abcdefghijklmnopqrstuvwxyz0123456789"
+    validDirsSet = frozenset(validDirs)
+    #: Chunk size of user-space copies.
+    BUFFER_SIZE = 10 * 1024 * 1024
+
+    def __init__(self, path: str, fanOut: int = 1000) -> None:
+        if path.startswith("file://"):
+            path = urllib.parse.unquote(urllib.parse.urlparse(path).path)
+        elif path.startswith("file:"):
+            path = path[len("file:"):]
+        super().__init__(path)
+        self.fanOut = fanOut
+        #: Absolute path of the job store directory (symlinks in it are not resolved).
+        self.jobStoreDir = os.path.abspath(path)
+        root = self.jobStoreDir + os.sep
+        self._jobs = root + "jobs" + os.sep
+        self._files = root + "files" + os.sep
+        self._job_files = self._files + "job" + os.sep
+        self._shared = root + "shared" + os.sep
+        self._logs_new = root + "logs" + os.sep + "new" + os.sep
+        self._logs_read = root + "logs" + os.sep + "read" + os.sep
+        self._tmp = root + "tmp" + os.sep
+        # Directories that must already exist; _ensure_dir never recreates them (after destroy).
+        self._base_dirs = frozenset(p.rstrip(os.sep) for p in (
+            self.jobStoreDir, self._jobs, self._files, self._job_files, self._shared, self._tmp,
+            self._logs_new, self._logs_read))
+        self._fix_dir_mode = bool(_url.current_umask() & 0o700)
+
+    def __repr__(self) -> str:
+        return f"FileJobStore({self.jobStoreDir!r})"
+
+    # ---------------------------------------------------------------------- low-level helpers
+    def _mkdir(self, path: str) -> None:
+        os.mkdir(path, 0o700)
+        if self._fix_dir_mode:
+            os.chmod(path, 0o700)
+
+    def _ensure_dir(self, path: str) -> None:
+        """Create ``path`` and missing parents up to (not including) the layout's base dirs."""
+        try:
+            self._mkdir(path)
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            parent = os.path.dirname(path)
+            if parent in self._base_dirs:
+                raise NoSuchJobStoreException(self.locator) from None
+            self._ensure_dir(parent)
+            self._ensure_dir(path)
+
+    def _new_tmp(self, mode: int = 0o600) -> Tuple[str, int]:
+        """A new temporary file in ``tmp/``: ``(path, open write descriptor)``."""
+        path = self._tmp + os.urandom(12).hex()
+        try:
+            return path, os.open(path, _NEW_FILE, mode)
+        except FileNotFoundError:
+            raise NoSuchJobStoreException(self.locator) from None
+
+    def _replace(self, tmp: str, dest: str) -> None:
+        """``os.replace`` creating a missing fan-out directory on the way."""
+        try:
+            os.replace(tmp, dest)
+        except FileNotFoundError:
+            if not os.path.lexists(tmp):
+                raise
+            self._ensure_dir(os.path.dirname(dest))
+            os.replace(tmp, dest)
+
+    @staticmethod
+    def _discard(tmp: str) -> None:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+
+    def _write_bytes(self, data: bytes, dest: str) -> None:
+        tmp, fd = self._new_tmp()
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+            self._replace(tmp, dest)
+        except BaseException:
+            self._discard(tmp)
+            raise
+
+    @contextmanager
+    def _atomic_stream(self, dest: Union[str, Callable[[str], None]], encoding: Optional[str],
+                       errors: Optional[str], mode: int = 0o600) -> Iterator[IO[Any]]:
+        """Yield a handle on a temporary file; publish it when the block exits cleanly.
+
+        ``dest`` is the final path, or a function called with the temporary path to publish it.
+        """
+        tmp, fd = self._new_tmp(mode)
+        try:
+            if encoding is None and errors is None:
+                handle: IO[Any] = os.fdopen(fd, "wb")
+            else:
+                handle = os.fdopen(fd, "w", encoding=encoding, errors=errors)
+        except BaseException:
+            os.close(fd)
+            self._discard(tmp)
+            raise
+        try:
+            with handle:
+                yield handle
+            if callable(dest):
+                dest(tmp)
+            else:
+                self._replace(tmp, dest)
+        except BaseException:
+            self._discard(tmp)
+            raise
+
+    # ---------------------------------------------------------------------- lifecycle
+    def initialize(self, config: Any) -> None:
+        parent = os.path.dirname(self.jobStoreDir)
+        os.makedirs(parent, exist_ok=True)
+        try:
+            self._mkdir(self.jobStoreDir)
+        except FileExistsError:
+            raise JobStoreExistsException(self.locator) from None
+        os.close(os.open(os.path.join(self.jobStoreDir, MARKER), _NEW_FILE, 0o600))
+        for path in (self._jobs, self._files, self._job_files, self._shared, self._tmp,
+                     os.path.dirname(self._logs_new.rstrip(os.sep)), self._logs_new, self._logs_read):
+            self._mkdir(path)
+        # The config is written last: a store without it counts as never created.
+        super().initialize(config)
+
+    def resume(self) -> None:
+        if not os.path.isdir(self.jobStoreDir):
+            raise NoSuchJobStoreException(self.locator)
+        super().resume()
+
+    def destroy(self) -> None:
+        """Delete the job store directory. Idempotent, and safe to rerun after a crash: the
+        marker goes last. A non-empty directory without the marker is left alone."""
+        root = self.jobStoreDir
+        if not os.path.isdir(root):
+            return
+        marker = os.path.join(root, MARKER)
+        if not os.path.exists(marker):
+            try:
+                os.rmdir(root)  # an empty directory (initialize interrupted at once)
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                raise RuntimeError(f"Refusing to delete '{root}': it is not empty and does not "
+                                   f"look like a Toil job store (no {MARKER} file).") from None
+
+        def ignore_missing(function: Any, path: str, excinfo: Any) -> None:
+            if not isinstance(excinfo[1], FileNotFoundError):
+                raise excinfo[1]
+
+        with os.scandir(root) as entries:
+            names = [e.name for e in entries if e.name != MARKER]
+        for name in names:
+            path = os.path.join(root, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, onerror=ignore_missing)
+            else:
+                self._discard(path)
+        self._discard(marker)
+        try:
+            os.rmdir(root)
+        except FileNotFoundError:
+            pass
+
+    def default_caching(self) -> bool:
+        return False
+
+    # ---------------------------------------------------------------------- jobs
+    def _job_path(self, job_id: str) -> str:
+        if not job_id or "/" in job_id or "\0" in job_id or job_id[0] == ".":
+            raise NoSuchJobException(job_id)
+        return self._jobs + job_id[-2:] + os.sep + job_id
+
+    def assign_job_id(self, job_description: JobDescription) -> None:
+        name = _safe_name(job_description.jobName or "job")
+        job_description.jobStoreID = f"{name}-{os.urandom(10).hex()}"
+
+    def create_job(self, job_description: JobDescription) -> JobDescription:
+        if job_description.jobStoreID is None:
+            self.assign_job_id(job_description)
+        self._write_bytes(job_description.to_bytes(), self._job_path(job_description.jobStoreID))
+        return job_description
+
+    def job_exists(self, job_id: str) -> bool:
+        try:
+            return os.path.isfile(self._job_path(job_id))
+        except NoSuchJobException:
+            return False
+
+    def load_job(self, job_id: str) -> JobDescription:
+        path = self._job_path(job_id)
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise NoSuchJobException(job_id) from None
+        try:
+            return JobDescription.from_bytes(raw)
+        except _PARSE_ERRORS as err:
+            raise CorruptJobError(job_id, path, err, self.locator) from err
+
+    def update_job(self, job_description: JobDescription) -> None:
+        """Atomically replace the stored description.
+
+        :raises NoSuchJobException: if the job was never created or has been deleted (so a late
+            update cannot resurrect a deleted job).
+        """
+        job_id = job_description.jobStoreID
+        path = self._job_path(job_id)  # type: ignore[arg-type]
+        if not os.path.isfile(path):
+            raise NoSuchJobException(job_id)
+        job_description.version += 1
+        try:
+            self._write_bytes(job_description.to_bytes(), path)
+        except BaseException:
+            job_description.version -= 1
+            raise
+
+    def delete_job(self, job_id: str) -> None:
+        try:
+            path = self._job_path(job_id)
+        except NoSuchJobException:
+            return
+        # The job's cleanup files go first: a crash in between leaves the (finished) job
+        # behind, to be deleted again, rather than files nobody will ever delete.
+        try:
+            shutil.rmtree(self._job_files + job_id[-2:] + os.sep + job_id)
+        except FileNotFoundError:
+            pass
+        self._discard(path)
+
+    def jobs(self) -> Iterator[JobDescription]:
+        try:
+            fans = sorted(os.listdir(self._jobs))
+        except FileNotFoundError:
+            return
+        for fan in fans:
+            try:
+                names = sorted(os.listdir(self._jobs + fan))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for name in names:
+                try:
+                    yield self.load_job(name)
+                except NoSuchJobException:
+                    continue  # deleted while we iterate
+
+    # ---------------------------------------------------------------------- files
+    def _file_path(self, file_id: str) -> str:
+        """Path of a stored file; NoSuchFileException for an ID that cannot be ours."""
+        fid = str(file_id)
+        if not fid or fid[0] == "/" or "\0" in fid or (
+                ".." in fid and ".." in fid.split("/")):
+            raise NoSuchFileException(file_id)
+        return self._files + fid
+
+    def _new_file_id(self, job_id: Optional[str], cleanup: bool, basename: Optional[str],
+                     default: str = "stream") -> Tuple[str, str]:
+        token = os.urandom(10).hex()
+        name = _basename(basename, default)
+        if cleanup and job_id is not None:
+            job_id = str(job_id)
+            self._job_path(job_id)  # validates it
+            file_id = f"job/{job_id[-2:]}/{job_id}/{token}-{name}"
+        else:
+            file_id = f"{token[:2]}/{token}-{name}"
+        return file_id, self._files + file_id
+
+    def _publish_new(self, tmp: str, dest: str) -> None:
+        try:
+            os.rename(tmp, dest)
+        except FileNotFoundError:
+            self._ensure_dir(os.path.dirname(dest))  # first file of a fan-out or job directory
+            os.rename(tmp, dest)
+
+    def write_file(self, local_path: str, job_id: Optional[str] = None, cleanup: bool = False) -> str:
+        file_id, dest = self._new_file_id(job_id, cleanup, os.path.basename(local_path), "file")
+        executable = bool(os.stat(local_path).st_mode & stat.S_IXUSR)
+        tmp, fd = self._new_tmp(0o700 if executable else 0o600)
+        try:
+            try:
+                copy_into(local_path, fd)
+            finally:
+                os.close(fd)
+            self._publish_new(tmp, dest)
+        except BaseException:
+            self._discard(tmp)
+            raise
+        return file_id
+
+    @contextmanager
+    def write_file_stream(self, job_id: Optional[str] = None, cleanup: bool = False,
+                          basename: Optional[str] = None, encoding: Optional[str] = None,
+                          errors: Optional[str] = None) -> Iterator[Tuple[IO[Any], str]]:
+        file_id, dest = self._new_file_id(job_id, cleanup, basename)
+        with self._atomic_stream(lambda tmp: self._publish_new(tmp, dest), encoding, errors) as handle:
+            yield handle, file_id
+
+    def get_empty_file_store_id(self, job_id: Optional[str] = None, cleanup: bool = False,
+                                basename: Optional[str] = None) -> str:
+        file_id, dest = self._new_file_id(job_id, cleanup, basename)
+        try:
+            fd = os.open(dest, _NEW_FILE, 0o600)  # an empty file is complete when created
+        except FileNotFoundError:
+            self._ensure_dir(os.path.dirname(dest))
+            fd = os.open(dest, _NEW_FILE, 0o600)
+        os.close(fd)
+        return file_id
+
+    def get_local_path(self, file_id: str) -> str:
+        """FileJobStore-specific: the path of the stored file, e.g. for a caching file store
+        to hard-link from. Never modify or chmod it. For a file imported with
+        ``symlink=True`` the path is a symlink to the user's original file (copy it instead).
+
+        :raises NoSuchFileException: if the file does not exist.
+        """
+        path = self._file_path(file_id)
+        if not os.path.isfile(path):
+            raise NoSuchFileException(file_id)
+        return path
+
+    def read_file(self, file_id: str, local_path: str, symlink: bool = False) -> None:
+        """Copy the file to ``local_path`` atomically (executable bit kept); with ``symlink``,
+        make ``local_path`` a symlink to the stored file instead."""
+        src = self.get_local_path(file_id)
+        local_path = os.path.abspath(local_path)
+        directory, base = os.path.split(local_path)
+        tmp = os.path.join(directory, f".{base}.{os.urandom(6).hex()}.tmp")
+        try:
+            if symlink:
+                os.symlink(src, tmp)
+            else:
+                try:
+                    shutil.copyfile(src, tmp)
+                except FileNotFoundError:
+                    if not os.path.isfile(src):
+                        raise NoSuchFileException(file_id) from None
+                    raise
+                if os.stat(src).st_mode & stat.S_IXUSR:
+                    mode = stat.S_IMODE(os.stat(tmp).st_mode)
+                    os.chmod(tmp, mode | stat.S_IXUSR | ((mode & 0o044) >> 2))
+            os.replace(tmp, local_path)
+        except BaseException:
+            self._discard(tmp)
+            raise
+
+    @contextmanager
+    def read_file_stream(self, file_id: str, encoding: Optional[str] = None,
+                         errors: Optional[str] = None) -> Iterator[IO[Any]]:
+        path = self._file_path(file_id)
+        try:
+            if encoding is None and errors is None:
+                handle: IO[Any] = open(path, "rb")
+            else:
+                handle = open(path, "r", encoding=encoding, errors=errors)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise NoSuchFileException(file_id) from None
+        with handle:
+            yield handle
+
+    def delete_file(self, file_id: str) -> None:
+        try:
+            path = self._file_path(file_id)
+        except NoSuchFileException:
+            return
+        try:
+            os.unlink(path)
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        except OSError:
+            if not os.path.isdir(path):  # an ID naming a layout directory is simply not a file
+                raise
+
+    def file_exists(self, file_id: str) -> bool:
+        try:
+            return os.path.isfile(self._file_path(file_id))
+        except NoSuchFileException:
+            return False
+
+    def get_file_size(self, file_id: str) -> int:
+        try:
+            st = os.stat(self._file_path(file_id))
+        except (NoSuchFileException, OSError):
+            return 0
+        return st.st_size if stat.S_ISREG(st.st_mode) else 0
+
+    def _existing_mode(self, file_id: str) -> Tuple[str, int]:
+        path = self._file_path(file_id)
+        try:
+            st = os.stat(path)
+        except OSError:
+            raise NoSuchFileException(file_id) from None
+        if not stat.S_ISREG(st.st_mode):
+            raise NoSuchFileException(file_id)
+        return path, (0o700 if st.st_mode & stat.S_IXUSR else 0o600)
+
+    def _publish_update(self, file_id: str, tmp: str, dest: str) -> None:
+        try:
+            os.replace(tmp, dest)
+        except (FileNotFoundError, NotADirectoryError):
+            raise NoSuchFileException(file_id) from None  # deleted while we were writing
+
+    def update_file(self, file_id: str, local_path: str) -> None:
+        """Replace the file's content (and executable bit) with the local file's."""
+        dest, _ = self._existing_mode(file_id)
+        executable = bool(os.stat(local_path).st_mode & stat.S_IXUSR)
+        tmp, fd = self._new_tmp(0o700 if executable else 0o600)
+        try:
+            try:
+                copy_into(local_path, fd)
+            finally:
+                os.close(fd)
+            self._publish_update(file_id, tmp, dest)
+        except BaseException:
+            self._discard(tmp)
+            raise
+
+    @contextmanager
+    def update_file_stream(self, file_id: str, encoding: Optional[str] = None,
+                           errors: Optional[str] = None) -> Iterator[IO[Any]]:
+        dest, mode = self._existing_mode(file_id)
+        with self._atomic_stream(lambda tmp: self._publish_update(file_id, tmp, dest), encoding,
+                                 errors, mode) as handle:
+            yield handle
+
+    def get_public_url(self, file_id: str) -> str:
+        return Path(self.get_local_path(file_id)).as_uri()
+
+    def get_shared_public_url(self, shared_file_name: str) -> str:
+        self._check_shared_name(shared_file_name)
+        path = self._shared + shared_file_name
+        if not os.path.isfile(path):
+            raise NoSuchFileException(shared_file_name)
+        return Path(path).as_uri()
+
+    # ---------------------------------------------------------------------- shared files
+    @contextmanager
+    def write_shared_file_stream(self, shared_file_name: str, encrypted: Optional[bool] = None,
+                                 encoding: Optional[str] = None,
+                                 errors: Optional[str] = None) -> Iterator[IO[Any]]:
+        self._check_shared_name(shared_file_name)
+        with self._atomic_stream(self._shared + shared_file_name, encoding, errors) as handle:
+            yield handle
+
+    @contextmanager
+    def read_shared_file_stream(self, shared_file_name: str, encoding: Optional[str] = None,
+                                errors: Optional[str] = None) -> Iterator[IO[Any]]:
+        self._check_shared_name(shared_file_name)
+        path = self._shared + shared_file_name
+        try:
+            if encoding is None and errors is None:
+                handle: IO[Any] = open(path, "rb")
+            else:
+                handle = open(path, "r", encoding=encoding, errors=errors)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise NoSuchFileException(shared_file_name) from None
+        with handle:
+            yield handle
+
+    # ---------------------------------------------------------------------- logs
+    def write_logs(self, msg: Union[bytes, str]) -> None:
+        data = msg.encode("utf-8") if isinstance(msg, str) else bytes(msg)
+        self._write_bytes(data, f"{self._logs_new}{time.time_ns():020d}-{os.urandom(6).hex()}")
+
+    def read_logs(self, callback: Callable[[IO[bytes]], Any], read_all: bool = False) -> int:
+        """Pass a readable binary handle on each unread blob to ``callback`` (oldest first),
+        then move the blob to ``logs/read``. With ``read_all``, blobs read before are passed
+        first. A blob whose callback raised stays unread. Returns the number of blobs passed."""
+        count = 0
+        if read_all:
+            for name in self._listdir(self._logs_read):
+                try:
+                    with open(self._logs_read + name, "rb") as handle:
+                        callback(handle)
+                except FileNotFoundError:
+                    continue
+                count += 1
+        for name in self._listdir(self._logs_new):
+            path = self._logs_new + name
+            try:
+                with open(path, "rb") as handle:
+                    callback(handle)
+            except FileNotFoundError:
+                continue  # consumed by another reader
+            try:
+                os.replace(path, self._logs_read + name)
+            except FileNotFoundError:
+                pass
+            count += 1
+        return count
+
+    @staticmethod
+    def _listdir(path: str) -> list:
+        try:
+            return sorted(os.listdir(path))
+        except FileNotFoundError:
+            return []

@@ -1,0 +1,356 @@
+"""URL access: reading and writing the URLs that ``import_file``/``export_file`` accept.
+
+A URL access handler is a class whose classmethods operate on URLs of the schemes it supports.
+The job store finds the handler for a scheme through ``toil_core.plugins.registry`` (entry
+point group ``toil.url_access``); this module provides the built-in ones:
+
+* :class:`FileURLAccess` -- ``file:///abs/path`` URLs and bare local paths; import and export.
+* :class:`HTTPURLAccess` -- ``http://``, ``https://`` (and ``ftp://`` through urllib); import
+  only, with retries on HTTP 408/500/503 and dropped connections.
+"""
+from __future__ import annotations
+
+import errno
+import http.client
+import logging
+import os
+import shutil
+import stat
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from typing import IO, Any, Callable, List, Optional, Sequence, Tuple, TypeVar
+
+from .errors import InvalidImportExportUrlException
+
+__all__ = ["AbstractURLAccess", "FileURLAccess", "HTTPURLAccess", "COPY_BUFFER_SIZE"]
+
+logger = logging.getLogger(__name__)
+
+#: Chunk size used when copying between streams.
+COPY_BUFFER_SIZE = 1 << 20
+
+T = TypeVar("T")
+
+
+class AbstractURLAccess:
+    """Interface of a URL access handler. All methods are classmethods taking URL strings."""
+
+    #: The URL schemes this handler serves.
+    schemes: Sequence[str] = ()
+
+    @classmethod
+    def supports_url(cls, url: str, export: bool) -> bool:
+        """True if this handler can import from (``export=False``) or export to ``url``."""
+        raise NotImplementedError
+
+    @classmethod
+    def get_size(cls, url: str) -> Optional[int]:
+        """Size in bytes of the object at ``url``, or None if it cannot be known."""
+        raise NotImplementedError
+
+    @classmethod
+    def get_is_directory(cls, url: str) -> bool:
+        """True if ``url`` names a directory (or prefix) rather than a file."""
+        raise NotImplementedError
+
+    @classmethod
+    def list_url(cls, url: str) -> List[str]:
+        """URL-encoded names in the directory ``url``; directories end in ``/``."""
+        raise NotImplementedError
+
+    @classmethod
+    def read_from_url(cls, url: str, writable: IO[bytes]) -> Tuple[int, bool]:
+        """Copy the object at ``url`` into ``writable``; return ``(size, executable)``."""
+        raise NotImplementedError
+
+    @classmethod
+    def open_url(cls, url: str) -> IO[bytes]:
+        """A readable binary stream of the object at ``url``; the caller closes it."""
+        raise NotImplementedError
+
+    @classmethod
+    def write_to_url(cls, readable: IO[bytes], url: str, executable: bool = False) -> None:
+        """Store everything ``readable`` yields at ``url``, executable if asked."""
+        raise NotImplementedError
+
+
+def url_scheme(url: str) -> str:
+    """The lower-case scheme of ``url``; ``'file'`` for a bare path."""
+    head, sep, _ = url.partition(":")
+    if not sep or "/" in head or not head:
+        return "file"
+    return head.lower()
+
+
+def copy_stream(src: IO[bytes], dst: IO[bytes]) -> int:
+    """Copy ``src`` into ``dst`` and return the number of bytes copied."""
+    total = 0
+    read = src.read
+    write = dst.write
+    while True:
+        chunk = read(COPY_BUFFER_SIZE)
+        if not chunk:
+            return total
+        write(chunk)
+        total += len(chunk)
+
+
+def current_umask() -> int:
+    """The process umask (read without changing it where /proc allows)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no side-effect-free way elsewhere; restore at once
+    os.umask(mask)
+    return mask
+
+
+class FileURLAccess(AbstractURLAccess):
+    """``file:`` URLs (``file:///p``, ``file://localhost/p``, ``file:/p``) and bare paths."""
+
+    schemes = ("file",)
+
+    @classmethod
+    def local_path(cls, url: str) -> str:
+        """The absolute local path a ``file:`` URL or a bare path names."""
+        if url_scheme(url) != "file":
+            raise InvalidImportExportUrlException(url)
+        if not url.lower().startswith("file:"):
+            return os.path.abspath(url)
+        parsed = urllib.parse.urlparse(url)
+        if parsed.netloc not in ("", "localhost"):
+            raise InvalidImportExportUrlException(url)
+        path = urllib.parse.unquote(parsed.path)
+        if not path:
+            raise InvalidImportExportUrlException(url)
+        return os.path.abspath(path)
+
+    @classmethod
+    def supports_url(cls, url: str, export: bool) -> bool:
+        return url_scheme(url) == "file"
+
+    @classmethod
+    def _stat(cls, url: str) -> os.stat_result:
+        path = cls.local_path(url)
+        try:
+            return os.stat(path)
+        except FileNotFoundError:
+            raise FileNotFoundError(errno.ENOENT, f"No such file or directory: '{url}'", path) from None
+
+    @classmethod
+    def get_size(cls, url: str) -> Optional[int]:
+        return cls._stat(url).st_size
+
+    @classmethod
+    def get_is_directory(cls, url: str) -> bool:
+        return stat.S_ISDIR(cls._stat(url).st_mode)
+
+    @classmethod
+    def list_url(cls, url: str) -> List[str]:
+        path = cls.local_path(url)
+        if not os.path.isdir(path):
+            cls._stat(url)  # raises for a missing path
+            raise NotADirectoryError(errno.ENOTDIR, f"Not a directory: '{url}'", path)
+        names = []
+        with os.scandir(path) as entries:
+            for entry in entries:
+                name = urllib.parse.quote(entry.name)
+                names.append(name + "/" if entry.is_dir() else name)
+        return sorted(names)
+
+    @classmethod
+    def open_url(cls, url: str) -> IO[bytes]:
+        path = cls.local_path(url)
+        if os.path.isdir(path):
+            raise IsADirectoryError(errno.EISDIR, f"Is a directory, not a file: '{url}'", path)
+        try:
+            return open(path, "rb")
+        except FileNotFoundError:
+            raise FileNotFoundError(errno.ENOENT, f"No such file or directory: '{url}'", path) from None
+
+    @classmethod
+    def read_from_url(cls, url: str, writable: IO[bytes]) -> Tuple[int, bool]:
+        with cls.open_url(url) as src:
+            executable = bool(os.fstat(src.fileno()).st_mode & stat.S_IXUSR)
+            size = copy_stream(src, writable)
+        return size, executable
+
+    @classmethod
+    def write_to_url(cls, readable: IO[bytes], url: str, executable: bool = False) -> None:
+        path = cls.local_path(url)
+        with atomic_local_output(path, executable) as out:
+            copy_stream(readable, out)
+
+    @classmethod
+    def copy_local(cls, src_path: str, url: str, executable: bool) -> None:
+        """Export the local file ``src_path`` to ``url`` (a fast path for local job stores)."""
+        path = cls.local_path(url)
+        with atomic_local_output(path, executable) as out:
+            with open(src_path, "rb") as src:
+                shutil.copyfileobj(src, out, COPY_BUFFER_SIZE)
+
+
+class atomic_local_output:
+    """Context manager: a binary file that appears at ``path`` only when the block succeeds.
+
+    Missing parent directories are created. The file gets the usual permissions (0666, or
+    0777 when ``executable``, minus the umask).
+    """
+
+    def __init__(self, path: str, executable: bool = False) -> None:
+        self.path = path
+        self.executable = executable
+        directory, base = os.path.split(path)
+        self.tmp = os.path.join(directory, f".{base}.{uuid.uuid4().hex[:12]}.tmp")
+        self.handle: Optional[IO[bytes]] = None
+
+    def __enter__(self) -> IO[bytes]:
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        if os.path.isdir(self.path):
+            raise IsADirectoryError(errno.EISDIR, "Cannot write over a directory", self.path)
+        mode = 0o777 if self.executable else 0o666
+        fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+        self.handle = os.fdopen(fd, "wb")
+        return self.handle
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        assert self.handle is not None
+        try:
+            self.handle.close()
+            if exc_type is None:
+                if self.executable:
+                    # Honour "executable" even under a umask that strips the owner's x bit.
+                    mode = os.stat(self.tmp).st_mode
+                    os.chmod(self.tmp, stat.S_IMODE(mode) | stat.S_IXUSR)
+                os.replace(self.tmp, self.path)
+        finally:
+            if exc_type is not None or os.path.lexists(self.tmp):
+                try:
+                    os.unlink(self.tmp)
+                except FileNotFoundError:
+                    pass
+
+
+# ---------------------------------------------------------------------------------- http(s)
+_RETRY_STATUS = frozenset({408, 500, 503})
+_RETRY_ERRORS = (ConnectionError, http.client.BadStatusLine, http.client.IncompleteRead, TimeoutError)
+
+
+class HTTPURLAccess(AbstractURLAccess):
+    """Read-only access to ``http://``, ``https://`` and ``ftp://`` URLs through urllib."""
+
+    schemes = ("http", "https", "ftp")
+    #: Seconds to wait before each retry; the number of entries is the number of retries.
+    retry_intervals: Sequence[float] = (1.0, 2.0, 4.0, 8.0)
+    #: Socket timeout in seconds for each request.
+    timeout: float = 60.0
+
+    @classmethod
+    def supports_url(cls, url: str, export: bool) -> bool:
+        return not export and url_scheme(url) in cls.schemes
+
+    @classmethod
+    def _check(cls, url: str) -> None:
+        if url_scheme(url) not in cls.schemes:
+            raise InvalidImportExportUrlException(url)
+
+    @classmethod
+    def _with_retries(cls, url: str, action: Callable[[], T]) -> T:
+        intervals = list(cls.retry_intervals)
+        while True:
+            try:
+                return action()
+            except urllib.error.HTTPError as err:
+                if err.code == 404:
+                    err.close()
+                    raise FileNotFoundError(errno.ENOENT, f"No such file or directory: '{url}' "
+                                            f"(HTTP 404)", url) from None
+                if err.code not in _RETRY_STATUS or not intervals:
+                    raise
+                err.close()
+                logger.warning("HTTP %s reading %s; retrying", err.code, url)
+            except urllib.error.URLError as err:
+                if not isinstance(err.reason, _RETRY_ERRORS) or not intervals:
+                    raise
+                logger.warning("Error reading %s (%s); retrying", url, err.reason)
+            except _RETRY_ERRORS as err:
+                if not intervals:
+                    raise
+                logger.warning("Error reading %s (%s); retrying", url, err)
+            time.sleep(intervals.pop(0))
+
+    @classmethod
+    def _open(cls, url: str, method: Optional[str] = None) -> Any:
+        cls._check(url)
+        request = urllib.request.Request(url, method=method)
+        return urllib.request.urlopen(request, timeout=cls.timeout)
+
+    @classmethod
+    def open_url(cls, url: str) -> IO[bytes]:
+        return cls._with_retries(url, lambda: cls._open(url))
+
+    @classmethod
+    def get_size(cls, url: str) -> Optional[int]:
+        def probe() -> Optional[int]:
+            try:
+                response = cls._open(url, "HEAD" if url_scheme(url) != "ftp" else None)
+            except urllib.error.HTTPError as err:
+                if err.code not in (405, 501):
+                    raise
+                err.close()
+                response = cls._open(url)  # server refuses HEAD: use GET headers only
+            with response:
+                length = response.headers.get("Content-Length")
+            return int(length) if length and length.isdigit() else None
+
+        return cls._with_retries(url, probe)
+
+    @classmethod
+    def get_is_directory(cls, url: str) -> bool:
+        cls._check(url)
+        return False
+
+    @classmethod
+    def list_url(cls, url: str) -> List[str]:
+        raise NotImplementedError(f"Listing is not supported for '{url}': {url_scheme(url)} URLs "
+                                  "are single files.")
+
+    @classmethod
+    def read_from_url(cls, url: str, writable: IO[bytes]) -> Tuple[int, bool]:
+        try:
+            start: Optional[int] = writable.tell() if writable.seekable() else None
+        except (OSError, AttributeError, ValueError):
+            start = None
+
+        def fetch() -> int:
+            if start is not None:
+                writable.seek(start)
+                writable.truncate()
+            with cls._open(url) as response:
+                return copy_stream(response, writable)
+
+        if start is None:
+            # Cannot rewind the destination: only retry failures before the first byte.
+            with cls.open_url(url) as response:
+                return copy_stream(response, writable), False
+        return cls._with_retries(url, fetch), False
+
+    @classmethod
+    def write_to_url(cls, readable: IO[bytes], url: str, executable: bool = False) -> None:
+        raise RuntimeError(f"Cannot export to '{url}': {url_scheme(url)} URLs can only be imported "
+                           "from, not exported to. Export to a file:// URL or an object store.")
+
+
+_BUILTIN = {"file": FileURLAccess, "http": HTTPURLAccess, "https": HTTPURLAccess, "ftp": HTTPURLAccess}
+
+
+def builtin_url_access(scheme: str) -> Optional[type]:
+    """The built-in handler for ``scheme``, or None."""
+    return _BUILTIN.get(scheme.lower())

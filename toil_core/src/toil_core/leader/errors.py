@@ -1,0 +1,34 @@
+"""Errors that end a workflow run."""
+from __future__ import annotations
+
+from typing import Any, List, Optional
+
+
+class FailedJobsException(Exception):
+    """Some jobs failed completely; the job store is kept so the run can be restarted."""
+
+    def __init__(self, job_store: Any, failed_jobs: List[Any], exit_code: int = 1,
+                 logs: Optional[List[str]] = None) -> None:
+        locator = getattr(job_store, "locator", job_store)
+        self.jobStoreLocator = locator
+        self.numberOfFailedJobs = len(failed_jobs)
+        self.failed_jobs = list(failed_jobs)
+        self.exit_code = exit_code
+        names = ", ".join(str(job) for job in failed_jobs)
+        message = f"The job store '{locator}' contains {len(failed_jobs)} failed jobs: {names}"
+        if logs:
+            message += "\n" + "\n".join(logs)
+        message += (f"\nFix the problem and resume the workflow with --restart, or remove the job "
+                    f"store with 'toil clean {locator}'.")
+        super().__init__(message)
+
+
+class DeadlockException(Exception):
+    """Only service jobs have been running for too long: nothing can use them."""
+
+    def __init__(self, msg: str) -> None:
+        super().__init__(f"Deadlock encountered: {msg}")
+
+
+class KilledWorkflowException(Exception):
+    """The workflow was stopped with ``toil kill``."""

@@ -1,0 +1,91 @@
+"""Repairing a job store before ``--restart`` resumes it.
+
+Walks the stored graph from the root: resets try counts, reruns started checkpoint jobs from
+scratch, finishes pending file deletions, recreates service flag files, drops old failure logs
+and deletes jobs no longer reachable from the root (left over from a crash mid-save).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Set
+
+from toil_core.job.description import JobDescription
+
+logger = logging.getLogger(__name__)
+
+
+def _load(job_store: Any, job_id: str) -> Optional[JobDescription]:
+    try:
+        return job_store.load_job(job_id)
+    except Exception as error:
+        if type(error).__name__ == "NoSuchJobException":
+            return None
+        raise
+
+
+def _delete_subtree(job_store: Any, desc: JobDescription) -> None:
+    stack = list(desc.successors()) + list(desc.services)
+    seen: Set[str] = set()
+    while stack:
+        job_id = stack.pop()
+        if job_id in seen:
+            continue
+        seen.add(job_id)
+        child = _load(job_store, job_id)
+        if child is not None:
+            stack.extend(child.successors())
+            stack.extend(child.services)
+        job_store.delete_job(job_id)
+
+
+def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[JobDescription]:
+    """Repair the store and return the root description (None if the workflow finished)."""
+    root = _load(job_store, root_id)
+    if root is None:
+        return None
+    tries = int(getattr(config, "retryCount", 1)) + 1
+    reachable: Dict[str, JobDescription] = {}
+    stack: List[JobDescription] = [root]
+    while stack:
+        desc = stack.pop()
+        if desc.jobStoreID in reachable:
+            continue
+        changed = False
+        if desc.checkpoint and desc.body_id is None and desc.checkpoint_body_id:
+            logger.info("Repairing job: %s (restarting checkpoint)", desc.jobStoreID)
+            desc.body_id = desc.checkpoint_body_id
+            children = (desc.children, desc.followOns, desc.services)
+            desc.children, desc.followOns, desc.services = [], [], []
+            job_store.update_job(desc)
+            _delete_subtree(job_store, JobDescription(children=children[0], followOns=children[1],
+                                                      services=children[2]))
+        for file_id in desc.filesToDelete:
+            job_store.delete_file(file_id)
+        if desc.filesToDelete:
+            desc.filesToDelete = []
+            changed = True
+        if desc.remainingTryCount != tries:
+            desc.remainingTryCount = tries
+            changed = True
+        if desc.logJobStoreFileID:
+            job_store.delete_file(desc.logJobStoreFileID)
+            desc.logJobStoreFileID = None
+            changed = True
+        if desc.kind == "service" and desc.body_id is not None:
+            for flag in ("startJobStoreID", "terminateJobStoreID", "errorJobStoreID"):
+                if not getattr(desc, flag) or not job_store.file_exists(getattr(desc, flag)):
+                    setattr(desc, flag, job_store.get_empty_file_store_id(desc.jobStoreID, cleanup=True))
+                    changed = True
+        if changed:
+            logger.debug("Repairing job: %s", desc.jobStoreID)
+            job_store.update_job(desc)
+        reachable[desc.jobStoreID] = desc
+        for job_id in list(desc.successors()) + list(desc.services):
+            child = _load(job_store, job_id)
+            if child is not None:
+                stack.append(child)
+    for desc in list(job_store.jobs()):
+        if desc.jobStoreID not in reachable:
+            logger.debug("Deleting job %s, unreachable from the root", desc.jobStoreID)
+            job_store.delete_job(desc.jobStoreID)
+    return reachable[root.jobStoreID]

@@ -1,0 +1,152 @@
+"""What the installed distributions declare, read from metadata alone (nothing is imported).
+
+Holds the entry point records of the ``toil.*`` groups, the ``TOIL_DISABLE_PLUGINS`` rules and
+the check of a plugin distribution's ``toil-core`` requirement. Used by
+:mod:`toil_core.plugins.discovery`, which memoizes :func:`scan`.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import os
+import re
+from typing import Any, List, Optional, Tuple
+
+import attrs
+
+from .specs import KINDS, kind_info, normalize_name
+from .versions import unsatisfied_core_requirement
+
+__all__ = [
+    "CORE_DISTRIBUTION",
+    "DISABLE_ENV",
+    "EntryPointRecord",
+    "core_version",
+    "disable_tokens",
+    "disabled_by",
+    "dist_key",
+    "incompatibility",
+    "scan",
+]
+
+log = logging.getLogger(__name__)
+
+DISABLE_ENV = "TOIL_DISABLE_PLUGINS"
+CORE_DISTRIBUTION = "toil-core"
+
+
+def dist_key(name: Optional[str]) -> str:
+    """A distribution name normalized for comparison (``Toil.HPC`` == ``toil-hpc``)."""
+    return re.sub(r"[-_.]+", "_", (name or "").strip().lower())
+
+
+@attrs.frozen
+class EntryPointRecord:
+    """One entry point in a ``toil.*`` group, as read from metadata (nothing imported)."""
+
+    kind: str
+    group: str
+    name: str  # normalized
+    raw_name: str  # as declared; what stevedore loads by
+    value: str
+    distribution: Optional[str]
+    version: Optional[str]
+    location: Optional[str]
+    entry_point: Any = attrs.field(eq=False, repr=False)
+    dist: Any = attrs.field(eq=False, repr=False)
+
+    @property
+    def dist_label(self) -> str:
+        if not self.distribution:
+            return "an unknown distribution"
+        return f"{self.distribution} {self.version}" if self.version else self.distribution
+
+    def requires(self) -> List[str]:
+        try:
+            return list(self.dist.requires or []) if self.dist is not None else []
+        except Exception:  # unreadable metadata must not break listing
+            return []
+
+    def summary(self) -> str:
+        try:
+            return (self.dist.metadata.get("Summary") or "").strip() if self.dist is not None else ""
+        except Exception:
+            return ""
+
+
+def scan() -> Tuple[EntryPointRecord, ...]:
+    """Read every installed distribution's ``toil.*`` entry points. When a distribution is found
+    twice on ``sys.path`` the first copy wins, as with :mod:`importlib.metadata`."""
+    groups = {info.group: info.kind for info in KINDS.values()}
+    seen: set = set()
+    out: List[EntryPointRecord] = []
+    for dist in importlib.metadata.distributions():
+        try:
+            text = dist.read_text("entry_points.txt")
+            if not text or "toil." not in text:
+                continue
+            eps = [ep for ep in dist.entry_points if ep.group in groups]
+            if not eps:
+                continue
+            name = dist.metadata.get("Name")
+            key = dist_key(name)
+            if key in seen:  # the same distribution found twice on sys.path: first one wins
+                continue
+            seen.add(key)
+            version = dist.version
+            try:
+                location = str(dist.locate_file(""))
+            except Exception:
+                location = None
+        except Exception as exc:
+            log.warning("Skipping a distribution with unreadable metadata: %s", exc)
+            continue
+        for ep in eps:
+            out.append(EntryPointRecord(
+                kind=groups[ep.group], group=ep.group, name=normalize_name(ep.name),
+                raw_name=ep.name, value=ep.value, distribution=name, version=version,
+                location=location, entry_point=ep, dist=dist,
+            ))
+    return tuple(out)
+
+
+
+def disable_tokens() -> List[str]:
+    """The lowercased tokens of ``TOIL_DISABLE_PLUGINS`` (comma or space separated)."""
+    raw = os.environ.get(DISABLE_ENV, "")
+    return [t.strip().lower() for t in re.split(r"[,\s]+", raw) if t.strip()]
+
+
+def disabled_by(record: EntryPointRecord) -> Optional[str]:
+    """The ``TOIL_DISABLE_PLUGINS`` token that disables ``record``, or None."""
+    for token in disable_tokens():
+        kind_part, sep, name_part = token.rpartition(":")
+        if sep:
+            try:
+                if kind_info(kind_part).kind != record.kind:
+                    continue
+            except ValueError:
+                continue
+            if normalize_name(name_part) == record.name:
+                return token
+        elif normalize_name(token) == record.name or dist_key(token) == dist_key(record.distribution):
+            return token
+    return None
+
+
+def core_version() -> str:
+    """The installed toil-core version (tests may monkeypatch this)."""
+    try:
+        return importlib.metadata.version(CORE_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        from toil_core import __version__
+
+        return __version__
+
+
+def incompatibility(record: EntryPointRecord) -> Optional[str]:
+    """The ``toil-core`` requirement of ``record``'s distribution that the running core does
+    not satisfy (as written), or None. Reads metadata only."""
+    if dist_key(record.distribution) == dist_key(CORE_DISTRIBUTION):
+        return None
+    return unsatisfied_core_requirement(record.requires(), CORE_DISTRIBUTION, core_version())

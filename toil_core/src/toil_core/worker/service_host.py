@@ -1,0 +1,44 @@
+"""Running a Job.Service inside its service host job until the leader tells it to stop."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from toil_core.job.saving import write_return_value
+
+logger = logging.getLogger(__name__)
+
+#: How often the host looks at its flag files (the leader deletes them to signal it).
+FLAG_POLL_SECONDS = 0.2
+
+
+def host_service(host: Any, file_store: Any) -> Any:
+    """Start the service, publish its start value, keep it alive, and always stop it."""
+    job_store = file_store.jobStore
+    desc = host.description
+    service = host.service
+    config = job_store.config
+    poll_interval = float(getattr(config, "servicePollingInterval", 60))
+    value = service.start(host)
+    write_return_value(job_store, host, value)
+    job_store.delete_file(desc.startJobStoreID)
+    logger.debug("Service %s started", desc)
+    try:
+        last_check = time.time()
+        while True:
+            if not job_store.file_exists(desc.terminateJobStoreID):
+                logger.debug("Service %s told to stop", desc)
+                break
+            if not job_store.file_exists(desc.errorJobStoreID):
+                raise RuntimeError(f"Service {desc} was told to stop because of an error elsewhere.")
+            now = time.time()
+            if now - last_check >= poll_interval:
+                last_check = now
+                if not service.check():
+                    logger.debug("Service %s finished by itself", desc)
+                    break
+            time.sleep(FLAG_POLL_SECONDS)
+    finally:
+        service.stop(host)
+    return value

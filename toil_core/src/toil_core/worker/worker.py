@@ -1,0 +1,296 @@
+"""The worker: load one job, run it with a file store, save what it made, chain on.
+
+A worker is started by a batch system for one job (``_toil_worker JOBNAME LOCATOR JOBID`` or,
+on this machine, a fork of a warm process that runs :func:`run_worker` directly). After the job
+succeeds it stores the job's new successors and return value, then marks the job finished in one
+atomic description update (or deletes the description of a leaf job). If the next job is the only
+thing that can run next and fits in this worker's resources, it runs here too (chaining).
+
+Exit codes: 0 success; 1 the job failed and the failure (log, try count) is recorded in its
+description; anything else means the worker died before it could record anything.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import sys
+import time
+import traceback
+from typing import Any, Dict, List, Optional
+
+from toil_core.job.description import JOB, JobDescription
+from toil_core.job.saving import (
+    link_description,
+    load_job_body,
+    pickle_return_value,
+    save_new_jobs,
+    write_descriptions,
+)
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_JOB_FAILED = 1
+
+
+def workflow_dir(config: Any) -> str:
+    """This node's directory for the workflow (job temp dirs, cache, deferred functions)."""
+    from toil_core.common.workdirs import get_local_workflow_dir
+
+    return get_local_workflow_dir(config.workflowID, getattr(config, "workDir", None))
+
+
+def chain_target(job_store: Any, desc: JobDescription, config: Any) -> Optional[JobDescription]:
+    """The single next job that may run in this worker right after ``desc``, if any."""
+    if getattr(config, "disableChaining", False) or desc.services or desc.checkpoint:
+        return None
+    phase = desc.children if desc.children else desc.followOns
+    if len(phase) != 1:
+        return None
+    try:
+        successor = job_store.load_job(phase[0])
+    except Exception:
+        return None
+    if (
+        successor.body_id is None
+        or successor.kind != JOB
+        or successor.predecessorNumber != 1
+        or successor.services
+        or successor.checkpoint
+        or successor.remainingTryCount <= 0
+        or successor.memory > desc.memory
+        or successor.cores > desc.cores
+        or successor.disk > desc.disk
+        or successor.preemptible != desc.preemptible
+        or successor.accelerators != desc.accelerators
+    ):
+        return None
+    return successor
+
+
+class _OutputCapture:
+    """Sends this process's stdout/stderr (file descriptors 1 and 2) to a log file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self._saved = (os.dup(1), os.dup(2))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
+
+    def restore(self) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(self._saved[0], 1)
+        os.dup2(self._saved[1], 2)
+        for fd in self._saved:
+            os.close(fd)
+
+
+def _truncated_log(path: str, limit: int) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return b""
+    if limit > 0 and len(data) > limit:
+        return data[-limit:]
+    if limit < 0 and len(data) > -limit:
+        return data[:-limit]
+    return data
+
+
+def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes) -> None:
+    """Store the failed attempt's log and charge one try to the job."""
+    try:
+        desc = job_store.load_job(job_id)
+    except Exception:
+        logger.exception("Could not record the failure of job %s", job_id)
+        return
+    old_log = desc.logJobStoreFileID
+    with job_store.write_file_stream(job_id=job_id, cleanup=True) as (stream, file_id):
+        stream.write(log_data)
+    desc.logJobStoreFileID = file_id
+    charge_failure(desc, config)
+    job_store.update_job(desc)
+    if old_log:
+        job_store.delete_file(old_log)
+
+
+def charge_failure(desc: JobDescription, config: Any) -> None:
+    """One try fewer; unset memory/disk are raised to at least the workflow defaults."""
+    desc.remainingTryCount -= 1
+    default_memory = int(getattr(config, "defaultMemory", 0) or 0)
+    default_disk = int(getattr(config, "defaultDisk", 0) or 0)
+    if desc.memory < default_memory:
+        desc.memory = default_memory
+    if desc.disk < default_disk:
+        desc.disk = default_disk
+
+
+class Worker:
+    """Runs a job (and the jobs chained after it) for one batch-system job."""
+
+    def __init__(
+        self, job_store: Any, job_id: str, capture_output: bool = True, load_module: bool = True
+    ) -> None:
+        self.job_store = job_store
+        self.load_module = load_module
+        self._current_id = job_id
+        self.config = job_store.config
+        self.job_id = job_id
+        self.capture_output = capture_output and not getattr(self.config, "disableWorkerOutputCapture", False)
+        self.node_dir = workflow_dir(self.config)
+        self.messages: List[Dict[str, Any]] = []
+        self.job_stats: List[Dict[str, Any]] = []
+
+    def run(self) -> int:
+        from toil_core.resource import load_user_module
+
+        os.makedirs(self.node_dir, exist_ok=True)
+        capture: Optional[_OutputCapture] = None
+        log_path = os.path.join(self.node_dir, f"worker_log-{os.getpid()}-{random.getrandbits(32):08x}.txt")
+        if self.capture_output:
+            capture = _OutputCapture(log_path)
+        start_clock = time.process_time()
+        start = time.time()
+        exit_code = EXIT_OK
+        current_id = self.job_id
+        try:
+            if self.load_module:
+                load_user_module(self.job_store, self.node_dir)
+            exit_code = self._run_chain()
+        except BaseException:  # noqa: B902 - anything that escapes is a failure of the current job
+            traceback.print_exc()
+            exit_code = EXIT_JOB_FAILED
+            current_id = self._current_id
+            self._report_failure(current_id, log_path)
+        finally:
+            if capture is not None:
+                capture.restore()
+            self._ship_messages(time.time() - start, time.process_time() - start_clock)
+            if exit_code == EXIT_OK:
+                try:
+                    os.unlink(log_path)
+                except OSError:
+                    pass
+            elif capture is None or getattr(self.config, "debugWorker", False):
+                pass
+        return exit_code
+
+    def _report_failure(self, job_id: str, log_path: str) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        limit = int(getattr(self.config, "maxLogFileSize", 64000) or 0)
+        data = _truncated_log(log_path, limit) if self.capture_output else traceback.format_exc().encode()
+        record_failure(self.job_store, job_id, self.config, data)
+
+    def _run_chain(self) -> int:
+        from toil_core.filestores.deferred import DeferredFunctionManager
+
+        desc = self.job_store.load_job(self.job_id)
+        manager = DeferredFunctionManager(self.node_dir)
+        while desc is not None:
+            self._current_id = desc.jobStoreID
+            if desc.body_id is None:
+                return EXIT_OK  # already ran (e.g. the leader lost track of a finished job)
+            with manager.open() as register:
+                finished = self._run_one(desc, register)
+            if finished is None:
+                return EXIT_OK
+            desc = chain_target(self.job_store, finished, self.config)
+            if desc is not None:
+                logger.debug("Chaining from %s to %s", finished, desc)
+        return EXIT_OK
+
+    def _run_one(self, desc: JobDescription, register: Any) -> Optional[JobDescription]:
+        """Run one job; returns its updated description, or None if it was deleted (a leaf)."""
+        from toil_core.filestores.abstract import AbstractFileStore
+
+        config = self.config
+        started = time.time()
+        clock = time.process_time()
+        job = load_job_body(self.job_store, desc)
+        job.assignConfig(config)
+        caching = getattr(config, "caching", None)
+        if caching is None:
+            caching = self.job_store.default_caching()
+        file_store = AbstractFileStore.createFileStore(
+            self.job_store, desc, self.node_dir, None, caching=bool(caching)
+        )
+        file_store.keep_temp_dirs = getattr(config, "cleanWorkDir", "always") in ("never", "onSuccess")
+        job._defer = register
+        cwd = os.getcwd()
+        try:
+            with file_store.open(job):
+                value = job._runner(file_store)
+                deleted = self._commit(job, value, file_store)
+        finally:
+            job._defer = None
+            os.chdir(cwd)
+        self.messages.extend(
+            {"job": str(desc), "text": m["text"], "level": m.get("level", logging.INFO)}
+            for m in getattr(file_store, "logged_messages", [])
+        )
+        if getattr(config, "stats", False):
+            import resource as _resource
+
+            usage = _resource.getrusage(_resource.RUSAGE_SELF)
+            self.job_stats.append(
+                {
+                    "class_name": desc.displayName or desc.jobName,
+                    "time": time.time() - started,
+                    "clock": time.process_time() - clock,
+                    "memory": usage.ru_maxrss,
+                }
+            )
+        return None if deleted else desc
+
+    def _commit(self, job: Any, value: Any, file_store: Any) -> bool:
+        """Save the job's new successors and value, then mark it finished. True if deleted."""
+        job_store = self.job_store
+        desc = job.description
+        new_jobs = save_new_jobs(job_store, self.config, [job])
+        link_description(job)
+        rv_data = pickle_return_value(job_store, job, value)
+        write_descriptions(job_store, new_jobs)
+        if rv_data is not None:
+            with job_store.update_file_stream(desc.rv_file_id) as stream:
+                stream.write(rv_data)
+        files_to_delete = sorted(getattr(file_store, "filesToDelete", ()) or ())
+        desc.body_id = None
+        desc.filesToDelete = files_to_delete
+        old_log = desc.logJobStoreFileID
+        desc.logJobStoreFileID = None
+        deleted = not (desc.children or desc.followOns or desc.services or desc.checkpoint)
+        if deleted:
+            job_store.delete_job(desc.jobStoreID)
+        else:
+            job_store.update_job(desc)
+            if old_log:
+                job_store.delete_file(old_log)
+        for file_id in files_to_delete:
+            job_store.delete_file(file_id)
+        return deleted
+
+    def _ship_messages(self, wall: float, clock: float) -> None:
+        if not self.messages and not self.job_stats:
+            return
+        blob: Dict[str, Any] = {"logs": self.messages}
+        if self.job_stats:
+            blob["jobs"] = self.job_stats
+            blob["worker"] = {"time": wall, "clock": clock}
+        try:
+            self.job_store.write_logs(json.dumps(blob))
+        except Exception:
+            logger.exception("Could not send job logs and stats to the leader")
+
+
+def run_worker(job_store: Any, job_id: str, capture_output: bool = True, load_module: bool = True) -> int:
+    """Run the job ``job_id`` (and any chained successors); returns the worker exit code."""
+    return Worker(job_store, job_id, capture_output=capture_output, load_module=load_module).run()
