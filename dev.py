@@ -5,7 +5,7 @@ Commands (run from anywhere; paths are relative to this file):
 
     python3 dev.py setup            create/refresh .venv and install every distribution (editable)
     python3 dev.py demo             setup, then run examples/helloWorld.py on a temporary file: job store
-    python3 dev.py test [-- ARGS]   setup, then run the whole test suite: .venv/bin/python -m pytest tests ARGS
+    python3 dev.py test [-- ARGS]   setup, then run the whole suite: .venv/bin/python -m pytest tests ARGS
     python3 dev.py bench [ARGS]     setup, then run bench/run.py ARGS
     python3 dev.py lint             syntax check of every tracked Python file, then ruff if it is installed
 
@@ -29,6 +29,9 @@ import tempfile
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
+
+if sys.version_info < (3, 9):  # noqa: UP036 - say so plainly on interpreters that are too old
+    sys.exit(f"toil-core needs Python 3.9 or newer (this is {sys.version.split()[0]})")
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -59,7 +62,7 @@ def _load_toml(path: Path) -> dict:
         return _mini_toml(text)
     try:
         return tomllib.loads(text)
-    except Exception:  # a broken pyproject must not stop the whole set-up; pip will complain properly
+    except Exception:  # noqa: BLE001 - a broken pyproject must not stop the whole set-up; pip will complain properly
         return _mini_toml(text)
 
 
@@ -181,13 +184,14 @@ def _venv_works(venv: Path) -> bool:
     if not py.exists():
         return False
     try:
-        return subprocess.run([str(py), "-c", "import sys"], capture_output=True).returncode == 0
+        return subprocess.run([str(py), "-c", "import sys"], capture_output=True, check=False).returncode == 0
     except OSError:
         return False
 
 
 def _has_pip(py: Path) -> bool:
-    return subprocess.run([str(py), "-m", "pip", "--version"], capture_output=True).returncode == 0
+    proc = subprocess.run([str(py), "-m", "pip", "--version"], capture_output=True, check=False)
+    return proc.returncode == 0
 
 
 def venv_env(venv: Path = VENV) -> dict[str, str]:
@@ -253,7 +257,7 @@ def _bootstrap_pip(py: Path) -> None:
             data = resp.read()
         if hashlib.sha256(data).hexdigest() != wheel["digests"]["sha256"]:
             raise RuntimeError("the downloaded pip wheel does not match its published sha256")
-    except Exception as e:  # network, proxy or index trouble: say what to do instead
+    except Exception as e:  # noqa: BLE001 - network, proxy or index trouble: say what to do instead
         raise SystemExit(
             f"[dev.py] could not bootstrap pip ({e}).\n"
             "Install the venv/ensurepip support of your Python (Debian/Ubuntu: apt install python3-venv) "
@@ -327,7 +331,7 @@ def cmd_demo(args: argparse.Namespace, extra: list[str]) -> int:
         log(f"$ {py.relative_to(ROOT)} examples/helloWorld.py {store}")
         proc = subprocess.run(
             [str(py), str(ROOT / "examples" / "helloWorld.py"), store] + extra,
-            cwd=ROOT, env=venv_env(),
+            cwd=ROOT, env=venv_env(), check=False,
         )
     if proc.returncode == 0:
         log("demo finished")
@@ -340,14 +344,14 @@ def cmd_test(args: argparse.Namespace, extra: list[str]) -> int:
     py = setup()
     cmd = [str(py), "-m", "pytest", "tests"] + extra
     log("$ " + " ".join(cmd))
-    return subprocess.run(cmd, cwd=ROOT, env=venv_env()).returncode
+    return subprocess.run(cmd, cwd=ROOT, env=venv_env(), check=False).returncode
 
 
 def cmd_bench(args: argparse.Namespace, extra: list[str]) -> int:
     py = setup()
     cmd = [str(py), str(ROOT / "bench" / "run.py")] + extra
     log("$ " + " ".join(cmd))
-    return subprocess.run(cmd, cwd=ROOT, env=venv_env()).returncode
+    return subprocess.run(cmd, cwd=ROOT, env=venv_env(), check=False).returncode
 
 
 def python_sources(root: Path = ROOT) -> list[Path]:
@@ -375,14 +379,14 @@ def cmd_lint(args: argparse.Namespace, extra: list[str]) -> int:
     elif shutil.which("ruff"):
         ruff = [shutil.which("ruff")]  # type: ignore[list-item]
     elif _venv_works(VENV) and subprocess.run([str(venv_python()), "-c", "import ruff"],
-                                              capture_output=True).returncode == 0:
+                                              capture_output=True, check=False).returncode == 0:
         ruff = [str(venv_python()), "-m", "ruff"]
     if ruff is None:
         log("ruff is not installed; skipping style checks (install it with: .venv/bin/pip install ruff)")
         return 1 if failures else 0
     cmd = ruff + ["check", "."] + extra
     log("$ " + " ".join(cmd))
-    rc = subprocess.run(cmd, cwd=ROOT).returncode
+    rc = subprocess.run(cmd, cwd=ROOT, check=False).returncode
     return rc or (1 if failures else 0)
 
 

@@ -90,7 +90,8 @@ def parse_cases(text: str) -> list[str]:
         key = ALIASES.get(item, item)
         if key not in CASES:
             raise argparse.ArgumentTypeError(
-                f"unknown case {item!r}; choose from " + ", ".join(f"{k} ({c['name']})" for k, c in CASES.items()))
+                f"unknown case {item!r}; choose from "
+                + ", ".join(f"{k} ({c['name']})" for k, c in CASES.items()))
         if key not in out:
             out.append(key)
     if not out:
@@ -152,7 +153,7 @@ def run_case(python: str, key: str, scale: str, timeout: float, label: str, keep
             result["megabytes_per_second"] = round(result["megabytes"] / seconds, 2)
         log(f"{label}: case {key} done in {seconds:.2f} s")
     else:
-        why = "timed out after %ds" % timeout if timed_out else f"exit code {proc.returncode}"
+        why = f"timed out after {timeout:.0f} s" if timed_out else f"exit code {proc.returncode}"
         result["error_tail"] = (err or "")[-4000:]
         log(f"{label}: case {key} FAILED ({why}); last lines of stderr:")
         for line in (err or "").splitlines()[-25:]:
@@ -188,8 +189,9 @@ def engine_version(python: str) -> str:
             "    try:\n        print(d, m.version(d)); break\n"
             "    except m.PackageNotFoundError:\n        pass\n")
     try:
-        return subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60).stdout.strip()
-    except Exception:
+        return subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60,
+                              check=False).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
@@ -244,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="interpreter with this project's engine installed (default: this one)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds per case before it is killed (default: 3600 full, 600 small)")
-    parser.add_argument("--keep-logs", action="store_true", help="keep each run's stdout/stderr in its tmp dir")
+    parser.add_argument("--keep-logs", action="store_true",
+                        help="keep each run's job store tmp dir with its stdout/stderr")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json", help="JSON results file")
     args = parser.parse_args(argv)
     args.python = os.path.abspath(args.python)  # runs use their tmp dir as cwd; keep venv symlinks unresolved
@@ -258,7 +261,8 @@ def main(argv: list[str] | None = None) -> int:
             upstream.append(run_case(upstream_python, key, args.scale, timeout, "upstream", args.keep_logs))
 
     print()
-    print(f"toil-core benchmark, scale={args.scale}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(f"toil-core benchmark, scale={args.scale}, {os.cpu_count()} CPUs, "
+          f"Python {platform.python_version()}")
     print_table(results, upstream, args.scale)
 
     doc = {

@@ -35,7 +35,7 @@ def main():
     depth = options.benchDepth
     with Toil(options) as toil:
         result = toil.start(Job.wrapJobFn(binaryStrings, depth=depth, **REQ))
-    expected = sorted(format(i, "0%db" % depth) if depth else "" for i in range(2 ** depth))
+    expected = sorted(format(i, f"0{depth}b") if depth else "" for i in range(2 ** depth))
     ok = isinstance(result, list) and len(result) == 2 ** depth and sorted(result) == expected
     jobs = (2 ** (depth + 1) - 1) + (2 ** depth - 1)
     print("BENCH-RESULT " + json.dumps({"case": "tree", "jobs": jobs, "ok": ok, "strings": len(result)}),

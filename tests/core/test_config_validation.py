@@ -46,10 +46,11 @@ def test_clean_defaults():
 
 
 @pytest.mark.parametrize("clean", ["always", "onError", "onSuccess"])
-def test_stats_contradicts_clean(clean):
-    message = error_of("--stats", "--clean", clean)
-    assert message == (f"Contradicting options passed: Clean flag is set to {clean} despite the stats flag "
-                       "requiring the jobStore to be intact at the end of the run. Set clean to 'never'.")
+def test_stats_overrides_contradicting_clean(clean, caplog):
+    # Manual, Stats Command: --stats keeps the job store no matter what other options say.
+    with caplog.at_level("WARNING"):
+        assert config_of("--stats", "--clean", clean).clean == "never"
+    assert f"Contradicting options passed: Clean flag is set to {clean}" in caplog.text
 
 
 def test_bad_clean_in_code():

@@ -7,7 +7,6 @@ import stat
 import types
 
 import pytest
-
 from toil_core.job.description import JobDescription
 from toil_core.job.errors import JobException
 from toil_core.jobstores.abstract import AbstractJobStore
@@ -299,7 +298,7 @@ def test_update_deleted_job_raises(store):
 
 
 def test_load_missing_job(store):
-    for bad in ["nope-00", "", "../etc", ".hidden", "a/b"]:
+    for bad in ["nope-00", "", "../etc", ".hidden", "a/b", "x..", "..", "a\0b"]:
         with pytest.raises(NoSuchJobException) as info:
             store.load_job(bad)
         assert str(info.value) == f"The job '{bad}' does not exist."
@@ -335,7 +334,7 @@ def test_jobs_iterates_everything(store):
 
 
 def test_jobs_fan_out(store):
-    for i in range(600):
+    for _ in range(600):
         new_job(store)
     jobs_dir = os.path.join(store.jobStoreDir, "jobs")
     fans = os.listdir(jobs_dir)

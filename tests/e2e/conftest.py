@@ -186,12 +186,13 @@ def toil_command() -> Callable[..., subprocess.CompletedProcess]:
     return _run_toil
 
 
+@pytest.fixture(scope="session")
+def toil_cli_path() -> Path:
+    """Where the ``toil`` utility of the installation under test should be."""
+    return toil_cli()
+
+
 @pytest.fixture
 def jobstore(tmp_path: Path) -> str:
     """A job store location (plain path, i.e. a file job store) that does not exist yet."""
     return str(tmp_path / "jobstore")
-
-
-@pytest.fixture
-def describe_run() -> Callable[[subprocess.CompletedProcess], str]:
-    return describe

@@ -55,7 +55,8 @@ def test_dict_gets_defaults():
 
 
 def test_dict_keeps_fields():
-    assert parse_accelerator({"brand": "nvidia", "count": 5}) == {"count": 5, "kind": "gpu", "brand": "nvidia"}
+    expected = {"count": 5, "kind": "gpu", "brand": "nvidia"}
+    assert parse_accelerator({"brand": "nvidia", "count": 5}) == expected
 
 
 @pytest.mark.parametrize("bad", [0, -1, "gpu:0", "gpu:-2", "gpu:1.5", "gpu:x", "a:b:c", "", {"count": 0},
@@ -159,4 +160,5 @@ def test_restrictive_environment_lists_numbers(monkeypatch):
 
 def test_restrictive_environment_maps_through_inherited_visible_devices(fake_nvidia_smi, monkeypatch):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3,5")
-    assert accelerators.get_restrictive_environment_for_local_accelerators({1}) == {"CUDA_VISIBLE_DEVICES": "5"}
+    env = accelerators.get_restrictive_environment_for_local_accelerators({1})
+    assert env == {"CUDA_VISIBLE_DEVICES": "5"}

@@ -224,7 +224,8 @@ def test_container_wait(fake, job):
 def test_container_is_running_states(fake):
     (fake.state / "up").write_text("running")
     (fake.state / "down").write_text("exited")
-    assert (containerIsRunning("up"), containerIsRunning("down"), containerIsRunning("gone")) == (True, False, None)
+    states = (containerIsRunning("up"), containerIsRunning("down"), containerIsRunning("gone"))
+    assert states == (True, False, None)
 
 
 def test_docker_kill_kills_and_removes(fake):

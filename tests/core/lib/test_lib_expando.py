@@ -35,7 +35,7 @@ def test_json_round_trip():
 
 def test_missing_attribute_raises_attribute_error():
     with pytest.raises(AttributeError, match="'Expando' object has no attribute 'foo'"):
-        Expando().foo
+        _ = Expando().foo
 
 
 def test_delete_attribute_removes_key():

@@ -47,7 +47,8 @@ def clean_env(monkeypatch):
 
 
 def run_worker(code, env=None):
-    return subprocess.run([sys.executable, "-c", "from toil_core.realtime_logger import RealtimeLogger\n" + code],
+    script = "from toil_core.realtime_logger import RealtimeLogger\n" + code
+    return subprocess.run([sys.executable, "-c", script],
                           env=env if env is not None else dict(os.environ), capture_output=True, text=True,
                           timeout=60)
 
@@ -86,7 +87,8 @@ def test_messages_below_level_not_sent(collector):
 
 def test_exception_text_is_forwarded(collector):
     with RealtimeLogger.start_server("INFO"):
-        result = run_worker("try:\n    1/0\nexcept ZeroDivisionError:\n    RealtimeLogger.exception('secret oops')")
+        code = "try:\n    1/0\nexcept ZeroDivisionError:\n    RealtimeLogger.exception('secret oops')"
+        result = run_worker(code)
         assert result.returncode == 0, result.stderr
         assert collector.found.wait(10)
     assert "ZeroDivisionError" in collector.records[0].exc_text
@@ -108,7 +110,8 @@ def test_upstream_constructor_with_batch_system(collector):
 
 def test_worker_without_address_is_silent():
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOIL_RT_LOGGING_")}
-    result = run_worker("import logging; logging.basicConfig()\nRealtimeLogger.critical('nowhere')\nprint('ok')", env)
+    code = "import logging; logging.basicConfig()\nRealtimeLogger.critical('nowhere')\nprint('ok')"
+    result = run_worker(code, env)
     assert result.returncode == 0 and result.stdout.strip() == "ok" and "nowhere" not in result.stderr
 
 

@@ -109,7 +109,8 @@ def test_generic_retry_still_applies_when_negative_condition_does_not_match():
 def test_prepare_functions_called_with_arguments_between_retries():
     f, calls = flaky(2, lambda: ValueError("boom"))
     prepared = []
-    wrapped = retry(intervals=[0, 0], errors=[ValueError], prepare=[lambda *a, **k: prepared.append((a, k))])(f)
+    prepare = [lambda *a, **k: prepared.append((a, k))]
+    wrapped = retry(intervals=[0, 0], errors=[ValueError], prepare=prepare)(f)
     wrapped(1, x=2)
     assert prepared == [((1,), {"x": 2})] * 2
 

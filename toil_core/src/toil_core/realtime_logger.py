@@ -84,7 +84,8 @@ class RealtimeLogger(metaclass=RealtimeLoggerMetaclass):
     _configured_for: Optional[Tuple[Optional[str], Optional[str]]] = None
     _saved_env: Dict[str, Optional[str]] = {}
 
-    def __init__(self, batchSystem: Any = None, level: Optional[str] = defaultLevel, host: str = "127.0.0.1") -> None:
+    def __init__(self, batchSystem: Any = None, level: Optional[str] = defaultLevel,
+                 host: str = "127.0.0.1") -> None:
         self._batchSystem = batchSystem
         self._level = level
         self._host = host

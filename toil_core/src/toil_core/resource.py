@@ -169,11 +169,15 @@ _loaded: Dict[str, Any] = {}
 
 def load_user_module(job_store: Any, scratch_dir: str) -> Optional[Any]:
     """Import the workflow's user module in this process and alias it as ``__main__``."""
+    cached = _loaded.get(id(job_store))
+    if cached is not None:
+        return cached
     record = read_user_module_record(job_store)
     if record is None:
         return None
     key = json.dumps(record, sort_keys=True)
     if key in _loaded:
+        _loaded[id(job_store)] = _loaded[key]
         return _loaded[key]
     directory = localize(job_store, record, scratch_dir)
     if directory not in sys.path:
@@ -181,4 +185,5 @@ def load_user_module(job_store: Any, scratch_dir: str) -> Optional[Any]:
     module = importlib.import_module(record["name"])
     sys.modules["__main__"] = module
     _loaded[key] = module
+    _loaded[id(job_store)] = module
     return module

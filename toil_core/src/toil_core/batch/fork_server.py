@@ -81,7 +81,15 @@ class _Server:
                 os.environ.update(request.get("env") or {})
                 from toil_core.worker.worker import run_worker
 
-                code = run_worker(store, request["job"])
+                profile_dir = os.environ.get("TOIL_PROFILE_WORKERS_DIR")
+                if profile_dir:  # developer aid: one cProfile dump per job
+                    import cProfile
+
+                    profiler = cProfile.Profile()
+                    code = profiler.runcall(run_worker, store, request["job"])
+                    profiler.dump_stats(os.path.join(profile_dir, f"worker-{os.getpid()}.prof"))
+                else:
+                    code = run_worker(store, request["job"])
             except BaseException:  # noqa: B902
                 import traceback
 

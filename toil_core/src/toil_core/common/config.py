@@ -457,9 +457,13 @@ class Config:
             except ValueError as e:
                 raise OptionError(f"Invalid value for --clean: {e}") from e
             if self.stats and clean != "never":
-                raise OptionError(
-                    f"Contradicting options passed: Clean flag is set to {clean} despite the stats flag "
-                    "requiring the jobStore to be intact at the end of the run. Set clean to 'never'.")
+                # The manual (Stats Command): --stats keeps the job store "no matter what other
+                # options are specified", so a contradicting --clean is overridden, loudly.
+                logger.warning(
+                    "Contradicting options passed: Clean flag is set to %s despite the stats flag "
+                    "requiring the jobStore to be intact at the end of the run. Setting clean to 'never'.",
+                    clean)
+                clean = "never"
             self.clean = clean
         elif self.stats:
             self.clean = "never"

@@ -94,13 +94,15 @@ class AbstractFileStore(ABC):
         self.workflow_dir = self.file_store_dir
         self.waitForPreviousCommit = waitForPreviousCommit
         #: This job's private temp directory; set by open().
-        self.localTempDir: Optional[str] = None
+        self._temp_dir: Optional[str] = None
+        self._is_open = False
         #: Set by the worker from --cleanWorkDir: if True, open() leaves the temp dir behind.
         self.keep_temp_dirs = False
         #: Global files this job asked to delete; the worker deletes them after success.
         self.filesToDelete: Set[str] = set()
         #: Messages from logToMaster(), as {"text": ..., "level": ...}; the worker ships them.
         self.logged_messages: List[Dict[str, Any]] = []
+        self.loggingMessages = self.logged_messages  # upstream's name for the same list
         self._accessLog: List[Tuple[str, Optional[str]]] = []
         #: File ID -> local paths this job holds for it (reads, and writes from the temp dir).
         self._local_copies: Dict[str, List[str]] = {}
@@ -140,19 +142,37 @@ class AbstractFileStore(ABC):
     # ------------------------------------------------------------------ job lifetime
     @contextmanager
     def open(self, job: Any) -> Iterator[None]:
-        """Create the job's temp dir for the duration of the block, then delete it."""
-        os.makedirs(self.file_store_dir, exist_ok=True)
-        self.localTempDir = os.path.abspath(tempfile.mkdtemp(prefix="job-", dir=self.file_store_dir))
+        """Create the job's temp dir for the duration of the block, then delete it.
+
+        Per-job bookkeeping (local copies, access log) starts afresh, so an instance may be
+        reused for chained jobs; ``filesToDelete`` and ``logged_messages`` are left for the
+        worker to consume.
+        """
+        self._local_copies = {}
+        self._accessLog = []
+        self._temp_dir = None
+        self._is_open = True
         try:
             yield
         finally:
-            if not self.keep_temp_dirs:
-                remove_tree(self.localTempDir)
+            self._is_open = False
+            if self._temp_dir is not None and not self.keep_temp_dirs:
+                remove_tree(self._temp_dir)
+            self._temp_dir = None
+
+    @property
+    def localTempDir(self) -> Optional[str]:
+        """The job's temp dir, made on first use (most small jobs never need one)."""
+        if self._temp_dir is None and self._is_open:
+            os.makedirs(self.file_store_dir, exist_ok=True)
+            self._temp_dir = os.path.abspath(tempfile.mkdtemp(prefix="job-", dir=self.file_store_dir))
+        return self._temp_dir
 
     def _require_open(self) -> str:
-        if self.localTempDir is None:
+        path = self.localTempDir
+        if path is None:
             raise RuntimeError("Local temp files are only available inside the file store's open(job)")
-        return self.localTempDir
+        return path
 
     def _job_id(self) -> Optional[str]:
         return getattr(self.jobDesc, "jobStoreID", None)
@@ -184,9 +204,9 @@ class AbstractFileStore(ABC):
         return path
 
     def _in_temp_dir(self, path: str) -> bool:
-        if self.localTempDir is None:
+        if self._temp_dir is None:
             return False
-        root = os.path.realpath(self.localTempDir)
+        root = os.path.realpath(self._temp_dir)
         return os.path.realpath(path).startswith(root + os.sep)
 
     def _default_read_path(self, fileStoreID: str) -> str:

@@ -108,14 +108,16 @@ class DeferredFunctionManager:
         are logged, not raised). Not thread safe.
         """
         self._runOrphanedDeferredFunctions()
-        fd = self._create_state_file()
         registered: List[DeferredFunction] = []
+        state = {"fd": -1}
 
         def register(function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
             deferred = function if isinstance(function, DeferredFunction) and not args and not kwargs \
                 else DeferredFunction.create(function, *args, **kwargs)
             record = pickle.dumps(deferred)
-            os.write(fd, _LENGTH.pack(len(record)) + record)
+            if state["fd"] < 0:  # the state file is made on first use: most jobs defer nothing
+                state["fd"] = self._create_state_file()
+            os.write(state["fd"], _LENGTH.pack(len(record)) + record)
             registered.append(deferred)
 
         try:
@@ -124,12 +126,14 @@ class DeferredFunctionManager:
             try:
                 _run_all(registered, "this job")
             finally:
-                # Unlink before unlocking, so nobody can adopt (and rerun) the file.
-                with suppress(FileNotFoundError):
-                    os.unlink(self.stateFileName)
-                os.close(fd)
+                if state["fd"] >= 0:
+                    # Unlink before unlocking, so nobody can adopt (and rerun) the file.
+                    with suppress(FileNotFoundError):
+                        os.unlink(self.stateFileName)
+                    os.close(state["fd"])
                 self.stateFileName = ""
-            self._runOrphanedDeferredFunctions()
+            if registered:
+                self._runOrphanedDeferredFunctions()
 
     def _create_state_file(self) -> int:
         """Create, lock and publish a fresh state file; return its descriptor."""

@@ -16,6 +16,8 @@ SCHEMA_VERSION = 1
 
 JOB = "job"
 SERVICE = "service"
+#: ``body_id`` of a job whose pickled body is stored in its description (``inline_body``).
+INLINE_BODY = "inline"
 
 
 @attrs.define(slots=True, eq=False)
@@ -42,6 +44,9 @@ class JobDescription:
     body_id: Optional[str] = None
     #: For a checkpoint job: the body to rerun if its subtree fails completely.
     checkpoint_body_id: Optional[str] = None
+    #: Small bodies are kept inside the description (base64 pickle) to save a file per job;
+    #: ``body_id`` is then :data:`INLINE_BODY`.
+    inline_body: Optional[str] = None
     children: List[str] = attrs.field(factory=list)
     followOns: List[str] = attrs.field(factory=list)
     #: Service host jobs of this job (every node of its service trees).

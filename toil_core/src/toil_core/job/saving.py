@@ -7,11 +7,18 @@ description (done by the caller) makes them reachable.
 """
 from __future__ import annotations
 
+import base64
 from typing import Any, Dict, Iterable, List, Optional, Set
+
+from toil_core.job.description import INLINE_BODY
 
 from toil_core.job.errors import JobPromiseConstraintError
 from toil_core.job.job import Job, ServiceHostJob
 from toil_core.job.promise import dumps_for_store, loads_from_store
+
+
+#: Bodies up to this many bytes live inside the job description instead of a separate file.
+INLINE_BODY_LIMIT = 64 * 1024
 
 
 def collect_unsaved(starts: Iterable[Job]) -> List[Job]:
@@ -113,8 +120,12 @@ def save_new_jobs(job_store: Any, config: Any, starts: Iterable[Job]) -> List[Jo
         data, promisors = dumps_for_store(job, job_store)
         _check_promises(job, promisors)
         desc = job.description
-        with job_store.write_file_stream(job_id=desc.jobStoreID, cleanup=True) as (stream, file_id):
-            stream.write(data)
+        if len(data) <= INLINE_BODY_LIMIT:
+            desc.inline_body = base64.b64encode(data).decode("ascii")
+            file_id = INLINE_BODY
+        else:
+            with job_store.write_file_stream(job_id=desc.jobStoreID, cleanup=True) as (stream, file_id):
+                stream.write(data)
         desc.body_id = file_id
         if desc.checkpoint:
             desc.checkpoint_body_id = file_id
@@ -169,8 +180,13 @@ def load_job_body(job_store: Any, desc: Any, body_id: Optional[str] = None) -> J
     file_id = body_id or desc.body_id
     if file_id is None:
         raise RuntimeError(f"Job {desc} has no body to run.")
-    with job_store.read_file_stream(file_id) as stream:
-        data = stream.read()
+    if file_id == INLINE_BODY:
+        if desc.inline_body is None:
+            raise RuntimeError(f"Job {desc} lost its stored body; the job store may be damaged.")
+        data = base64.b64decode(desc.inline_body)
+    else:
+        with job_store.read_file_stream(file_id) as stream:
+            data = stream.read()
     job = loads_from_store(data, job_store)
     job._description = desc
     return job

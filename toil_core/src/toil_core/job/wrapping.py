@@ -99,11 +99,11 @@ class _PromisedRequirementMixin:
             if isinstance(kwargs.get(key), (PromisedRequirement, Promise))
         }
         self._user_call = (userFunction, args, dict(kwargs))
-        # The intermediate job itself is small.
-        Job.__init__(self, disk="1M", memory="32M", cores=0.1)  # type: ignore[arg-type]
         self.userFunction = userFunction
         self.userFunctionName = getattr(userFunction, "__name__", repr(userFunction))
         self.userFunctionModule = getattr(userFunction, "__module__", None)
+        # The intermediate job itself is small.
+        Job.__init__(self, disk="1M", memory="32M", cores=0.1)  # type: ignore[arg-type]
         self.userModule = self.userFunctionModule or self.userModule
         self._description.jobName = self.userFunctionName  # type: ignore[attr-defined]
         self._description.displayName = self.userFunctionName  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 ``file:`` sources and destinations are copied, hard-linked or symlinked directly between paths
 (``import_file(..., hardlink=True / symlink=True)``, ``--moveExports``); every other scheme goes
 through its URL access handler's streams. Either way the result appears atomically.
+Also holds the small file-name and copy helpers FileJobStore uses.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any, Optional
 from ..filestores.file_id import FileID
 from . import url_access as _url
 
-__all__ = ["FileTransferMixin", "NEW_FILE", "copy_into"]
+__all__ = ["FileTransferMixin", "NEW_FILE", "copy_into", "file_basename", "safe_job_name"]
 
 #: Flags creating a new file that must not exist yet.
 NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -24,11 +25,30 @@ NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 BUFFER_SIZE = 10 * 1024 * 1024
 
 
+def safe_job_name(name: str, limit: int = 60) -> str:
+    """Keep ``[A-Za-z0-9._-]`` (others become ``_``), no leading dot, at most ``limit`` chars."""
+    out = "".join(c if (c.isascii() and (c.isalnum() or c in "._-")) else "_" for c in name[:limit])
+    return out.lstrip(".") or "job"
+
+
+def file_basename(basename: Optional[str], default: str) -> str:
+    """A file name usable as the last component of a file ID (kept as given when possible)."""
+    if not basename:
+        return default
+    name = basename.replace("/", "_").replace("\0", "_")
+    if name in (".", ".."):
+        return default
+    while len(name.encode("utf-8", "surrogateescape")) > 200:
+        name = name[1:]  # keep the end: the extension matters more than the start
+    return name
+
+
 def copy_into(src_path: str, dst_fd: int) -> None:
     """Copy the file at ``src_path`` into the open descriptor ``dst_fd`` (kernel copy if possible)."""
-    with open(src_path, "rb") as src:
+    with open(src_path, "rb", buffering=0) as src:
         in_fd = src.fileno()
-        size = os.fstat(in_fd).st_size
+        st = os.fstat(in_fd)
+        size = st.st_size if stat.S_ISREG(st.st_mode) else 0  # pipes etc.: plain reads
         offset = 0
         try:
             while offset < size:
@@ -39,9 +59,10 @@ def copy_into(src_path: str, dst_fd: int) -> None:
         except OSError as err:
             if offset or err.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
                 raise
-        src.seek(offset)
-        while True:  # the rest (a file that grew, or no sendfile support)
-            chunk = src.read(BUFFER_SIZE)
+        if offset:
+            os.lseek(in_fd, offset, os.SEEK_SET)  # sendfile(offset=...) leaves the position alone
+        while True:  # the rest (a file that grew, a pipe, or no sendfile support)
+            chunk = os.read(in_fd, BUFFER_SIZE)
             if not chunk:
                 return
             view = memoryview(chunk)

@@ -12,6 +12,7 @@ import os
 import pickle
 import re
 import socket
+import urllib.parse
 import uuid
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
@@ -140,7 +141,7 @@ def get_node_id() -> str:
 
 def _url_basename(url: str) -> Optional[str]:
     path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    base = os.path.basename(path)
+    base = urllib.parse.unquote(os.path.basename(path))
     return base or None
 
 

@@ -39,7 +39,7 @@ from typing import IO, Any, Callable, Iterator, Optional, Tuple, Union
 from ..job.description import JobDescription
 from . import url_access as _url
 from ._file_transfer import NEW_FILE as _NEW_FILE
-from ._file_transfer import FileTransferMixin, copy_into
+from ._file_transfer import FileTransferMixin, copy_into, file_basename, safe_job_name
 from .abstract import AbstractJobStore
 from .errors import (
     CorruptJobError,
@@ -53,24 +53,6 @@ __all__ = ["FileJobStore"]
 
 MARKER = ".toil-job-store"
 _PARSE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, AttributeError)
-
-
-def _safe_name(name: str, limit: int = 60) -> str:
-    """Keep ``[A-Za-z0-9._-]`` (others become ``_``), no leading dot, at most ``limit`` chars."""
-    out = "".join(c if (c.isascii() and (c.isalnum() or c in "._-")) else "_" for c in name[:limit])
-    return out.lstrip(".") or "job"
-
-
-def _basename(basename: Optional[str], default: str) -> str:
-    """A file name usable as the last component of a file ID (kept as given when possible)."""
-    if not basename:
-        return default
-    name = basename.replace("/", "_").replace("\0", "_")
-    if name in (".", ".."):
-        return default
-    while len(name.encode("utf-8", "surrogateescape")) > 200:
-        name = name[1:]  # keep the end: the extension matters more than the start
-    return name
 
 
 class FileJobStore(FileTransferMixin, AbstractJobStore):
@@ -260,12 +242,13 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
 
     # ---------------------------------------------------------------------- jobs
     def _job_path(self, job_id: str) -> str:
-        if not job_id or "/" in job_id or "\0" in job_id or job_id[0] == ".":
+        # IDs are file names; the last two characters name the fan-out directory.
+        if not job_id or "/" in job_id or "\0" in job_id or job_id[0] == "." or job_id[-2:] == "..":
             raise NoSuchJobException(job_id)
         return self._jobs + job_id[-2:] + os.sep + job_id
 
     def assign_job_id(self, job_description: JobDescription) -> None:
-        name = _safe_name(job_description.jobName or "job")
+        name = safe_job_name(job_description.jobName or "job")
         job_description.jobStoreID = f"{name}-{os.urandom(10).hex()}"
 
     def create_job(self, job_description: JobDescription) -> JobDescription:
@@ -350,7 +333,7 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
     def _new_file_id(self, job_id: Optional[str], cleanup: bool, basename: Optional[str],
                      default: str = "stream") -> Tuple[str, str]:
         token = os.urandom(10).hex()
-        name = _basename(basename, default)
+        name = file_basename(basename, default)
         if cleanup and job_id is not None:
             job_id = str(job_id)
             self._job_path(job_id)  # validates it
@@ -488,10 +471,14 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
         return path, (0o700 if st.st_mode & stat.S_IXUSR else 0o600)
 
     def _publish_update(self, file_id: str, tmp: str, dest: str) -> None:
+        # A file deleted while we were writing must stay deleted (the check and the rename
+        # are not one atomic step, but the window is a single system call wide).
+        if not os.path.lexists(dest):
+            raise NoSuchFileException(file_id)
         try:
             os.replace(tmp, dest)
         except (FileNotFoundError, NotADirectoryError):
-            raise NoSuchFileException(file_id) from None  # deleted while we were writing
+            raise NoSuchFileException(file_id) from None
 
     def update_file(self, file_id: str, local_path: str) -> None:
         """Replace the file's content (and executable bit) with the local file's."""
@@ -562,25 +549,31 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
         count = 0
         if read_all:
             for name in self._listdir(self._logs_read):
-                try:
-                    with open(self._logs_read + name, "rb") as handle:
+                handle = self._open_if_present(self._logs_read + name)
+                if handle is not None:
+                    with handle:
                         callback(handle)
-                except FileNotFoundError:
-                    continue
-                count += 1
+                    count += 1
         for name in self._listdir(self._logs_new):
             path = self._logs_new + name
-            try:
-                with open(path, "rb") as handle:
-                    callback(handle)
-            except FileNotFoundError:
+            handle = self._open_if_present(path)
+            if handle is None:
                 continue  # consumed by another reader
+            with handle:
+                callback(handle)
             try:
                 os.replace(path, self._logs_read + name)
             except FileNotFoundError:
                 pass
             count += 1
         return count
+
+    @staticmethod
+    def _open_if_present(path: str) -> Optional[IO[bytes]]:
+        try:
+            return open(path, "rb")
+        except FileNotFoundError:
+            return None
 
     @staticmethod
     def _listdir(path: str) -> list:

@@ -45,6 +45,7 @@ class Leader:
         self.parents_of: Dict[str, List[str]] = collections.defaultdict(list)
         self.released: Dict[str, int] = {}
         self.ready: Deque[JobDescription] = collections.deque()
+        self._phase_queue: Deque[JobDescription] = collections.deque()
         self.issued: Dict[int, str] = {}
         self.batch_id_of: Dict[str, int] = {}
         self.failed: Dict[str, JobDescription] = {}
@@ -118,6 +119,15 @@ class Leader:
             self._enter_phase(desc)
 
     def _enter_phase(self, desc: JobDescription) -> None:
+        """Queue a job that has run for :meth:`_advance` (a queue, not recursion: chains are long)."""
+        self.descs[desc.jobStoreID] = desc
+        self._phase_queue.append(desc)
+
+    def _process_phases(self) -> None:
+        while self._phase_queue:
+            self._advance(self._phase_queue.popleft())
+
+    def _advance(self, desc: JobDescription) -> None:
         """The job has run: start its services, then its next phase of successors."""
         job_id = desc.jobStoreID
         self.descs[job_id] = desc
@@ -606,7 +616,7 @@ class Leader:
 
     # ------------------------------------------------------------------ main loop
     def _outstanding(self) -> bool:
-        return bool(self.ready or self.issued or self.service_queue)
+        return bool(self.ready or self.issued or self.service_queue or self._phase_queue)
 
     def run(self) -> None:
         """Run until the root job and all its successors are done; raise on failures."""
@@ -647,6 +657,7 @@ class Leader:
 
     def _loop(self) -> None:
         while True:
+            self._process_phases()
             self._issue_ready()
             if not self._outstanding():
                 if self.hosts_awaiting_start:

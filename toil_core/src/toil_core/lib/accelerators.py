@@ -119,8 +119,9 @@ def parse_accelerator(spec: ParseableAcceleratorRequirement) -> AcceleratorRequi
     raise TypeError(f"Cannot parse {spec!r} (type {type(spec).__name__}) as an accelerator requirement")
 
 
-def parse_accelerator_list(specs: Union[None, str, ParseableAcceleratorRequirement,
-                                        Sequence[ParseableAcceleratorRequirement]]) -> List[AcceleratorRequirement]:
+def parse_accelerator_list(
+    specs: Union[None, str, ParseableAcceleratorRequirement, Sequence[ParseableAcceleratorRequirement]],
+) -> List[AcceleratorRequirement]:
     """Parse ``--defaultAccelerators``-style specs: comma-separated string, list, or single spec."""
     if specs is None:
         return []
@@ -138,7 +139,8 @@ def accelerator_satisfies(candidate: AcceleratorRequirement, requirement: Accele
     for key in _FIELDS:
         if key in skip or key not in requirement:
             continue
-        if key not in candidate or str(candidate[key]).lower() != str(requirement[key]).lower():  # type: ignore
+        wanted = str(requirement[key]).lower()  # type: ignore[literal-required]
+        if key not in candidate or str(candidate[key]).lower() != wanted:  # type: ignore[literal-required]
             return False
     return True
 
@@ -147,7 +149,8 @@ def accelerators_fully_satisfy(candidates: Optional[List[AcceleratorRequirement]
                                requirement: AcceleratorRequirement, ignore: Iterable[str] = ()) -> bool:
     """True if the matching ``candidates`` together provide at least ``requirement['count']``."""
     skip = list(ignore)
-    available = sum(c.get("count", 1) for c in candidates or [] if accelerator_satisfies(c, requirement, skip))
+    matching = [c for c in candidates or [] if accelerator_satisfies(c, requirement, skip)]
+    available = sum(c.get("count", 1) for c in matching)
     return available >= requirement.get("count", 1)
 
 
@@ -183,7 +186,8 @@ def count_nvidia_gpus() -> int:
     if not have_working_nvidia_smi():
         return 0
     try:
-        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, check=True, timeout=30).stdout
+        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, check=True,
+                             timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return 0
     return sum(1 for line in out.splitlines() if line.strip().startswith("GPU "))

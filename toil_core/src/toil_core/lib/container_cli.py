@@ -42,7 +42,8 @@ def docker_command() -> List[str]:
         path = shutil.which(name)
         if path:
             return [path]
-    raise RuntimeError("Neither 'docker' nor 'podman' was found on PATH; install one or set TOIL_DOCKER_COMMAND")
+    raise RuntimeError("Neither 'docker' nor 'podman' was found on PATH; "
+                       "install one or set TOIL_DOCKER_COMMAND")
 
 
 def limit_timeout(timeout: Optional[float]) -> Optional[float]:
@@ -50,7 +51,8 @@ def limit_timeout(timeout: Optional[float]) -> Optional[float]:
     return None if timeout is None or timeout > 2_000_000 else timeout
 
 
-def run_client(args: Sequence[str], timeout: Optional[float] = ONE_YEAR, **kwargs: Any) -> subprocess.CompletedProcess:
+def run_client(args: Sequence[str], timeout: Optional[float] = ONE_YEAR,
+               **kwargs: Any) -> subprocess.CompletedProcess:
     """Run the client with ``args``; output is captured unless ``capture_output=False`` is passed."""
     cmd = docker_command() + list(args)
     logger.debug("Running %s", shlex.join(cmd))
@@ -60,7 +62,8 @@ def run_client(args: Sequence[str], timeout: Optional[float] = ONE_YEAR, **kwarg
 
 def container_status(name: str, timeout: Optional[float] = ONE_YEAR) -> Optional[str]:
     """The container's state ('running', 'exited', ...), or None if it does not exist."""
-    result = run_client(["inspect", "--type", "container", "--format", "{{.State.Status}}", name], timeout, text=True)
+    result = run_client(["inspect", "--type", "container", "--format", "{{.State.Status}}", name],
+                        timeout, text=True)
     if result.returncode == 0:
         return result.stdout.strip()
     if "no such" in result.stderr.lower():
@@ -87,8 +90,9 @@ class Container:
 
     def logs(self, stdout: bool = True, stderr: bool = True) -> bytes:
         """The container's output so far (stdout and/or stderr)."""
+        err_target = (subprocess.STDOUT if stdout else subprocess.PIPE) if stderr else subprocess.DEVNULL
         result = run_client(["logs", self.id], self.timeout, capture_output=False, stdout=subprocess.PIPE,
-                         stderr=(subprocess.STDOUT if stdout else subprocess.PIPE) if stderr else subprocess.DEVNULL)
+                            stderr=err_target)
         return result.stdout if stdout or not stderr else result.stderr
 
     def kill(self) -> None:

@@ -28,8 +28,8 @@ from toil_core.lib.container_cli import (  # Container, ContainerError, docker_c
 )
 
 __all__ = ["FORGO", "STOP", "RM", "apiDockerCall", "dockerCall", "dockerCheckOutput", "subprocessDockerCall",
-           "dockerKill", "dockerStop", "containerIsRunning", "getContainerName", "Container", "ContainerError",
-           "docker_command"]
+           "dockerKill", "dockerStop", "containerIsRunning", "getContainerName", "Container",
+           "ContainerError", "docker_command"]
 
 logger = logging.getLogger(__name__)
 
@@ -117,9 +117,9 @@ def apiDockerCall(job: Any, image: str, parameters: Any = None, deferParam: Opti
         container = Container(result.stdout.decode().strip().splitlines()[-1], name, timeout)
         if stdout or stderr:
             with open(streamfile or "output.log", "wb") as out:
+                err_target = (subprocess.STDOUT if stdout else out) if stderr else subprocess.DEVNULL
                 run_client(["logs", "--follow", container.id], timeout, capture_output=False,
-                        stdout=out if stdout else subprocess.DEVNULL,
-                        stderr=(subprocess.STDOUT if stdout else out) if stderr else subprocess.DEVNULL)
+                           stdout=out if stdout else subprocess.DEVNULL, stderr=err_target)
         return container
 
     want_out = True if stdout is None else stdout

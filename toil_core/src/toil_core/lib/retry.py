@@ -134,7 +134,8 @@ def _should_retry(e: BaseException, errors: Sequence[Union[ErrorCondition, Type[
 def retry(intervals: Optional[List[float]] = None, infinite_retries: bool = False,
           errors: Optional[Sequence[Union[ErrorCondition, Type[Exception]]]] = None,
           log_message: Optional[Tuple[Callable[..., Any], str]] = None,
-          prepare: Optional[List[Callable[..., Any]]] = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+          prepare: Optional[List[Callable[..., Any]]] = None,
+          ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Retry the decorated function on the given ``errors``, sleeping ``intervals`` in between.
 
     ``intervals`` defaults to ``[1, 1, 2, 4, 8, 16, 32, 64, 128]`` seconds; with
@@ -188,23 +189,24 @@ def old_retry(delays: Iterable[float] = DEFAULT_DELAYS, timeout: float = DEFAULT
     expiration = time.time() + timeout
     attempt_number = 0
     while True:
-        succeeded = []
-
-        @contextmanager
-        def attempt() -> Iterator[None]:
-            try:
-                yield
-            except Exception as e:
-                if time.time() + delay_list[min(attempt_number, len(delay_list) - 1)] >= expiration \
-                        or not predicate(e):
-                    raise
-                logger.info("Got %s, trying again in %ss.", e, delay_list[min(attempt_number,
-                                                                              len(delay_list) - 1)])
-            else:
-                succeeded.append(True)
-
-        yield attempt()
+        delay = delay_list[min(attempt_number, len(delay_list) - 1)]
+        succeeded: List[bool] = []
+        yield _old_retry_attempt(delay, expiration, predicate, succeeded)
         if succeeded:
             return
-        time.sleep(delay_list[min(attempt_number, len(delay_list) - 1)])
+        time.sleep(delay)
         attempt_number += 1
+
+
+@contextmanager
+def _old_retry_attempt(delay: float, expiration: float, predicate: Callable[[Exception], bool],
+                       succeeded: List[bool]) -> Iterator[None]:
+    """One attempt of :func:`old_retry`: swallow a retryable error, record success."""
+    try:
+        yield
+    except Exception as e:
+        if time.time() + delay >= expiration or not predicate(e):
+            raise
+        logger.info("Got %s, trying again in %ss.", e, delay)
+    else:
+        succeeded.append(True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
 import sys
 import time
 import traceback
@@ -40,6 +39,21 @@ def workflow_dir(config: Any) -> str:
     from toil_core.common.workdirs import get_local_workflow_dir
 
     return get_local_workflow_dir(config.workflowID, getattr(config, "workDir", None))
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children."""
+    import resource as _resource
+
+    own = _resource.getrusage(_resource.RUSAGE_SELF)
+    kids = _resource.getrusage(_resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _max_rss() -> int:
+    import resource as _resource
+
+    return _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
 
 
 def chain_target(job_store: Any, desc: JobDescription, config: Any) -> Optional[JobDescription]:
@@ -71,38 +85,44 @@ def chain_target(job_store: Any, desc: JobDescription, config: Any) -> Optional[
 
 
 class _OutputCapture:
-    """Sends this process's stdout/stderr (file descriptors 1 and 2) to a log file."""
+    """Sends this process's stdout/stderr (file descriptors 1 and 2) to an anonymous file.
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    An in-memory file (memfd) costs no file system operations; where it is unavailable a
+    real temporary file is used.
+    """
+
+    def __init__(self, directory: str) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         self._saved = (os.dup(1), os.dup(2))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            fd = os.memfd_create("toil-worker-log")
+        except (AttributeError, OSError):
+            import tempfile
+
+            fd, path = tempfile.mkstemp(prefix="worker_log", suffix=".txt", dir=directory)
+            os.unlink(path)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
-        os.close(fd)
+        self.fd = fd
+
+    def read(self, limit: int) -> bytes:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        size = os.fstat(self.fd).st_size
+        if limit > 0 and size > limit:
+            return os.pread(self.fd, limit, size - limit)
+        if limit < 0 and size > -limit:
+            return os.pread(self.fd, -limit, 0)
+        return os.pread(self.fd, size, 0)
 
     def restore(self) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os.dup2(self._saved[0], 1)
         os.dup2(self._saved[1], 2)
-        for fd in self._saved:
+        for fd in self._saved + (self.fd,):
             os.close(fd)
-
-
-def _truncated_log(path: str, limit: int) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return b""
-    if limit > 0 and len(data) > limit:
-        return data[-limit:]
-    if limit < 0 and len(data) > -limit:
-        return data[:-limit]
-    return data
 
 
 def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes) -> None:
@@ -154,10 +174,8 @@ class Worker:
 
         os.makedirs(self.node_dir, exist_ok=True)
         capture: Optional[_OutputCapture] = None
-        log_path = os.path.join(self.node_dir, f"worker_log-{os.getpid()}-{random.getrandbits(32):08x}.txt")
         if self.capture_output:
-            capture = _OutputCapture(log_path)
-        start_clock = time.process_time()
+            capture = _OutputCapture(self.node_dir)
         start = time.time()
         exit_code = EXIT_OK
         current_id = self.job_id
@@ -169,25 +187,16 @@ class Worker:
             traceback.print_exc()
             exit_code = EXIT_JOB_FAILED
             current_id = self._current_id
-            self._report_failure(current_id, log_path)
+            self._report_failure(current_id, capture)
         finally:
             if capture is not None:
                 capture.restore()
-            self._ship_messages(time.time() - start, time.process_time() - start_clock)
-            if exit_code == EXIT_OK:
-                try:
-                    os.unlink(log_path)
-                except OSError:
-                    pass
-            elif capture is None or getattr(self.config, "debugWorker", False):
-                pass
+            self._ship_messages(time.time() - start)
         return exit_code
 
-    def _report_failure(self, job_id: str, log_path: str) -> None:
-        sys.stdout.flush()
-        sys.stderr.flush()
+    def _report_failure(self, job_id: str, capture: Optional[_OutputCapture]) -> None:
         limit = int(getattr(self.config, "maxLogFileSize", 64000) or 0)
-        data = _truncated_log(log_path, limit) if self.capture_output else traceback.format_exc().encode()
+        data = capture.read(limit) if capture is not None else traceback.format_exc().encode()
         record_failure(self.job_store, job_id, self.config, data)
 
     def _run_chain(self) -> int:
@@ -213,8 +222,9 @@ class Worker:
         from toil_core.filestores.abstract import AbstractFileStore
 
         config = self.config
+        stats = bool(getattr(config, "stats", False))
         started = time.time()
-        clock = time.process_time()
+        clock = _cpu_seconds() if stats else 0.0
         job = load_job_body(self.job_store, desc)
         job.assignConfig(config)
         caching = getattr(config, "caching", None)
@@ -237,16 +247,19 @@ class Worker:
             {"job": str(desc), "text": m["text"], "level": m.get("level", logging.INFO)}
             for m in getattr(file_store, "logged_messages", [])
         )
-        if getattr(config, "stats", False):
+        if stats:
             import resource as _resource
 
-            usage = _resource.getrusage(_resource.RUSAGE_SELF)
+            elapsed = time.time() - started
+            cpu = _cpu_seconds() - clock
             self.job_stats.append(
                 {
                     "class_name": desc.displayName or desc.jobName,
-                    "time": time.time() - started,
-                    "clock": time.process_time() - clock,
-                    "memory": usage.ru_maxrss,
+                    "job_id": desc.jobStoreID,
+                    "time": elapsed,
+                    "clock": cpu,
+                    "wait": max(0.0, elapsed - cpu),
+                    "memory": _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss,
                 }
             )
         return None if deleted else desc
@@ -264,6 +277,8 @@ class Worker:
                 stream.write(rv_data)
         files_to_delete = sorted(getattr(file_store, "filesToDelete", ()) or ())
         desc.body_id = None
+        if not desc.checkpoint:
+            desc.inline_body = None
         desc.filesToDelete = files_to_delete
         old_log = desc.logJobStoreFileID
         desc.logJobStoreFileID = None
@@ -278,13 +293,13 @@ class Worker:
             job_store.delete_file(file_id)
         return deleted
 
-    def _ship_messages(self, wall: float, clock: float) -> None:
+    def _ship_messages(self, wall: float) -> None:
         if not self.messages and not self.job_stats:
             return
         blob: Dict[str, Any] = {"logs": self.messages}
         if self.job_stats:
             blob["jobs"] = self.job_stats
-            blob["worker"] = {"time": wall, "clock": clock}
+            blob["worker"] = {"time": wall, "clock": _cpu_seconds(), "memory": _max_rss()}
         try:
             self.job_store.write_logs(json.dumps(blob))
         except Exception:

@@ -1,0 +1,133 @@
+"""Helpers shared by the ``toil`` subcommands: error reporting and opening job stores.
+
+A subcommand's ``main(argv)`` returns its exit code. Errors meant for the user are raised as
+:class:`CommandError` and turned into one message on stderr by :func:`command`.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from typing import Any, Callable, List, Optional, Sequence
+
+__all__ = ["CommandError", "command", "open_store", "store_exists", "pid_is_alive", "leader_is_local"]
+
+log = logging.getLogger(__name__)
+
+
+class CommandError(Exception):
+    """A failure to report as ``message`` on stderr, exiting with ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _plugin_error_types() -> tuple:
+    try:
+        from toil_core.plugins.errors import PluginError
+    except ImportError:  # pragma: no cover - the plugin package is part of the core
+        return ()
+    return (PluginError,)
+
+
+def command(func: Callable[[List[str]], Optional[int]]) -> Callable[..., int]:
+    """Wrap a subcommand body ``func(argv)``: ``argv`` defaults to ``sys.argv[1:]``, the result
+    becomes an int exit code, and user-facing errors become one stderr message."""
+
+    @functools.wraps(func)
+    def wrapper(argv: Optional[Sequence[str]] = None) -> int:
+        args = list(sys.argv[1:] if argv is None else argv)
+        try:
+            result = func(args)
+        except CommandError as err:
+            print(str(err), file=sys.stderr)
+            return err.exit_code
+        except _plugin_error_types() as err:  # type: ignore[misc]
+            print(str(err), file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("Interrupted.", file=sys.stderr)
+            return 130
+        return 0 if result is None else int(result)
+
+    return wrapper
+
+
+def make_store(locator: str) -> Any:
+    """The (not yet opened) job store object for ``locator``."""
+    from toil_core.common.locator import make_job_store
+
+    try:
+        return make_job_store(locator)
+    except ValueError as err:
+        raise CommandError(str(err)) from err
+
+
+def open_store(locator: str, missing_message: Optional[str] = None) -> Any:
+    """Resume the job store at ``locator``; CommandError if there is none."""
+    from toil_core.jobstores.errors import NoSuchJobStoreException
+
+    store = make_store(locator)
+    try:
+        store.resume()
+    except NoSuchJobStoreException:
+        raise CommandError(missing_message or f"No job store found at '{locator}'.") from None
+    return store
+
+
+def store_exists(locator: str) -> bool:
+    """True if a (complete) job store exists at ``locator``."""
+    from toil_core.jobstores.errors import NoSuchJobStoreException
+
+    try:
+        make_store(locator).resume()
+    except NoSuchJobStoreException:
+        return False
+    return True
+
+
+def pid_is_alive(pid: int) -> bool:
+    """True if a process with this pid exists on this machine (zombies count as dead)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    except OSError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def leader_is_local(store: Any) -> bool:
+    """True unless the store records a leader node that is not this machine."""
+    from toil_core.jobstores.abstract import get_node_id
+    from toil_core.jobstores.errors import NoSuchFileException
+
+    try:
+        recorded = store.read_leader_node_id()
+    except NoSuchFileException:
+        return True  # older stores: assume this machine
+    return recorded == get_node_id()
+
+
+def local_leader_pid(store: Any) -> Optional[int]:
+    """The leader pid recorded in ``store`` if that process runs on this machine right now."""
+    from toil_core.jobstores.errors import NoSuchFileException
+
+    try:
+        pid = store.read_leader_pid()
+    except (NoSuchFileException, ValueError):
+        return None
+    if pid == os.getpid() or not leader_is_local(store) or not pid_is_alive(pid):
+        return None
+    return pid

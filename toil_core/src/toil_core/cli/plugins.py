@@ -1,0 +1,187 @@
+"""List, describe and check the installed plugins (batch systems, job stores, URL schemes...).
+
+``toil plugins list [--json]`` reads installed metadata only (nothing is imported);
+``toil plugins show NAME`` prints a plugin's spec and settings; ``toil plugins check [NAME]``
+imports the plugins and reports which ones work, exiting with status 1 if any is broken.
+Plugins switched off with ``TOIL_DISABLE_PLUGINS`` are listed as disabled.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Dict, List, Optional
+
+import attrs
+
+from toil_core.cli._common import CommandError, command
+from toil_core.common.options import parser_with_common_options, set_logging_from_options
+
+__all__ = ["main"]
+
+#: Statuses that make ``toil plugins check`` fail.
+PROBLEMS = ("broken", "misconfigured", "incompatible", "conflict")
+_COLUMNS = ("name", "kind", "distribution", "version", "status")
+
+
+def _table(rows: List[List[str]], headers: List[str]) -> List[str]:
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.upper().ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    return lines
+
+
+def _print_infos(infos: List[Any]) -> None:
+    rows = [[str(getattr(i, c) or "-") for c in _COLUMNS] for i in infos]
+    for line in _table(rows, list(_COLUMNS)):
+        print(line)
+    for info in infos:
+        if info.error:
+            print(f"  {info.kind} {info.name!r} ({info.status}): {info.error}")
+
+
+def _print_environment(environment: Dict[str, Any]) -> None:
+    print()
+    print(f"Python: {environment.get('python')} (prefix {environment.get('prefix')})")
+    print("Plugins found in:")
+    for location in environment.get("locations") or ["(nowhere)"]:
+        print(f"    {location}")
+
+
+def cmd_list(options: argparse.Namespace) -> int:
+    from toil_core.plugins import registry
+
+    infos = registry.list_plugins(options.kind)
+    environment = registry.plugin_environment()
+    if options.json:
+        print(json.dumps({"plugins": [attrs.asdict(i) for i in infos], **environment}, indent=2))
+        return 0
+    if infos:
+        _print_infos(infos)
+    else:
+        print("No plugins are installed.")
+    _print_environment(environment)
+    return 0
+
+
+def _settings_lines(settings: Optional[type]) -> List[str]:
+    if settings is None:
+        return ["settings: (none)"]
+    lines = [f"settings: {settings.__module__}.{settings.__qualname__}"]
+    for field in attrs.fields(settings):
+        default = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            default = f"{getattr(default.factory, '__name__', 'factory')}()"
+        elif default is attrs.NOTHING:
+            default = "(required)"
+        kind = getattr(field.type, "__name__", field.type)
+        lines.append(f"    {field.name}: {kind or 'any'} = {default!r}")
+        for key, value in sorted(dict(field.metadata).items()):
+            lines.append(f"        {key}: {value}")
+    return lines
+
+
+def _spec_lines(spec: Any) -> List[str]:
+    return [
+        f"load: {spec.load}",
+        f"aliases: {', '.join(spec.aliases) or '(none)'}",
+        f"capabilities: {', '.join(sorted(spec.capabilities)) or '(none)'}",
+        f"summary: {spec.summary or '-'}",
+    ] + _settings_lines(spec.settings)
+
+
+def cmd_show(options: argparse.Namespace) -> int:
+    from toil_core.plugins import registry
+    from toil_core.plugins.errors import PluginError, PluginNotInstalledError
+    from toil_core.plugins.specs import KINDS, kind_info, normalize_name
+
+    kinds = [kind_info(options.kind).kind] if options.kind else list(KINDS)
+    wanted = normalize_name(options.name)
+    shown = 0
+    for kind in kinds:
+        spec: Any = None
+        error: Optional[str] = None
+        if kind != "plugin":
+            try:
+                spec = registry.get_spec(kind, options.name)
+            except PluginNotInstalledError:
+                pass
+            except PluginError as err:
+                error = str(err)
+        name = spec.name if spec is not None else wanted
+        infos = [i for i in registry.list_plugins(kind) if i.name == name]
+        if not infos and spec is None:
+            continue
+        if shown:
+            print()
+        shown += 1
+        print(f"{kind_info(kind).title} '{name}'")
+        for info in infos:
+            print(f"distribution: {info.distribution or '-'} {info.version or ''}".rstrip())
+            print(f"entry point: {info.group} {info.name} = {info.value}")
+            print(f"status: {info.status}" + (f" ({info.error})" if info.error else ""))
+            if info.location:
+                print(f"location: {info.location}")
+        for line in _spec_lines(spec) if spec is not None else []:
+            print(line)
+        if error:
+            print(f"error: {error}")
+    if not shown:
+        raise CommandError(f"No plugin named '{options.name}' is installed. "
+                           "Run `toil plugins list` to see the installed plugins.")
+    return 0
+
+
+def cmd_check(options: argparse.Namespace) -> int:
+    from toil_core.plugins import registry
+
+    results = registry.check_plugins(options.name, options.kind)
+    if options.name and not results:
+        raise CommandError(f"No plugin named '{options.name}' is installed. "
+                           "Run `toil plugins list` to see the installed plugins.")
+    if options.json:
+        print(json.dumps([attrs.asdict(i) for i in results], indent=2))
+    else:
+        _print_infos(results)
+    bad = [i for i in results if i.status in PROBLEMS]
+    if bad:
+        if not options.json:
+            print(f"\n{len(bad)} plugin(s) have problems.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = parser_with_common_options(jobstore_option=False, prog="toil plugins")
+    parser.description = "List, describe and check the installed plugins."
+    sub = parser.add_subparsers(dest="action", metavar="{list,show,check}")
+    sub.required = True
+    listing = sub.add_parser("list", help="List the installed plugins (imports nothing).")
+    listing.add_argument("--json", action="store_true", help="Print JSON.")
+    listing.set_defaults(func=cmd_list)
+    show = sub.add_parser("show", help="Show a plugin's spec: load string, aliases, capabilities, settings.")
+    show.add_argument("name", help="The plugin's name, e.g. single_machine or file.")
+    show.set_defaults(func=cmd_show)
+    check = sub.add_parser("check", help="Import the plugins and report which ones work.")
+    check.add_argument("name", nargs="?", default=None, help="Check only this plugin.")
+    check.add_argument("--json", action="store_true", help="Print JSON.")
+    check.set_defaults(func=cmd_check)
+    for subparser in (listing, show, check):
+        subparser.add_argument("--kind", default=None,
+                               help="Only plugins of this kind: batch_system, job_store, provisioner, "
+                                    "url_access, subcommand or plugin.")
+    return parser
+
+
+@command
+def main(argv: List[str]) -> int:
+    options = build_parser().parse_args(argv)
+    set_logging_from_options(options)
+    if options.kind:
+        from toil_core.plugins.specs import kind_info
+
+        try:
+            options.kind = kind_info(options.kind).kind
+        except ValueError as err:
+            raise CommandError(str(err)) from err
+    return int(options.func(options))

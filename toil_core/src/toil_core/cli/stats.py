@@ -1,0 +1,304 @@
+"""Report the run time, CPU time, wait time and memory of a workflow's jobs (needs --stats).
+
+``toil stats JOBSTORE`` reads the statistics the workers of a workflow run with ``--stats``
+recorded in its job store, and prints a table: totals, then one block for the workers, one for
+all jobs and one per job type (the jobs' display names). ``--raw`` prints the same as JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import statistics
+import sys
+from typing import IO, Any, Dict, List, Optional, Tuple
+
+from toil_core.cli._common import CommandError, command, open_store
+from toil_core.common.options import parser_with_common_options, set_logging_from_options
+
+__all__ = [
+    "add_stats_options", "category_choices", "getStats", "main", "prettyMemory", "prettyTime",
+    "processData", "reportData", "sort_category_choices", "sort_field_choices", "sortJobs",
+]
+
+logger = logging.getLogger(__name__)
+
+category_choices = ["time", "clock", "wait", "memory"]
+sort_category_choices = category_choices + ["alpha", "count"]
+sort_field_choices = ["min", "med", "ave", "max", "total"]
+
+_TITLES = {"time": "Time", "clock": "Clock", "wait": "Wait", "memory": "Memory"}
+
+
+# ------------------------------------------------------------------------------ collecting
+def _number(value: Any) -> float:
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _job_record(raw: Dict[str, Any]) -> Dict[str, Any]:
+    time_, clock = _number(raw.get("time")), _number(raw.get("clock"))
+    return {"class_name": str(raw.get("class_name") or "Job"), "time": time_, "clock": clock,
+            "wait": max(0.0, time_ - clock), "memory": _number(raw.get("memory"))}
+
+
+def getStats(jobStore: Any) -> Dict[str, List[Dict[str, Any]]]:
+    """Collect the per-job and per-worker records of every stats blob in the job store."""
+    workers: List[Dict[str, Any]] = []
+    jobs: List[Dict[str, Any]] = []
+
+    def collect(handle: IO[bytes]) -> None:
+        try:
+            blob = json.loads(handle.read())
+        except (ValueError, UnicodeDecodeError):
+            return
+        if not isinstance(blob, dict) or not blob.get("jobs"):
+            return  # a plain log blob
+        records = [_job_record(r) for r in blob["jobs"] if isinstance(r, dict)]
+        if not records:
+            return
+        jobs.extend(records)
+        raw = blob.get("worker") if isinstance(blob.get("worker"), dict) else {}
+        time_ = _number(raw.get("time", sum(r["time"] for r in records)))
+        clock = _number(raw.get("clock", sum(r["clock"] for r in records)))
+        workers.append({"time": time_, "clock": clock, "wait": max(0.0, time_ - clock),
+                        "memory": _number(raw.get("memory", max(r["memory"] for r in records))),
+                        "jobs": len(records)})
+
+    jobStore.read_logs(collect, read_all=True)
+    return {"workers": workers, "jobs": jobs}
+
+
+def _summary(values: List[float]) -> Dict[str, float]:
+    if not values:
+        return {"min": 0.0, "med": 0.0, "ave": 0.0, "max": 0.0, "total": 0.0}
+    total = float(sum(values))
+    return {"min": float(min(values)), "med": float(statistics.median(values)),
+            "ave": total / len(values), "max": float(max(values)), "total": total}
+
+
+def _summarize(records: List[Dict[str, Any]]) -> Dict[str, Any]:
+    out: Dict[str, Any] = {"count": len(records)}
+    for category in category_choices:
+        out[category] = _summary([r[category] for r in records])
+    return out
+
+
+def processData(config: Any, stats: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Any]:
+    """Aggregate the records into the report (a JSON-serializable dict)."""
+    workers, jobs = stats["workers"], stats["jobs"]
+    by_type: Dict[str, List[Dict[str, Any]]] = {}
+    for record in jobs:
+        by_type.setdefault(record["class_name"], []).append(record)
+    job = _summarize(jobs)
+    per_worker = _summary([float(w["jobs"]) for w in workers])
+    job["worker_jobs"] = {k: per_worker[k] for k in ("min", "med", "ave", "max")}
+    return {
+        "batch_system": str(getattr(config, "batchSystem", None) or "single_machine"),
+        "default_cores": getattr(config, "defaultCores", 1),
+        "default_memory": int(getattr(config, "defaultMemory", 0) or 0),
+        "max_cores": getattr(config, "maxCores", None),
+        "total_clock": sum(w["clock"] for w in workers),
+        "total_run_time": sum(w["time"] for w in workers),
+        "worker": _summarize(workers),
+        "job": job,
+        "job_types": {name: _summarize(records) for name, records in sorted(by_type.items())},
+    }
+
+
+# ------------------------------------------------------------------------------ formatting
+def prettyTime(t: float, field: Optional[int] = None) -> str:
+    """Seconds as a short human-readable duration (``0.25s``, ``3m12s``, ``2h05m``, ``1d3h``)."""
+    if t < 60:
+        text = f"{t:.2f}s"
+    elif t < 3600:
+        text = f"{int(t // 60)}m{int(t % 60):02d}s"
+    elif t < 86400:
+        text = f"{int(t // 3600)}h{int(t % 3600 // 60):02d}m"
+    else:
+        text = f"{int(t // 86400)}d{int(t % 86400 // 3600)}h"
+    return text.rjust(field) if field else text
+
+
+def prettyMemory(k: float, field: Optional[int] = None, isBytes: bool = False) -> str:
+    """Kibibytes (or bytes, with ``isBytes``) as a short size such as ``512K`` or ``1.5G``."""
+    value = k / 1024.0 if isBytes else float(k)
+    text = f"{value:.0f}K"
+    for unit in ("M", "G", "T", "P"):
+        if value < 1024:
+            break
+        value /= 1024.0
+        text = f"{value:.1f}{unit}"
+    return text.rjust(field) if field else text
+
+
+def _format(category: str, value: float, pretty: bool) -> str:
+    if category == "memory":
+        return prettyMemory(value) if pretty else f"{value:.0f}K"
+    return prettyTime(value) if pretty else f"{value:.2f}"
+
+
+def sortJobs(jobTypes: List[Tuple[str, Dict[str, Any]]], options: Any) -> List[Tuple[str, Dict[str, Any]]]:
+    """The ``(name, summary)`` job types sorted by --sortCategory/--sortField (--sortReverse)."""
+    category, field = options.sortCategory, options.sortField
+    if category == "alpha":
+        def key(item: Tuple[str, Dict[str, Any]]) -> Any:
+            return (item[0],)
+    elif category == "count":
+        def key(item: Tuple[str, Dict[str, Any]]) -> Any:
+            return (item[1]["count"], item[0])
+    else:
+        def key(item: Tuple[str, Dict[str, Any]]) -> Any:
+            return (item[1][category][field], item[0])
+    return sorted(jobTypes, key=key, reverse=bool(options.sortReverse))
+
+
+class _Table:
+    """Lays out the blocks with column widths shared by every block."""
+
+    def __init__(self, blocks: List[Dict[str, Any]], options: Any) -> None:
+        self.options = options
+        self.categories = options.categories
+        self.pretty = options.pretty
+        self.count_width = max([len("Count*")] + [len(str(b["count"])) for b in blocks]) + 1
+        self.width: Dict[str, int] = {}
+        for category in self.categories:
+            cells = [_format(category, b[category][f], self.pretty) for b in blocks for f in sort_field_choices]
+            self.width[category] = max([len("total") + 1] + [len(c) for c in cells]) + 2
+
+    def _marked(self, category: str, text: str, field: Optional[str] = None) -> str:
+        options = self.options
+        if options.sortCategory == category and (field is None or options.sortField == field):
+            return text + "*"
+        return text
+
+    def _segment(self, category: str) -> int:
+        return self.width[category] * len(sort_field_choices)
+
+    def header(self) -> List[str]:
+        top = [self._marked("count", "Count").rjust(self.count_width)]
+        sub = ["n".rjust(self.count_width)]
+        for category in self.categories:
+            top.append(self._marked(category, _TITLES[category]).rjust(self._segment(category)))
+            sub.append("".join(self._marked(category, f, f).rjust(self.width[category])
+                               for f in sort_field_choices))
+        return [" | ".join(top), " | ".join(sub)]
+
+    def row(self, block: Dict[str, Any]) -> str:
+        cells = [str(block["count"]).rjust(self.count_width)]
+        for category in self.categories:
+            cells.append("".join(_format(category, block[category][f], self.pretty).rjust(self.width[category])
+                                 for f in sort_field_choices))
+        return " | ".join(cells)
+
+
+def _number_text(value: Any) -> str:
+    try:
+        return "%g" % float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def reportPrettyData(tree: Dict[str, Any], options: Any) -> str:
+    """The report as the text table."""
+    job_types = sortJobs(list(tree["job_types"].items()), options)
+    blocks = [tree["worker"], tree["job"]] + [summary for _, summary in job_types]
+    table = _Table(blocks, options)
+    memory_k = tree["default_memory"] / 1024.0
+    clock, runtime = tree["total_clock"], tree["total_run_time"]
+    time_text = prettyTime if options.pretty else (lambda t: f"{t:.2f}")
+    lines = [
+        f"Batch System: {tree['batch_system']}",
+        f"Default Cores: {_number_text(tree['default_cores'])}  Default Memory: "
+        + (prettyMemory(memory_k) if options.pretty else f"{memory_k:.0f}K"),
+        f"Max Cores: {_number_text(tree['max_cores'])}",
+        f"Total Clock: {time_text(clock)}  Total Runtime: {time_text(runtime)}",
+        "Worker",
+        *table.header(),
+        table.row(tree["worker"]),
+        "Job",
+    ]
+    per_worker = tree["job"]["worker_jobs"]
+    cells = [f"{per_worker[f]:g}".rjust(7) for f in ("min", "med", "ave", "max")]
+    lines.append(" Worker Jobs  |" + "".join(f.rjust(7) for f in ("min", "med", "ave", "max")))
+    lines.append("              |" + "".join(cells))
+    lines += table.header() + [table.row(tree["job"])]
+    for name, summary in job_types:
+        lines += [name, *table.header(), table.row(summary)]
+    return "\n".join(lines) + "\n"
+
+
+def reportData(tree: Dict[str, Any], options: Any) -> None:
+    """Write the report (text, or JSON with --raw) to --outputFile or stdout."""
+    if options.raw:
+        ordered = dict(tree)
+        ordered["job_types"] = dict(sortJobs(list(tree["job_types"].items()), options))
+        text = json.dumps(ordered, indent=2) + "\n"
+    else:
+        text = reportPrettyData(tree, options)
+    if options.outputFile:
+        with open(options.outputFile, "w") as handle:
+            handle.write(text)
+        logger.info("Wrote the statistics to %s", options.outputFile)
+    else:
+        sys.stdout.write(text)
+
+
+# ------------------------------------------------------------------------------ command line
+def _categories(text: str) -> List[str]:
+    chosen = [c.strip().lower() for c in text.split(",") if c.strip()]
+    bad = [c for c in chosen if c not in category_choices]
+    if bad or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"invalid categories {text!r}: choose from {','.join(category_choices)}")
+    return [c for c in category_choices if c in chosen]
+
+
+def add_stats_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--outputFile", dest="outputFile", default=None,
+                        help="Write the report to this file instead of standard output.")
+    parser.add_argument("--raw", action="store_true", default=False,
+                        help="Print the aggregated statistics as JSON.")
+    parser.add_argument("--pretty", "--human", dest="pretty", action="store_true", default=False,
+                        help="Print times and sizes in human-readable units.")
+    parser.add_argument("--sortCategory", dest="sortCategory", default="time",
+                        choices=sort_category_choices, type=str.lower,
+                        help="Sort the job types by this category (alpha: by name).")
+    parser.add_argument("--sortField", dest="sortField", default="med", choices=sort_field_choices,
+                        type=str.lower, help="Sort by this statistic of the sort category.")
+    parser.add_argument("--sortReverse", "--reverseSort", dest="sortReverse", action="store_true",
+                        default=False, help="Reverse the sort order.")
+    parser.add_argument("--categories", dest="categories", type=_categories,
+                        default=list(category_choices),
+                        help="Comma-separated categories to show, among " + ",".join(category_choices) + ".")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = parser_with_common_options(jobstore_option=True, prog="toil stats")
+    parser.description = ("Report the run time, CPU time, wait time and memory of the jobs of a "
+                          "workflow run with --stats.")
+    add_stats_options(parser)
+    return parser
+
+
+@command
+def main(argv: List[str]) -> int:
+    """Reports stats on the workflow, use with --stats option to toil."""
+    options = build_parser().parse_args(argv)
+    set_logging_from_options(options)
+    store = open_store(options.jobStore, f"No job store found at '{options.jobStore}'. Run the "
+                       "workflow with --stats (which keeps the job store) before running toil stats.")
+    stats = getStats(store)
+    if not stats["jobs"]:
+        if not getattr(store.config, "stats", False):
+            raise CommandError(
+                f"The workflow in job store '{options.jobStore}' was not run with --stats, so no "
+                "statistics were recorded. Rerun the workflow with --stats (which keeps the job "
+                "store) and then run toil stats.")
+        raise CommandError(
+            f"No statistics have been recorded in job store '{options.jobStore}' yet: jobs record "
+            "them as they finish. Make sure the workflow was run with --stats.")
+    reportData(processData(store.config, stats), options)
+    return 0

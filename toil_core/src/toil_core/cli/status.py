@@ -1,0 +1,339 @@
+"""Report the state of a workflow's jobs from its job store.
+
+``toil status JOBSTORE`` counts the jobs still in the job store (reached from the root job, or
+the ``--jobs`` given) by state, and can print their logs, successors, a Graphviz graph, or the
+workflow's overall status (COMPLETED, RUNNING, ERROR or QUEUED).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections import deque
+from typing import Any, Dict, List, Optional
+
+from toil_core.cli._common import CommandError, command, local_leader_pid, make_store, pid_is_alive
+from toil_core.common.options import parser_with_common_options, set_logging_from_options
+
+__all__ = ["ToilStatus", "main"]
+
+logger = logging.getLogger(__name__)
+
+ROOT_ABSENT = "The root job of the job store is absent, the workflow completed successfully."
+SUCCEEDED_FILE = "succeeded.log"
+FAILED_FILE = "failed.log"
+
+
+def _open(job_store_name: str) -> Any:
+    """The resumed job store; raises NoSuchJobStoreException if missing."""
+    store = make_store(job_store_name)
+    store.resume()
+    return store
+
+
+def _has_shared_file(store: Any, name: str) -> bool:
+    from toil_core.jobstores.errors import NoSuchFileException
+
+    try:
+        with store.read_shared_file_stream(name):
+            return True
+    except NoSuchFileException:
+        return False
+
+
+def _root_absent(store: Any) -> bool:
+    root_id = store.root_job_id()
+    return root_id is not None and not store.job_exists(root_id)
+
+
+def _dot_id(text: str) -> str:
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class ToilStatus:
+    """Tool for reporting on job status.
+
+    :param jobStoreName: the job store locator.
+    :param specifiedJobs: IDs of the jobs to report on; default: every job reachable from the
+        root job. Raises JobException if the root job is gone (the workflow finished).
+    """
+
+    def __init__(self, jobStoreName: str, specifiedJobs: Optional[List[str]] = None) -> None:
+        self.jobStoreName = jobStoreName
+        self.jobStore = _open(jobStoreName)
+        self.missingJobs: List[str] = []
+        if specifiedJobs:
+            self.jobsToReport = self._load_specified(specifiedJobs)
+        else:
+            self.jobsToReport = self.traverseJobGraph(self.fetchRootJob())
+
+    # ------------------------------------------------------------------ loading
+    def _load_specified(self, job_ids: List[str]) -> List[Any]:
+        from toil_core.jobstores.errors import NoSuchJobException
+
+        jobs = []
+        for job_id in job_ids:
+            try:
+                jobs.append(self.jobStore.load_job(job_id))
+            except NoSuchJobException:
+                self.missingJobs.append(job_id)
+        return jobs
+
+    def fetchRootJob(self) -> Any:
+        """The root job's description. Like ``load_root_job`` but the JobException raised when
+        the root job is gone says that the workflow completed."""
+        from toil_core.job.errors import JobException
+
+        root_id = self.jobStore.root_job_id()
+        if root_id is None:
+            raise JobException("No root job is set in the job store: the workflow was never started.")
+        if not self.jobStore.job_exists(root_id):
+            raise JobException(ROOT_ABSENT)
+        return self.jobStore.load_job(root_id)
+
+    def traverseJobGraph(self, rootJob: Any, jobsToReport: Optional[List[Any]] = None,
+                         foundJobStoreIDs: Optional[set] = None) -> List[Any]:
+        """Every stored job reachable from ``rootJob`` through successors and services."""
+        from toil_core.jobstores.errors import NoSuchJobException
+
+        found = foundJobStoreIDs if foundJobStoreIDs is not None else set()
+        jobs = jobsToReport if jobsToReport is not None else []
+        queue = deque([rootJob])
+        found.add(rootJob.jobStoreID)
+        while queue:
+            job = queue.popleft()
+            jobs.append(job)
+            for next_id in list(job.children) + list(job.followOns) + list(job.services):
+                if next_id in found:
+                    continue
+                found.add(next_id)
+                try:
+                    queue.append(self.jobStore.load_job(next_id))
+                except NoSuchJobException:
+                    continue  # finished and deleted
+        return jobs
+
+    # ------------------------------------------------------------------ reports
+    def report_on_jobs(self) -> Dict[str, Any]:
+        """Sort the reported jobs into categories: ``hasChildren``, ``readyToRun``, ``zombies``,
+        ``hasServices``, ``services``, ``hasLogFile``, ``failed`` (lists of descriptions), plus
+        ``properties`` and ``childNumber`` (lists parallel to the reported jobs)."""
+        stats: Dict[str, Any] = {key: [] for key in (
+            "hasChildren", "readyToRun", "zombies", "hasServices", "services", "hasLogFile",
+            "failed", "properties", "childNumber")}
+        for job in self.jobsToReport:
+            props = set()
+            successors = list(job.children) + list(job.followOns)
+            if job.logJobStoreFileID is not None:
+                stats["hasLogFile"].append(job)
+                props.add("HAS_LOGFILE")
+            if successors:
+                stats["hasChildren"].append(job)
+                props.add("HAS_CHILDREN")
+            if job.body_id is not None and job.kind != "service":
+                stats["readyToRun"].append(job)
+                props.add("READY_TO_RUN")
+            if job.body_id is None and not successors and not job.services:
+                stats["zombies"].append(job)
+                props.add("IS_ZOMBIE")
+            if job.services:
+                stats["hasServices"].append(job)
+                props.add("HAS_SERVICES")
+            if job.kind == "service":
+                stats["services"].append(job)
+                props.add("IS_SERVICE")
+            if job.body_id is not None and job.remainingTryCount <= 0:
+                stats["failed"].append(job)
+                props.add("FAILED")
+            stats["properties"].append(sorted(props))
+            stats["childNumber"].append(len(successors))
+        return stats
+
+    def print_dot_chart(self) -> None:
+        """Print a Graphviz (dot) graph of the reported jobs and the edges between them."""
+        ids = {job.jobStoreID for job in self.jobsToReport}
+        lines = ["digraph toil_graph {",
+                 f"  # Jobs remaining in job store {self.jobStoreName}",
+                 "  node [shape=box];"]
+        for job in self.jobsToReport:
+            label = f"{job.displayName or job.jobName}\\n{job.jobStoreID}"
+            attrs_ = [f"label={_dot_id(label)}"]
+            if job.kind == "service":
+                attrs_.append("shape=ellipse")
+            if job.body_id is not None and job.remainingTryCount <= 0:
+                attrs_.append("color=red")
+            elif job.body_id is None:
+                attrs_.append("style=dashed")
+            lines.append(f"  {_dot_id(job.jobStoreID)} [{', '.join(attrs_)}];")
+        for job in self.jobsToReport:
+            for kinds, style in ((job.children, ""), (job.followOns, " [style=dashed, label=\"follow-on\"]"),
+                                 (job.services, " [style=dotted, label=\"service\"]")):
+                for target in kinds:
+                    if target in ids:
+                        lines.append(f"  {_dot_id(job.jobStoreID)} -> {_dot_id(target)}{style};")
+        lines.append("}")
+        print("\n".join(lines))
+
+    def printJobLog(self) -> None:
+        """Print the stored log of every reported job that has one (jobs that failed)."""
+        from toil_core.jobstores.errors import NoSuchFileException
+
+        for job in self.jobsToReport:
+            if job.logJobStoreFileID is None:
+                continue
+            print(f"=== Log of job {job} (tries remaining: {job.remainingTryCount}) ===")
+            try:
+                with self.jobStore.read_file_stream(job.logJobStoreFileID) as stream:
+                    text = stream.read().decode("utf-8", errors="replace")
+            except NoSuchFileException:
+                text = "(the log file is missing from the job store)\n"
+            print(text, end="" if text.endswith("\n") else "\n")
+            print(f"=== End of log of job {job.jobStoreID} ===")
+
+    def printJobChildren(self) -> None:
+        """Print the successors (children, follow-ons, services) of every reported job."""
+        for job in self.jobsToReport:
+            print(f"Successors of job {job}:")
+            empty = True
+            for word, ids in (("child", job.children), ("follow-on", job.followOns),
+                              ("service", job.services)):
+                for job_id in ids:
+                    print(f"    {word}: {job_id}")
+                    empty = False
+            if empty:
+                print("    (none)")
+
+    def printAggregateJobStats(self, properties: List[List[str]], childNumber: List[int]) -> None:
+        """Print each reported job's ID, log file, remaining tries and other properties."""
+        for job, props, children in zip(self.jobsToReport, properties, childNumber):
+            print(f"JOB: {job.jobStoreID}  NAME: {job.displayName or job.jobName}  "
+                  f"LOG_FILE: {job.logJobStoreFileID}  TRIES_REMAINING: {job.remainingTryCount}  "
+                  f"CHILD_NUMBER: {children}  PROPERTIES: {', '.join(props) or '-'}")
+
+    # ------------------------------------------------------------------ workflow status
+    @staticmethod
+    def getPIDStatus(jobStoreName: str) -> str:
+        """Whether the leader recorded in the job store still runs: 'QUEUED' if there is no job
+        store or no recorded leader, 'RUNNING' if its process exists on this machine (or it ran on
+        another machine, where it can't be checked), 'COMPLETED' if the process is gone."""
+        from toil_core.cli._common import leader_is_local
+        from toil_core.jobstores.errors import NoSuchFileException, NoSuchJobStoreException
+
+        try:
+            store = _open(jobStoreName)
+            pid = store.read_leader_pid()
+        except (NoSuchJobStoreException, NoSuchFileException, ValueError):
+            return "QUEUED"
+        if not leader_is_local(store):
+            return "RUNNING"
+        return "RUNNING" if pid_is_alive(pid) else "COMPLETED"
+
+    @staticmethod
+    def getStatus(jobStoreName: str) -> str:
+        """The workflow's status: 'QUEUED' if the job store does not exist (yet); 'COMPLETED' if
+        the leader recorded success or the root job is gone; 'ERROR' if the leader recorded
+        failed jobs and is not running again; 'RUNNING' otherwise."""
+        from toil_core.jobstores.errors import NoSuchJobStoreException
+
+        try:
+            store = _open(jobStoreName)
+        except NoSuchJobStoreException:
+            return "QUEUED"
+        if _has_shared_file(store, SUCCEEDED_FILE) or _root_absent(store):
+            return "COMPLETED"
+        if _has_shared_file(store, FAILED_FILE) and local_leader_pid(store) is None:
+            return "ERROR"
+        return "RUNNING"
+
+    def print_bus_messages(self) -> None:
+        """Print the workflow's status and the jobs it is running or waiting to run."""
+        print_status(self.jobStoreName, self.jobsToReport)
+
+
+def print_status(job_store_name: str, jobs: Optional[List[Any]] = None) -> None:
+    status = ToilStatus.getStatus(job_store_name)
+    print(f"Workflow status: {status}")
+    pid_status = ToilStatus.getPIDStatus(job_store_name)
+    if status == "RUNNING" and pid_status == "COMPLETED":
+        print("The leader recorded in the job store is no longer running on this machine; "
+              "the workflow was interrupted. Rerun it with --restart to resume it.")
+    for job in jobs or []:
+        if job.body_id is None:
+            continue
+        state = "failed" if job.remainingTryCount <= 0 else ("running or queued" if status == "RUNNING"
+                                                             else "not run")
+        print(f"    {job}: {state}")
+
+
+# ------------------------------------------------------------------------------ command line
+def build_parser() -> argparse.ArgumentParser:
+    parser = parser_with_common_options(jobstore_option=True, prog="toil status")
+    parser.description = "Report the state of a workflow's jobs from its job store."
+    parser.add_argument("--failIfNotComplete", action="store_true", default=False,
+                        help="Exit with status 1 unless the workflow completed successfully.")
+    parser.add_argument("--noAggStats", dest="stats", action="store_false", default=True,
+                        help="Do not print the counts of jobs by state.")
+    parser.add_argument("--printDot", action="store_true", default=False,
+                        help="Print a Graphviz dot graph of the remaining jobs (or of --jobs).")
+    parser.add_argument("--jobs", nargs="+", default=None, metavar="JOB_ID",
+                        help="Report on these jobs only, instead of every job reachable from the root.")
+    parser.add_argument("--printPerJobStats", action="store_true", default=False,
+                        help="Print the ID, log file, tries left and properties of each job.")
+    parser.add_argument("--printLogs", action="store_true", default=False,
+                        help="Print the log of each job that has one (the jobs that failed).")
+    parser.add_argument("--printChildren", action="store_true", default=False,
+                        help="Print the successors of each job.")
+    parser.add_argument("--printStatus", action="store_true", default=False,
+                        help="Print the workflow's status (COMPLETED, RUNNING, ERROR or QUEUED) and "
+                             "its unfinished jobs.")
+    return parser
+
+
+def _summary_line(stats: Dict[str, Any], total: int, store: str) -> str:
+    return ("Of the %i jobs considered, there are %i jobs with children, %i jobs ready to run, "
+            "%i zombie jobs, %i jobs with services, %i services, and %i jobs with log files "
+            "currently in %s." % (total, len(stats["hasChildren"]), len(stats["readyToRun"]),
+                                  len(stats["zombies"]), len(stats["hasServices"]),
+                                  len(stats["services"]), len(stats["hasLogFile"]), store))
+
+
+@command
+def main(argv: List[str]) -> int:
+    from toil_core.job.errors import JobException
+    from toil_core.jobstores.errors import NoSuchJobStoreException
+
+    options = build_parser().parse_args(argv)
+    set_logging_from_options(options)
+    incomplete = 1 if options.failIfNotComplete else 0
+    logger.debug("Checking the job store %s", options.jobStore)
+    try:
+        status = ToilStatus(options.jobStore, options.jobs)
+    except NoSuchJobStoreException:
+        print("No job store found.")
+        return incomplete
+    except JobException as err:
+        if options.printStatus:
+            print_status(options.jobStore)
+        print(str(err))
+        return 0 if str(err) == ROOT_ABSENT else incomplete
+    for job_id in status.missingJobs:
+        print(f"Job {job_id} is not in the job store (it finished, or never existed).", file=sys.stderr)
+    if options.printStatus:
+        status.print_bus_messages()
+    if options.printDot:
+        status.print_dot_chart()
+    report = status.report_on_jobs()
+    if options.stats:
+        print(_summary_line(report, len(status.jobsToReport), options.jobStore))
+        if report["failed"]:
+            print("%i jobs failed and have no tries left: %s" % (
+                len(report["failed"]), " ".join(j.jobStoreID for j in report["failed"])))
+    if options.printPerJobStats:
+        status.printAggregateJobStats(report["properties"], report["childNumber"])
+    if options.printLogs:
+        status.printJobLog()
+    if options.printChildren:
+        status.printJobChildren()
+    if options.jobs and status.missingJobs and not status.jobsToReport:
+        raise CommandError("None of the given jobs is in the job store.", incomplete or 1)
+    return 0 if _root_absent(status.jobStore) else incomplete
