@@ -377,3 +377,13 @@ def test_camel_case_job_aliases(store):
     store.delete(desc.jobStoreID)
     assert not store.exists(desc.jobStoreID)
     store.writeConfig()
+
+
+def test_failed_initialize_leaves_nothing(tmp_path):
+    config = make_config(bad=lambda: None)  # lambdas cannot be pickled
+    js = FileJobStore(str(tmp_path / "js"))
+    with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+        js.initialize(config)
+    assert not os.path.exists(tmp_path / "js")
+    js.initialize(make_config())
+    assert FileJobStore(js.locator).job_exists("x") is False

@@ -75,9 +75,8 @@ def test_sort_with_custom_options_writes_sorted_file(run_script, tmp_path):
         timeout=600,
     )
     assert_success(proc)
-    assert "No sort file specified. Generating one automatically called: fileToSort.txt." in proc.stdout, describe(
-        proc
-    )
+    generated = "No sort file specified. Generating one automatically called: fileToSort.txt."
+    assert generated in proc.stdout, describe(proc)
     assert_sorted_copy(tmp_path, expected_lines=5000, line_length=10)
     assert not (tmp_path / "jobStore").exists(), "the job store is removed when the pipeline succeeds"
 
@@ -113,12 +112,21 @@ def walkthrough(tmp_path_factory, script_runner):
     kept_after_failure = jobstore.exists()
 
     retried = script_runner(
-        script, "file:jobStore", "--retryCount", "2", "--restart", "--overwriteOutput=True", cwd=cwd, timeout=600
+        script,
+        "file:jobStore",
+        "--retryCount",
+        "2",
+        "--restart",
+        "--overwriteOutput=True",
+        cwd=cwd,
+        timeout=600,
     )
 
     # "edit our script to comment out [the bad line], or remove it"
     script.write_text(source)
-    fixed = script_runner(script, "file:jobStore", "--restart", "--overwriteOutput=True", cwd=cwd, timeout=600)
+    fixed = script_runner(
+        script, "file:jobStore", "--restart", "--overwriteOutput=True", cwd=cwd, timeout=600
+    )
 
     return SimpleNamespace(
         cwd=cwd,
@@ -144,8 +152,12 @@ def test_sort_restart_with_retry_count_reruns_failed_job_until_out_of_tries(walk
     proc = walkthrough.retried
     assert proc.returncode != 0, describe(proc)
     assert WORKER_LOG_MARKER in proc.stderr, describe(proc)
-    # --retryCount 2: the failing job is tried 3 times, each failure reported with its traceback.
-    assert proc.stderr.count("AssertionError: Test error!") >= 3, describe(proc)
+    # --retryCount 2: the failing job is tried 3 times, each failed try reported with its traceback,
+    # i.e. more often than in the first run (default --retryCount 1: 2 tries).
+    reported = proc.stderr.count("AssertionError: Test error!")
+    reported_first_run = walkthrough.broken.stderr.count("AssertionError: Test error!")
+    assert reported >= 3, describe(proc)
+    assert reported > reported_first_run, describe(proc)
 
 
 @pytest.mark.slow

@@ -1,8 +1,7 @@
 """Acceptance tests: the workflow examples of the Toil 5.10 manual run unchanged.
 
 Chapter 12 "Developing a Python Workflow" (sections 12.1 - 12.16), plus the
-"Running a basic workflow" example of section 2.1 and the ``discoverfiles.py``
-example of the Stats Command section (7.5).
+"Running a basic workflow" example of section 2.1 (``helloWorld.py``).
 
 Each script in ``scripts/`` is run as a subprocess exactly as a user would run
 it (``python <script> [jobstore] [options]``) from a fresh temporary directory;
@@ -91,7 +90,9 @@ def test_helloworld_prints_root_job_return_value(helloworld_run):
 
 def test_helloworld_clean_always_deletes_relative_file_job_store(helloworld_run):
     assert_success(helloworld_run.proc)
-    assert not (helloworld_run.cwd / "my-job-store").exists(), "options.clean = 'always' must delete the job store"
+    assert not (helloworld_run.cwd / "my-job-store").exists(), (
+        "options.clean = 'always' must delete the job store"
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -120,7 +121,9 @@ def test_quickstart_clean_always_deletes_job_store(quickstart_run):
 def test_quickstart_log_level_off_silences_the_leader_log(quickstart_run):
     proc = quickstart_run.proc
     assert_success(proc)
-    assert proc.stderr.strip() == "", "options.logLevel = 'OFF' should produce no log output\n" + describe(proc)
+    assert proc.stderr.strip() == "", (
+        "options.logLevel = 'OFF' should produce no log output\n" + describe(proc)
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -181,16 +184,18 @@ def test_arguments_help_lists_toil_options(run_script):
 def resume_runs(tmp_path_factory, script_runner):
     cwd = tmp_path_factory.mktemp("resume")
     jobstore = cwd / "jobstore"
+    run_log = cwd / "jobRuns.log"
     first = script_runner("tutorial_restart.py", jobstore, cwd=cwd)
     jobstore_kept = jobstore.exists()
+    runs_after_first = run_log.read_text().split() if run_log.exists() else []
     again = script_runner("tutorial_restart.py", jobstore, cwd=cwd)
     (cwd / "fixed.marker").write_text("the bug is fixed\n")
     restarted = script_runner("tutorial_restart.py", jobstore, "--restart", cwd=cwd)
-    run_log = cwd / "jobRuns.log"
     job_runs = run_log.read_text().split() if run_log.exists() else []
     return SimpleNamespace(
         first=first,
         jobstore_kept=jobstore_kept,
+        runs_after_first=runs_after_first,
         again=again,
         restarted=restarted,
         job_runs=job_runs,
@@ -225,10 +230,16 @@ def test_resume_restart_after_fix_succeeds(resume_runs):
     assert not resume_runs.jobstore.exists(), "a successful run deletes the job store (--clean onSuccess)"
 
 
+def test_resume_other_jobs_keep_running_when_one_fails(resume_runs):
+    assert resume_runs.first.returncode != 0, describe(resume_runs.first)
+    assert resume_runs.runs_after_first.count("steady") == 1, resume_runs.runs_after_first
+
+
 def test_resume_restart_does_not_rerun_completed_jobs(resume_runs):
     assert_success(resume_runs.restarted)
     runs = resume_runs.job_runs
     assert runs.count("setup") == 1, f"the completed root job was rerun: {runs}"
+    assert runs.count("steady") == 1, f"the completed sibling job was rerun: {runs}"
     assert runs.count("fragile") >= 2 and runs[-1] == "fragile", runs
 
 
@@ -414,50 +425,3 @@ def test_encapsulation_workflow_prints_none(run_script, script):
     assert_success(proc)
     lines = stdout_lines(proc)
     assert lines and lines[-1] == "None", describe(proc)
-
-
-# --------------------------------------------------------------------------------------------------
-# 7.5 Stats Command: ``python discoverfiles.py file:my-jobstore --stats`` then ``toil stats`` / ``toil clean``
-# --------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def discoverfiles_runs(tmp_path_factory, script_runner, toil_command, toil_cli_path):
-    cwd = tmp_path_factory.mktemp("discoverfiles")
-    proc = script_runner("discoverfiles.py", "file:my-jobstore", "--stats", cwd=cwd)
-    kept = (cwd / "my-jobstore").exists()
-    have_cli = toil_cli_path.exists()
-    stats = toil_command("stats", "file:my-jobstore", cwd=cwd, timeout=120) if have_cli and kept else None
-    clean = toil_command("clean", "file:my-jobstore", cwd=cwd, timeout=120) if have_cli and kept else None
-    return SimpleNamespace(
-        proc=proc,
-        kept=kept,
-        cli=toil_cli_path,
-        have_cli=have_cli,
-        stats=stats,
-        clean=clean,
-        removed=not (cwd / "my-jobstore").exists(),
-    )
-
-
-def test_discoverfiles_stats_keeps_job_store_despite_clean_always(discoverfiles_runs):
-    assert_success(discoverfiles_runs.proc)
-    assert discoverfiles_runs.kept, "--stats must keep the job store even with options.clean = 'always'"
-
-
-def test_discoverfiles_toil_stats_reports_jobs_by_display_name(discoverfiles_runs):
-    assert_success(discoverfiles_runs.proc)
-    assert discoverfiles_runs.have_cli, f"no `toil` command next to the interpreter ({discoverfiles_runs.cli})"
-    stats = discoverfiles_runs.stats
-    assert stats is not None and stats.returncode == 0, describe(stats) if stats else "job store missing"
-    output = stats.stdout + stats.stderr
-    for name in ("sysFiles", "userFiles", "discoverFiles"):
-        assert name in output, describe(stats)
-
-
-def test_discoverfiles_toil_clean_removes_job_store(discoverfiles_runs):
-    assert_success(discoverfiles_runs.proc)
-    assert discoverfiles_runs.have_cli, f"no `toil` command next to the interpreter ({discoverfiles_runs.cli})"
-    clean = discoverfiles_runs.clean
-    assert clean is not None and clean.returncode == 0, describe(clean) if clean else "job store missing"
-    assert discoverfiles_runs.removed

@@ -8,7 +8,8 @@ them.
 
 Run it with:
 
-    python sort.py file:jobStore [--numLines=5000] [--lineLength=10] [--overwriteOutput=True] [--workDir=/tmp/]
+    python sort.py file:jobStore [--numLines=5000] [--lineLength=10]
+        [--overwriteOutput=True] [--workDir=/tmp/]
 """
 import codecs
 import heapq

@@ -2,9 +2,10 @@
 #
 # The manual describes resuming without printing a script, so this one follows
 # the pattern of section 12.3 (explicit start/restart branches on
-# toil.options.restart).  The child job fails ("programmatic error") until the
-# marker file ``fixed.marker`` exists in the directory the workflow is launched
-# from; once it exists the workflow can be resumed with --restart.
+# toil.options.restart).  The root job has two children: ``steady`` always
+# succeeds, ``fragile`` fails ("programmatic error") until the marker file
+# ``fixed.marker`` exists in the directory the workflow is launched from; once
+# it exists the workflow can be resumed with --restart.
 #
 # Every job run is appended to ``jobRuns.log`` (same directory) so that one can
 # see which jobs were rerun when the workflow was resumed.
@@ -21,7 +22,12 @@ def recordRun(runLog, name):
 
 def setup(job, markerFile, runLog):
     recordRun(runLog, "setup")
+    job.addChildJobFn(steady, runLog)
     return job.addChildJobFn(fragile, markerFile, runLog).rv()
+
+
+def steady(job, runLog):
+    recordRun(runLog, "steady")
 
 
 def fragile(job, markerFile, runLog):

@@ -90,7 +90,7 @@ class AcquisitionTimeoutException(Exception):
 
 def parse_worker_command(command: str) -> Optional[List[str]]:
     """``[jobName, locator, jobStoreID]`` if ``command`` runs a Toil worker, else None."""
-    parts = shlex.split(command)
+    parts = command.split() if not any(c in command for c in "'\"\\") else shlex.split(command)
     if parts and os.path.basename(parts[0]) == WORKER_COMMAND and len(parts) == 4:
         return parts[1:]
     return None

@@ -14,6 +14,7 @@ Closing the server's stdin makes it kill its children and exit.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import queue
@@ -68,6 +69,8 @@ class _Server:
             return
         sys.stdout.flush()
         sys.stderr.flush()
+        # Keep the garbage collector from touching (and so copying) every inherited object.
+        gc.freeze()
         pid = os.fork()
         if pid == 0:  # child
             code = 2

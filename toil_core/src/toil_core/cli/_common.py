@@ -11,7 +11,10 @@ import os
 import sys
 from typing import Any, Callable, List, Optional, Sequence
 
-__all__ = ["CommandError", "command", "open_store", "store_exists", "pid_is_alive", "leader_is_local"]
+__all__ = [
+    "CommandError", "command", "leader_is_local", "local_leader_pid", "make_store", "open_store",
+    "pid_is_alive", "store_exists",
+]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,11 @@ def command(func: Callable[[List[str]], Optional[int]]) -> Callable[..., int]:
         except KeyboardInterrupt:
             print("Interrupted.", file=sys.stderr)
             return 130
+        except BrokenPipeError:  # e.g. `toil stats JOBSTORE | head`
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            return 1
         return 0 if result is None else int(result)
 
     return wrapper
@@ -120,8 +128,35 @@ def leader_is_local(store: Any) -> bool:
     return recorded == get_node_id()
 
 
+def _process_start_time(pid: int) -> Optional[float]:
+    """When process ``pid`` started (seconds since the epoch), where /proc tells (Linux)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            ticks = int(handle.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/stat") as handle:
+            boot = next(int(line.split()[1]) for line in handle if line.startswith("btime "))
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def _pid_file_time(store: Any) -> Optional[float]:
+    """When the leader pid was recorded, for job stores kept in a local directory."""
+    root = getattr(store, "jobStoreDir", None)
+    if root is None:
+        return None
+    try:
+        return os.stat(os.path.join(root, "shared", "pid.log")).st_mtime
+    except OSError:
+        return None
+
+
 def local_leader_pid(store: Any) -> Optional[int]:
-    """The leader pid recorded in ``store`` if that process runs on this machine right now."""
+    """The leader pid recorded in ``store`` if that process runs on this machine right now.
+
+    A process that started after the pid was recorded is not the leader but a later process that
+    reused its pid (the leader has ended); it is never returned.
+    """
     from toil_core.jobstores.errors import NoSuchFileException
 
     try:
@@ -129,5 +164,8 @@ def local_leader_pid(store: Any) -> Optional[int]:
     except (NoSuchFileException, ValueError):
         return None
     if pid == os.getpid() or not leader_is_local(store) or not pid_is_alive(pid):
+        return None
+    started, recorded = _process_start_time(pid), _pid_file_time(store)
+    if started is not None and recorded is not None and started > recorded + 1.0:
         return None
     return pid

@@ -73,7 +73,10 @@ def print_job_info(store: Any, desc: Any) -> None:
     print(f"Job {desc}")
     for name, value in desc.to_dict().items():
         if name != "schema":
-            print(f"    {name}: {value!r}")
+            text = repr(value)
+            if len(text) > 120:
+                text = f"{text[:100]}... ({len(text)} characters)"
+            print(f"    {name}: {text}")
     files = _job_files(store, desc)
     print(f"Files of job {desc.jobStoreID} in the job store ({len(files)}):")
     for path in files:

@@ -165,7 +165,8 @@ class _Table:
         self.count_width = max([len("Count*")] + [len(str(b["count"])) for b in blocks]) + 1
         self.width: Dict[str, int] = {}
         for category in self.categories:
-            cells = [_format(category, b[category][f], self.pretty) for b in blocks for f in sort_field_choices]
+            cells = [_format(category, b[category][f], self.pretty)
+                     for b in blocks for f in sort_field_choices]
             self.width[category] = max([len("total") + 1] + [len(c) for c in cells]) + 2
 
     def _marked(self, category: str, text: str, field: Optional[str] = None) -> str:
@@ -189,7 +190,8 @@ class _Table:
     def row(self, block: Dict[str, Any]) -> str:
         cells = [str(block["count"]).rjust(self.count_width)]
         for category in self.categories:
-            cells.append("".join(_format(category, block[category][f], self.pretty).rjust(self.width[category])
+            width = self.width[category]
+            cells.append("".join(_format(category, block[category][f], self.pretty).rjust(width)
                                  for f in sort_field_choices))
         return " | ".join(cells)
 
@@ -271,7 +273,7 @@ def add_stats_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sortReverse", "--reverseSort", dest="sortReverse", action="store_true",
                         default=False, help="Reverse the sort order.")
     parser.add_argument("--categories", dest="categories", type=_categories,
-                        default=list(category_choices),
+                        default=",".join(category_choices),
                         help="Comma-separated categories to show, among " + ",".join(category_choices) + ".")
 
 

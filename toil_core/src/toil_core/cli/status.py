@@ -156,8 +156,8 @@ class ToilStatus:
                  f"  # Jobs remaining in job store {self.jobStoreName}",
                  "  node [shape=box];"]
         for job in self.jobsToReport:
-            label = f"{job.displayName or job.jobName}\\n{job.jobStoreID}"
-            attrs_ = [f"label={_dot_id(label)}"]
+            label = _dot_id(job.displayName or job.jobName)[:-1] + "\\n" + _dot_id(job.jobStoreID)[1:]
+            attrs_ = [f"label={label}"]
             if job.kind == "service":
                 attrs_.append("shape=ellipse")
             if job.body_id is not None and job.remainingTryCount <= 0:

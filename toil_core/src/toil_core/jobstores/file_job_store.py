@@ -190,12 +190,17 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
             self._mkdir(self.jobStoreDir)
         except FileExistsError:
             raise JobStoreExistsException(self.locator) from None
-        os.close(os.open(os.path.join(self.jobStoreDir, MARKER), _NEW_FILE, 0o600))
-        for path in (self._jobs, self._files, self._job_files, self._shared, self._tmp,
-                     os.path.dirname(self._logs_new.rstrip(os.sep)), self._logs_new, self._logs_read):
-            self._mkdir(path)
-        # The config is written last: a store without it counts as never created.
-        super().initialize(config)
+        try:
+            os.close(os.open(os.path.join(self.jobStoreDir, MARKER), _NEW_FILE, 0o600))
+            for path in (self._jobs, self._files, self._job_files, self._shared, self._tmp,
+                         os.path.dirname(self._logs_new.rstrip(os.sep)), self._logs_new,
+                         self._logs_read):
+                self._mkdir(path)
+            # The config is written last: a store without it counts as never created.
+            super().initialize(config)
+        except BaseException:
+            self.destroy()  # e.g. an unpicklable config: leave nothing half-made behind
+            raise
 
     def resume(self) -> None:
         if not os.path.isdir(self.jobStoreDir):

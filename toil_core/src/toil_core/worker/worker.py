@@ -34,11 +34,21 @@ EXIT_OK = 0
 EXIT_JOB_FAILED = 1
 
 
-def workflow_dir(config: Any) -> str:
-    """This node's directory for the workflow (job temp dirs, cache, deferred functions)."""
-    from toil_core.common.workdirs import get_local_workflow_dir
+_workflow_dirs: Dict[Any, str] = {}
 
-    return get_local_workflow_dir(config.workflowID, getattr(config, "workDir", None))
+
+def workflow_dir(config: Any) -> str:
+    """This node's directory for the workflow (job temp dirs, cache, deferred functions).
+
+    Remembered per process: forked workers inherit the answer instead of recomputing it.
+    """
+    key = (config.workflowID, getattr(config, "workDir", None))
+    path = _workflow_dirs.get(key)
+    if path is None or not os.path.isdir(path):
+        from toil_core.common.workdirs import get_local_workflow_dir
+
+        path = _workflow_dirs[key] = get_local_workflow_dir(config.workflowID, getattr(config, "workDir", None))
+    return path
 
 
 def _cpu_seconds() -> float:
@@ -172,7 +182,6 @@ class Worker:
     def run(self) -> int:
         from toil_core.resource import load_user_module
 
-        os.makedirs(self.node_dir, exist_ok=True)
         capture: Optional[_OutputCapture] = None
         if self.capture_output:
             capture = _OutputCapture(self.node_dir)
