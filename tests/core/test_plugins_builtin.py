@@ -60,7 +60,9 @@ def test_single_machine_spec():
     assert spec.aliases == ("singleMachine", "single-machine")
     assert spec.capabilities == frozenset({"worker_cleanup", "fractional_cores", "accelerators"})
     assert spec.summary == "Runs jobs as parallel processes on this machine."
-    assert spec.settings is None
+    from toil_core.batch.builtin_plugin import SingleMachineSettings
+
+    assert spec.settings is SingleMachineSettings
 
 
 def test_file_job_store_spec():
@@ -73,8 +75,8 @@ def test_file_job_store_spec():
     "scheme,target,capabilities",
     [
         ("file", "toil_core.jobstores.url_access:FileURLAccess", {"import", "export"}),
-        ("http", "toil_core.jobstores.url_access:HTTPURLAccess", {"import"}),
-        ("https", "toil_core.jobstores.url_access:HTTPURLAccess", {"import"}),
+        ("http", "toil_core.jobstores.http_access:HTTPURLAccess", {"import"}),
+        ("https", "toil_core.jobstores.http_access:HTTPURLAccess", {"import"}),
     ],
 )
 def test_url_access_specs(scheme, target, capabilities):

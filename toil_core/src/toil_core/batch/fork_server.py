@@ -26,7 +26,19 @@ import threading
 from typing import Any, Callable, Dict, Optional
 
 
-def _open_job_store(locator: str) -> Any:
+def _open_job_store(locator: str, store_class: Optional[str] = None) -> Any:
+    """Open the job store; with ``store_class`` ("module:Class", resolved by the leader through
+    the plugin registry) the plugin machinery is not imported here, keeping forks cheap."""
+    if store_class:
+        import importlib
+
+        from toil_core.common.locator import parse_locator
+
+        module_name, _, attr = store_class.partition(":")
+        cls = getattr(importlib.import_module(module_name), attr)
+        store = cls(parse_locator(locator)[1])
+        store.resume()
+        return store
     from toil_core.common.locator import open_job_store
 
     return open_job_store(locator)
@@ -45,13 +57,13 @@ class _Server:
         self.out.write(json.dumps(message).encode() + b"\n")
         self.out.flush()
 
-    def job_store(self, locator: str) -> Any:
+    def job_store(self, locator: str, store_class: Optional[str] = None) -> Any:
         store = self.stores.get(locator)
         if store is None:
             from toil_core.resource import load_user_module
             from toil_core.worker.worker import workflow_dir
 
-            store = _open_job_store(locator)
+            store = _open_job_store(locator, store_class)
             self.stores[locator] = store
             try:
                 load_user_module(store, workflow_dir(store.config))
@@ -62,7 +74,7 @@ class _Server:
     def run(self, request: Dict[str, Any]) -> None:
         job_id = request["id"]
         try:
-            store = self.job_store(request["locator"])
+            store = self.job_store(request["locator"], request.get("store_class"))
         except Exception as error:
             sys.stderr.write(f"toil fork server: cannot open job store {request['locator']}: {error}\n")
             self.send({"id": job_id, "status": 2})

@@ -106,6 +106,7 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         self._updates: "queue.Queue[UpdatedBatchJobInfo]" = queue.Queue()
         self._free = {"cores": self.maxCores, "memory": self.maxMemory, "disk": self.maxDisk}
         self._fork_server: Any = None
+        self._store_classes: Dict[str, Optional[str]] = {}
         self._shut_down = False
 
     # ------------------------------------------------------------------ issuing
@@ -173,9 +174,24 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         if job.worker is not None:
             server = self._server()
             _, locator, job_id = job.worker
-            server.send({"op": "run", "id": job.batch_id, "locator": locator, "job": job_id, "env": job.env})
+            server.send({"op": "run", "id": job.batch_id, "locator": locator, "job": job_id, "env": job.env,
+                         "store_class": self._store_class(locator)})
         else:
             threading.Thread(target=self._run_shell, args=(job,), daemon=True, name=f"job-{job.batch_id}").start()
+
+    def _store_class(self, locator: str) -> Optional[str]:
+        """The job store's "module:Class", resolved here through the plugin registry."""
+        cached = self._store_classes.get(locator)
+        if cached is None and locator not in self._store_classes:
+            try:
+                from toil_core.common.locator import parse_locator
+                from toil_core.plugins.registry import get_spec
+
+                cached = get_spec("job_stores", parse_locator(locator)[0]).load
+            except Exception:  # let the worker side report the problem
+                cached = None
+            self._store_classes[locator] = cached
+        return cached
 
     def _server(self) -> Any:
         if self._fork_server is None or not self._fork_server.alive():

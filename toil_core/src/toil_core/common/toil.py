@@ -166,7 +166,15 @@ class Toil:
         self._restarted = True
         job_store = self._jobStore
         root_id = job_store.root_job_id()
-        root_desc = clean_for_restart(job_store, self.config, root_id) if root_id else None
+        if root_id is None:
+            # The first leader died before it saved the root job (which is what makes a job
+            # store startable): there is nothing to resume and no return value to give back.
+            locator = self.config.jobStore
+            raise ToilRestartException(
+                f"The job store '{locator}' holds no root job: the workflow was stopped before it "
+                f"started, so there is nothing to restart. Remove the job store with 'toil clean "
+                f"{locator}' and run the workflow again without --restart.")
+        root_desc = clean_for_restart(job_store, self.config, root_id)
         if root_desc is None:
             logger.warning("Requested restart but the workflow has already been completed; allowing exports to rerun.")
             return self._root_return_value()
@@ -181,9 +189,14 @@ class Toil:
     def _prepare_leader_run(self, batch_system: Any) -> None:
         from toil_core.resource import ModuleDescriptor, ResourceException, save_user_module
 
+        import pickle
+
         job_store = self._jobStore
         job_store.write_leader_pid()
         job_store.write_kill_flag(kill=False)
+        # Workers started by other batch systems recreate the leader's environment from this.
+        with job_store.write_shared_file_stream("environment.pickle") as stream:
+            pickle.dump(dict(os.environ), stream)
         try:
             descriptor = ModuleDescriptor.forModule("__main__")
         except (ResourceException, KeyError) as error:
@@ -204,9 +217,16 @@ class Toil:
             leader_started(self.config)
         except Exception:
             logger.debug("leader_started hooks failed", exc_info=True)
+        import contextlib
+
+        from toil_core.realtime_logger import RealtimeLogger
+
         success = False
+        realtime = (RealtimeLogger.start_server(self.config.logLevel, batch_system)
+                    if getattr(self.config, "realTimeLogging", False) else contextlib.nullcontext())
         try:
-            Leader(self.config, batch_system, self._jobStore, root_desc).run()
+            with realtime:
+                Leader(self.config, batch_system, self._jobStore, root_desc).run()
             success = True
             logger.info("Finished toil run successfully.")
         finally:

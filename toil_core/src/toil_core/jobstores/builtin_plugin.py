@@ -8,7 +8,7 @@ from typing import List
 from toil_core.plugins.specs import JobStoreSpec, URLAccessSpec
 
 _FILE_URLS = "toil_core.jobstores.url_access:FileURLAccess"
-_HTTP_URLS = "toil_core.jobstores.url_access:HTTPURLAccess"
+_HTTP_URLS = "toil_core.jobstores.http_access:HTTPURLAccess"
 
 
 def toil_job_stores() -> List[JobStoreSpec]:

@@ -30,5 +30,16 @@ class DeadlockException(Exception):
         super().__init__(f"Deadlock encountered: {msg}")
 
 
-class KilledWorkflowException(Exception):
-    """The workflow was stopped with ``toil kill``."""
+class KilledWorkflowException(SystemExit):
+    """The workflow was stopped with ``toil kill`` or SIGTERM.
+
+    A SystemExit, so an unchanged workflow script ends with the message and exit code 1
+    instead of a traceback, and ``except Exception`` in user code does not swallow it.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

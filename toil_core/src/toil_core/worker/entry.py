@@ -17,9 +17,32 @@ def main(argv: Optional[List[str]] = None) -> int:
     from toil_core.common.locator import open_job_store
     from toil_core.worker.worker import run_worker
 
-    code = run_worker(open_job_store(locator), job_id)
+    job_store = open_job_store(locator)
+    _emulate_leader_environment(job_store)
+    code = run_worker(job_store, job_id)
     sys.exit(code) if argv is None else None
     return code
+
+
+#: Variables that describe this host or session, never copied from the leader.
+_HOST_SPECIFIC = {"HOSTNAME", "HOME", "PWD", "OLDPWD", "SHLVL", "TMPDIR", "TMP", "TEMP", "USER", "LOGNAME",
+                  "DISPLAY", "XDG_RUNTIME_DIR", "SSH_AUTH_SOCK", "SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY",
+                  "TERM", "_", "MAIL", "SHELL", "LANG"}
+
+
+def _emulate_leader_environment(job_store) -> None:  # type: ignore[no-untyped-def]
+    """Apply the leader's environment (saved at start) except host-specific variables."""
+    import os
+    import pickle
+
+    try:
+        with job_store.read_shared_file_stream("environment.pickle") as stream:
+            leader_env = pickle.load(stream)
+    except Exception:
+        return
+    for name, value in leader_env.items():
+        if name not in _HOST_SPECIFIC and not name.startswith(("SLURM_", "PBS_", "SGE_", "LSB_", "_CONDOR")):
+            os.environ[name] = value
 
 
 def workerScript(jobStore, config, jobName, jobStoreID, redirectOutputToLogFile=True):  # type: ignore[no-untyped-def]

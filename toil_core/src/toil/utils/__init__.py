@@ -1,0 +1,1 @@
+"""Compatibility package: upstream ``toil.utils``; everything lives in toil_core."""
