@@ -425,3 +425,52 @@ def test_encapsulation_workflow_prints_none(run_script, script):
     assert_success(proc)
     lines = stdout_lines(proc)
     assert lines and lines[-1] == "None", describe(proc)
+
+
+
+# --------------------------------------------------------------------------------------------------
+# 7.5 Stats Command (the manual: --stats keeps the job store even with clean='always'; upstream 5.10
+# code refuses that combination instead, this engine follows the manual): ``python discoverfiles.py file:my-jobstore --stats`` then ``toil stats`` / ``toil clean``
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def discoverfiles_runs(tmp_path_factory, script_runner, toil_command, toil_cli_path):
+    cwd = tmp_path_factory.mktemp("discoverfiles")
+    proc = script_runner("discoverfiles.py", "file:my-jobstore", "--stats", cwd=cwd)
+    kept = (cwd / "my-jobstore").exists()
+    have_cli = toil_cli_path.exists()
+    stats = toil_command("stats", "file:my-jobstore", cwd=cwd, timeout=120) if have_cli and kept else None
+    clean = toil_command("clean", "file:my-jobstore", cwd=cwd, timeout=120) if have_cli and kept else None
+    return SimpleNamespace(
+        proc=proc,
+        kept=kept,
+        cli=toil_cli_path,
+        have_cli=have_cli,
+        stats=stats,
+        clean=clean,
+        removed=not (cwd / "my-jobstore").exists(),
+    )
+
+
+def test_discoverfiles_stats_keeps_job_store_despite_clean_always(discoverfiles_runs):
+    assert_success(discoverfiles_runs.proc)
+    assert discoverfiles_runs.kept, "--stats must keep the job store even with options.clean = 'always'"
+
+
+def test_discoverfiles_toil_stats_reports_jobs_by_display_name(discoverfiles_runs):
+    assert_success(discoverfiles_runs.proc)
+    assert discoverfiles_runs.have_cli, f"no `toil` command next to the interpreter ({discoverfiles_runs.cli})"
+    stats = discoverfiles_runs.stats
+    assert stats is not None and stats.returncode == 0, describe(stats) if stats else "job store missing"
+    output = stats.stdout + stats.stderr
+    for name in ("sysFiles", "userFiles", "discoverFiles"):
+        assert name in output, describe(stats)
+
+
+def test_discoverfiles_toil_clean_removes_job_store(discoverfiles_runs):
+    assert_success(discoverfiles_runs.proc)
+    assert discoverfiles_runs.have_cli, f"no `toil` command next to the interpreter ({discoverfiles_runs.cli})"
+    clean = discoverfiles_runs.clean
+    assert clean is not None and clean.returncode == 0, describe(clean) if clean else "job store missing"
+    assert discoverfiles_runs.removed

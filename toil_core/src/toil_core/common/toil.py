@@ -60,6 +60,9 @@ class Toil:
         config = Config()
         config.setOptions(self.options)
         config.jobStore = normalize_locator(config.jobStore)
+        # Resolve the batch system before touching the job store, so a bad name or a missing
+        # plugin fails without leaving a half-made job store behind.
+        self._batch_system_class(config)
         job_store = make_job_store(config.jobStore)
         if not config.restart:
             config.workflowAttemptNumber = 0
@@ -263,10 +266,14 @@ class Toil:
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
-    def createBatchSystem(config: Any) -> Any:
-        from toil_core.plugins.registry import get_batch_system_class
+    def _batch_system_class(config: Any) -> Any:
+        from toil_core.batch.registry import get_batch_system
 
-        cls = get_batch_system_class(getattr(config, "batchSystem", "single_machine") or "single_machine")
+        return get_batch_system(getattr(config, "batchSystem", "single_machine") or "single_machine")
+
+    @staticmethod
+    def createBatchSystem(config: Any) -> Any:
+        cls = Toil._batch_system_class(config)
         return cls(config, config.maxCores, config.maxMemory, config.maxDisk)
 
     @staticmethod
