@@ -166,6 +166,23 @@ def localize(job_store: Any, record: Dict[str, Any], scratch_dir: str) -> str:
 
 _loaded: Dict[str, Any] = {}
 
+#: The user module being imported by a worker right now (see :func:`check_not_importing`).
+importing_user_module: Optional[str] = None
+
+
+def check_not_importing() -> None:
+    """Refuse to start a workflow from the top level of a script a worker is importing.
+
+    Without this, a script lacking the ``if __name__ == "__main__":`` guard would start a new
+    workflow in every worker that imports it, and so on without end.
+    """
+    if importing_user_module is not None:
+        raise RuntimeError(
+            f"The workflow script {importing_user_module!r} starts a workflow when it is imported. "
+            "Workers import the script to find its job functions, so put the code that starts the "
+            "workflow under `if __name__ == \"__main__\":`."
+        )
+
 
 def load_user_module(job_store: Any, scratch_dir: str) -> Optional[Any]:
     """Import the workflow's user module in this process and alias it as ``__main__``."""
@@ -182,7 +199,12 @@ def load_user_module(job_store: Any, scratch_dir: str) -> Optional[Any]:
     directory = localize(job_store, record, scratch_dir)
     if directory not in sys.path:
         sys.path.insert(0, directory)
-    module = importlib.import_module(record["name"])
+    global importing_user_module
+    importing_user_module = record["name"]
+    try:
+        module = importlib.import_module(record["name"])
+    finally:
+        importing_user_module = None
     sys.modules["__main__"] = module
     _loaded[key] = module
     _loaded[id(job_store)] = module

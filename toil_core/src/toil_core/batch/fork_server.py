@@ -67,7 +67,7 @@ class _Server:
             self.stores[locator] = store
             try:
                 load_user_module(store, workflow_dir(store.config))
-            except Exception as error:  # the child will report the import error properly
+            except BaseException as error:  # noqa: B902 - the child reports import errors properly
                 sys.stderr.write(f"toil fork server: could not preload the user module: {error}\n")
         return store
 

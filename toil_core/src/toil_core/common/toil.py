@@ -55,6 +55,9 @@ class Toil:
     def __enter__(self) -> "Toil":
         from toil_core.common.config import Config
         from toil_core.common.options import set_logging_from_options
+        from toil_core.resource import check_not_importing
+
+        check_not_importing()
 
         set_logging_from_options(self.options)
         config = Config()
