@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
-"""End-to-end benchmark of this project's engine (single_machine batch system + file: job store).
+"""End-to-end benchmark of this project's engine against upstream Toil 5.10, side by side.
 
-Each case is a real Toil workflow script (bench/wf_<case>.py, public Toil API only) run as a subprocess
-and timed by the wall clock around that subprocess: interpreter start, imports, job store creation,
-scheduling, workers, promise resolution and clean-up are all included.
+Cases (each a real workflow script in bench/, public Toil API only, run as a subprocess and timed by
+the wall clock around it; single_machine batch system + file: job store):
+  (a) fan-out of 1000 trivial jobs           (b) chain of 200 follow-ons passing a promise
+  (c) binaryStrings tree of depth 10         (d) 200 x 1 MB files through the file store
+  (e) fan-outs of 10,000 and 100,000 jobs: seconds per job at both sizes and the leader's RSS per
+      pending job (only the leader pid is sampled, every 50 ms)
+  (f) 500 independent small command jobs (the CWL CommandLineTool scatter pattern)
+  (import) ``python -c "import toil.job"``: wall clock and -X importtime, median of 5
 
-    .venv/bin/python bench/run.py                        # all cases, full scale
-    .venv/bin/python bench/run.py --cases a,c --scale small
-    .venv/bin/python bench/run.py --upstream             # also run the same scripts under upstream Toil 5.10
+    python3 dev.py bench                              # (make bench) all cases, ours only
+    python3 dev.py bench -- --upstream --repeat 2      # also upstream Toil 5.10.0; ours best of 2
+    python3 dev.py bench -- --quick --upstream         # small sizes, no 100k: a fast check
+    .venv/bin/python bench/run.py --cases a,e --profile /tmp/prof   # + cProfile of leader and jobs
 
-The table compares against reference figures measured for upstream Toil 5.10 on this machine (2 cores,
-single_machine + file job store) and, with --upstream, against a live upstream run side by side.  Ratios
-are reference seconds / our seconds: above 1 means this engine is faster.  Results are also written as
-JSON to bench/results/latest.json.
+--upstream creates bench/.upstream-venv (toil==5.10.0 from PyPI) on first use.  Upstream runs the big
+fan-out only for 10,000 jobs and only with --upstream-large (about half an hour).  Results are written
+as JSON to bench/results/ (a time-stamped file and latest.json); the exit code is 0 when every case of
+ours ran correctly, whatever the targets say (the benchmark is no part of the tests' pass/fail).
 """
 from __future__ import annotations
 
@@ -21,267 +27,161 @@ import datetime
 import json
 import os
 import platform
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+from typing import Any, Dict, List
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import importtime  # noqa: E402
+import report  # noqa: E402
+from cases import (ALIASES, BENCH, CASES, REFERENCE_SECONDS, UPSTREAM_REQUIREMENTS,  # noqa: E402
+                   engine_version, ensure_upstream, log, run_best)
+
 RESULTS = BENCH / "results"
-UPSTREAM_VENV = BENCH / ".upstream-venv"
-UPSTREAM_REQUIREMENTS = ["toil==5.10.0", "setuptools<70"]  # toil 5.10 imports distutils/pkg_resources
-MB = 1024 * 1024
-
-# Upstream Toil 5.10, 2-core machine, single_machine + file job store, full scale.
-REFERENCE_SECONDS = {"a": 197.0, "b": 3.1, "c": 615.0, "d": 7.1}
-
-CASES: dict[str, dict] = {
-    "a": {
-        "name": "fanout",
-        "title": "fan-out: root + {n} trivial children",
-        "script": "wf_fanout.py",
-        "params": {"full": {"n": 1000}, "small": {"n": 100}},
-        "args": lambda p: [f"--benchChildren={p['n']}"],
-        "jobs": lambda p: p["n"] + 1,
-    },
-    "b": {
-        "name": "chain",
-        "title": "chain of {n} follow-ons passing promises",
-        "script": "wf_chain.py",
-        "params": {"full": {"n": 200}, "small": {"n": 20}},
-        "args": lambda p: [f"--benchLength={p['n']}"],
-        "jobs": lambda p: p["n"] + 2,
-    },
-    "c": {
-        "name": "tree",
-        "title": "binaryStrings tree, depth {depth}",
-        "script": "wf_tree.py",
-        "params": {"full": {"depth": 10}, "small": {"depth": 5}},
-        "args": lambda p: [f"--benchDepth={p['depth']}"],
-        "jobs": lambda p: (2 ** (p["depth"] + 1) - 1) + (2 ** p["depth"] - 1),
-    },
-    "d": {
-        "name": "files",
-        "title": "{files} x 1 MB files, read by {readers} children",
-        "script": "wf_files.py",
-        "params": {"full": {"files": 200, "readers": 10}, "small": {"files": 20, "readers": 3}},
-        "args": lambda p: [f"--benchFiles={p['files']}", f"--benchReaders={p['readers']}", "--benchFileMB=1"],
-        "jobs": lambda p: 1 + p["readers"],
-        "megabytes": lambda p: p["files"] * (1 + p["readers"]),  # written once + read by every reader
-    },
-}
-ALIASES = {c["name"]: k for k, c in CASES.items()}
+ALL = list(CASES) + ["import"]
+GROUPS = {"e": ["e10k", "e100k"], "all": ALL, "i": ["import"], "imports": ["import"]}
 
 
-def log(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
-
-
-def parse_cases(text: str) -> list[str]:
-    out = []
+def parse_cases(text: str) -> List[str]:
+    out: List[str] = []
     for item in text.split(","):
         item = item.strip().lower()
         if not item:
             continue
-        key = ALIASES.get(item, item)
-        if key not in CASES:
-            raise argparse.ArgumentTypeError(
-                f"unknown case {item!r}; choose from "
-                + ", ".join(f"{k} ({c['name']})" for k, c in CASES.items()))
-        if key not in out:
-            out.append(key)
+        keys = GROUPS.get(item) or [ALIASES.get(item, item)]
+        for key in keys:
+            if key not in CASES and key != "import":
+                raise argparse.ArgumentTypeError(
+                    f"unknown case {item!r}; choose from all, e, import, "
+                    + ", ".join(f"{k} ({c['name']})" for k, c in CASES.items()))
+            if key not in out:
+                out.append(key)
     if not out:
         raise argparse.ArgumentTypeError("no cases given")
     return out
 
 
-def run_case(python: str, key: str, scale: str, timeout: float, label: str, keep_logs: bool) -> dict:
-    case = CASES[key]
-    params = case["params"][scale]
-    tmp = tempfile.mkdtemp(prefix=f"toil-bench-{case['name']}-")
-    store = "file:" + os.path.join(tmp, "store")
-    cmd = [python, str(BENCH / case["script"]), store, "--logLevel=WARNING"] + case["args"](params)
-    log(f"{label}: case {key} ({case['name']}): " + " ".join(cmd))
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)  # the interpreter's own environment decides which engine is imported
-    # As if the venv were activated: upstream Toil's single_machine batch system runs `_toil_worker` by name.
-    bindir = os.path.dirname(os.path.abspath(python))
-    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
-    env["VIRTUAL_ENV"] = os.path.dirname(bindir)
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
-    timed_out = False
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)  # the workflow's own process group (leader + workers)
-        except ProcessLookupError:
-            pass
-        out, err = proc.communicate()
-    seconds = time.perf_counter() - start
-    report = None
-    for line in out.splitlines():
-        if line.startswith("BENCH-RESULT "):
-            try:
-                report = json.loads(line[len("BENCH-RESULT "):])
-            except ValueError:
-                pass
-    ok = (not timed_out) and proc.returncode == 0 and bool(report and report.get("ok"))
-    result = {
-        "case": key,
-        "name": case["name"],
-        "title": case["title"].format(**params),
-        "params": params,
-        "jobs": case["jobs"](params),
-        "seconds": round(seconds, 3),
-        "ok": ok,
-        "returncode": proc.returncode,
-        "timed_out": timed_out,
-    }
-    if "megabytes" in case:
-        result["megabytes"] = case["megabytes"](params)
-    if ok:
-        result["jobs_per_second"] = round(result["jobs"] / seconds, 2)
-        if "megabytes" in result:
-            result["megabytes_per_second"] = round(result["megabytes"] / seconds, 2)
-        log(f"{label}: case {key} done in {seconds:.2f} s")
-    else:
-        why = f"timed out after {timeout:.0f} s" if timed_out else f"exit code {proc.returncode}"
-        result["error_tail"] = (err or "")[-4000:]
-        log(f"{label}: case {key} FAILED ({why}); last lines of stderr:")
-        for line in (err or "").splitlines()[-25:]:
-            print("    " + line, file=sys.stderr)
-    if keep_logs:
-        (Path(tmp) / "stdout.txt").write_text(out or "")
-        (Path(tmp) / "stderr.txt").write_text(err or "")
-        result["logs"] = tmp
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return result
-
-
-def ensure_upstream(python: str) -> str:
-    """Create bench/.upstream-venv with upstream Toil 5.10.0 (once) and return its python."""
-    py = UPSTREAM_VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    stamp = UPSTREAM_VENV / ".installed"
-    wanted = " ".join(UPSTREAM_REQUIREMENTS)
-    if py.exists() and stamp.is_file() and stamp.read_text().strip() == wanted:
-        return str(py)
-    log(f"creating {UPSTREAM_VENV} with {wanted}")
-    subprocess.run([python, "-m", "venv", "--clear", str(UPSTREAM_VENV)], check=True)
-    env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
-    subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True, env=env)
-    subprocess.run([str(py), "-m", "pip", "install", "-q"] + UPSTREAM_REQUIREMENTS, check=True, env=env)
-    stamp.write_text(wanted + "\n")
-    return str(py)
-
-
-def engine_version(python: str) -> str:
-    code = ("import importlib.metadata as m\n"
-            "for d in ('toil-core', 'toil'):\n"
-            "    try:\n        print(d, m.version(d)); break\n"
-            "    except m.PackageNotFoundError:\n        pass\n")
-    try:
-        return subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60,
-                              check=False).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def fmt(value: float | None, spec: str = ".2f") -> str:
-    return "-" if value is None else format(value, spec)
-
-
-def print_table(results: list[dict], upstream: list[dict] | None, scale: str) -> None:
-    headers = ["case", "jobs", "seconds", "jobs/s", "MB/s", "ref s (5.10)", "ref/ours"]
-    if upstream is not None:
-        headers += ["upstream s", "upstream/ours"]
-    rows = []
-    for i, r in enumerate(results):
-        ok = r["ok"]
-        ref = REFERENCE_SECONDS.get(r["case"]) if scale == "full" else None
-        row = [
-            f"({r['case']}) {r['title']}",
-            str(r["jobs"]),
-            fmt(r["seconds"]) if ok else ("TIMEOUT" if r["timed_out"] else "FAILED"),
-            fmt(r.get("jobs_per_second"), ".1f"),
-            fmt(r.get("megabytes_per_second"), ".1f"),
-            fmt(ref, ".1f") if ref is not None else "n/a",
-            (fmt(ref / r["seconds"]) + "x") if ok and ref is not None else "-",
-        ]
-        if upstream is not None:
-            u = upstream[i]
-            row += [
-                fmt(u["seconds"]) if u["ok"] else ("TIMEOUT" if u["timed_out"] else "FAILED"),
-                (fmt(u["seconds"] / r["seconds"]) + "x") if ok and u["ok"] else "-",
-            ]
-        rows.append(row)
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(widths[i]) if i == 0 else h.rjust(widths[i]) for i, h in enumerate(headers))
-    print(line)
-    print("-" * len(line))
-    for row in rows:
-        print("  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row)))
-    if scale != "full":
-        print("(reference figures apply to --scale full only)")
-    print("ratios are reference (or upstream) seconds / our seconds: above 1x means this engine is faster")
-
-
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=parse_cases, default=list(CASES),
-                        help="comma-separated cases: a|fanout, b|chain, c|tree, d|files (default: all)")
+    parser.add_argument("--cases", type=parse_cases, default=ALL,
+                        help="comma-separated: a|fanout, b|chain, c|tree, d|files, e (= e10k,e100k), "
+                             "f|commands, import, all (default: all)")
     parser.add_argument("--scale", choices=["small", "full"], default="full",
-                        help="full: the reference sizes; small: shrunk counts for quick checks")
+                        help="full: the target sizes; small: shrunk counts for quick checks")
+    parser.add_argument("--quick", action="store_true",
+                        help="fast check: --scale small (the big fan-outs become 1000 and 5000 jobs) "
+                             "and 3 import runs")
     parser.add_argument("--upstream", action="store_true",
                         help="also run every case under upstream Toil 5.10.0 in bench/.upstream-venv")
+    parser.add_argument("--upstream-large", action="store_true",
+                        help="with --upstream: also run upstream's 10,000-job fan-out (slow)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each of our cases N times and keep the fastest (default 1)")
+    parser.add_argument("--import-runs", type=int, default=None, help="import measurements (default 5)")
     parser.add_argument("--python", default=sys.executable,
                         help="interpreter with this project's engine installed (default: this one)")
     parser.add_argument("--timeout", type=float, default=None,
-                        help="seconds per case before it is killed (default: 3600 full, 600 small)")
+                        help="seconds per run before it is killed (default: 3600 full, 600 small)")
+    parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
+                        help="first run of each of our cases: cProfile the leader (DIR/<case>-leader.prof) "
+                             "and every job (DIR/<case>-workers/, TOIL_PROFILE_WORKERS_DIR); "
+                             "summarise with bench/profile_summary.py")
     parser.add_argument("--keep-logs", action="store_true",
                         help="keep each run's job store tmp dir with its stdout/stderr")
-    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json", help="JSON results file")
-    args = parser.parse_args(argv)
+    parser.add_argument("--output", type=Path, default=None,
+                        help="JSON results file (default: bench/results/<time>.json, also latest.json)")
+    return parser
+
+
+def main(argv: List[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.quick:
+        args.scale = "small"
+    if args.repeat < 1:
+        raise SystemExit("--repeat must be at least 1")
     args.python = os.path.abspath(args.python)  # runs use their tmp dir as cwd; keep venv symlinks unresolved
     timeout = args.timeout or (3600.0 if args.scale == "full" else 600.0)
+    import_runs = args.import_runs or (3 if args.quick else 5)
+    if args.profile is not None:
+        args.profile = args.profile.resolve()
+        args.profile.mkdir(parents=True, exist_ok=True)
 
     upstream_python = ensure_upstream(args.python) if args.upstream else None
-    results, upstream = [], ([] if upstream_python else None)
+    started = time.time()
+    ours: Dict[str, Dict[str, Any]] = {}
+    upstream: Dict[str, Dict[str, Any]] = {}
+    imports: Dict[str, Dict[str, Any]] = {}
     for key in args.cases:
-        results.append(run_case(args.python, key, args.scale, timeout, "ours", args.keep_logs))
-        if upstream_python:
-            upstream.append(run_case(upstream_python, key, args.scale, timeout, "upstream", args.keep_logs))
+        if key == "import":
+            log(f"ours: import toil.job x{import_runs}")
+            imports["ours"] = importtime.measure(args.python, import_runs)
+            imports["ours"]["python_startup"] = importtime.baseline(args.python, import_runs)
+            if upstream_python:
+                log(f"upstream: import toil.job x{import_runs}")
+                imports["upstream"] = importtime.measure(upstream_python, import_runs)
+                imports["upstream"]["python_startup"] = importtime.baseline(upstream_python, import_runs)
+            continue
+        ours[key] = run_best(args.python, key, args.scale, timeout, "ours", args.keep_logs, args.repeat,
+                             args.profile)
+        policy = CASES[key]["upstream"]
+        if upstream_python and (policy == "always" or (policy == "large" and args.upstream_large)):
+            upstream[key] = run_best(upstream_python, key, args.scale, timeout, "upstream",
+                                     args.keep_logs, 1)
+    derived = report.derive_fanout(ours, upstream)
+    rows = report.targets(ours, upstream, derived, imports)
 
     print()
-    print(f"toil-core benchmark, scale={args.scale}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}")
-    print_table(results, upstream, args.scale)
+    print(f"toil-core benchmark, scale={args.scale}{' (--quick)' if args.quick else ''}, "
+          f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}, "
+          f"Python {platform.python_version()}, ours best of {args.repeat}")
+    if ours:
+        print()
+        report.print_cases(ours, upstream, args.scale)
+        if not upstream_python:
+            print("(upstream not run: pass --upstream for the side-by-side columns and ratios)")
+        print("ratios: reference or upstream seconds / our seconds (above 1x: this engine is faster); "
+              "leader MiB/CPU s: the leader process alone")
+    if imports:
+        print()
+        for side, m in imports.items():
+            print(f"import toil.job, {side}: wall {m.get('walls')} s (bare interpreter "
+                  f"{m.get('python_startup')} s), -X importtime {m.get('importtime_us')} us")
+    print()
+    print("TARGETS" + (" (--quick: shrunk sizes; the targets are defined at full scale)"
+                       if args.scale != "full" else ""))
+    report.print_targets(rows)
+    not_met = [r[0] for r in rows if r[-1] == "NOT MET"]
+    unmeasured = [r[0] for r in rows if r[-1] == "n/a"]
+    print(f"targets: {sum(r[-1] == 'MET' for r in rows)} met, {len(not_met)} not met, "
+          f"{len(unmeasured)} not measured (no upstream run or missing case)")
+    if not_met:
+        print(f"not met: {', '.join(not_met)}")
 
     doc = {
         "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "scale": args.scale,
+        "elapsed_seconds": round(time.time() - started, 1),
+        "scale": args.scale, "quick": args.quick, "repeat": args.repeat,
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version()},
-        "engine": {"python": args.python, "version": engine_version(args.python)},
+                    "python": platform.python_version(), "loadavg_at_end": os.getloadavg()},
+        "ours": {"python": args.python, "version": engine_version(args.python), "results": ours},
+        "upstream": ({"python": upstream_python, "version": engine_version(upstream_python),
+                      "requirements": UPSTREAM_REQUIREMENTS, "results": upstream}
+                     if upstream_python else None),
+        "imports": imports, "derived": derived,
         "reference": {"description": "upstream Toil 5.10, 2-core machine, single_machine + file job store",
                       "seconds": REFERENCE_SECONDS},
-        "results": results,
+        "targets": [dict(zip(["target", "ours", "upstream", "ratio", "goal", "status"], r)) for r in rows],
     }
-    if upstream is not None:
-        doc["upstream"] = {"python": upstream_python, "version": engine_version(upstream_python),
-                           "results": upstream}
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(doc, indent=2) + "\n")
-    print(f"results written to {args.output}")
-    return 0 if all(r["ok"] for r in results) else 1
+    outputs = [args.output] if args.output else [
+        RESULTS / f"{datetime.datetime.now().strftime('%Y%m%d-%H%M%S')}-{args.scale}.json",
+        RESULTS / "latest.json"]
+    for path in outputs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc, indent=2) + "\n")
+    print(f"results written to {', '.join(str(p) for p in outputs)}")
+    return 0 if all(r["ok"] for r in ours.values()) and all(m.get("ok") for m in imports.values()) else 1
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ def test_children_run_in_parallel_after_parent(tmp_path):
     # Each child waits for the other's marker file: both succeed only if they run at the same time.
     proc, evts = _run(tmp_path, "parallel", "--maxCores", "2")
     assert result_line(proc) == "left+right"
-    assert names(evts, "end") == ["root", "right", "left"] or names(evts, "end") == ["root", "left", "right"]
+    assert sorted(names(evts, "end")) == ["after", "left", "right", "root"]
     for child in ("left", "right"):
         assert index(evts, "start", child) > index(evts, "end", "root")
         assert index(evts, "start", "after") > index(evts, "end", child)
@@ -71,3 +71,31 @@ def test_diamond_join_with_one_core(tmp_path):
     for e in evts:
         depth += 1 if e[0] == "start" else -1
         assert depth <= 1, evts
+
+
+def test_join_with_a_child_and_a_follow_on_edge(tmp_path):
+    # C is A's child and B's follow-on: it waits for A, for B and for B's child B1.
+    proc, evts = _run(tmp_path, "mixed_join", "--maxCores", "2")
+    assert names(evts, "start").count("C") == 1
+    c_start = index(evts, "start", "C")
+    for job in ("A", "B", "B1"):
+        assert c_start > index(evts, "end", job), job
+
+
+def test_join_waits_for_failed_parent_until_restart(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    args = ("--out", out, "--mode", "diamond_fail", "--retryCount", "0", "--maxCores", "2", *FAST)
+    first = run("ordering.py", tmp_path / "js", *args, tmp_path=tmp_path)
+    assert first.returncode == 1
+    evts = events(out)
+    assert names(evts, "end") == ["root", "B"]  # B's branch ran; C (also A's child) did not
+    assert "C" not in names(evts, "start") and "F" not in names(evts, "start")
+    (out / "fixed").touch()
+    ok(run("ordering.py", tmp_path / "js", "--restart", *args, tmp_path=tmp_path))
+    evts = events(out)
+    started = names(evts, "start")
+    assert started.count("root") == 1 and started.count("B") == 1  # not redone
+    assert started.count("A") == 2 and started.count("C") == 1 and started.count("F") == 1
+    assert index(evts, "start", "C") > index(evts, "end", "A")
+    assert index(evts, "start", "F") > index(evts, "end", "C")

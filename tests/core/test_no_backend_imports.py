@@ -93,6 +93,10 @@ def test_checker_catches_forbidden_imports():
         "get_spec('batch_system', 'single_machine')\n"
         "get_spec('job_store', 'file')\n"
         "get_spec('url_access', 'https')",
+        "import toil_core.testing, toil_core.provisioners, toil_core.provisioners.abstract\n"
+        "from toil_core.plugins.settings import describe_settings\n"
+        "from toil_core.common.options import get_default_argument_parser\n"
+        "get_default_argument_parser().parse_args(['file:js', '--batchSystem', 'single_machine'])",
     ],
 )
 def test_importing_the_core_pulls_in_no_backend(statements):

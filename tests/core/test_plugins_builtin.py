@@ -58,7 +58,7 @@ def test_single_machine_spec():
     assert spec.name == "single_machine"
     assert spec.load == "toil_core.batch.single_machine:SingleMachineBatchSystem"
     assert spec.aliases == ("singleMachine", "single-machine")
-    assert spec.capabilities == frozenset({"worker_cleanup", "fractional_cores", "accelerators"})
+    assert spec.capabilities == frozenset({"worker_cleanup", "fractional_cores", "walltime"})
     assert spec.summary == "Runs jobs as parallel processes on this machine."
     from toil_core.batch.builtin_plugin import SingleMachineSettings
 
@@ -178,6 +178,7 @@ EXPECTED_ALL = {
     "get_provisioner_class", "get_spec", "get_subcommand", "get_url_access", "installed_names",
     "list_plugins", "load_plugin_object", "normalize_name", "plugin_environment",
     "configure_plugins", "error_hints", "leader_finished", "leader_started",
+    "SettingRow", "add_settings_options", "describe_settings", "setting", "settings_from",
 }
 
 

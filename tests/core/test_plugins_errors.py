@@ -300,7 +300,8 @@ def test_disable_by_distribution(dists, monkeypatch):
 
 # --- aliases -----------------------------------------------------------------------------------------
 
-def test_aliases_and_upstream_spellings(dists):
+def test_aliases_and_upstream_spellings(dists, monkeypatch):
+    monkeypatch.setenv("TOIL_DISABLE_PLUGINS", "toil-hpc")  # the real grid_engine, if installed
     dists.add("toil-grid", "1.0", {BS: {"grid_engine": "grid_plugin", "sge": "grid_plugin"}},
               modules={"grid_plugin.py": bs_module("grid_engine", aliases=("gridEngine", "sge"))})
     for spelling in ("grid_engine", "gridEngine", "gridengine", "grid-engine", "sge", "SGE"):

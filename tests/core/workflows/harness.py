@@ -66,12 +66,23 @@ def run(script: "str | Path", job_store: "str | Path", *args: object, tmp_path: 
 
 def start(script: "str | Path", job_store: "str | Path", *args: object, tmp_path: Path,
           env: Optional[Dict[str, str]] = None, **popen: object) -> subprocess.Popen:
-    """Start a workflow in the background, in a new session (kill it with :func:`kill_group`)."""
+    """Start a workflow in the background, in a new session (kill it with :func:`kill_group`).
+
+    Output goes to pipes unless given: use :func:`start_to_files` when the leader may be killed,
+    as orphaned job processes keep those pipes open.
+    """
     popen.setdefault("stdout", subprocess.PIPE)
     popen.setdefault("stderr", subprocess.PIPE)
     popen.setdefault("text", True)
     return subprocess.Popen(command(script, job_store, *args), cwd=str(tmp_path), env=env or workflow_env(tmp_path),
                             start_new_session=True, **popen)
+
+
+def start_to_files(script: "str | Path", job_store: "str | Path", *args: object, tmp_path: Path,
+                   name: str = "leader") -> subprocess.Popen:
+    """Like :func:`start`, with stdout/stderr in ``tmp_path/NAME.out`` and ``NAME.err``."""
+    with open(tmp_path / f"{name}.out", "w") as out, open(tmp_path / f"{name}.err", "w") as err:
+        return start(script, job_store, *args, tmp_path=tmp_path, stdout=out, stderr=err)
 
 
 def describe(proc: subprocess.CompletedProcess, limit: int = 8000) -> str:

@@ -97,6 +97,41 @@ def diamond_dynamic(job, out):
     record(out, "end", "root", os.getpid())
 
 
+# -- diamond_fail: one of C's two parents fails until DIR/fixed exists
+def fragile_step(job, out, name, sleep=0.0):
+    record(out, "start", name, os.getpid())
+    time.sleep(sleep)
+    if not os.path.exists(os.path.join(out, "fixed")):
+        raise RuntimeError("%s is broken" % name)
+    record(out, "end", name, os.getpid())
+    return name
+
+
+def diamond_fail(out):
+    root = Job.wrapJobFn(step, out, "root")
+    a = Job.wrapJobFn(fragile_step, out, "A", 0.1)
+    b = Job.wrapJobFn(step, out, "B", 0.5)
+    c = Job.wrapJobFn(step, out, "C")
+    root.addChild(a)
+    root.addChild(b)
+    a.addChild(c)
+    b.addChild(c)
+    root.addFollowOnJobFn(step, out, "F")
+    return root
+
+
+# -- mixed_join: C is a child of A and a follow-on of B (which has a slow child B1)
+def mixed_join(out):
+    root = Job.wrapJobFn(step, out, "root")
+    a = root.addChildJobFn(step, out, "A", 0.1)
+    b = root.addChildJobFn(step, out, "B")
+    b.addChildJobFn(step, out, "B1", 0.8)
+    c = Job.wrapJobFn(step, out, "C")
+    a.addChild(c)
+    b.addFollowOn(c)
+    return root
+
+
 if __name__ == "__main__":
     parser = Job.Runner.getDefaultArgumentParser()
     parser.add_argument("--out", required=True)
@@ -109,10 +144,14 @@ if __name__ == "__main__":
         root = Job.wrapJobFn(subtree_root, out)
     elif options.mode == "diamond":
         root = diamond_static(out)
+    elif options.mode == "diamond_fail":
+        root = diamond_fail(out)
+    elif options.mode == "mixed_join":
+        root = mixed_join(out)
     elif options.mode == "diamond_dynamic":
         root = Job.wrapJobFn(diamond_dynamic, out)
     else:
         raise SystemExit("unknown mode " + options.mode)
     with Toil(options) as toil:
-        result = toil.start(root)
+        result = toil.restart() if toil.options.restart else toil.start(root)
     print("RESULT: %s" % (result,))

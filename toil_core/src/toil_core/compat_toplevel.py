@@ -59,3 +59,15 @@ def applianceSelf() -> str:
     from toil_core.version import dockerName, dockerRegistry, dockerTag
 
     return os.environ.get("TOIL_APPLIANCE_SELF", f"{dockerRegistry}/{dockerName}:{dockerTag}")
+
+
+class ApplianceImageNotFound(Exception):
+    """The Toil appliance image named by TOIL_APPLIANCE_SELF (or the default) does not exist."""
+
+    def __init__(self, origAppliance: str, url: str, statusCode: int) -> None:
+        super().__init__(
+            f"The docker image that TOIL_APPLIANCE_SELF specifies ({origAppliance}) produced a "
+            f"nonfunctional manifest URL ({url}). The HTTP status returned was {statusCode}. The "
+            "specifier is most likely unsupported or malformed. Please supply a docker image with the "
+            "format: '<websitehost>.io/<repo_path>:<tag>' or '<repo_path>:<tag>'"
+        )

@@ -13,8 +13,9 @@ import logging
 import os
 import shlex
 import shutil
+import threading
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import attrs
 
@@ -218,3 +219,149 @@ class BatchSystemSupport(AbstractBatchSystem):
             return  # onSuccess/onError are decided by the leader once the outcome is known
         path = os.path.join(get_toil_work_dir(info.work_dir), f"toil-{info.workflow_id}")
         shutil.rmtree(path, ignore_errors=True)
+
+
+class BatchSystemCleanupSupport(BatchSystemSupport):
+    """Base for batch systems that clean up each node's workflow directory when the workflow ends."""
+
+    @classmethod
+    def supportsWorkerCleanup(cls) -> bool:
+        return True
+
+    def getWorkerContexts(self) -> List[Any]:
+        return list(super().getWorkerContexts()) + [WorkerCleanupContext(WorkerCleanupInfo(
+            getattr(self.config, "workDir", None),
+            getattr(self.config, "coordination_dir", None),
+            getattr(self.config, "workflowID", "") or "",
+            getattr(self.config, "cleanWorkDir", "always"),
+        ))]
+
+
+class WorkerCleanupContext:
+    """Context manager a worker runs its job in: the last worker of the workflow on a node to
+    leave removes the node's workflow directory (per the clean-work-dir policy)."""
+
+    def __init__(self, workerCleanupInfo: WorkerCleanupInfo) -> None:
+        self.workerCleanupInfo = workerCleanupInfo
+        self._arena: Any = None
+
+    def __enter__(self) -> None:
+        from toil_core.lib.threading import LastProcessStandingArena
+        from toil_core.common.workdirs import get_coordination_dir
+
+        info = self.workerCleanupInfo
+        self._arena = LastProcessStandingArena(
+            get_coordination_dir(info.work_dir, info.coordination_dir), f"{info.workflow_id}-cleanup")
+        self._arena.enter()
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        for _ in self._arena.leave():
+            BatchSystemSupport.workerCleanup(self.workerCleanupInfo)
+
+
+@attrs.define
+class NodeInfo:
+    """What a scalable batch system knows about one node (upstream ``NodeInfo``)."""
+
+    coresUsed: float
+    memoryUsed: float
+    coresTotal: float
+    memoryTotal: int
+    requestedCores: float
+    requestedMemory: int
+    workers: int
+
+
+class AbstractScalableBatchSystem(AbstractBatchSystem):
+    """A batch system the cluster scaler can grow and shrink (upstream interface)."""
+
+    @abstractmethod
+    def getNodes(self, preemptible: Optional[bool] = None, timeout: int = 600) -> Dict[str, NodeInfo]:
+        """Address -> NodeInfo of the nodes in the cluster, optionally only (non-)preemptible ones."""
+
+    @abstractmethod
+    def nodeInUse(self, nodeIP: str) -> bool:
+        """Whether any job runs on that node."""
+
+    def nodeFiltering(self, filter: Optional[Callable[[Any], bool]]) -> Iterator[None]:
+        raise NotImplementedError("This batch system cannot filter nodes.")
+
+    @abstractmethod
+    def ignoreNode(self, nodeAddress: str) -> None:
+        """Stop scheduling jobs on this node (it is about to be removed)."""
+
+    @abstractmethod
+    def unignoreNode(self, nodeAddress: str) -> None:
+        """Schedule jobs on this node again."""
+
+
+class BatchSystemLocalSupport(BatchSystemSupport):
+    """Runs the jobs marked ``local`` on the leader's machine, in a single_machine batch system
+    limited to ``--maxLocalJobs`` jobs; everything else is left to the subclass.
+
+    Local jobs get IDs from :meth:`getNextJobID`, which subclasses should use for their own jobs
+    too so the two kinds never collide.
+    """
+
+    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+        super().__init__(config, maxCores, maxMemory, maxDisk)
+        from toil_core.batch.single_machine import SingleMachineBatchSystem
+
+        max_local = getattr(config, "max_local_jobs", None)
+        if max_local is None:
+            max_local = os.cpu_count() or 1
+        self.localBatch = SingleMachineBatchSystem(config, maxCores, maxMemory, maxDisk, max_jobs=max_local)
+        self._id_lock = threading.Lock()
+        self._next_job_id = 0
+        self._local_to_global: Dict[int, int] = {}
+        self._global_to_local: Dict[int, int] = {}
+
+    def getNextJobID(self) -> int:
+        with self._id_lock:
+            job_id = self._next_job_id
+            self._next_job_id += 1
+            return job_id
+
+    def handleLocalJob(self, command: str, jobDesc: Any,
+                       job_environment: Optional[Dict[str, str]] = None) -> Optional[int]:
+        """Run the job locally if it is marked local (returns its ID), else None."""
+        if not getattr(jobDesc, "local", False) or getattr(self.config, "run_local_jobs_on_workers", False):
+            return None
+        local_id = self.localBatch.issueBatchJob(command, jobDesc, job_environment)
+        job_id = self.getNextJobID()
+        with self._id_lock:
+            self._local_to_global[local_id] = job_id
+            self._global_to_local[job_id] = local_id
+        return job_id
+
+    def killLocalJobs(self, jobIDs: List[int]) -> None:
+        with self._id_lock:
+            local = [self._global_to_local[i] for i in jobIDs if i in self._global_to_local]
+        self.localBatch.killBatchJobs(local)
+        with self._id_lock:
+            for job_id in jobIDs:
+                local_id = self._global_to_local.pop(job_id, None)
+                if local_id is not None:
+                    self._local_to_global.pop(local_id, None)
+
+    def getIssuedLocalJobIDs(self) -> List[int]:
+        with self._id_lock:
+            return [self._local_to_global[i] for i in self.localBatch.getIssuedBatchJobIDs()
+                    if i in self._local_to_global]
+
+    def getRunningLocalJobIDs(self) -> Dict[int, float]:
+        with self._id_lock:
+            return {self._local_to_global[i]: t for i, t in self.localBatch.getRunningBatchJobIDs().items()
+                    if i in self._local_to_global}
+
+    def getUpdatedLocalJob(self, maxWait: float) -> Optional[UpdatedBatchJobInfo]:
+        update = self.localBatch.getUpdatedBatchJob(maxWait)
+        if update is None:
+            return None
+        with self._id_lock:
+            job_id = self._local_to_global.pop(update.jobID, update.jobID)
+            self._global_to_local.pop(job_id, None)
+        return attrs.evolve(update, jobID=job_id)
+
+    def shutdownLocal(self) -> None:
+        self.localBatch.shutdown()

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import List
 
+import attrs
+
 from toil_core.plugins.specs import BatchSystemSpec
+
+
+@attrs.frozen
+class SingleMachineSettings:
+    """single_machine has no options of its own: it is configured by the core options
+    ``--maxCores``, ``--maxMemory``, ``--maxDisk``, ``--maxJobs``, ``--scale``,
+    ``--debugWorker`` and ``--badWorker``, which every batch system shares."""
 
 
 def toil_batch_systems() -> List[BatchSystemSpec]:
@@ -13,7 +22,10 @@ def toil_batch_systems() -> List[BatchSystemSpec]:
             name="single_machine",
             aliases=("singleMachine", "single-machine"),
             load="toil_core.batch.single_machine:SingleMachineBatchSystem",
-            capabilities=frozenset({"worker_cleanup", "fractional_cores", "accelerators"}),
+            settings=SingleMachineSettings,
+            # Not "accelerators": single_machine does not check or assign GPUs yet, and the
+            # contract suite holds a backend to every capability it declares.
+            capabilities=frozenset({"worker_cleanup", "fractional_cores", "walltime"}),
             summary="Runs jobs as parallel processes on this machine.",
         )
     ]

@@ -23,7 +23,13 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from typing import Any, Callable, Dict, Optional
+
+
+#: Developer aid: TOIL_FORK_SERVER_TRACE=path logs every request and reply with a timestamp.
+_TRACE = open(os.environ["TOIL_FORK_SERVER_TRACE"], "a", buffering=1) if os.environ.get(
+    "TOIL_FORK_SERVER_TRACE") else None
 
 
 def _open_job_store(locator: str, store_class: Optional[str] = None) -> Any:
@@ -56,6 +62,8 @@ class _Server:
     def send(self, message: Dict[str, Any]) -> None:
         self.out.write(json.dumps(message).encode() + b"\n")
         self.out.flush()
+        if _TRACE is not None:
+            _TRACE.write(f"{time.time():.6f} send {message}\n")
 
     def job_store(self, locator: str, store_class: Optional[str] = None) -> Any:
         store = self.stores.get(locator)
@@ -156,6 +164,8 @@ class _Server:
             if not line.strip():
                 continue
             request = json.loads(line)
+            if _TRACE is not None:
+                _TRACE.write(f"{time.time():.6f} recv {request.get('op')} {request.get('id')}\n")
             if request["op"] == "run":
                 self.run(request)
             elif request["op"] == "kill":
@@ -208,7 +218,8 @@ class ForkServerClient:
     """The leader's handle on a fork server process."""
 
     def __init__(self, on_started: Callable[[int, int], None], on_exit: Callable[[int, int], None],
-                 extra_sys_path: Optional[list] = None, log_level: str = "INFO") -> None:
+                 extra_sys_path: Optional[list] = None, log_level: str = "INFO",
+                 on_dead: Optional[Callable[["ForkServerClient"], None]] = None) -> None:
         env = dict(os.environ)
         paths = [p for p in (extra_sys_path or sys.path) if p]
         env["PYTHONPATH"] = os.pathsep.join(paths)
@@ -226,6 +237,8 @@ class ForkServerClient:
         self._writer.start()
         self._on_started = on_started
         self._on_exit = on_exit
+        self._on_dead = on_dead
+        self.closing = False
         self._reader = threading.Thread(target=self._read, name="fork-server-reader", daemon=True)
         self._reader.start()
 
@@ -237,6 +250,9 @@ class ForkServerClient:
                 self._on_started(message["id"], message["pid"])
             else:
                 self._on_exit(message["id"], message["status"])
+        # The pipe closed: the server exited. Unless we closed it, its jobs are lost.
+        if not self.closing and self._on_dead is not None:
+            self._on_dead(self)
 
     def _write(self) -> None:
         """Writes requests from a queue, so callers never block on a full pipe (no deadlocks)."""
@@ -273,6 +289,7 @@ class ForkServerClient:
         return self.process.poll() is None
 
     def close(self) -> None:
+        self.closing = True
         self._outbox.put(None)
         self._writer.join(timeout=10)
         try:

@@ -198,7 +198,8 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             from toil_core.batch.fork_server import ForkServerClient
 
             level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
-            self._fork_server = ForkServerClient(self._on_started, self._on_exit, log_level=str(level))
+            self._fork_server = ForkServerClient(self._on_started, self._on_exit, log_level=str(level),
+                                                 on_dead=self._on_fork_server_death)
         return self._fork_server
 
     # ------------------------------------------------------------------ completion
@@ -222,7 +223,18 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         logger.debug("--badWorker: killing job %d", batch_id)
         self._fork_server.send({"op": "kill", "id": batch_id})
 
-    def _on_exit(self, batch_id: int, status: int) -> None:
+    def _on_fork_server_death(self, server: Any) -> None:
+        """The fork server died: its jobs are lost; report them so the leader retries them."""
+        with self._lock:
+            if self._fork_server is server:
+                self._fork_server = None
+            lost = [j.batch_id for j in self._running.values() if j.worker is not None]
+        if lost:
+            logger.warning("The fork server died; %d running jobs are lost and will be retried.", len(lost))
+        for batch_id in lost:
+            self._on_exit(batch_id, -9, BatchJobExitReason.LOST)
+
+    def _on_exit(self, batch_id: int, status: int, reason: Optional[BatchJobExitReason] = None) -> None:
         with self._lock:
             job = self._running.pop(batch_id, None)
             if job is None:
@@ -234,8 +246,8 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             self._schedule()
         if not killed:
             wall = time.time() - (job.started or time.time())
-            reason = BatchJobExitReason.FINISHED if status == 0 else (
-                BatchJobExitReason.KILLED if status < 0 else BatchJobExitReason.FAILED)
+            reason = reason or (BatchJobExitReason.FINISHED if status == 0 else (
+                BatchJobExitReason.KILLED if status < 0 else BatchJobExitReason.FAILED))
             self._updates.put(UpdatedBatchJobInfo(batch_id, status, reason, wall))
 
     def _run_shell(self, job: _Job) -> None:

@@ -424,6 +424,11 @@ class Config:
         every Config, converted by ``converter`` when not None."""
         cls._extra_options[name] = (default, converter)
 
+    @classmethod
+    def has_option(cls, name: str) -> bool:
+        """True if ``name`` is a core Config attribute or an option registered by a plugin."""
+        return name in cls._extra_options or name in _defaults() or name in _ALIASES
+
     # -- building -----------------------------------------------------------------------------
     def setOptions(self, options: Any) -> None:
         """Copy the options (an argparse Namespace, optparse Values or any object with the

@@ -134,6 +134,11 @@ def add_options(parser: ParserType, config: Optional[Config] = None, jobstore_as
     ``--jobStore``/``--jobstore`` option when ``jobstore_as_flag``.  With optparse it is the first
     positional argument (see :func:`parse_optparse_args`) or ``--jobStore``.  ``config`` supplies
     defaults.  Flags the parser already has are left alone, so plugins may add their own first.
+
+    An argparse parser also gets the options of the backends the command line selects
+    (``--batchSystem``, ``--provisioner``, the job store scheme) when it parses; see
+    :mod:`toil_core.plugins.cli_options`.  An unknown batch system then ends the parse with the
+    plugin error's message (how to install it), not an argparse "invalid choice".
     """
     if isinstance(config, bool):  # add_options(parser, True): the job store flag, positionally
         config, jobstore_as_flag = None, config
@@ -153,6 +158,11 @@ def add_options(parser: ParserType, config: Optional[Config] = None, jobstore_as
         else:
             core.add_argument("jobStore", type=str, help=JOBSTORE_HELP)
     _add_argparse_options(parser, opts, defaults)
+    if include_backend_options:
+        # Parse twice: the chosen backends' own options are added when the parser parses.
+        from toil_core.plugins.cli_options import install_two_pass
+
+        install_two_pass(parser)
 
 
 #: Upstream's name (``toil.common.addOptions``).

@@ -36,6 +36,43 @@ def normalize_uri(uri: str, check_existence: bool = False) -> str:
     return "file://" + path
 
 
+def getDirSizeRecursively(dirPath: str) -> int:
+    """Bytes used on disk by ``dirPath`` and everything under it (each hard-linked file once)."""
+    total = 0
+    seen = set()
+    for root, dirs, files in os.walk(dirPath):
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue  # vanished while walking
+            key = (info.st_dev, info.st_ino)
+            if key in seen:
+                continue
+            seen.add(key)
+            total += getattr(info, "st_blocks", 0) * 512 if hasattr(info, "st_blocks") else info.st_size
+    return total
+
+
+def getFileSystemSize(dirPath: str) -> "tuple[int, int]":
+    """``(free bytes, total bytes)`` of the file system holding ``dirPath``."""
+    usage = shutil.disk_usage(dirPath)
+    return usage.free, usage.total
+
+
+def iC(minValue: int, maxValue: int = sys.maxsize) -> Any:
+    """Upstream option check: an int in ``[minValue, maxValue)``."""
+    assert isinstance(minValue, int) and isinstance(maxValue, int)
+    return lambda x: minValue <= x < maxValue
+
+
+def fC(minValue: float, maxValue: Optional[float] = None) -> Any:
+    """Upstream option check: a float in ``[minValue, maxValue)``."""
+    upper = float("inf") if maxValue is None else maxValue
+    return lambda x: minValue <= x < upper
+
+
 class Toil:
     """Set up (or resume) a workflow's job store and run its jobs.
 
@@ -138,7 +175,7 @@ class Toil:
         from toil_core.job.saving import save_new_jobs, write_descriptions
 
         self._assert_context()
-        if self.config.restart:
+        if self.config.restart or self._started:
             raise ToilRestartException(
                 "A Toil workflow can only be started once. Use Toil.restart() to resume it.")
         self._started = True
@@ -312,6 +349,23 @@ class Toil:
         from toil_core.common.workdirs import get_local_workflow_dir
 
         return get_local_workflow_dir(workflowID, configWorkDir)
+
+    @staticmethod
+    def get_toil_coordination_dir(config_work_dir: Optional[str] = None,
+                                  config_coordination_dir: Optional[str] = None) -> str:
+        """The node's directory for locks and state shared by the workflow's processes."""
+        from toil_core.common.workdirs import get_coordination_dir
+
+        return get_coordination_dir(config_work_dir, config_coordination_dir)
+
+    @classmethod
+    def get_local_workflow_coordination_dir(cls, workflow_id: str, config_work_dir: Optional[str] = None,
+                                            config_coordination_dir: Optional[str] = None) -> str:
+        """This node's coordination directory for one workflow (created)."""
+        path = os.path.join(cls.get_toil_coordination_dir(config_work_dir, config_coordination_dir),
+                            f"toil-{workflow_id}")
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        return path
 
     def writePIDFile(self) -> None:
         self._jobStore.write_leader_pid()

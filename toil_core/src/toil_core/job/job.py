@@ -31,6 +31,7 @@ _TRANSIENT = (
     "_saved",
     "_service_children",
     "_client",
+    "_promiseJobStore",
 )
 
 
@@ -319,6 +320,39 @@ class Job(Requirer):
 
         return ModuleDescriptor.forModule(self.userModule)
 
+    def prepareForPromiseRegistration(self, jobStore: Any) -> None:
+        """Remember the job store that :meth:`registerPromise` allocates promise files in."""
+        self._promiseJobStore = jobStore
+
+    def registerPromise(self, path: Any) -> Any:
+        """Allocate (once) the file this job's return value is written to; returns (file ID, path)."""
+        job_store = getattr(self, "_promiseJobStore", None)
+        if job_store is None:
+            raise RuntimeError("Call prepareForPromiseRegistration(jobStore) before registering promises.")
+        desc = self.description
+        if desc.rv_file_id is None:
+            desc.rv_file_id = job_store.get_empty_file_store_id()
+        return desc.rv_file_id, path
+
+    def saveBody(self, jobStore: Any) -> None:
+        """Store just this job's pickled body in ``jobStore`` and record where in its description."""
+        from toil_core.job.saving import _fill_description, write_body
+
+        _fill_description(self, jobStore.config)
+        if self.description.jobStoreID is None:
+            jobStore.assign_job_id(self.description)
+        write_body(jobStore, self)
+
+    def saveAsRootJob(self, jobStore: Any) -> JobDescription:
+        """Save this job and everything reachable from it, and make it the workflow's root job."""
+        from toil_core.job.saving import save_new_jobs, write_descriptions
+
+        self.checkJobGraphForDeadlocks()
+        jobs = save_new_jobs(jobStore, jobStore.config, [self])
+        write_descriptions(jobStore, jobs)
+        jobStore.set_root_job(self.description.jobStoreID)
+        return self.description
+
     @staticmethod
     def loadJob(jobStore: Any, jobDescription: JobDescription) -> "Job":
         from toil_core.job.saving import load_job_body
@@ -338,9 +372,9 @@ class Job(Requirer):
         def getDefaultOptions(jobStore: Optional[str] = None, jobstore_as_flag: bool = False) -> Any:
             from toil_core.common.options import get_default_options
 
-            if jobStore is None:
+            if jobStore is None and not jobstore_as_flag:
                 raise ValueError("getDefaultOptions needs a job store locator.")
-            return get_default_options(jobStore)
+            return get_default_options(jobStore, jobstore_as_flag=jobstore_as_flag)
 
         @staticmethod
         def addToilOptions(parser: Any, jobstore_as_flag: bool = False) -> None:

@@ -12,7 +12,7 @@ import marshal
 import pickle
 import types
 import importlib
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar, Union
 
 __all__ = ["Promise", "PromisedRequirement", "unwrap", "unwrap_all", "Promised"]
 
@@ -98,6 +98,9 @@ def _resolve_promise(file_id: str, path: Tuple[Any, ...], promisor: str) -> Any:
 class Promise:
     """The future return value of ``job``, narrowed by ``path`` (see :meth:`Job.rv`)."""
 
+    #: Upstream keeps promise files to delete here; promise files here are deleted with their job.
+    filesToDelete: Set[str] = set()
+
     def __init__(self, job: Any, path: Tuple[Any, ...]) -> None:
         self.job = job
         self.path = tuple(path)
@@ -117,8 +120,10 @@ class Promise:
         return f"Promise({self.job!r}, {self.path!r})"
 
 
-# Typing helpers (upstream ``toil.job.Promised`` and friends).
-Promised = Any
+# Typing helpers (upstream ``toil.job.Promised`` and friends): ``Promised[T]`` is "a T, or a
+# Promise that will be a T by the time the receiving job runs".
+T = TypeVar("T")
+Promised = Union[Promise, T]
 
 
 def unwrap(p: Any) -> Any:

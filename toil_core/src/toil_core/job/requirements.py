@@ -6,9 +6,25 @@ on the Job and are filled from the workflow's defaults when the job is saved.
 """
 from __future__ import annotations
 
+import copy
 from typing import Any, Dict, List, Optional, Union
 
+try:  # Python 3.8+
+    from typing import TypedDict
+except ImportError:  # pragma: no cover
+    from typing_extensions import TypedDict
+
 ParsedAccelerators = List[Dict[str, Any]]
+
+
+class RequirementsDict(TypedDict, total=False):
+    """The shape of :attr:`Requirer.requirements` (upstream ``toil.job.RequirementsDict``)."""
+
+    memory: int
+    cores: Union[int, float]
+    disk: int
+    accelerators: ParsedAccelerators
+    preemptible: bool
 
 
 def parse_size(value: Any, name: str) -> Optional[int]:
@@ -171,6 +187,17 @@ class Requirer:
 
     def requirements_string(self) -> str:
         return ", ".join(f"{k}: {v}" for k, v in self.requirements.items())
+
+    def scale(self, requirement: str, factor: float) -> "Requirer":
+        """A copy of this requirer with one numeric requirement multiplied by ``factor``."""
+        if requirement not in ("memory", "cores", "disk"):
+            raise ValueError(f"Cannot scale the {requirement} requirement; only memory, cores and disk.")
+        scaled = copy.copy(self)
+        value = getattr(self, requirement) * factor
+        if requirement in ("memory", "disk"):
+            value = int(value)
+        setattr(scaled, "_" + requirement, value)
+        return scaled
 
     def assignConfig(self, config: Any) -> None:
         """Attach the workflow config whose defaults fill unset requirements."""

@@ -106,10 +106,14 @@ def save_new_jobs(job_store: Any, config: Any, starts: Iterable[Job]) -> List[Jo
     Descriptions are filled and linked but not yet written: call :func:`write_descriptions`
     after anything else that may take promises (such as the running job's return value).
     """
+    from toil_core.resource import check_deployable
+
     jobs = collect_unsaved(starts)
     for job in jobs:
+        check_deployable(getattr(job, "userModule", None))
         _fill_description(job, config)
-        job_store.assign_job_id(job.description)
+        if job.description.jobStoreID is None:
+            job_store.assign_job_id(job.description)
     for job in jobs:
         if isinstance(job, ServiceHostJob):
             desc = job.description
@@ -117,21 +121,26 @@ def save_new_jobs(job_store: Any, config: Any, starts: Iterable[Job]) -> List[Jo
             desc.terminateJobStoreID = job_store.get_empty_file_store_id(desc.jobStoreID, cleanup=True)
             desc.errorJobStoreID = job_store.get_empty_file_store_id(desc.jobStoreID, cleanup=True)
     for job in jobs:
-        data, promisors = dumps_for_store(job, job_store)
-        _check_promises(job, promisors)
-        desc = job.description
-        if len(data) <= INLINE_BODY_LIMIT:
-            desc.inline_body = base64.b64encode(data).decode("ascii")
-            file_id = INLINE_BODY
-        else:
-            with job_store.write_file_stream(job_id=desc.jobStoreID, cleanup=True) as (stream, file_id):
-                stream.write(data)
-        desc.body_id = file_id
-        if desc.checkpoint:
-            desc.checkpoint_body_id = file_id
+        write_body(job_store, job)
     for job in jobs:
         link_description(job)
     return jobs
+
+
+def write_body(job_store: Any, job: Job) -> None:
+    """Pickle ``job`` (checking its promises) into its description or a job-store file."""
+    data, promisors = dumps_for_store(job, job_store)
+    _check_promises(job, promisors)
+    desc = job.description
+    if len(data) <= INLINE_BODY_LIMIT:
+        desc.inline_body = base64.b64encode(data).decode("ascii")
+        file_id = INLINE_BODY
+    else:
+        with job_store.write_file_stream(job_id=desc.jobStoreID, cleanup=True) as (stream, file_id):
+            stream.write(data)
+    desc.body_id = file_id
+    if desc.checkpoint:
+        desc.checkpoint_body_id = file_id
 
 
 def link_description(job: Job) -> None:

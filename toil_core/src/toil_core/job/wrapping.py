@@ -24,17 +24,20 @@ def _function_defaults(fn: Callable[..., Any]) -> Dict[str, Any]:
 
 
 def _split_requirements(fn: Callable[..., Any], kwargs: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
-    """Requirements from explicit kwargs, else the function's keyword defaults."""
+    """Requirements from explicit kwargs, else the function's keyword defaults.
+
+    Reserved names are always removed from ``kwargs`` so they never reach the function. An
+    explicit value (in either spelling of preemptible) beats any keyword default.
+    """
     defaults = _function_defaults(fn)
-    requirements: Dict[str, Any] = {}
-    for key in RESERVED_KWARGS:
-        if key in kwargs:
-            requirements[key] = kwargs.pop(key)
-        elif key in defaults and key != "name":
-            requirements[key] = defaults[key]
-    if "preemptable" in requirements:
-        legacy = requirements.pop("preemptable")
-        requirements.setdefault("preemptible", legacy)
+    explicit: Dict[str, Any] = {key: kwargs.pop(key) for key in RESERVED_KWARGS if key in kwargs}
+    from_defaults: Dict[str, Any] = {key: defaults[key] for key in RESERVED_KWARGS if key in defaults}
+    for source in (explicit, from_defaults):
+        if "preemptable" in source:
+            legacy = source.pop("preemptable")
+            source.setdefault("preemptible", legacy)
+    requirements = dict(from_defaults)
+    requirements.update(explicit)
     return requirements, kwargs
 
 

@@ -49,6 +49,9 @@ class Leader:
         self.issued: Dict[int, str] = {}
         self.batch_id_of: Dict[str, int] = {}
         self.failed: Dict[str, JobDescription] = {}
+        #: Jobs with a completely failed successor (or service): they never finish, but once
+        #: nothing else below them runs their services are stopped and the failure moves up.
+        self.failed_successors: Set[str] = set()
         self.failure_logs: Dict[str, str] = {}
         self.printed_logs: Set[str] = set()
         self.root_done = False
@@ -188,6 +191,9 @@ class Leader:
                 self.waiting_on[parent_id] = remaining
                 continue
             self.waiting_on.pop(parent_id, None)
+            if parent_id in self.failed_successors:
+                self._subtree_failed(parent_id)
+                continue
             parent = self.descs.get(parent_id)
             if parent is None:
                 continue
@@ -295,19 +301,40 @@ class Leader:
         self._write_log_file(desc, text)
 
     def _write_log_file(self, desc: JobDescription, text: str) -> None:
+        self._write_log_text(desc.jobName, str(desc.jobStoreID), text)
+
+    def _write_log_text(self, job_name: str, job_id: str, text: str) -> None:
+        """With --writeLogs/--writeLogsGzip: one file per received job log (retries get a number)."""
         directory = getattr(self.config, "writeLogs", None) or getattr(self.config, "writeLogsGzip", None)
         if not directory:
             return
         os.makedirs(directory, exist_ok=True)
-        name = f"{desc.jobName}_{desc.jobStoreID}".replace("/", "_").replace(" ", "-")
-        if getattr(self.config, "writeLogsGzip", None):
+        name = f"{job_name}_{job_id}".replace("/", "_").replace(" ", "-")
+        extension = ".log.gz" if getattr(self.config, "writeLogsGzip", None) else ".log"
+        path = os.path.join(directory, name + extension)
+        attempt = 1
+        while os.path.exists(path):  # a retried job: keep every attempt's log
+            attempt += 1
+            path = os.path.join(directory, f"{name}_{attempt}{extension}")
+        if extension == ".log.gz":
             import gzip
 
-            with gzip.open(os.path.join(directory, name + ".log.gz"), "wt") as handle:
+            with gzip.open(path, "wt") as handle:
                 handle.write(text)
         else:
-            with open(os.path.join(directory, name + ".log"), "w") as handle:
+            with open(path, "w") as handle:
                 handle.write(text)
+
+    def _received_worker_log(self, worker_log: Dict[str, Any]) -> None:
+        """The output of jobs that succeeded (sent with --writeLogsFromAllJobs or at DEBUG level)."""
+        jobs = worker_log.get("jobs") or [["job", "unknown"]]
+        job_name, job_id = jobs[0]
+        text = str(worker_log.get("text", ""))
+        if logger.isEnabledFor(logging.DEBUG):
+            lines = [f"{job_id}    {line}" for line in text.splitlines()]
+            logger.debug("Received Toil worker log. Disable debug level logging to hide this output\n%s",
+                         "\n".join(lines))
+        self._write_log_text(job_name, job_id, text)
 
     def _totally_failed(self, desc: JobDescription) -> None:
         logger.error("Job %s is completely failed", desc)
@@ -317,7 +344,41 @@ class Leader:
             self._restart_checkpoint(checkpoint)
             return
         self.failed[desc.jobStoreID] = desc
-        self._stop_ancestor_services(desc.jobStoreID)
+        self._propagate_failure(desc.jobStoreID)
+
+    def _propagate_failure(self, job_id: str) -> None:
+        """``job_id`` will never finish: its predecessors can't either.
+
+        A predecessor still waiting for other successors keeps waiting for them (other branches
+        run to the end, using its services); once nothing below it is left, its services are
+        stopped and the failure moves on up. A loop, not recursion: chains can be long.
+        """
+        pending = [job_id]
+        while pending:
+            failed_id = pending.pop()
+            for parent_id in self.parents_of.pop(failed_id, []):
+                self.failed_successors.add(parent_id)
+                remaining = self.waiting_on.get(parent_id, 0) - 1
+                if remaining > 0:
+                    self.waiting_on[parent_id] = remaining
+                    continue
+                self.waiting_on.pop(parent_id, None)
+                if not self._stop_services_after_failure(parent_id):
+                    pending.append(parent_id)
+
+    def _subtree_failed(self, job_id: str) -> None:
+        """Nothing below ``job_id`` runs any more and something there failed."""
+        if not self._stop_services_after_failure(job_id):
+            self._propagate_failure(job_id)
+
+    def _stop_services_after_failure(self, job_id: str) -> bool:
+        """Stop the job's services (the failure moves on once they stopped); False if it has none."""
+        desc = self.descs.get(job_id)
+        if desc is None or not self.started_services.get(job_id):
+            return False
+        logger.info("Instructing all other services of job %s to quit.", desc)
+        self._stop_services(desc)
+        return True
 
     # ------------------------------------------------------------------ checkpoints
     def _ancestors(self, job_id: str) -> List[str]:
@@ -361,27 +422,55 @@ class Leader:
     def _restart_checkpoint(self, desc: JobDescription) -> None:
         logger.warning("Job %s is being restarted as a checkpoint after the total failure of jobs in its subtree.", desc)
         subtree = self._subtree(desc)
+        subtree_set = set(subtree)
         to_kill = [self.batch_id_of[j] for j in subtree if j in self.batch_id_of]
         if to_kill:
-            self.batch_system.killBatchJobs(to_kill)
+            self.batch_system.killBatchJobs(to_kill)  # killed jobs never report back
         for job_id in subtree:
             batch_id = self.batch_id_of.pop(job_id, None)
             if batch_id is not None:
                 self.issued.pop(batch_id, None)
-            for state in (self.descs, self.waiting_on, self.released, self.failed, self.parents_of):
-                state.pop(job_id, None)
-            self.started_services.pop(job_id, None)
-        subtree_set = set(subtree)
+                self._missing_counts.pop(batch_id, None)
+                killed = self.descs.get(job_id)
+                if killed is not None and killed.kind == SERVICE:
+                    self._service_slot_freed(killed)
+            self._forget(job_id)
+        # Forget the subtree everywhere, queues included, so nothing of it comes back later.
         self.ready = collections.deque(d for d in self.ready if d.jobStoreID not in subtree_set)
+        self.service_queue = collections.deque(d for d in self.service_queue if d.jobStoreID not in subtree_set)
+        self._phase_queue = collections.deque(d for d in self._phase_queue if d.jobStoreID not in subtree_set)
         desc.body_id = desc.checkpoint_body_id
         desc.children, desc.followOns, desc.services = [], [], []
         desc.remainingTryCount -= 1
         self.job_store.update_job(desc)
         for job_id in subtree:
             self.job_store.delete_job(job_id)
-        self.waiting_on.pop(desc.jobStoreID, None)
-        self.started_services.pop(desc.jobStoreID, None)
+        for state in (self.waiting_on, self.started_services, self.services_starting, self.services_stopping):
+            state.pop(desc.jobStoreID, None)
+        self.failed_successors.discard(desc.jobStoreID)
         self.ready.append(desc)
+
+    def _forget(self, job_id: str) -> None:
+        """Drop every piece of in-memory state about a job (deleted by a checkpoint restart)."""
+        for state in (self.descs, self.waiting_on, self.released, self.failed, self.parents_of,
+                      self.started_services, self.services_starting, self.services_stopping,
+                      self.hosts_awaiting_start, self.hosts_waiting_parent, self.service_client):
+            state.pop(job_id, None)  # type: ignore[attr-defined]
+        self.failed_successors.discard(job_id)
+
+    def _restart_enclosing_checkpoint(self, job_id: str) -> bool:
+        """Rerun the checkpoint that is ``job_id`` or encloses it, if it has tries left."""
+        desc = self.descs.get(job_id)
+        if desc is not None and desc.checkpoint and desc.checkpoint_body_id and desc.body_id is None:
+            if desc.remainingTryCount > 1:
+                self._restart_checkpoint(desc)
+                return True
+            return False
+        checkpoint = self._checkpoint_ancestor(job_id)
+        if checkpoint is not None:
+            self._restart_checkpoint(checkpoint)
+            return True
+        return False
 
     # ------------------------------------------------------------------ services
     def _start_services(self, client: JobDescription) -> None:
@@ -451,22 +540,58 @@ class Leader:
         self.services_stopping.pop(client_id, None)
         if client_id in self.failed:
             return
+        if client_id in self.failed_successors:
+            self._propagate_failure(client_id)  # kept in the store for --restart
+            return
         self._done(client_id, delete=True)
 
-    def _stop_ancestor_services(self, job_id: str) -> None:
-        for ancestor_id in self._ancestors(job_id):
-            if ancestor_id in self.started_services:
-                logger.info("Instructing all other services of job %s to quit.", self.descs.get(ancestor_id, ancestor_id))
-                for host_id in self.started_services[ancestor_id]:
-                    host = self.descs.get(host_id) or self._load(host_id)
-                    if host is not None and host.terminateJobStoreID:
-                        self.job_store.delete_file(host.terminateJobStoreID)
+    def _service_start_failed(self, client_id: str) -> None:
+        """A service of the client failed for good: its successors can never run.
 
-    def _on_service_exit(self, host: JobDescription, update: Any) -> None:
+        Services of the client that were not issued yet are dropped, the running ones are told
+        to stop, and then the failure moves on to the client's predecessors.
+        """
+        if self._restart_enclosing_checkpoint(client_id):
+            return
+        hosts = self.started_services.get(client_id, set())
+        unissued = {h for h in hosts if h not in self.batch_id_of}
+        self.ready = collections.deque(d for d in self.ready if d.jobStoreID not in unissued)
+        self.service_queue = collections.deque(d for d in self.service_queue if d.jobStoreID not in unissued)
+        for host_id in unissued:
+            self.hosts_awaiting_start.pop(host_id, None)
+            self.hosts_waiting_parent.pop(host_id, None)
+        self.failed_successors.add(client_id)
+        client = self.descs.get(client_id)
+        if client is not None:
+            self._stop_services(client)
+
+    def _running_service_failed(self, host: JobDescription, client_id: str) -> None:
+        """A started service died before it was told to stop: its client's group is broken.
+
+        Its users already have its start value, so it is not rerun: the failure is reported, the
+        client's other services are told to stop, and the client never counts as finished (its
+        successors still running are left to end; no further phase of the client starts).
+        """
+        logger.error("Service %s failed while its client's successors were using it", host)
+        self.progress.failure()
+        if self._restart_enclosing_checkpoint(client_id):
+            return
+        self.failed[host.jobStoreID] = host
+        self.failed_successors.add(client_id)
+        logger.info("Instructing all other services of job %s to quit.", self.descs.get(client_id, client_id))
+        for host_id in self.started_services.get(client_id, ()):
+            other = self.descs.get(host_id) or self._load(host_id)
+            if other is not None and other.terminateJobStoreID:
+                self.job_store.delete_file(other.terminateJobStoreID)
+
+    def _service_slot_freed(self, host: JobDescription) -> None:
         if host.preemptible:
             self.running_preemptible_services -= 1
         else:
             self.running_services -= 1
+
+    def _on_service_exit(self, host: JobDescription, update: Any) -> None:
+        self._service_slot_freed(host)
         host_id = host.jobStoreID
         client_id = self.service_client.get(host_id, "")
         if host_id in self.hosts_awaiting_start:
@@ -484,6 +609,7 @@ class Leader:
                 logger.error("Service %s failed to start", fresh)
                 self.failed[host_id] = fresh
                 self.services_starting.pop(client_id, None)
+                self._service_start_failed(client_id)
                 return
             self._service_started(host)
         elif update.exitStatus != 0:
@@ -491,6 +617,8 @@ class Leader:
             if fresh is not None and fresh.logJobStoreFileID and fresh.logJobStoreFileID not in self.printed_logs:
                 self._print_job_log(fresh)
             logger.warning("Service %s ended with exit status %s", host, update.exitStatus)
+            if client_id not in self.services_stopping and not self._terminating:
+                self._running_service_failed(host, client_id)
         stopping = self.services_stopping.get(client_id)
         if stopping is not None:
             stopping.discard(host_id)
@@ -513,6 +641,8 @@ class Leader:
                 logger.log(int(message.get("level", logging.INFO)),
                            "Got message from job at time %s: %s", time.strftime("%m-%d-%Y %H:%M:%S"),
                            message.get("text"))
+            if data.get("worker_log"):
+                self._received_worker_log(data["worker_log"])
 
         try:
             self.job_store.read_logs(handle)
@@ -549,18 +679,17 @@ class Leader:
                                "seconds, more than the max job duration: %s, we'll kill it",
                                desc, batch_id, int(seconds), max_duration)
                 to_kill.append(batch_id)
-        if now - self._last_rescue >= 0 and frequency <= max_duration or True:
-            issued_now = set(self.batch_system.getIssuedBatchJobIDs())
-            for batch_id in list(self.issued):
-                if batch_id in issued_now:
-                    self._missing_counts.pop(batch_id, None)
-                    continue
-                count = self._missing_counts.get(batch_id, 0) + 1
-                self._missing_counts[batch_id] = count
-                logger.warning("Job store ID %s with batch system id %s is missing for the %i time",
-                               self.issued[batch_id], batch_id, count)
-                if count >= 3:
-                    to_kill.append(batch_id)
+        issued_now = set(self.batch_system.getIssuedBatchJobIDs())
+        for batch_id in list(self.issued):
+            if batch_id in issued_now:
+                self._missing_counts.pop(batch_id, None)
+                continue
+            count = self._missing_counts.get(batch_id, 0) + 1
+            self._missing_counts[batch_id] = count
+            logger.warning("Job store ID %s with batch system id %s is missing for the %i time",
+                           self.issued[batch_id], batch_id, count)
+            if count >= 3:
+                to_kill.append(batch_id)
         if to_kill:
             self.batch_system.killBatchJobs(to_kill)
             from toil_core.batch.abstract import BatchJobExitReason, UpdatedBatchJobInfo
@@ -571,18 +700,22 @@ class Leader:
     def _check_deadlock(self) -> None:
         now = time.time()
         interval = float(getattr(self.config, "deadlockCheckInterval", 30))
-        if now - self._last_deadlock_check < min(interval, 1.0):
+        # Honour --deadlockCheckInterval: listing running jobs can be costly on a cluster.
+        if now - self._last_deadlock_check < interval:
             return
         self._last_deadlock_check = now
         running = self.batch_system.getRunningBatchJobIDs()
         if not running or self.ready:
             self.deadlock_since = None
             return
+        # Services told to stop are winding down (their stop() may take a while): that is progress.
+        stopping: Set[str] = set().union(*self.services_stopping.values()) if self.services_stopping else set()
         services = 0
         for batch_id in running:
             job_id = self.issued.get(batch_id)
             desc = self.descs.get(job_id) if job_id else None
-            if desc is not None and desc.kind == SERVICE and job_id not in self.hosts_awaiting_start:
+            if (desc is not None and desc.kind == SERVICE and job_id not in self.hosts_awaiting_start
+                    and job_id not in stopping and not self._terminating):
                 services += 1
         if services < len(running):
             if self.deadlock_since is not None:
@@ -686,7 +819,8 @@ class Leader:
     def _stop_idle_services(self) -> None:
         """After failures, stop services once only service jobs are left running."""
         non_service = [b for b, j in self.issued.items() if (self.descs.get(j) or JobDescription()).kind != SERVICE]
-        if non_service or self._terminating:
+        # Services that are starting (or queued) are about to be used by their clients' successors.
+        if non_service or self._terminating or self.hosts_awaiting_start or self.service_queue or self._phase_queue:
             return
         self._terminating = True
         for client_id, hosts in list(self.started_services.items()):

@@ -1,7 +1,9 @@
 """The public plugin API of toil-core.
 
 Plugin authors need: the spec records (:class:`BatchSystemSpec` and friends), :data:`hookimpl`,
-and the errors. The rest of the core uses the lookups (:func:`get_batch_system_class`, ...).
+:func:`setting` and :func:`settings_from` for a backend's options (see
+:mod:`toil_core.plugins.settings`), and the errors. The rest of the core uses the lookups
+(:func:`get_batch_system_class`, ...). Contract test suites are in :mod:`toil_core.testing`.
 
 Entry point groups (the entry point's name is the word the user types; its value is a module or
 object implementing the hooks of :mod:`toil_core.plugins.hookspecs`):
@@ -47,6 +49,7 @@ from .registry import (
     load_plugin_object,
     plugin_environment,
 )
+from .settings import SettingRow, add_settings_options, describe_settings, setting, settings_from
 from .specs import (
     KINDS,
     BatchSystemSpec,
@@ -92,6 +95,12 @@ __all__ = [
     "load_plugin_object",
     "normalize_name",
     "plugin_environment",
+    # backend settings
+    "SettingRow",
+    "add_settings_options",
+    "describe_settings",
+    "setting",
+    "settings_from",
     # fan-out hooks
     "configure_plugins",
     "error_hints",

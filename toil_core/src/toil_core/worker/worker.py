@@ -178,6 +178,10 @@ class Worker:
         self.node_dir = workflow_dir(self.config)
         self.messages: List[Dict[str, Any]] = []
         self.job_stats: List[Dict[str, Any]] = []
+        #: (jobName, jobStoreID) of every job this worker ran, in order (a chain).
+        self.ran: List[List[str]] = []
+        #: Output of a successful worker, sent to the leader with --writeLogsFromAllJobs or at DEBUG.
+        self.success_log: Optional[str] = None
 
     def run(self) -> int:
         from toil_core.resource import load_user_module
@@ -199,9 +203,18 @@ class Worker:
             self._report_failure(current_id, capture)
         finally:
             if capture is not None:
+                if exit_code == EXIT_OK and self.ran and self._send_success_log():
+                    limit = int(getattr(self.config, "maxLogFileSize", 64000) or 0)
+                    self.success_log = capture.read(limit).decode("utf-8", errors="replace")
                 capture.restore()
             self._ship_messages(time.time() - start)
         return exit_code
+
+    def _send_success_log(self) -> bool:
+        if getattr(self.config, "writeLogsFromAllJobs", False):
+            return True
+        level = str(getattr(self.config, "logLevel", "INFO") or "INFO").upper()
+        return level == "DEBUG" or logging.getLogger().isEnabledFor(logging.DEBUG)
 
     def _report_failure(self, job_id: str, capture: Optional[_OutputCapture]) -> None:
         limit = int(getattr(self.config, "maxLogFileSize", 64000) or 0)
@@ -236,6 +249,7 @@ class Worker:
         clock = _cpu_seconds() if stats else 0.0
         job = load_job_body(self.job_store, desc)
         job.assignConfig(config)
+        self.ran.append([desc.jobName, str(desc.jobStoreID)])
         caching = getattr(config, "caching", None)
         if caching is None:
             caching = self.job_store.default_caching()
@@ -303,9 +317,11 @@ class Worker:
         return deleted
 
     def _ship_messages(self, wall: float) -> None:
-        if not self.messages and not self.job_stats:
+        if not self.messages and not self.job_stats and self.success_log is None:
             return
         blob: Dict[str, Any] = {"logs": self.messages}
+        if self.success_log is not None:
+            blob["worker_log"] = {"jobs": self.ran, "text": self.success_log}
         if self.job_stats:
             blob["jobs"] = self.job_stats
             blob["worker"] = {"time": wall, "clock": _cpu_seconds(), "memory": _max_rss()}

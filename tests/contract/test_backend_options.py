@@ -1,0 +1,200 @@
+"""Parse twice: the chosen backend's settings become options; unknown backends say what to install."""
+from __future__ import annotations
+
+import copy
+import json
+import optparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from toil_core.common.options import get_default_argument_parser
+from toil_core.plugins.cli_options import add_backend_options, install_two_pass, selected_backends
+from toil_core.plugins.errors import WELL_KNOWN
+from toil_core.plugins.registry import installed_names
+from toil_core.testing import run_tiny_workflow, subprocess_env
+from toil_core.testing.fake_dist import FakeDistributions
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+PLUGIN = '''
+import attrs
+from toil_core.plugins.settings import setting
+from toil_core.plugins.specs import BatchSystemSpec, JobStoreSpec
+
+@attrs.frozen
+class ExampleSettings:
+    example_args: str = setting("", "Extra arguments for the example scheduler.", env="TOIL_EXAMPLE_ARGS",
+                                old_flags=("--exArgs",))
+    example_timeout: float = setting(120.0, "Seconds to wait for a job to start.", env="TOIL_EXAMPLE_TIMEOUT")
+
+@attrs.frozen
+class ExampleStoreSettings:
+    example_bucket: str = setting("toil", "Bucket to keep the job store in.", env="TOIL_EXAMPLE_BUCKET")
+
+def toil_batch_systems():
+    return [BatchSystemSpec(name="example_bs", aliases=("exampleBS",), load="example_backend:ExampleBatchSystem",
+                            settings=ExampleSettings, summary="An example batch system with settings.")]
+
+def toil_job_stores():
+    return [JobStoreSpec(name="examplejs", load="example_backend:ExampleJobStore",
+                         settings=ExampleStoreSettings, summary="An example job store.")]
+'''
+
+BACKEND = '''
+import json, os
+from toil_core.batch.single_machine import SingleMachineBatchSystem
+from toil_core.jobstores.file_job_store import FileJobStore
+from toil_core.plugins.settings import settings_from
+from example_plugin import ExampleSettings
+
+class ExampleBatchSystem(SingleMachineBatchSystem):
+    def __init__(self, config, *args, **kwargs):
+        super().__init__(config, *args, **kwargs)
+        settings = settings_from(config, ExampleSettings)
+        out = os.environ.get("EXAMPLE_SETTINGS_OUT")
+        if out:
+            with open(out, "w") as handle:
+                json.dump({"args": settings.example_args, "timeout": settings.example_timeout}, handle)
+
+class ExampleJobStore(FileJobStore):
+    pass
+'''
+
+OTHER = '''
+from toil_core.plugins.specs import BatchSystemSpec
+def toil_batch_systems():
+    return [BatchSystemSpec(name="other_bs", load="other_backend:Nothing", summary="Another one.")]
+'''
+
+
+@pytest.fixture
+def example(tmp_path):
+    with FakeDistributions(tmp_path) as dists:
+        dists.add("toil-example", "1.0", {"toil.batch_systems": {"example_bs": "example_plugin"},
+                                          "toil.job_stores": {"examplejs": "example_plugin"}},
+                  requires=["toil-core>=1.0,<2"], modules={"example_plugin.py": PLUGIN, "example_backend.py": BACKEND})
+        dists.add("toil-other", "1.0", {"toil.batch_systems": {"other_bs": "other_plugin"}},
+                  requires=["toil-core>=1.0,<2"], modules={"other_plugin.py": OTHER})
+        yield dists
+
+
+def not_installed_well_known_batch_system() -> str:
+    """A batch system the error table knows but nobody installed (slurm unless toil-hpc is here)."""
+    installed = set(installed_names("batch_system"))
+    for name in ["slurm", "kubernetes", "mesos", "aws_batch"] + [n for k, n in WELL_KNOWN if k == "batch_system"]:
+        if name not in installed:
+            return name
+    pytest.skip("every well-known batch system is installed")
+
+
+def test_selected_backend_options_are_parsed(example):
+    parser = get_default_argument_parser()
+    options = parser.parse_args(["file:js", "--batchSystem", "example_bs", "--exampleArgs", "-q fast"])
+    assert options.example_args == "-q fast"
+    assert parser.parse_args(["js", "--batchSystem", "exampleBS", "--exArgs", "old"]).example_args == "old"
+
+
+def test_options_of_other_backends_are_not_accepted(example, capsys):
+    with pytest.raises(SystemExit):
+        get_default_argument_parser().parse_args(["js", "--exampleArgs", "x"])
+    assert "--exampleArgs" in capsys.readouterr().err
+
+
+def test_help_shows_the_chosen_backend_and_names_the_others(example, capsys):
+    with pytest.raises(SystemExit):
+        get_default_argument_parser().parse_args(["--batchSystem", "example_bs", "--help"])
+    text = capsys.readouterr().out
+    assert "Options of the example_bs batch system" in text
+    assert "--exampleArgs" in text and "TOIL_EXAMPLE_ARGS" in text and "default: 120.0" in text
+    assert "other_bs" in text and "single_machine" in text
+    # shown right after the core batch system options
+    assert text.index("Options of the example_bs") < text.index("Toil options for configuring storage")
+    with pytest.raises(SystemExit):
+        get_default_argument_parser().parse_args(["--help"])
+    text = capsys.readouterr().out
+    assert "Options of the single_machine batch system" in text and "example_bs" in text
+    assert "--exampleArgs" not in text
+
+
+def test_job_store_scheme_selects_its_options(example):
+    parser = get_default_argument_parser()
+    options = parser.parse_args(["examplejs:/somewhere", "--exampleBucket", "mine"])
+    assert options.example_bucket == "mine"
+    assert ("job_store", "examplejs") in selected_backends(parser, ["examplejs:/x"])
+
+
+def test_unknown_batch_system_says_what_to_install(capsys):
+    name = not_installed_well_known_batch_system()
+    with pytest.raises(SystemExit) as info:
+        get_default_argument_parser().parse_args(["js", "--batchSystem", name])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "pip install 'toil-core[" in err and "invalid choice" not in err and "usage:" not in err
+    with pytest.raises(SystemExit) as info:  # with --help the hint goes into the help instead
+        get_default_argument_parser().parse_args(["--batchSystem", name, "--help"])
+    assert info.value.code == 0 and "pip install 'toil-core[" in capsys.readouterr().out
+
+
+def test_workflow_registered_batch_system_is_not_an_error():
+    from toil_core.batch.registry import (
+        addBatchSystemFactory,
+        restore_batch_system_plugin_state,
+        save_batch_system_plugin_state,
+    )
+
+    saved = save_batch_system_plugin_state()
+    try:
+        addBatchSystemFactory("workflow_bs", lambda: object)
+        assert get_default_argument_parser().parse_args(["js", "--batchSystem", "workflow_bs"]).batchSystem == "workflow_bs"
+    finally:
+        restore_batch_system_plugin_state(saved)
+
+
+def test_parse_known_args_subparsers_and_copies(example):
+    parser = get_default_argument_parser()
+    options, rest = parser.parse_known_args(["js", "--batchSystem", "example_bs", "--exampleArgs", "a", "--zzz"])
+    assert options.example_args == "a" and rest == ["--zzz"]
+    duplicate = copy.deepcopy(get_default_argument_parser())
+    assert duplicate.parse_args(["js", "--batchSystem", "example_bs", "--exampleTimeout", "3"]).example_timeout == 3.0
+    top = __import__("argparse").ArgumentParser()
+    sub = top.add_subparsers(dest="command").add_parser("run")
+    from toil_core.common.options import add_options
+
+    add_options(sub)
+    assert top.parse_args(["run", "js", "--batchSystem", "example_bs", "--exArgs", "b"]).example_args == "b"
+
+
+def test_install_two_pass_is_idempotent_and_optparse_is_left_alone(example):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--batchSystem", default="single_machine")
+    assert install_two_pass(install_two_pass(parser)) is parser
+    assert parser.parse_args(["--batchSystem", "example_bs", "--exampleArgs", "z"]).example_args == "z"
+    with pytest.raises(TypeError):
+        install_two_pass(optparse.OptionParser())
+    selected = add_backend_options(argparse.ArgumentParser(), ["--batchSystem", "nope_not_here", "-h"])
+    assert selected[0].error and "nope_not_here" in selected[0].error
+
+
+def test_settings_reach_the_backend_end_to_end(example, tmp_path):
+    out = tmp_path / "settings.json"
+    result = run_tiny_workflow(tmp_path / "run", "example_bs", extra_args=["--exArgs", "-p short"],
+                               env={"EXAMPLE_SETTINGS_OUT": str(out), "TOIL_EXAMPLE_TIMEOUT": "7"})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text()) == {"args": "-p short", "timeout": 7.0}
+
+
+def test_script_with_a_batch_system_that_is_not_installed(tmp_path):
+    """Item 2 of the issue, as a user sees it: a message with the pip install line, no traceback."""
+    name = not_installed_well_known_batch_system()
+    result = subprocess.run([sys.executable, str(EXAMPLES / "helloWorld.py"), f"file:{tmp_path / 'js'}",
+                             "--batchSystem", name], cwd=tmp_path, capture_output=True, text=True,
+                            env=subprocess_env(), timeout=120)
+    assert result.returncode == 2
+    assert "is not installed. Install it with: pip install 'toil-core[" in result.stderr
+    assert "Traceback" not in result.stderr and "invalid choice" not in result.stderr
+    assert not (tmp_path / "js").exists()

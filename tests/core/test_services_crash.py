@@ -1,0 +1,32 @@
+"""A leader killed while a service runs: --restart starts the service again and finishes cleanly."""
+from __future__ import annotations
+
+import signal
+
+from workflows.harness import FAST, describe, events, kill_group, names, ok, pid_alive, result_line, run, start_to_files, wait_for
+
+
+def test_restart_after_leader_killed_during_service(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    args = ("--out", out, "--mode", "wake_user", "--maxCores", "2", "--retryCount", "0", *FAST)
+    leader = start_to_files("services.py", tmp_path / "js", *args, tmp_path=tmp_path)
+    try:
+        wait_for(lambda: "sleepy" in names(events(out), "start"), 60, "the service's user to start")
+    finally:
+        kill_group(leader, signal.SIGKILL)
+        leader.wait()
+    assert leader.returncode == -signal.SIGKILL
+    assert names(events(out), "svc_start") == ["S"]
+    assert names(events(out), "svc_stop") == []
+    (out / "wake").touch()
+    proc = ok(run("services.py", tmp_path / "js", "--restart", *args, tmp_path=tmp_path, timeout=60))
+    assert result_line(proc) == "value-of-S"
+    evts = events(out)
+    # The service ran again for the restarted leader, and every service instance was stopped.
+    assert len(names(evts, "svc_start")) == 2
+    service_pids = {int(e[2]) for e in evts if e[0] == "svc_start"}
+    wait_for(lambda: not any(pid_alive(p) for p in service_pids), 10, "every service process to end")
+    assert len(names(evts, "svc_stop")) == 2, evts
+    assert not (out / "S.running").exists() or len(names(evts, "svc_start")) == len(names(evts, "svc_stop"))
+    assert not (tmp_path / "js").exists(), describe(proc)

@@ -1,0 +1,181 @@
+"""single_machine through whole workflows: --badWorker, --debugWorker, --maxCores, oversized jobs."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+PYTHON = sys.executable
+
+
+def run_script(directory: Path, source: str, *args, timeout: float = 240) -> subprocess.CompletedProcess:
+    directory.mkdir(parents=True, exist_ok=True)
+    script = directory / "wf.py"
+    script.write_text(textwrap.dedent(source))
+    tmp = directory / "tmp"
+    tmp.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    for var in ("TOIL_WORKDIR", "TOIL_COORDINATION_DIR"):
+        env.pop(var, None)
+    env.update({"TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"})
+    env["PATH"] = os.path.dirname(PYTHON) + os.pathsep + env.get("PATH", "")
+    proc = subprocess.Popen([PYTHON, str(script), *map(str, args)], cwd=str(directory), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"script timed out\n{out[-3000:]}\n{err[-6000:]}")
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def result_of(proc):
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    raise AssertionError(f"no RESULT line (exit {proc.returncode})\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
+
+
+MANY_JOBS_SCRIPT = """
+    import json, os
+    from toil.common import Toil
+    from toil.job import Job
+
+    def leaf(job, i):
+        return i * i
+
+    def total(job, values):
+        return sum(values)
+
+    def root(job, n):
+        leaves = [job.addChildJobFn(leaf, i, cores=0.1, memory="20M", disk="1M") for i in range(n)]
+        return job.addFollowOnJobFn(total, [l.rv() for l in leaves], cores=0.1, memory="20M", disk="1M").rv()
+
+    if __name__ == "__main__":
+        parser = Job.Runner.getDefaultArgumentParser()
+        parser.add_argument("--n", type=int, default=20)
+        options = parser.parse_args()
+        options.logLevel = "WARNING"
+        with Toil(options) as toil:
+            value = toil.start(Job.wrapJobFn(root, options.n, cores=0.1, memory="20M", disk="1M"))
+        print("RESULT " + json.dumps({"value": value, "leader_pid": os.getpid()}))
+"""
+
+
+def test_bad_worker_workflow_still_completes(tmp_path):
+    proc = run_script(tmp_path, MANY_JOBS_SCRIPT, tmp_path / "js", "--n", "20", "--badWorker", "0.5",
+                      "--badWorkerFailInterval", "0.01", "--retryCount", "20")
+    assert proc.returncode == 0, proc.stderr[-6000:]
+    assert result_of(proc)["value"] == sum(i * i for i in range(20))
+    assert not (tmp_path / "js").exists()
+
+
+def test_bad_worker_really_kills_workers(tmp_path):
+    # With every worker killed and no retries the workflow must fail.
+    proc = run_script(tmp_path, MANY_JOBS_SCRIPT, tmp_path / "js", "--n", "2", "--badWorker", "1.0",
+                      "--badWorkerFailInterval", "0.001", "--retryCount", "0")
+    assert proc.returncode != 0
+    assert "failed jobs" in proc.stderr
+
+
+DEBUG_WORKER_SCRIPT = """
+    import json, os
+    from toil.common import Toil
+    from toil.job import Job
+
+    def child(job):
+        return os.getpid()
+
+    def root(job):
+        return {"root": os.getpid(), "child": job.addChildJobFn(child).rv()}
+
+    if __name__ == "__main__":
+        options = Job.Runner.getDefaultArgumentParser().parse_args()
+        options.logLevel = "WARNING"
+        with Toil(options) as toil:
+            pids = toil.start(Job.wrapJobFn(root))
+        print("RESULT " + json.dumps({"jobs": pids, "leader": os.getpid()}))
+"""
+
+
+def test_debug_worker_runs_jobs_in_the_leader_process(tmp_path):
+    proc = run_script(tmp_path, DEBUG_WORKER_SCRIPT, tmp_path / "js", "--debugWorker")
+    assert proc.returncode == 0, proc.stderr[-6000:]
+    result = result_of(proc)
+    assert result["jobs"] == {"root": result["leader"], "child": result["leader"]}
+
+
+def test_without_debug_worker_jobs_run_in_other_processes(tmp_path):
+    proc = run_script(tmp_path, DEBUG_WORKER_SCRIPT, tmp_path / "js")
+    assert proc.returncode == 0, proc.stderr[-6000:]
+    result = result_of(proc)
+    assert result["leader"] not in result["jobs"].values()
+
+
+PARALLEL_SCRIPT = """
+    import json, time
+    from toil.common import Toil
+    from toil.job import Job
+
+    def sleeper(job):
+        start = time.time()
+        time.sleep(1)
+        return start
+
+    def root(job):
+        return [job.addChildJobFn(sleeper, cores=1, memory="20M", disk="1M").rv() for _ in range(4)]
+
+    if __name__ == "__main__":
+        options = Job.Runner.getDefaultArgumentParser().parse_args()
+        options.logLevel = "WARNING"
+        with Toil(options) as toil:
+            starts = toil.start(Job.wrapJobFn(root, cores=0.1, memory="20M", disk="1M"))
+        print("RESULT " + json.dumps(sorted(starts)))
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs at least 2 CPU cores")
+def test_max_cores_bounds_a_workflow(tmp_path):
+    proc = run_script(tmp_path, PARALLEL_SCRIPT, tmp_path / "js", "--maxCores", "2")
+    assert proc.returncode == 0, proc.stderr[-6000:]
+    starts = result_of(proc)
+    # two start together, the other two about a second later
+    assert starts[1] - starts[0] < 0.8
+    assert starts[2] - starts[0] >= 0.9
+
+
+TOO_BIG_SCRIPT = """
+    from toil.common import Toil
+    from toil.job import Job
+    from toil.batchSystems.abstractBatchSystem import InsufficientSystemResources
+
+    def hungry(job):
+        return 1
+
+    if __name__ == "__main__":
+        options = Job.Runner.getDefaultArgumentParser().parse_args()
+        options.logLevel = "WARNING"
+        try:
+            with Toil(options) as toil:
+                toil.start(Job.wrapJobFn(hungry, memory="500M"))
+        except InsufficientSystemResources as error:
+            print("RESULT " + __import__("json").dumps(str(error)))
+"""
+
+
+def test_oversized_job_in_a_workflow_names_the_option(tmp_path):
+    proc = run_script(tmp_path, TOO_BIG_SCRIPT, tmp_path / "js", "--maxMemory", "100M")
+    message = result_of(proc)
+    assert '"--maxMemory"' in message
