@@ -150,3 +150,18 @@ def test_write_logs_without_all_jobs_skips_successful_jobs(tmp_path):
 def test_debug_logging_shows_output_of_successful_jobs(tmp_path):
     proc = ok(run("logging_wf.py", tmp_path / "js", "--logDebug", *FAST, tmp_path=tmp_path))
     assert "printed by a successful job DELTA-4" in proc.stderr
+
+
+def test_status_wait_reports_running_jobs(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = ok(run("sleeper.py", tmp_path / "js", "--out", out, "--seconds", "3", "--statusWait", "1", *FAST,
+                  tmp_path=tmp_path))
+    assert "jobs are running" in proc.stderr and "jobs are issued and waiting to run" in proc.stderr
+
+
+def test_no_status_lines_by_default(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = ok(run("sleeper.py", tmp_path / "js", "--out", out, "--seconds", "1", *FAST, tmp_path=tmp_path))
+    assert "jobs are issued and waiting to run" not in proc.stderr  # --statusWait defaults to 3600 s

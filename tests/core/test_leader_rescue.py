@@ -41,7 +41,6 @@ def test_job_within_max_job_duration_is_left_alone(tmp_path):
     assert "more than the max job duration" not in proc.stderr
 
 
-@pytest.mark.slow
 def test_workflow_survives_the_death_of_the_fork_server(tmp_path):
     import psutil
 
@@ -61,3 +60,26 @@ def test_workflow_survives_the_death_of_the_fork_server(tmp_path):
         leader.wait()
     assert leader.returncode == 0, (tmp_path / "leader.err").read_text()[-5000:]
     assert "after_long" in names(events(out), "end")
+
+
+@pytest.mark.xfail(reason="single_machine reports the jobs of a dead fork server as lost without killing "
+                          "them, so the retry runs next to the orphan (batch/single_machine.py)", strict=False)
+def test_jobs_of_a_dead_fork_server_do_not_run_twice(tmp_path):
+    import psutil
+
+    out = tmp_path / "out"
+    out.mkdir()
+    leader = start_to_files("sleeper.py", tmp_path / "js", "--out", out, "--seconds", "2", "--retryCount", "2",
+                            "--maxCores", "2", *FAST, tmp_path=tmp_path)
+    try:
+        wait_for(lambda: "long" in names(events(out), "start"), 60, "the long job to start")
+        for server in psutil.Process(leader.pid).children():
+            if "fork_server" in " ".join(server.cmdline()):
+                server.kill()
+        leader.wait(timeout=30)
+    finally:
+        kill_group(leader)
+        leader.wait()
+    assert leader.returncode == 0, (tmp_path / "leader.err").read_text()[-5000:]
+    # The lost attempt must not go on running (and committing) next to its retry.
+    assert names(events(out), "end").count("long") == 1, events(out)

@@ -156,3 +156,12 @@ def test_service_crash_under_a_checkpoint_reruns_the_checkpoint(tmp_path):
     assert names(evts, "start").count("user") == 2  # the first user was killed with its subtree
     assert names(evts, "end") == ["user"]
     assert "is being restarted as a checkpoint" in proc.stderr
+
+
+def test_join_below_a_failed_job_stops_the_other_parents_services(tmp_path):
+    # C waits for A (failed) and B (a service client): C never runs, S is stopped, the run ends.
+    proc, evts = _run(tmp_path, "join_after_failure", timeout=40)
+    assert proc.returncode == 1, describe(proc)
+    assert "c" not in names(evts, "start")
+    assert names(evts, "svc_start") == ["S"] and names(evts, "svc_stop") == ["S"]
+    assert "Potential deadlock" not in proc.stderr

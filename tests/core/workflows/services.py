@@ -70,6 +70,18 @@ def user_with_child(job, out, name, services, values):
     return value
 
 
+def join_after_failure(out):
+    """C is a child of A (which fails) and of B (a client of service S): C can never run."""
+    root = Job(cores=0.5, memory="100M")
+    a = root.addChildJobFn(always_fails, out, cores=0.5, memory="100M")
+    b = root.addChildJobFn(user, out, "b", [], [], 1.0, cores=0.5, memory="100M")
+    value = b.addService(Recorder(out, "S", cores=0.1, memory="100M"))
+    c = Job.wrapJobFn(user, out, "c", ["S"], [value], cores=0.5, memory="100M")
+    a.addChild(c)
+    b.addChild(c)
+    return root
+
+
 def static_basic(out):
     root = Job(cores=0.5, memory="100M")
     value = root.addService(Recorder(out, "S", cores=0.5, memory="100M"))
@@ -258,6 +270,8 @@ if __name__ == "__main__":
     out = os.path.abspath(options.out)
     if options.mode == "static_basic":
         root = static_basic(out)
+    elif options.mode == "join_after_failure":
+        root = join_after_failure(out)
     else:
         root = Job.wrapJobFn(MODES[options.mode], out, cores=1 if options.mode == "deadlock" else 0.5,
                              memory="100M")

@@ -1,0 +1,218 @@
+"""What every CWL job of a run shares: the loaded CWL processes and the runtime settings.
+
+The leader pickles one :class:`WorkflowContext` into the job store; jobs hold a
+:class:`ContextRef` (the file's ID) and a *path* naming their process (the workflow step IDs
+leading to it from the top-level process), so job bodies stay small however big the workflow
+is. A worker loads each context once and keeps it for the jobs it runs.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import pickle
+import tempfile
+import threading
+from typing import Any, Dict, List, Optional, Tuple
+
+from cwltool.context import RuntimeContext
+from cwltool.mutation import MutationManager
+from cwltool.secrets import SecretStore
+from cwltool.utils import aslist
+from cwltool.workflow_job import expression as cwl_expression
+
+from toil_cwl.fsaccess import Materializer, ToilFsAccess, ToilPathMapper
+from toil_cwl.staging import walk_processes
+
+__all__ = ["ContextRef", "Path", "WorkflowContext", "static_resources", "write_context"]
+
+#: Step IDs from the top-level process down to a step (or to the process a step runs).
+Path = Tuple[str, ...]
+
+_LOADED: Dict[str, "WorkflowContext"] = {}
+
+
+class WorkflowContext:
+    """The top-level cwltool Process object (loader stripped) plus the run's settings."""
+
+    def __init__(self, process: Any, settings: Dict[str, Any]) -> None:
+        self.process = process
+        self.settings = settings
+        self._steps: Dict[Path, Any] = {}
+        self._params: Dict[Path, Dict[str, Any]] = {}
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {"process": self.process, "settings": self.settings}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__init__(state["process"], state["settings"])  # type: ignore[misc]
+
+    # ---------------------------------------------------------------- navigation
+    def step(self, path: Path) -> Any:
+        """The WorkflowStep object at ``path`` (non-empty)."""
+        if path not in self._steps:
+            parent = self.process_at(path[:-1])
+            matches = [s for s in getattr(parent, "steps", []) if s.id == path[-1]]
+            if not matches:
+                raise KeyError(f"no step {path[-1]!r} in {getattr(parent, 'tool', {}).get('id')}")
+            self._steps[path] = matches[0]
+        return self._steps[path]
+
+    def process_at(self, path: Path) -> Any:
+        """The Process run at ``path``: the top-level process, or the tool a step runs."""
+        return self.process if not path else self.step(path).embedded_tool
+
+    def source_params(self, workflow_path: Path) -> Dict[str, Any]:
+        """Parameter dicts by ID of a workflow's inputs and of its steps' outputs."""
+        if workflow_path not in self._params:
+            workflow = self.process_at(workflow_path)
+            params = {p["id"]: p for p in workflow.tool["inputs"]}
+            for step in workflow.steps:
+                params.update({p["id"]: p for p in step.tool["outputs"]})
+            self._params[workflow_path] = params
+        return self._params[workflow_path]
+
+    # ---------------------------------------------------------------- running
+    def runtime_context(self, job: Any) -> RuntimeContext:
+        """A cwltool RuntimeContext for running part of the workflow inside ``job``."""
+        settings = self.settings
+        temp = job.tempDir
+        materializer = Materializer(job.fileStore, os.path.join(temp, "inputs"))
+        rc = RuntimeContext(dict(settings["runtime"]))
+        rc.toil_materializer = materializer  # type: ignore[attr-defined]
+        rc.basedir = settings["basedir"]
+        rc.make_fs_access = functools.partial(ToilFsAccess, materializer=materializer)
+        rc.path_mapper = functools.partial(ToilPathMapper, materializer=materializer)
+        rc.tmpdir_prefix = settings.get("tmpdir_prefix") or os.path.join(temp, "tmp")
+        rc.tmp_outdir_prefix = settings.get("tmp_outdir_prefix") or os.path.join(temp, "out")
+        rc.outdir = None
+        rc.tmpdir = ""
+        rc.stagedir = ""
+        rc.toplevel = False
+        rc.move_outputs = "leave"
+        rc.rm_tmpdir = True
+        rc.secret_store = SecretStore()
+        rc.mutation_manager = MutationManager()
+        rc.workflow_eval_lock = threading.Condition(threading.RLock())
+        if settings.get("beta_dependency_resolvers_configuration") or settings.get("beta_conda_dependencies"):
+            from cwltool.software_requirements import DependenciesConfiguration
+
+            rc.job_script_provider = DependenciesConfiguration(argparse.Namespace(**{
+                key: settings.get(key) for key in (
+                    "beta_dependency_resolvers_configuration", "beta_dependencies_directory",
+                    "beta_conda_dependencies")}))
+        else:
+            from cwltool.main import find_default_container
+
+            rc.find_default_container = functools.partial(
+                find_default_container,
+                default_container=settings["runtime"].get("default_container"),
+                use_biocontainers=settings.get("beta_use_biocontainers"),
+                container_image_cache_path=settings.get("beta_dependencies_directory"))
+        if settings.get("mpi_config_file"):
+            from cwltool.mpi import MpiConfig
+
+            rc.mpi_config = MpiConfig.load(settings["mpi_config_file"])
+        return rc
+
+    def container_engine(self) -> str:
+        runtime = self.settings["runtime"]
+        return "podman" if runtime.get("podman") else "singularity" if runtime.get("singularity") else "docker"
+
+    def clamp(self, resources: Dict[str, Any]) -> Dict[str, Any]:
+        """Limit a job's request to what the batch system can give (a CWL minimum that cannot be
+        met would otherwise stop the workflow)."""
+        limits = self.settings.get("limits") or {}
+        out = dict(resources)
+        for key in ("cores", "memory", "disk"):
+            limit = limits.get(key)
+            if limit and out.get(key) is not None and out[key] > limit:
+                out[key] = limit
+        return out
+
+
+class ContextRef:
+    """A picklable handle on the stored :class:`WorkflowContext`."""
+
+    def __init__(self, file_id: Any) -> None:
+        self.file_id = file_id
+
+    def load(self, file_store: Any) -> WorkflowContext:
+        key = str(self.file_id)
+        context = _LOADED.get(key)
+        if context is None:
+            with file_store.readGlobalFileStream(self.file_id) as stream:
+                context = pickle.loads(stream.read())
+            _LOADED[key] = context
+        return context
+
+
+def _strip_loaders(process: Any) -> None:
+    """Drop what cwltool only needs while loading (the schema-salad loader and schema): it is
+    large, and jobs never use it."""
+    for proc in walk_processes(process):
+        for attribute in ("doc_loader", "doc_schema"):
+            if hasattr(proc, attribute):
+                setattr(proc, attribute, None)
+
+
+def write_context(context: WorkflowContext, import_fn: Any) -> ContextRef:
+    """Pickle ``context`` into the job store (through ``import_fn(url) -> FileID``)."""
+    _strip_loaders(context.process)
+    handle, path = tempfile.mkstemp(prefix="toil-cwl-context-", suffix=".pickle")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump(context, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        file_id = import_fn("file://" + path)
+    finally:
+        os.unlink(path)
+    _LOADED[str(file_id)] = context
+    return ContextRef(file_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Resources
+# ---------------------------------------------------------------------------------------------
+
+class _NoExpressions:
+    """Stands in for a cwltool Builder where requirements hold no expressions."""
+
+    cwlVersion = "v1.2"
+
+    def do_eval(self, ex: Any, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - never called
+        raise RuntimeError("expression in a static requirement")
+
+
+_RESOURCE_KEYS = [f"{name}{bound}" for name in ("cores", "ram", "tmpdir", "outdir") for bound in ("Min", "Max")]
+
+
+def static_resources(process: Any) -> Optional[Dict[str, Any]]:
+    """Toil requirements (cores, memory, disk) of a CommandLineTool/ExpressionTool whose
+    ResourceRequirement holds no expressions; None when they depend on the inputs."""
+    requirement, _ = process.get_requirement("ResourceRequirement")
+    cuda, _ = process.get_requirement("http://commonwl.org/cwltool#CUDARequirement")
+    for req in (requirement, cuda):
+        for value in (req or {}).values():
+            if isinstance(value, str) and cwl_expression.needs_parsing(value):
+                return None
+    request = process.evalResources(_NoExpressions(), RuntimeContext())
+    return toil_resources(request)
+
+
+def toil_resources(request: Dict[str, Any]) -> Dict[str, Any]:
+    """cwltool's evaluated request (``cores``, ``ram`` MiB, ``tmpdirSize``/``outdirSize`` MiB)
+    as Toil job requirements."""
+    mib = 1 << 20
+    resources: Dict[str, Any] = {
+        "cores": max(float(request.get("cores") or 1), 0.01),
+        "memory": int(max(float(request.get("ram") or 1), 1) * mib),
+        "disk": int((float(request.get("tmpdirSize") or 0) + float(request.get("outdirSize") or 0)) * mib) or mib,
+    }
+    gpus = request.get("cudaDeviceCount")
+    if gpus:
+        resources["accelerators"] = [{"kind": "gpu", "count": int(gpus), "api": "cuda"}]
+    return resources
+
+
+def scatter_keys(step: Any) -> List[str]:
+    return aslist(step.tool.get("scatter", []))

@@ -1,0 +1,309 @@
+"""The Toil jobs a CWL run is made of.
+
+Every CWL step becomes a job; a workflow job expands its steps into the Toil graph when it runs:
+
+* :class:`CWLWorkflow` (internal) adds one :class:`CWLStep` per step, as a child of the jobs
+  producing the step's sources (or of itself), and a :class:`CWLOutputs` follow-on collecting
+  the workflow's outputs. Its promised value is that of the outputs job.
+* :class:`CWLStep` merges its sources, then either runs its tool right there (a
+  CommandLineTool or ExpressionTool with fixed resources, not scattered: the job was given the
+  tool's resources) or, for scatters, sub-workflows and resources computed from the inputs,
+  adds child jobs and returns promises of their outputs. Such a step gets a
+  :class:`CWLCollect` follow-on (gathering scatter outputs) that downstream steps hang from.
+* :class:`CWLTool` runs one CommandLineTool/ExpressionTool with cwltool inside the job;
+  :class:`CWLResources` first evaluates dynamic ResourceRequirements.
+
+Inputs flow as Toil promises of upstream outputs, resolved when a job's body is loaded; files
+as ``toilfile:``/``toildir:`` URIs (see :mod:`toil_cwl.locations`).
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Dict, List, Optional
+
+from cwltool.errors import WorkflowException
+from cwltool.process import shortname
+from cwltool.workflow import Workflow
+
+from toil.job import Job
+from toil_cwl.context import ContextRef, Path, WorkflowContext, static_resources, toil_resources
+from toil_cwl.fsaccess import upload_outputs
+from toil_cwl.steps import (
+    Gathered,
+    gather,
+    map_nested,
+    nesting_depth,
+    post_scatter_eval,
+    scatter_elements,
+    skipped_outputs,
+    step_inputs,
+    tool_inputs,
+    workflow_outputs,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["CWLCollect", "CWLOutputs", "CWLResources", "CWLStep", "CWLTool", "CWLWorkflow", "root_job"]
+
+#: Requirements of the jobs that only move data or expand the graph.
+INTERNAL = {"cores": 0.1, "memory": 256 * 1024 * 1024, "disk": 16 * 1024 * 1024}
+
+
+def _names(process: Any, step_id: Optional[str] = None) -> Dict[str, str]:
+    tool_id = str(process.tool.get("id", "cwl"))
+    document = os.path.basename(tool_id.split("#")[0]) or "cwl"
+    unit = document if step_id is None else f"{document}#{shortname(step_id)}"
+    if step_id is None and "#" in tool_id:
+        unit = f"{document}#{tool_id.split('#', 1)[1]}"
+    return {"unitName": unit, "displayName": tool_id}
+
+
+class CWLJob(Job):
+    """Common base: a context reference, a path and a name."""
+
+    def __init__(self, ctx: ContextRef, path: Path, resources: Dict[str, Any], internal: bool,
+                 names: Dict[str, str], on_workers: bool = False) -> None:
+        super().__init__(local=internal and not on_workers, **resources, **names)
+        self.ctx = ctx
+        self.path = path
+
+    def context(self) -> WorkflowContext:
+        return self.ctx.load(self.fileStore)
+
+
+def _internal(context: WorkflowContext) -> Dict[str, Any]:
+    return {"resources": dict(INTERNAL), "internal": True,
+            "on_workers": bool(context.settings.get("internal_on_workers"))}
+
+
+def process_job(context: WorkflowContext, ctx: ContextRef, path: Path, inputs: Dict[str, Any]) -> Job:
+    """The job running the process at ``path`` on a concrete input object."""
+    process = context.process_at(path)
+    step_id = path[-1] if path else None
+    if isinstance(process, Workflow):
+        return CWLWorkflow(ctx, path, inputs, names=_names(process, step_id), **_internal(context))
+    resources = static_resources(process)
+    if resources is None:
+        return CWLResources(ctx, path, inputs, names=_names(process, step_id), **_internal(context))
+    return CWLTool(ctx, path, inputs, resources=context.clamp(resources), internal=False,
+                   names=_names(process, step_id))
+
+
+def run_tool(job: Job, context: WorkflowContext, path: Path, inputs: Dict[str, Any]) -> Dict[str, Any]:
+    """Run a CommandLineTool/ExpressionTool with cwltool in this job; store its output files."""
+    process = context.process_at(path)
+    runtime = context.runtime_context(job)
+    results: Dict[str, Any] = {}
+
+    def receive(output: Any, status: str) -> None:
+        results["output"], results["status"] = output, status
+
+    for cwl_job in process.job(inputs, receive, runtime):
+        if cwl_job is not None:
+            cwl_job.run(runtime)
+    status = results.get("status")
+    if status != "success":
+        raise WorkflowException(f"{process.tool.get('id')} finished with status {status}")
+    output = results.get("output") or {}
+    upload_outputs(output, job.fileStore, getattr(runtime, "toil_materializer", None))
+    return output
+
+
+class CWLTool(CWLJob):
+    """Runs one CommandLineTool or ExpressionTool on an input object."""
+
+    def __init__(self, ctx: ContextRef, path: Path, inputs: Dict[str, Any], resources: Dict[str, Any],
+                 internal: bool, names: Dict[str, str], on_workers: bool = False) -> None:
+        super().__init__(ctx, path, resources, internal, names, on_workers)
+        self.inputs = inputs
+
+    def run(self, fileStore: Any) -> Any:
+        return run_tool(self, self.context(), self.path, self.inputs)
+
+
+class CWLResources(CWLJob):
+    """Evaluates a ResourceRequirement that depends on the inputs, then runs the tool in a
+    child job with those resources."""
+
+    def __init__(self, ctx: ContextRef, path: Path, inputs: Dict[str, Any], resources: Dict[str, Any],
+                 internal: bool, names: Dict[str, str], on_workers: bool = False) -> None:
+        super().__init__(ctx, path, resources, internal, names, on_workers)
+        self.inputs = inputs
+        self.names = names
+
+    def run(self, fileStore: Any) -> Any:
+        context = self.context()
+        process = context.process_at(self.path)
+        runtime = context.runtime_context(self)
+        builder = process._init_job(self.inputs, runtime)
+        request = process.evalResources(builder, runtime)
+        child = CWLTool(self.ctx, self.path, self.inputs, resources=context.clamp(toil_resources(request)),
+                        internal=False, names=self.names)
+        self.addChild(child)
+        return child.rv()
+
+
+class CWLWorkflow(CWLJob):
+    """Expands a Workflow into step jobs (see the module docstring)."""
+
+    def __init__(self, ctx: ContextRef, path: Path, inputs: Dict[str, Any], resources: Dict[str, Any],
+                 internal: bool, names: Dict[str, str], on_workers: bool = False) -> None:
+        super().__init__(ctx, path, resources, internal, names, on_workers)
+        self.inputs = inputs
+
+    def run(self, fileStore: Any) -> Any:
+        context = self.context()
+        workflow = context.process_at(self.path)
+        runtime = context.runtime_context(self)
+        # Defaults, validation and loadListing of the workflow's own inputs, as cwltool does.
+        job_order = workflow._init_job(self.inputs, runtime).job
+        values: Dict[str, Any] = {}  # source ID -> concrete value or promise
+        producers: Dict[str, Job] = {}  # source ID -> job whose completion makes it available
+        for param in workflow.tool["inputs"]:
+            values[param["id"]] = job_order.get(shortname(param["id"]))
+        pending = list(workflow.steps)
+        while pending:
+            ready = [s for s in pending if all(src in values for src in _sources(s))]
+            if not ready:
+                missing = sorted({src for s in pending for src in _sources(s) if src not in values})
+                raise WorkflowException(f"Workflow {workflow.tool.get('id')} has steps that can never run: "
+                                        f"missing sources {missing}")
+            for step in ready:
+                pending.remove(step)
+                self._add_step(context, step, values, producers)
+        outputs = CWLOutputs(self.ctx, self.path,
+                             {src: values[src] for src in _output_sources(workflow) if src in values},
+                             names={"unitName": self.unitName + " outputs", "displayName": self.displayName},
+                             **_internal(context))
+        self.addFollowOn(outputs)
+        return outputs.rv()
+
+    def _add_step(self, context: WorkflowContext, step: Any, values: Dict[str, Any],
+                  producers: Dict[str, Job]) -> None:
+        path = self.path + (step.id,)
+        sources = {src: values[src] for src in _sources(step)}
+        parents: List[Job] = []
+        for src in _sources(step):
+            parent = producers.get(src)
+            if parent is not None and not any(parent is p for p in parents):
+                parents.append(parent)
+        process = step.embedded_tool
+        resources = None
+        if "scatter" not in step.tool and not isinstance(process, Workflow):
+            resources = static_resources(process)
+        names = _names(process, step.id)
+        if resources is not None:
+            entry: Job = CWLStep(self.ctx, path, sources, inline=True, resources=context.clamp(resources),
+                                 internal=False, names=names)
+        else:
+            entry = CWLStep(self.ctx, path, sources, inline=False, names=names, **_internal(context))
+        for parent in parents or [self]:
+            parent.addChild(entry)
+        exit_job = entry
+        if resources is None:
+            exit_job = CWLCollect(entry.rv(), [shortname(o["id"]) for o in step.tool["outputs"]],
+                                  names={"unitName": names["unitName"] + " collect",
+                                         "displayName": names["displayName"]},
+                                  local=not context.settings.get("internal_on_workers"))
+            entry.addFollowOn(exit_job)
+        for out in step.tool["outputs"]:
+            values[out["id"]] = exit_job.rv(shortname(out["id"]))
+            producers[out["id"]] = exit_job
+
+
+def _sources(step: Any) -> List[str]:
+    found: List[str] = []
+    for inp in step.tool["inputs"]:
+        source = inp.get("source")
+        for src in source if isinstance(source, list) else ([source] if source else []):
+            if src not in found:
+                found.append(src)
+    return found
+
+
+def _output_sources(workflow: Any) -> List[str]:
+    found: List[str] = []
+    for out in workflow.tool["outputs"]:
+        source = out.get("outputSource")
+        for src in source if isinstance(source, list) else ([source] if source else []):
+            if src not in found:
+                found.append(src)
+    return found
+
+
+class CWLStep(CWLJob):
+    """One workflow step: merge sources, scatter, evaluate valueFrom/when, run or delegate."""
+
+    def __init__(self, ctx: ContextRef, path: Path, sources: Dict[str, Any], inline: bool,
+                 resources: Dict[str, Any], internal: bool, names: Dict[str, str], on_workers: bool = False) -> None:
+        super().__init__(ctx, path, resources, internal, names, on_workers)
+        self.sources = sources
+        self.inline = inline
+
+    def run(self, fileStore: Any) -> Any:
+        context = self.context()
+        step = context.step(self.path)
+        workflow = context.process_at(self.path[:-1])
+        inputs = step_inputs(step, workflow, self.sources, context.source_params(self.path[:-1]))
+        runtime = context.runtime_context(self)
+        fs_access = runtime.make_fs_access(runtime.basedir)
+        engine = context.container_engine()
+
+        def one(io: Dict[str, Any]) -> Any:
+            evaluated = post_scatter_eval(step, workflow, io, fs_access, runtime, engine)
+            if evaluated is None:
+                return skipped_outputs(step)
+            child_inputs = tool_inputs(step, evaluated)
+            if self.inline:
+                return self._step_outputs(step, run_tool(self, context, self.path, child_inputs))
+            child = process_job(context, self.ctx, self.path, child_inputs)
+            self.addChild(child)
+            return child.rv()
+
+        if "scatter" not in step.tool:
+            return one(inputs)
+        depth = nesting_depth(step)
+        elements = scatter_elements(step, inputs)
+        results = map_nested(elements, depth, one)
+        return Gathered(results, [shortname(o["id"]) for o in step.tool["outputs"]], depth)
+
+    @staticmethod
+    def _step_outputs(step: Any, outputs: Dict[str, Any]) -> Dict[str, Any]:
+        result = skipped_outputs(step)
+        result.update({k: v for k, v in outputs.items() if k in result})
+        return result
+
+
+class CWLCollect(Job):
+    """Follow-on of a delegating step: its value once every job under the step has finished
+    (gathered into arrays for a scatter)."""
+
+    def __init__(self, value: Any, output_names: List[str], names: Dict[str, str], local: bool = True) -> None:
+        super().__init__(local=local, **INTERNAL, **names)
+        self.value = value
+        self.output_names = output_names
+
+    def run(self, fileStore: Any) -> Any:
+        value = gather(self.value) if isinstance(self.value, Gathered) else dict(self.value or {})
+        return {name: value.get(name) for name in self.output_names}
+
+
+class CWLOutputs(CWLJob):
+    """Follow-on of a workflow job: the workflow's output object."""
+
+    def __init__(self, ctx: ContextRef, path: Path, sources: Dict[str, Any], resources: Dict[str, Any],
+                 internal: bool, names: Dict[str, str], on_workers: bool = False) -> None:
+        super().__init__(ctx, path, resources, internal, names, on_workers)
+        self.sources = sources
+
+    def run(self, fileStore: Any) -> Any:
+        context = self.context()
+        workflow = context.process_at(self.path)
+        values = {src: (gather(v) if isinstance(v, Gathered) else v) for src, v in self.sources.items()}
+        return workflow_outputs(workflow, values, context.source_params(self.path))
+
+
+def root_job(context: WorkflowContext, ctx: ContextRef, inputs: Dict[str, Any]) -> Job:
+    """The job running the top-level process on the (imported) input object."""
+    return process_job(context, ctx, (), inputs)
