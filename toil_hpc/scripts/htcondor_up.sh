@@ -44,13 +44,13 @@ mkdir -p "$STATE"
 export DEBIAN_FRONTEND=noninteractive
 if [[ ! -x $R/usr/sbin/condor_master || ! -x $R/usr/bin/python3 ]] || ! compgen -G "$R/usr/share/python-wheels/pip-*.whl" >/dev/null; then
   if [[ ! -x $R/usr/bin/apt-get ]]; then
-    command -v debootstrap >/dev/null || { apt-get update -qq; apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; }
+    command -v debootstrap >/dev/null || { apt-get -o DPkg::Lock::Timeout=600 update -qq; apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends debootstrap >/dev/null; }
     debootstrap --variant=minbase trixie "$R" "$MIRROR" >"$STATE/debootstrap.log" 2>&1 \
       || { tail -20 "$STATE/debootstrap.log" >&2; echo "htcondor_up.sh: debootstrap failed" >&2; exit 3; }
   fi
   printf '#!/bin/sh\nexit 101\n' > "$R/usr/sbin/policy-rc.d"; chmod +x "$R/usr/sbin/policy-rc.d"
-  chroot "$R" apt-get update -qq
-  chroot "$R" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  chroot "$R" apt-get -o DPkg::Lock::Timeout=600 update -qq
+  chroot "$R" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
     htcondor python3 python3-venv ca-certificates >/dev/null
 fi
 
@@ -177,7 +177,7 @@ if [[ -n $REPO ]]; then
       cp /etc/ssl/certs/ca-certificates.crt "$R/etc/ssl/certs/toil-hpc-host-ca.crt"
       H=/etc/ssl/certs/toil-hpc-host-ca.crt; CERT=(PIP_CERT=$H SSL_CERT_FILE=$H REQUESTS_CA_BUNDLE=$H)
     fi
-    PIP=(chroot "$R" env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL "${CERT[@]}" "$VENV/bin/python" -m pip install
+    PIP=(chroot "$R" env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_NO_CACHE_DIR=1 "${CERT[@]}" "$VENV/bin/python" -m pip install
          -q --disable-pip-version-check)
     # dependencies first (a no-op when satisfied), then this checkout's code over whatever is there
     "${PIP[@]}" /opt/toil-hpc-src/toil_core /opt/toil-hpc-src/toil_hpc 'htcondor>=24,<25' >"$STATE/pip.log" 2>&1 \

@@ -47,10 +47,10 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 if [[ ! -x /usr/lib/gridengine/qsub || ! -x /usr/sbin/sge_qmaster || ! -x /usr/sbin/sge_execd ]]; then
   command -v apt-get >/dev/null || { echo "sge_up.sh: Grid Engine is not installed and apt-get is missing" >&2; exit 3; }
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends gridengine-master gridengine-exec gridengine-client >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends gridengine-master gridengine-exec gridengine-client >/dev/null
 fi
-command -v ip >/dev/null || apt-get install -y -qq --no-install-recommends iproute2 >/dev/null
+command -v ip >/dev/null || apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends iproute2 >/dev/null
 
 # ---------- network namespace with loopback only ----------
 if ! ip netns list | awk '{print $1}' | grep -qx "$NS"; then

@@ -39,8 +39,8 @@ export DEBIAN_FRONTEND=noninteractive
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v munged >/dev/null \
    || ! command -v sbatch >/dev/null; then
   command -v apt-get >/dev/null || { echo "slurm_up.sh: Slurm is not installed and apt-get is missing" >&2; exit 3; }
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
 fi
 mkdir -p "$PIDS" "$STATE/slurmctld" "$STATE/slurmd" /var/log/slurm /run/slurm /etc/slurm
 
