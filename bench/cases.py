@@ -26,6 +26,11 @@ BENCH = Path(__file__).resolve().parent
 UPSTREAM_VENV = BENCH / ".upstream-venv"
 UPSTREAM_REQUIREMENTS = ["toil==5.10.0", "setuptools<70"]  # toil 5.10 imports distutils/pkg_resources
 SAMPLE_INTERVAL = 0.05
+#: Byte-code cache of every benchmarked interpreter.  Runs write .pyc files there even when the calling
+#: environment sets PYTHONDONTWRITEBYTECODE: otherwise an editable install recompiles every module in
+#: every run (and a forked job every module it imports lazily) while a pip-installed upstream has its
+#: .pyc files from installation, which would skew the comparison.
+PYCACHE = BENCH / ".pycache"
 
 # Upstream Toil 5.10, 2-core machine, single_machine + file job store, full scale (cases a-d).
 REFERENCE_SECONDS = {"a": 197.0, "b": 3.1, "c": 615.0, "d": 7.1}
@@ -162,6 +167,15 @@ class LeaderSampler(threading.Thread):
 
 
 # ------------------------------------------------------------------------------------------- runs
+def bench_env() -> Dict[str, str]:
+    """The environment of every benchmarked interpreter (see :data:`PYCACHE`)."""
+    env = dict(os.environ)
+    for name in ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONPROFILEIMPORTTIME", "PYTHONDONTWRITEBYTECODE"):
+        env.pop(name, None)  # the interpreter's own environment decides which engine is imported
+    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    return env
+
+
 def run_case(python: str, key: str, scale: str, timeout: float, label: str, keep_logs: bool,
              profile_dir: Optional[Path] = None) -> Dict[str, Any]:
     """Run one case once under ``python``; returns its measurements (``ok`` says if it succeeded)."""
@@ -170,8 +184,7 @@ def run_case(python: str, key: str, scale: str, timeout: float, label: str, keep
     tmp = tempfile.mkdtemp(prefix=f"toil-bench-{case['name']}-")
     store = "file:" + os.path.join(tmp, "store")
     cmd = [python, str(BENCH / case["script"]), store, "--logLevel=WARNING"] + case["args"](params)
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)  # the interpreter's own environment decides which engine is imported
+    env = bench_env()
     # As if the venv were activated: upstream Toil's single_machine batch system runs `_toil_worker` by name.
     bindir = os.path.dirname(os.path.abspath(python))
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
@@ -180,7 +193,7 @@ def run_case(python: str, key: str, scale: str, timeout: float, label: str, keep
         workers = profile_dir / f"{key}-workers"
         workers.mkdir(parents=True, exist_ok=True)
         env["TOIL_PROFILE_WORKERS_DIR"] = str(workers)
-        cmd[1:1] = ["-m", "cProfile", "-o", str(profile_dir / f"{key}-leader.prof")]
+        cmd[1:1] = [str(BENCH / "profile_leader.py"), str(profile_dir / f"{key}-leader.prof")]
     log(f"{label}: case {key} ({case['name']}): " + " ".join(cmd))
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

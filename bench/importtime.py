@@ -1,13 +1,13 @@
 """Import-time measurement: ``python -c "import toil.job"`` for one interpreter (used by bench/run.py).
 
-Two numbers, each the median of N runs in a fresh interpreter (cwd: an empty temp dir, no PYTHONPATH):
+Two numbers, each the median of N runs in a fresh interpreter (cwd: an empty temp dir, no PYTHONPATH;
+a first, unmeasured run fills the byte-code cache, bench/.pycache, for both interpreters alike):
   wall        wall clock of the whole interpreter, start to exit (what a user waits for)
   importtime  ``-X importtime`` cumulative microseconds of the top-level ``toil.job`` import (it includes
               the parent package ``toil`` and everything both import; interpreter start-up excluded)
 """
 from __future__ import annotations
 
-import os
 import re
 import statistics
 import subprocess
@@ -20,10 +20,9 @@ _LINE = re.compile(r"^import time:\s*(\d+)\s*\|\s*(\d+)\s*\|(\s*)(\S+)\s*$")
 
 
 def _env() -> Dict[str, str]:
-    env = dict(os.environ)
-    for name in ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONPROFILEIMPORTTIME"):
-        env.pop(name, None)
-    return env
+    from cases import bench_env  # no PYTHONPATH; .pyc files cached in bench/.pycache
+
+    return bench_env()
 
 
 def cumulative_us(stderr: str, module: str = MODULE) -> Optional[int]:

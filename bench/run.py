@@ -135,7 +135,7 @@ def main(argv: List[str] | None = None) -> int:
     print()
     print(f"toil-core benchmark, scale={args.scale}{' (--quick)' if args.quick else ''}, "
           f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}, "
-          f"Python {platform.python_version()}, ours best of {args.repeat}")
+          f"Python {platform.python_version()}, ours best of {args.repeat}, .pyc cache bench/.pycache")
     if ours:
         print()
         report.print_cases(ours, upstream, args.scale)
