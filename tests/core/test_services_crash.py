@@ -30,3 +30,23 @@ def test_restart_after_leader_killed_during_service(tmp_path):
     assert len(names(evts, "svc_stop")) == 2, evts
     assert not (out / "S.running").exists() or len(names(evts, "svc_start")) == len(names(evts, "svc_stop"))
     assert not (tmp_path / "js").exists(), describe(proc)
+
+
+def test_restart_after_failure_restarts_the_services(tmp_path):
+    # A user of S fails; S is stopped. After the fix, --restart must start S again for the client's
+    # remaining successors (the failed user and the client's follow-on).
+    out = tmp_path / "out"
+    out.mkdir()
+    args = ("--out", out, "--mode", "restartable_client", "--maxCores", "2", "--retryCount", "0", *FAST)
+    first = run("services.py", tmp_path / "js", *args, tmp_path=tmp_path, timeout=60)
+    assert first.returncode == 1, describe(first)
+    evts = events(out)
+    assert names(evts, "svc_start") == ["S"] and names(evts, "svc_stop") == ["S"]
+    assert names(evts, "end") == ["steady"]
+    (out / "fixed").touch()
+    second = ok(run("services.py", tmp_path / "js", "--restart", *args, tmp_path=tmp_path, timeout=60))
+    assert result_line(second) == "after"
+    evts = events(out)
+    assert names(evts, "svc_start") == ["S", "S"] and names(evts, "svc_stop") == ["S", "S"]
+    assert names(evts, "start").count("steady") == 1  # finished before: not rerun
+    assert names(evts, "end") == ["steady", "fixable", "after"]

@@ -128,9 +128,14 @@ def test_checkpoint_with_service_is_rerun(tmp_path):
     assert result_line(proc) == "value-of-S"
     assert names(evts, "start").count("cp") == 2
     assert len(names(evts, "svc_start")) == 2  # the service was started again for the new run
+    # The first run's service was stopped properly (stop() ran) before the checkpoint reran.
+    assert len(names(evts, "svc_stop")) == 2
+    first_stop = index(evts, "svc_stop", "S")
+    assert first_stop < [i for i, e in enumerate(evts) if e[:2] == ["start", "cp"]][1]
     assert names(evts, "end") == ["user"]
     last_start = max(i for i, e in enumerate(evts) if e[0] == "svc_start")
-    assert last_start < index(evts, "end", "user") < index(evts, "svc_stop", "S")
+    last_stop = max(i for i, e in enumerate(evts) if e[0] == "svc_stop")
+    assert last_start < index(evts, "end", "user") < last_stop
 
 
 def test_checkpoint_with_service_without_retries_fails(tmp_path):

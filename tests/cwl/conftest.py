@@ -9,13 +9,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any, List, Optional
 
 import pytest
 
-from toil_cwl_test_helpers import CONFORMANCE, DATA, cwl_env, runner_command  # noqa: F401
+from toil_cwl_test_helpers import DATA, cwl_env, runner_command
 
 pytest.importorskip("cwltool", reason="toil-cwl needs cwltool (pip install ./toil_cwl)")
 pytest.importorskip("toil_cwl", reason="toil-cwl is not installed (pip install ./toil_cwl)")
@@ -41,13 +40,17 @@ def run_cwl(tmp_path: Path):
     """``run_cwl(*args, outdir=None, check=True)``: run toil-cwl-runner in ``tmp_path``."""
 
     def run(*args: str, outdir: Optional[Path] = None, check: bool = True, timeout: int = 300,
-            extra: Optional[List[str]] = None, default_outdir: bool = False) -> CWLRun:
+            extra: Optional[List[str]] = None, default_outdir: bool = False,
+            path_prepend: Optional[Path] = None) -> CWLRun:
         """``default_outdir``: pass no --outdir (outputs go to the working directory)."""
         out = tmp_path if default_outdir else (outdir or (tmp_path / "out"))
         flags = [] if default_outdir else ["--outdir", str(out)]
-        command = runner_command() + flags + ["--logLevel", "INFO"] + list(extra or []) + [str(a) for a in args]
-        proc = subprocess.run(command, cwd=tmp_path, env=cwl_env(tmp_path), capture_output=True, text=True,
-                              timeout=timeout)
+        command = runner_command() + flags + ["--logLevel", "INFO"] + list(extra or [])
+        command += [str(a) for a in args]
+        env = cwl_env(tmp_path)
+        if path_prepend is not None:
+            env["PATH"] = str(path_prepend) + os.pathsep + env["PATH"]
+        proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout)
         result = CWLRun(proc, out)
         if check:
             result.output  # noqa: B018 - asserts success with the log on failure

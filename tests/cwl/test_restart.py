@@ -50,8 +50,6 @@ def _kill_session(leader_pid: int) -> None:
         time.sleep(0.3)
 
 
-@pytest.mark.skip(reason="known gap: resuming a SIGKILLed toil-cwl-runner with --restart hangs (the "
-                         "resumed run never finishes); not fixed yet, see the session note")
 def test_restart_after_sigkill(tmp_path: Path, data_dir: Path):
     counter = tmp_path / "counter.txt"
     flag = tmp_path / "go"

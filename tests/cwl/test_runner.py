@@ -121,7 +121,8 @@ def test_unsupported_requirement_exit_code(run_cwl, data_dir):
 
 def test_failing_tool(run_cwl, data_dir):
     tool = data_dir / "fail.cwl"
-    tool.write_text("cwlVersion: v1.2\nclass: CommandLineTool\ninputs: []\noutputs: []\nbaseCommand: 'false'\n")
+    tool.write_text("cwlVersion: v1.2\nclass: CommandLineTool\ninputs: []\noutputs: []\n"
+                    "baseCommand: 'false'\n")
     run = run_cwl(tool, check=False, extra=["--retryCount", "0"])
     assert run.returncode == 1
     assert run.stdout == ""

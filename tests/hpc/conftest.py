@@ -6,7 +6,6 @@ import importlib.util
 import os
 import shlex
 import sys
-from pathlib import Path
 from typing import Any, Callable, Dict, List
 
 import pytest

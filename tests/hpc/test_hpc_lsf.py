@@ -7,7 +7,6 @@ tests/hpc/fakes/fake_sched.py: they run the jobs on this machine, enforce ``-M``
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any, Dict
 
@@ -45,9 +44,8 @@ class TestLSF(SchedulerSuite):
         bs = make_batch_system()
         job_id = bs.issueBatchJob("true", self.job(cores=2, memory=2**30))
         assert wait_for(bs, job_id).exitStatus == 0
-        args = _job(scheduler, self_id := str(max(int(p.stem) for p in
-                                               Path(scheduler.env["FAKE_SCHED_STATE"], "jobs").glob("*.json"))))["args"]
-        assert self_id
+        newest = max(int(p.stem) for p in Path(scheduler.env["FAKE_SCHED_STATE"], "jobs").glob("*.json"))
+        args = _job(scheduler, str(newest))["args"]
         assert args[args.index("-n") + 1] == "2"
         assert "select[mem>=512] rusage[mem=512]" in args and args[args.index("-M") + 1] == "1024"
         assert args[-2:] == ["-q", "medium"]

@@ -246,7 +246,21 @@ def checkpoint_service(job, out):
     return job.addChildJobFn(checkpointed_client, out, checkpoint=True, cores=0.5, memory="100M").rv()
 
 
+def fixable_user(job, out, value):
+    """A user of S that fails until DIR/fixed exists."""
+    user(job, out, "fixable", ["S"], [value], 0.1, fail=not os.path.exists(os.path.join(out, "fixed")))
+    return value
+
+
+def restartable_client(job, out):
+    value = job.addService(Recorder(out, "S", cores=0.1, memory="100M"))
+    job.addChildJobFn(fixable_user, out, value, cores=0.5, memory="100M")
+    job.addChildJobFn(user, out, "steady", ["S"], [value], 0.5, cores=0.5, memory="100M")
+    return job.addFollowOnJobFn(user, out, "after", ["S"], [value], 0.1, cores=0.5, memory="100M").rv()
+
+
 MODES = {
+    "restartable_client": restartable_client,
     "check_raises": check_raises,
     "checkpoint_service": checkpoint_service,
     "checkpoint_crashing_service": checkpoint_crashing_service,

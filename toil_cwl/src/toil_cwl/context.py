@@ -117,7 +117,9 @@ class WorkflowContext:
 
     def container_engine(self) -> str:
         runtime = self.settings["runtime"]
-        return "podman" if runtime.get("podman") else "singularity" if runtime.get("singularity") else "docker"
+        if runtime.get("podman"):
+            return "podman"
+        return "singularity" if runtime.get("singularity") else "docker"
 
     def clamp(self, resources: Dict[str, Any]) -> Dict[str, Any]:
         """Limit a job's request to what the batch system can give (a CWL minimum that cannot be
@@ -183,9 +185,6 @@ class _NoExpressions:
         raise RuntimeError("expression in a static requirement")
 
 
-_RESOURCE_KEYS = [f"{name}{bound}" for name in ("cores", "ram", "tmpdir", "outdir") for bound in ("Min", "Max")]
-
-
 def static_resources(process: Any) -> Optional[Dict[str, Any]]:
     """Toil requirements (cores, memory, disk) of a CommandLineTool/ExpressionTool whose
     ResourceRequirement holds no expressions; None when they depend on the inputs."""
@@ -206,7 +205,8 @@ def toil_resources(request: Dict[str, Any]) -> Dict[str, Any]:
     resources: Dict[str, Any] = {
         "cores": max(float(request.get("cores") or 1), 0.01),
         "memory": int(max(float(request.get("ram") or 1), 1) * mib),
-        "disk": int((float(request.get("tmpdirSize") or 0) + float(request.get("outdirSize") or 0)) * mib) or mib,
+        "disk": int((float(request.get("tmpdirSize") or 0) + float(request.get("outdirSize") or 0)) * mib)
+        or mib,
     }
     gpus = request.get("cudaDeviceCount")
     if gpus:

@@ -16,7 +16,7 @@ import logging
 import os
 import stat
 import urllib.parse
-from typing import IO, Any, Dict, List, MutableMapping, Optional, Tuple
+from typing import IO, Any, Dict, List, MutableMapping, Optional
 
 from cwltool.errors import WorkflowException
 from cwltool.pathmapper import MapperEnt, PathMapper
@@ -287,7 +287,8 @@ class _Uploader:
             full = os.path.join(path, name)
             if os.path.isdir(full):
                 tree[name] = self.store_tree(full)
-                self.known[os.path.realpath(full) + "\0/"] = dir_uri(tree[name], name)  # type: ignore[arg-type]
+                subtree = tree[name]
+                self.known[os.path.realpath(full) + "\0/"] = dir_uri(subtree, name)  # type: ignore[arg-type]
             elif os.path.exists(full):
                 tree[name] = self.store_file(full, name)
             else:

@@ -10,7 +10,7 @@ Every CWL step becomes a job; a workflow job expands its steps into the Toil gra
   tool's resources) or, for scatters, sub-workflows and resources computed from the inputs,
   adds child jobs and returns promises of their outputs. Such a step gets a
   :class:`CWLCollect` follow-on (gathering scatter outputs) that downstream steps hang from.
-* :class:`CWLTool` runs one CommandLineTool/ExpressionTool with cwltool inside the job;
+* :class:`CWLJob` runs one CommandLineTool/ExpressionTool with cwltool inside the job;
   :class:`CWLResources` first evaluates dynamic ResourceRequirements.
 
 Inputs flow as Toil promises of upstream outputs, resolved when a job's body is loaded; files
@@ -44,7 +44,7 @@ from toil_cwl.steps import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CWLCollect", "CWLOutputs", "CWLResources", "CWLStep", "CWLTool", "CWLWorkflow", "root_job"]
+__all__ = ["CWLCollect", "CWLJob", "CWLOutputs", "CWLResources", "CWLStep", "CWLWorkflow", "root_job"]
 
 #: Requirements of the jobs that only move data or expand the graph.
 INTERNAL = {"cores": 0.1, "memory": 256 * 1024 * 1024, "disk": 16 * 1024 * 1024}
@@ -59,7 +59,7 @@ def _names(process: Any, step_id: Optional[str] = None) -> Dict[str, str]:
     return {"unitName": unit, "displayName": tool_id}
 
 
-class CWLJob(Job):
+class CWLBaseJob(Job):
     """Common base: a context reference, a path and a name."""
 
     def __init__(self, ctx: ContextRef, path: Path, resources: Dict[str, Any], internal: bool,
@@ -86,8 +86,8 @@ def process_job(context: WorkflowContext, ctx: ContextRef, path: Path, inputs: D
     resources = static_resources(process)
     if resources is None:
         return CWLResources(ctx, path, inputs, names=_names(process, step_id), **_internal(context))
-    return CWLTool(ctx, path, inputs, resources=context.clamp(resources), internal=False,
-                   names=_names(process, step_id))
+    return CWLJob(ctx, path, inputs, resources=context.clamp(resources), internal=False,
+                  names=_names(process, step_id))
 
 
 def run_tool(job: Job, context: WorkflowContext, path: Path, inputs: Dict[str, Any]) -> Dict[str, Any]:
@@ -110,7 +110,7 @@ def run_tool(job: Job, context: WorkflowContext, path: Path, inputs: Dict[str, A
     return output
 
 
-class CWLTool(CWLJob):
+class CWLJob(CWLBaseJob):
     """Runs one CommandLineTool or ExpressionTool on an input object."""
 
     def __init__(self, ctx: ContextRef, path: Path, inputs: Dict[str, Any], resources: Dict[str, Any],
@@ -122,7 +122,7 @@ class CWLTool(CWLJob):
         return run_tool(self, self.context(), self.path, self.inputs)
 
 
-class CWLResources(CWLJob):
+class CWLResources(CWLBaseJob):
     """Evaluates a ResourceRequirement that depends on the inputs, then runs the tool in a
     child job with those resources."""
 
@@ -138,13 +138,13 @@ class CWLResources(CWLJob):
         runtime = context.runtime_context(self)
         builder = process._init_job(self.inputs, runtime)
         request = process.evalResources(builder, runtime)
-        child = CWLTool(self.ctx, self.path, self.inputs, resources=context.clamp(toil_resources(request)),
-                        internal=False, names=self.names)
+        child = CWLJob(self.ctx, self.path, self.inputs, resources=context.clamp(toil_resources(request)),
+                       internal=False, names=self.names)
         self.addChild(child)
         return child.rv()
 
 
-class CWLWorkflow(CWLJob):
+class CWLWorkflow(CWLBaseJob):
     """Expands a Workflow into step jobs (see the module docstring)."""
 
     def __init__(self, ctx: ContextRef, path: Path, inputs: Dict[str, Any], resources: Dict[str, Any],
@@ -232,11 +232,12 @@ def _output_sources(workflow: Any) -> List[str]:
     return found
 
 
-class CWLStep(CWLJob):
+class CWLStep(CWLBaseJob):
     """One workflow step: merge sources, scatter, evaluate valueFrom/when, run or delegate."""
 
     def __init__(self, ctx: ContextRef, path: Path, sources: Dict[str, Any], inline: bool,
-                 resources: Dict[str, Any], internal: bool, names: Dict[str, str], on_workers: bool = False) -> None:
+                 resources: Dict[str, Any], internal: bool, names: Dict[str, str],
+                 on_workers: bool = False) -> None:
         super().__init__(ctx, path, resources, internal, names, on_workers)
         self.sources = sources
         self.inline = inline
@@ -279,7 +280,8 @@ class CWLCollect(Job):
     """Follow-on of a delegating step: its value once every job under the step has finished
     (gathered into arrays for a scatter)."""
 
-    def __init__(self, value: Any, output_names: List[str], names: Dict[str, str], local: bool = True) -> None:
+    def __init__(self, value: Any, output_names: List[str], names: Dict[str, str],
+                 local: bool = True) -> None:
         super().__init__(local=local, **INTERNAL, **names)
         self.value = value
         self.output_names = output_names
@@ -289,7 +291,7 @@ class CWLCollect(Job):
         return {name: value.get(name) for name in self.output_names}
 
 
-class CWLOutputs(CWLJob):
+class CWLOutputs(CWLBaseJob):
     """Follow-on of a workflow job: the workflow's output object."""
 
     def __init__(self, ctx: ContextRef, path: Path, sources: Dict[str, Any], resources: Dict[str, Any],

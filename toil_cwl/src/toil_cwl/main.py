@@ -67,6 +67,8 @@ def _check_supported(process: Any) -> None:
     from toil_cwl.staging import walk_processes
 
     for proc in walk_processes(process):
+        if type(proc).__name__ == "ProcessGenerator":
+            raise UnsupportedRequirement("cwltool:ProcessGenerator is not supported")
         for entry in list(getattr(proc, "requirements", [])):
             reason = UNSUPPORTED.get(entry.get("class"))
             if reason:
@@ -91,7 +93,8 @@ def load_process(args: argparse.Namespace) -> Tuple[Any, Any, str, Any]:
         from cwltool.load_tool import load_overrides
         from schema_salad.ref_resolver import file_uri
 
-        loading.overrides_list.extend(load_overrides(file_uri(os.path.abspath(args.overrides)), tool_file_uri))
+        overrides = file_uri(os.path.abspath(args.overrides))
+        loading.overrides_list.extend(load_overrides(overrides, tool_file_uri))
     loading, workflowobj, uri = fetch_document(uri, loading)
     loading, uri = resolve_and_validate_document(loading, workflowobj, uri)
     tool = make_tool(uri, loading)
@@ -121,18 +124,45 @@ def initialize_inputs(args: argparse.Namespace, tool: Any, job: Tuple[Any, Any],
     initialized = init_job_order(job_order, args, tool, job_loader, stdout, make_fs_access=StdFsAccess,
                                  input_basedir=input_basedir, secret_store=runtime.secret_store,
                                  runtime_context=runtime)
-    builder = tool._init_job(initialized, runtime)
-    return dict(builder.job)
+    _apply_input_requirements(tool, initialized)
+    job_order = dict(tool._init_job(initialized, runtime).job)
+    # Listings of local directories are loaded again, per the requirements of each process, inside
+    # the jobs; loading them here too would list subdirectories a shallow listing must not.
+    from cwltool.utils import adjustDirObjs, trim_listing
+
+    adjustDirObjs(job_order, trim_listing)
+    return job_order
 
 
-def _toil_options(args: argparse.Namespace, scratch: str) -> argparse.Namespace:
+def _apply_input_requirements(tool: Any, job_order: Dict[str, Any]) -> None:
+    """``cwl:requirements`` in the input object (CWL v1.1+) add to the top-level process's."""
+    from cwltool.errors import WorkflowException
+    from cwltool.process import ORIGINAL_CWLVERSION
+
+    key = "https://w3id.org/cwl/cwl#requirements"
+    extra = job_order.pop(key, None)
+    if extra is None:
+        defaults = tool.metadata.get("cwl:defaults")
+        extra = defaults.get(key) if isinstance(defaults, dict) else None
+    if extra is None:
+        return
+    if tool.metadata.get(ORIGINAL_CWLVERSION) == "v1.0":
+        raise WorkflowException("`cwl:requirements` in the input object is not part of CWL v1.0; use "
+                                "`cwltool:overrides` instead, or set the cwlVersion to v1.1")
+    tool.requirements.extend(extra)
+
+
+def _toil_options(args: argparse.Namespace) -> Optional[str]:
+    """Complete the Toil options; returns the directory of a generated job store, if any."""
+    generated = None
     if not args.jobStore:
-        args.jobStore = "file:" + os.path.join(scratch, "jobstore")
+        generated = tempfile.mkdtemp(prefix="toil-cwl-jobstore-")
+        args.jobStore = "file:" + os.path.join(generated, "jobstore")
         logger.debug("No --jobStore given: using the temporary job store %s", args.jobStore)
     # Chaining would run a step inside its predecessor's resource allocation, which does not
     # fit CWL's per-step resource requirements.
     args.disableChaining = True
-    return args
+    return generated
 
 
 @contextlib.contextmanager
@@ -175,18 +205,14 @@ def _limits(config: Any) -> Dict[str, Any]:
 
 
 def run_workflow(args: argparse.Namespace, stdout: TextIO) -> int:
+    """Load, run and export; returns the exit code."""
     from cwltool.errors import UnsupportedRequirement, WorkflowException
     from schema_salad.exceptions import ValidationException
-
-    from toil.common import Toil
-    from toil_cwl.context import WorkflowContext, write_context
-    from toil_cwl.jobs import root_job
-    from toil_cwl.options import runtime_settings
-    from toil_cwl.staging import Importer, export_outputs, import_inputs, import_process_defaults
 
     scratch = tempfile.mkdtemp(prefix="toil-cwl-")
     try:
         tool = job_order = None
+        input_basedir = ""
         if not args.restart:
             try:
                 tool, job, input_basedir, _ = load_process(args)
@@ -211,30 +237,51 @@ def run_workflow(args: argparse.Namespace, stdout: TextIO) -> int:
             if args.validate:
                 print(f"{args.workflow} is valid CWL.", file=stdout)
                 return 0
-        options = _toil_options(args, scratch)
-        with Toil(options) as toil:
-            if options.restart:
-                with warm_workers():
-                    output = toil.restart()
-            else:
-                link = bool(getattr(toil.config, "linkImports", True))
-                importer = Importer(lambda url: toil.import_file(url, symlink=link and url.startswith("file:")))
-                import_process_defaults(tool, importer)
-                import_inputs(job_order, importer)
-                settings = runtime_settings(args, input_basedir)
-                settings["limits"] = _limits(toil.config)
-                context = WorkflowContext(tool, settings)
-                ref = write_context(context, lambda url: toil.import_file(url))
-                with warm_workers():
-                    output = toil.start(root_job(context, ref, job_order))
-            output = export_outputs(output, toil.export_file, args.outdir, args.compute_checksum,
-                                    dest_url=args.destBucket)
+        generated = _toil_options(args)
+        succeeded = False
+        try:
+            output = _run_toil(args, tool, job_order, input_basedir)
+            succeeded = True
+        finally:
+            if generated is not None:
+                if succeeded or not os.path.exists(os.path.join(generated, "jobstore")):
+                    shutil.rmtree(generated, ignore_errors=True)
+                else:
+                    logger.error("The job store was kept for --restart: --jobStore %s", args.jobStore)
         json.dump(output, stdout, indent=4, ensure_ascii=False, default=str)
         stdout.write("\n")
         stdout.flush()
         return 0
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_toil(args: argparse.Namespace, tool: Any, job_order: Any, input_basedir: str) -> Any:
+    """Run (or resume) the workflow in Toil; returns the exported output object."""
+    from toil.common import Toil
+    from toil_cwl.context import WorkflowContext, write_context
+    from toil_cwl.jobs import root_job
+    from toil_cwl.options import runtime_settings
+    from toil_cwl.staging import Importer, export_outputs, import_inputs, import_process_defaults
+
+    with Toil(args) as toil:
+        if args.restart:
+            with warm_workers():
+                output = toil.restart()
+        else:
+            link = bool(getattr(toil.config, "linkImports", True))
+            importer = Importer(lambda url: toil.import_file(url, symlink=link and url.startswith("file:")))
+            import_process_defaults(tool, importer)
+            import_inputs(job_order, importer)
+            settings = runtime_settings(args, input_basedir)
+            settings["limits"] = _limits(toil.config)
+            context = WorkflowContext(tool, settings)
+            ref = write_context(context, lambda url: toil.import_file(url))
+            with warm_workers():
+                output = toil.start(root_job(context, ref, job_order))
+        # Inside the context: the job store still exists (it is removed on leaving, per --clean).
+        return export_outputs(output, toil.export_file, args.outdir, args.compute_checksum,
+                              dest_url=args.destBucket)
 
 
 def main(argv: Optional[List[str]] = None, stdout: Optional[TextIO] = None) -> int:

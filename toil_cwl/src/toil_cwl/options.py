@@ -128,7 +128,8 @@ def _cwl_options(parser: argparse.ArgumentParser) -> None:
         help="MPI launcher configuration (YAML) for tools with MPIRequirement.")
 
     p = parser.add_argument_group("CWL provenance (not supported by this runner)")
-    for flag, dest in (("--provenance", "provenance"), ("--orcid", "orcid"), ("--full-name", "cwl_full_name")):
+    for flag, dest in (("--provenance", "provenance"), ("--orcid", "orcid"),
+                       ("--full-name", "cwl_full_name")):
         add(p, flag, dest=dest, default=None, help=argparse.SUPPRESS)
     for flag, dest in (("--enable-user-provenance", "user_provenance"), ("--disable-user-provenance", None),
                        ("--enable-host-provenance", "host_provenance"), ("--disable-host-provenance", None)):

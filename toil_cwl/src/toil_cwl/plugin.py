@@ -23,6 +23,9 @@ def toil_subcommands() -> List[SubcommandSpec]:
 @hookimpl
 def toil_error_hints(error: BaseException) -> List[str]:
     module = type(error).__module__ or ""
-    if module.startswith(("cwltool", "schema_salad")) or "toilfile:" in str(error) or "toildir:" in str(error):
-        return ["This is a CWL error: rerun toil-cwl-runner with --debug (and --logDebug) for details."]
+    text = str(error)
+    from_cwl = module.startswith(("cwltool", "cwl_utils", "schema_salad"))
+    if from_cwl or "toilfile:" in text or "toildir:" in text:
+        return ["This is a CWL error: rerun toil-cwl-runner with --debug (and --logDebug) "
+                "for details."]
     return []

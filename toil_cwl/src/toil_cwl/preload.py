@@ -1,4 +1,3 @@
 """Imported by Toil's warm worker processes before they fork a job, so CWL jobs start with
 cwltool and the job classes already imported (see ``toil_cwl.main.warm_workers``)."""
 import toil_cwl.jobs  # noqa: F401
-import toil_cwl.steps  # noqa: F401

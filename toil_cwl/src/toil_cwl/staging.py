@@ -172,7 +172,8 @@ def _entries(value: Any) -> Iterator[MutableMapping[str, Any]]:
 class Exporter:
     """Writes the final outputs to a local directory or a URL prefix."""
 
-    def __init__(self, export_fn: Callable[[Any, str], None], outdir: str, dest_url: Optional[str] = None) -> None:
+    def __init__(self, export_fn: Callable[[Any, str], None], outdir: str,
+                 dest_url: Optional[str] = None) -> None:
         self.export_fn = export_fn
         self.outdir = outdir
         self.dest_url = dest_url.rstrip("/") if dest_url else None

@@ -114,7 +114,8 @@ def skipped_outputs(step: Any) -> Dict[str, Any]:
 
 def _as_list(value: Any, key: str) -> List[Any]:
     if not isinstance(value, list):
-        raise WorkflowException(f"Scatter input {shortname(key)} must be an array, got {type(value).__name__}")
+        raise WorkflowException(
+            f"Scatter input {shortname(key)} must be an array, got {type(value).__name__}")
     return value
 
 
@@ -135,7 +136,8 @@ def scatter_elements(step: Any, inputs: Dict[str, Any]) -> Any:
     if method in (None, "dotproduct"):
         lengths = {len(a) for a in arrays.values()}
         if len(lengths) > 1:
-            raise WorkflowException("Length of input arrays must be equal when performing dotproduct scatter.")
+            raise WorkflowException(
+                "Length of input arrays must be equal when performing dotproduct scatter.")
         size = lengths.pop() if lengths else 0
         return [with_values({k: arrays[k][i] for k in keys}) for i in range(size)]
 

@@ -42,7 +42,7 @@ from toil_core.batch.abstract import (
     UpdatedBatchJobInfo,
 )
 
-from toil_hpc.scheduler_util import (  # noqa: F401 - re-exported for scheduler modules
+from toil_hpc.scheduler_util import (  # re-exported for the scheduler modules (see __all__)
     DONE,
     PENDING,
     RUNNING,
@@ -60,6 +60,13 @@ from toil_hpc.scheduler_util import (  # noqa: F401 - re-exported for scheduler 
     shell_path_with_variable,
     split_args,
 )
+
+__all__ = [
+    "DONE", "PENDING", "RUNNING", "MiB", "AbstractGridEngineBatchSystem", "JobStatus", "SchedulerCommandError",
+    "check_no_resource_args", "exit_reason_for", "gpu_count", "job_script", "parse_duration",
+    "resolve_worker_command", "run_scheduler_command", "run_scheduler_query", "shell_path_with_variable",
+    "split_args",
+]
 
 logger = logging.getLogger(__name__)
 

@@ -52,6 +52,13 @@ class Leader:
         #: Jobs with a completely failed successor (or service): they never finish, but once
         #: nothing else below them runs their services are stopped and the failure moves up.
         self.failed_successors: Set[str] = set()
+        #: Service hosts stopped because of a failure (their error flag deleted): they exit with
+        #: an error on purpose and stay in the job store, so --restart runs them again.
+        self.error_stopped: Set[str] = set()
+        #: Running services of a restarting checkpoint's old subtree -> the checkpoint's ID, and
+        #: checkpoint ID -> (description, old subtree, services still to exit).
+        self.retiring: Dict[str, str] = {}
+        self.checkpoint_waits: Dict[str, Any] = {}
         self.failure_logs: Dict[str, str] = {}
         self.printed_logs: Set[str] = set()
         self.root_done = False
@@ -76,7 +83,6 @@ class Leader:
         self._last_status = time.time()
         self._last_deadlock_check = time.time()
         self._missing_counts: Dict[int, int] = {}
-        self._terminating = False
 
     # ------------------------------------------------------------------ helpers
     def _job_environment(self) -> Dict[str, str]:
@@ -377,7 +383,7 @@ class Leader:
         if desc is None or not self.started_services.get(job_id):
             return False
         logger.info("Instructing all other services of job %s to quit.", desc)
-        self._stop_services(desc)
+        self._stop_services(desc, error=True)
         return True
 
     # ------------------------------------------------------------------ checkpoints
@@ -420,34 +426,56 @@ class Leader:
         return found
 
     def _restart_checkpoint(self, desc: JobDescription) -> None:
+        """Throw away the checkpoint's subtree and run the checkpoint again.
+
+        Ordinary jobs of the subtree are killed at once. Running services are told to stop (with
+        an error) instead, so their stop() can release what they hold; the checkpoint reruns once
+        they are gone. Until then the store is untouched: a crash meanwhile is repaired by
+        ``--restart``, which reruns started checkpoints anyway.
+        """
         logger.warning("Job %s is being restarted as a checkpoint after the total failure of jobs in its subtree.", desc)
         subtree = self._subtree(desc)
         subtree_set = set(subtree)
-        to_kill = [self.batch_id_of[j] for j in subtree if j in self.batch_id_of]
+        running_hosts = {j for j in subtree if j in self.batch_id_of
+                         and getattr(self.descs.get(j), "kind", None) == SERVICE}
+        to_kill = [self.batch_id_of[j] for j in subtree if j in self.batch_id_of and j not in running_hosts]
         if to_kill:
             self.batch_system.killBatchJobs(to_kill)  # killed jobs never report back
+        for host_id in running_hosts:
+            self._signal_stop(host_id, error=True)
         for job_id in subtree:
+            if job_id in running_hosts:
+                host = self.descs.get(job_id)
+                self._forget(job_id)
+                if host is not None:
+                    self.descs[job_id] = host  # its exit must still reach _on_service_exit
+                self.retiring[job_id] = str(desc.jobStoreID)
+                continue
             batch_id = self.batch_id_of.pop(job_id, None)
             if batch_id is not None:
                 self.issued.pop(batch_id, None)
                 self._missing_counts.pop(batch_id, None)
-                killed = self.descs.get(job_id)
-                if killed is not None and killed.kind == SERVICE:
-                    self._service_slot_freed(killed)
             self._forget(job_id)
         # Forget the subtree everywhere, queues included, so nothing of it comes back later.
         self.ready = collections.deque(d for d in self.ready if d.jobStoreID not in subtree_set)
         self.service_queue = collections.deque(d for d in self.service_queue if d.jobStoreID not in subtree_set)
         self._phase_queue = collections.deque(d for d in self._phase_queue if d.jobStoreID not in subtree_set)
-        desc.body_id = desc.checkpoint_body_id
-        desc.children, desc.followOns, desc.services = [], [], []
-        desc.remainingTryCount -= 1
-        self.job_store.update_job(desc)
-        for job_id in subtree:
-            self.job_store.delete_job(job_id)
         for state in (self.waiting_on, self.started_services, self.services_starting, self.services_stopping):
             state.pop(desc.jobStoreID, None)
         self.failed_successors.discard(desc.jobStoreID)
+        desc.remainingTryCount -= 1
+        if running_hosts:
+            self.checkpoint_waits[str(desc.jobStoreID)] = (desc, subtree, set(running_hosts))
+            return
+        self._rerun_checkpoint(desc, subtree)
+
+    def _rerun_checkpoint(self, desc: JobDescription, subtree: List[str]) -> None:
+        desc.body_id = desc.checkpoint_body_id
+        desc.children, desc.followOns, desc.services = [], [], []
+        self.job_store.update_job(desc)
+        for job_id in subtree:
+            self.job_store.delete_job(job_id)
+        self.descs[desc.jobStoreID] = desc
         self.ready.append(desc)
 
     def _forget(self, job_id: str) -> None:
@@ -523,17 +551,26 @@ class Leader:
             if client is not None:
                 self._enter_phase(client)
 
-    def _stop_services(self, client: JobDescription) -> None:
+    def _stop_services(self, client: JobDescription, error: bool = False) -> None:
         hosts = self.started_services.get(client.jobStoreID, set())
         still_running = {h for h in hosts if h in self.batch_id_of}
         for host_id in hosts:
-            host = self.descs.get(host_id) or self._load(host_id)
-            if host is not None and host.terminateJobStoreID:
-                self.job_store.delete_file(host.terminateJobStoreID)
+            self._signal_stop(host_id, error)
         if still_running:
             self.services_stopping[client.jobStoreID] = still_running
         else:
             self._services_stopped(client.jobStoreID)
+
+    def _signal_stop(self, host_id: str, error: bool) -> None:
+        """Tell a service host to stop (with ``error``, to fail so it is kept for a restart)."""
+        host = self.descs.get(host_id) or self._load(host_id)
+        if host is None:
+            return
+        if error and host.errorJobStoreID:
+            self.error_stopped.add(host_id)
+            self.job_store.delete_file(host.errorJobStoreID)
+        if host.terminateJobStoreID:
+            self.job_store.delete_file(host.terminateJobStoreID)
 
     def _services_stopped(self, client_id: str) -> None:
         self.started_services.pop(client_id, None)
@@ -563,7 +600,7 @@ class Leader:
         self.failed_successors.add(client_id)
         client = self.descs.get(client_id)
         if client is not None:
-            self._stop_services(client)
+            self._stop_services(client, error=True)
 
     def _running_service_failed(self, host: JobDescription, client_id: str) -> None:
         """A started service died before it was told to stop: its client's group is broken.
@@ -580,9 +617,8 @@ class Leader:
         self.failed_successors.add(client_id)
         logger.info("Instructing all other services of job %s to quit.", self.descs.get(client_id, client_id))
         for host_id in self.started_services.get(client_id, ()):
-            other = self.descs.get(host_id) or self._load(host_id)
-            if other is not None and other.terminateJobStoreID:
-                self.job_store.delete_file(other.terminateJobStoreID)
+            if host_id != host.jobStoreID:
+                self._signal_stop(host_id, error=True)
 
     def _service_slot_freed(self, host: JobDescription) -> None:
         if host.preemptible:
@@ -593,6 +629,18 @@ class Leader:
     def _on_service_exit(self, host: JobDescription, update: Any) -> None:
         self._service_slot_freed(host)
         host_id = host.jobStoreID
+        was_error_stopped = host_id in self.error_stopped
+        self.error_stopped.discard(host_id)
+        checkpoint_id = self.retiring.pop(host_id, None)
+        if checkpoint_id is not None:  # a service of a restarting checkpoint's old subtree
+            self.descs.pop(host_id, None)
+            wait = self.checkpoint_waits.get(checkpoint_id)
+            if wait is not None:
+                wait[2].discard(host_id)
+                if not wait[2]:
+                    del self.checkpoint_waits[checkpoint_id]
+                    self._rerun_checkpoint(wait[0], wait[1])
+            return
         client_id = self.service_client.get(host_id, "")
         if host_id in self.hosts_awaiting_start:
             fresh = self._load(host_id)
@@ -612,12 +660,14 @@ class Leader:
                 self._service_start_failed(client_id)
                 return
             self._service_started(host)
+        elif update.exitStatus != 0 and was_error_stopped:
+            logger.debug("Service %s stopped because of a failure; kept for a restart", host)
         elif update.exitStatus != 0:
             fresh = self._load(host_id)
             if fresh is not None and fresh.logJobStoreFileID and fresh.logJobStoreFileID not in self.printed_logs:
                 self._print_job_log(fresh)
             logger.warning("Service %s ended with exit status %s", host, update.exitStatus)
-            if client_id not in self.services_stopping and not self._terminating:
+            if client_id not in self.services_stopping:
                 self._running_service_failed(host, client_id)
         stopping = self.services_stopping.get(client_id)
         if stopping is not None:
@@ -715,7 +765,8 @@ class Leader:
             job_id = self.issued.get(batch_id)
             desc = self.descs.get(job_id) if job_id else None
             if (desc is not None and desc.kind == SERVICE and job_id not in self.hosts_awaiting_start
-                    and job_id not in stopping and not self._terminating):
+                    and job_id not in stopping and job_id not in self.error_stopped
+                    and job_id not in self.retiring):
                 services += 1
         if services < len(running):
             if self.deadlock_since is not None:
@@ -817,14 +868,19 @@ class Leader:
                 self._stop_idle_services()
 
     def _stop_idle_services(self) -> None:
-        """After failures, stop services once only service jobs are left running."""
-        non_service = [b for b, j in self.issued.items() if (self.descs.get(j) or JobDescription()).kind != SERVICE]
-        # Services that are starting (or queued) are about to be used by their clients' successors.
-        if non_service or self._terminating or self.hosts_awaiting_start or self.service_queue or self._phase_queue:
+        """After failures, stop services once only service jobs are left running.
+
+        Nothing can use them any more (their users failed or wait for failed jobs). Services
+        that are starting or queued are about to be used, and services already being stopped
+        normally are left alone. Checked again whenever the loop is idle: work can resume later.
+        """
+        if self.hosts_awaiting_start or self.service_queue or self._phase_queue:
             return
-        self._terminating = True
+        if any((self.descs.get(j) or JobDescription()).kind != SERVICE for j in self.issued.values()):
+            return
         for client_id, hosts in list(self.started_services.items()):
+            if client_id in self.services_stopping:
+                continue
             for host_id in hosts:
-                host = self.descs.get(host_id) or self._load(host_id)
-                if host is not None and host.terminateJobStoreID:
-                    self.job_store.delete_file(host.terminateJobStoreID)
+                if host_id in self.batch_id_of and host_id not in self.error_stopped:
+                    self._signal_stop(host_id, error=True)

@@ -27,7 +27,13 @@ def host_service(host: Any, file_store: Any) -> Any:
     try:
         last_check = time.time()
         while True:
+            # The leader deletes the error flag before the terminate flag when the service must
+            # stop because something failed: the host job then fails too (after stop()), so it
+            # stays in the job store and --restart starts the service again for the jobs that
+            # still need it.
             if not job_store.file_exists(desc.terminateJobStoreID):
+                if not job_store.file_exists(desc.errorJobStoreID):
+                    raise RuntimeError(f"Service {desc} was told to stop because of an error elsewhere.")
                 logger.debug("Service %s told to stop", desc)
                 break
             if not job_store.file_exists(desc.errorJobStoreID):
