@@ -68,7 +68,7 @@ def test_the_renamed_plugin_is_listed(installed):
     result = subprocess.run([sys.executable, "-m", "toil_core.cli.main", "plugins", "list"], capture_output=True,
                             text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
-    line = next(l for l in result.stdout.splitlines() if l.startswith("renamed_local"))
+    line = next(row for row in result.stdout.splitlines() if row.startswith("renamed_local"))
     assert "toil-plugin-renamed" in line and "batch_system" in line
     show = subprocess.run([sys.executable, "-m", "toil_core.cli.main", "plugins", "show", "renamed_local"],
                           capture_output=True, text=True, env=env, timeout=120)

@@ -123,7 +123,7 @@ def two_services(job, out):
 
 def sibling_clients(job, out):
     for name in ("A", "B"):
-        client = job.addChildJobFn(client_of, out, name, cores=0.5, memory="100M")
+        job.addChildJobFn(client_of, out, name, cores=0.5, memory="100M")
 
 
 def client_of(job, out, name):

@@ -41,3 +41,11 @@ from toil_core.job.errors import (
 from toil_core.jobstores.errors import *  # noqa: F401,F403
 from toil_core.leader.errors import DeadlockException, FailedJobsException, KilledWorkflowException
 from toil_core.plugins.errors import *  # noqa: F401,F403
+
+__all__ = [
+    "AcquisitionTimeoutException", "InsufficientSystemResources", "OptionError", "ToilContextManagerException",
+    "ToilRestartException", "CacheError", "CacheUnbalancedError", "IllegalDeletionCacheError",
+    "InvalidSourceCacheError", "ConflictingPredecessorError", "JobException", "JobGraphDeadlockException",
+    "JobPromiseConstraintError", "DeadlockException", "FailedJobsException", "KilledWorkflowException",
+]
+__all__ += [name for name in dir() if name.endswith(("Error", "Exception")) and name not in __all__]

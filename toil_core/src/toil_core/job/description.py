@@ -7,6 +7,7 @@ separately, and referenced by ``body_id``.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any, Dict, List, Optional
 
 import attrs
@@ -123,6 +124,10 @@ class JobDescription:
                 f"({SCHEMA_VERSION}); upgrade toil-core to resume this workflow."
             )
         known = {k: v for k, v in data.items() if k in _FIELD_NAMES}
+        for name in _SHARED_STRINGS:  # the same few names recur across thousands of jobs
+            value = known.get(name)
+            if type(value) is str:
+                known[name] = sys.intern(value)
         return cls(**known)
 
     @classmethod
@@ -142,3 +147,4 @@ class JobDescription:
 
 _FIELDS = attrs.fields(JobDescription)
 _FIELD_NAMES = frozenset(f.name for f in _FIELDS)
+_SHARED_STRINGS = ("jobName", "unitName", "displayName", "kind", "body_id")

@@ -20,8 +20,9 @@ import time
 from typing import Any, Deque, Dict, List, Optional, Set
 
 from toil_core.batch.abstract import worker_command
-from toil_core.job.description import SERVICE, JobDescription
+from toil_core.job.description import INLINE_BODY, SERVICE, JobDescription
 from toil_core.leader.errors import DeadlockException, FailedJobsException, KilledWorkflowException
+from toil_core.leader.parents import ParentIndex
 from toil_core.leader.progress import ProgressBar
 from toil_core.worker.worker import EXIT_JOB_FAILED, charge_failure
 
@@ -42,7 +43,7 @@ class Leader:
         self.locator = config.jobStore
         self.descs: Dict[str, JobDescription] = {}
         self.waiting_on: Dict[str, int] = {}
-        self.parents_of: Dict[str, List[str]] = collections.defaultdict(list)
+        self.parents_of = ParentIndex()
         self.released: Dict[str, int] = {}
         self.ready: Deque[JobDescription] = collections.deque()
         self._phase_queue: Deque[JobDescription] = collections.deque()
@@ -77,6 +78,7 @@ class Leader:
         self.progress = ProgressBar(not getattr(config, "disableProgress", False))
         self.completed_count = 0
         self._env = self._job_environment()
+        self._env_by_threads: Dict[int, Dict[str, str]] = {}
         self._last_logs = 0.0
         self._last_kill_check = time.time()
         self._last_rescue = time.time()
@@ -105,12 +107,23 @@ class Leader:
         return self._load(job_id)
 
     def _load(self, job_id: str) -> Optional[JobDescription]:
+        """A job's stored description, without its inline body: only the worker needs the body, and
+        the leader may hold 100,000 pending descriptions (see :meth:`_store` for writing one back)."""
         try:
-            return self.job_store.load_job(job_id)
+            desc = self.job_store.load_job(job_id)
         except Exception as error:
             if type(error).__name__ == "NoSuchJobException":
                 return None
             raise
+        desc.inline_body = None
+        return desc
+
+    def _store(self, desc: JobDescription) -> None:
+        """Write back a description the leader changed, with the inline body :meth:`_load` dropped."""
+        if desc.body_id == INLINE_BODY and desc.inline_body is None:
+            desc.inline_body = self.job_store.load_job(desc.jobStoreID).inline_body
+        self.job_store.update_job(desc)
+        desc.inline_body = None
 
     # ------------------------------------------------------------------ graph progress
     def _consider(self, desc: JobDescription) -> None:
@@ -156,7 +169,7 @@ class Leader:
                 continue
             self.waiting_on[job_id] = len(live)
             for successor in live:
-                self.parents_of[successor.jobStoreID].append(job_id)
+                self.parents_of.add(successor.jobStoreID, job_id)
             for successor in live:
                 self._release(successor)
             return
@@ -191,7 +204,7 @@ class Leader:
         self.completed_count += 1
         if job_id == self.root_id:
             self.root_done = True
-        for parent_id in self.parents_of.pop(job_id, []):
+        for parent_id in self.parents_of.pop(job_id):
             remaining = self.waiting_on.get(parent_id, 0) - 1
             if remaining > 0:
                 self.waiting_on[parent_id] = remaining
@@ -225,10 +238,20 @@ class Leader:
             return self.running_preemptible_services < int(getattr(self.config, "maxPreemptibleServiceJobs", 1 << 62))
         return self.running_services < int(getattr(self.config, "maxServiceJobs", 1 << 62))
 
+    def _job_env(self, cores: float) -> Dict[str, str]:
+        """The environment for a job's worker, shared by all jobs of the same core count (batch
+        systems must not change it)."""
+        threads = max(1, int(cores))
+        env = self._env_by_threads.get(threads)
+        if env is None:
+            env = dict(self._env)
+            if "OMP_NUM_THREADS" not in os.environ:
+                env["OMP_NUM_THREADS"] = str(threads)
+            self._env_by_threads[threads] = env
+        return env
+
     def _issue(self, desc: JobDescription) -> None:
-        env = dict(self._env)
-        if "OMP_NUM_THREADS" not in os.environ:
-            env["OMP_NUM_THREADS"] = str(max(1, int(desc.cores)))
+        env = self._job_env(desc.cores)
         command = worker_command(desc.jobName, self.locator, desc.jobStoreID)
         batch_id = self.batch_system.issueBatchJob(command, desc, env)
         self.issued[batch_id] = desc.jobStoreID
@@ -280,7 +303,7 @@ class Leader:
 
     def _charge(self, desc: JobDescription) -> None:
         charge_failure(desc, self.config)
-        self.job_store.update_job(desc)
+        self._store(desc)
 
     def _charge_chain(self, desc: JobDescription) -> None:
         """The worker died without recording why: charge the job it was running."""
@@ -362,7 +385,7 @@ class Leader:
         pending = [job_id]
         while pending:
             failed_id = pending.pop()
-            for parent_id in self.parents_of.pop(failed_id, []):
+            for parent_id in self.parents_of.pop(failed_id):
                 self.failed_successors.add(parent_id)
                 remaining = self.waiting_on.get(parent_id, 0) - 1
                 if remaining > 0:
@@ -390,14 +413,14 @@ class Leader:
     def _ancestors(self, job_id: str) -> List[str]:
         found: List[str] = []
         seen: Set[str] = set()
-        stack = list(self.parents_of.get(job_id, []))
+        stack = list(self.parents_of.get(job_id))
         while stack:
             parent = stack.pop()
             if parent in seen:
                 continue
             seen.add(parent)
             found.append(parent)
-            stack.extend(self.parents_of.get(parent, []))
+            stack.extend(self.parents_of.get(parent))
         return found
 
     def _checkpoint_ancestor(self, job_id: str) -> Optional[JobDescription]:
@@ -472,7 +495,7 @@ class Leader:
     def _rerun_checkpoint(self, desc: JobDescription, subtree: List[str]) -> None:
         desc.body_id = desc.checkpoint_body_id
         desc.children, desc.followOns, desc.services = [], [], []
-        self.job_store.update_job(desc)
+        self._store(desc)
         for job_id in subtree:
             self.job_store.delete_job(job_id)
         self.descs[desc.jobStoreID] = desc

@@ -185,6 +185,17 @@ class BatchSystemContract(SubclassesAreTests):
         assert self.wait_for(batch_system, job_id).exitStatus == 0
         assert out.read_text().strip() == "from job_environment"
 
+    def test_job_environment_is_left_unchanged(self, batch_system: Any, scratch: Path) -> None:
+        """The leader shares one environment dict between many jobs: a batch system must copy it
+        before adding anything."""
+        batch_system.setEnv("TOIL_CONTRACT_SET_VAR", "given")
+        shared = {"TOIL_CONTRACT_JOB_VAR": "shared"}
+        first = self.issue(batch_system, "true", job_environment=shared)
+        second = self.issue(batch_system, "true", job_environment=shared)
+        assert self.wait_for(batch_system, first).exitStatus == 0
+        assert self.wait_for(batch_system, second).exitStatus == 0
+        assert shared == {"TOIL_CONTRACT_JOB_VAR": "shared"}
+
     def test_set_env_is_passed(self, batch_system: Any, scratch: Path, monkeypatch: Any) -> None:
         monkeypatch.setenv("TOIL_CONTRACT_LEADER_VAR", "from the leader")
         batch_system.setEnv("TOIL_CONTRACT_SET_VAR", "given")
