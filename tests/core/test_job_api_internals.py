@@ -67,7 +67,8 @@ def test_save_body_then_root_keeps_the_job_id(job_store):
     assert root.description.jobStoreID == first_id
 
 
-def test_register_promise_allocates_one_file(job_store):
+def test_register_promise_reserves_one_file(job_store):
+    """The return-value file is named once and written only when the job finishes."""
     job = Job()
     with pytest.raises(RuntimeError):
         job.registerPromise(())
@@ -75,6 +76,9 @@ def test_register_promise_allocates_one_file(job_store):
     file_id, path = job.registerPromise((0,))
     again, _ = job.registerPromise((1,))
     assert file_id == again and path == (0,)
+    assert not job_store.file_exists(file_id)
+    with job_store.write_reserved_file_stream(file_id) as stream:
+        stream.write(b"value")
     assert job_store.file_exists(file_id)
 
 

@@ -194,8 +194,13 @@ def check_deployable(module_name: str) -> None:
 
 
 def save_user_module(job_store: Any, descriptor: ModuleDescriptor, deploy: bool) -> None:
-    """Record the user module in the job store, with a zip of its sources when deploying."""
+    """Record the user module in the job store, with a zip of its sources when deploying.
+
+    A restarted leader records it again: an unchanged zip is reused, a replaced one deleted
+    (once the new record is in place), so restarts leave no stale copies behind.
+    """
     record: Dict[str, Any] = {"dirPath": descriptor.dirPath, "name": descriptor.name}
+    previous = read_user_module_record(job_store) or {}
     if deploy and not descriptor.belongsToToil():
         buffer = io.BytesIO()
         digest = hashlib.sha256()
@@ -205,13 +210,18 @@ def save_user_module(job_store: Any, descriptor: ModuleDescriptor, deploy: bool)
                     data = handle.read()
                 digest.update(arcname.encode() + b"\0" + data)
                 archive.writestr(arcname, data)
-        with job_store.write_file_stream() as (stream, file_id):
-            stream.write(buffer.getvalue())
-        record["zip"] = file_id
         record["hash"] = digest.hexdigest()
+        if previous.get("zip") and previous.get("hash") == record["hash"] and job_store.file_exists(previous["zip"]):
+            record["zip"] = previous["zip"]
+        else:
+            with job_store.write_file_stream() as (stream, file_id):
+                stream.write(buffer.getvalue())
+            record["zip"] = file_id
         record["main_hash"] = _file_hash(descriptor.module_file())
     with job_store.write_shared_file_stream(USER_SCRIPT_FILE) as stream:
         stream.write(json.dumps(record).encode())
+    if previous.get("zip") and previous["zip"] != record.get("zip"):
+        job_store.delete_file(previous["zip"])
 
 
 def _file_hash(path: str) -> Optional[str]:

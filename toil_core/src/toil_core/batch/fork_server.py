@@ -10,7 +10,10 @@ Protocol: newline-delimited JSON over the server's stdin/stdout.
                     {"op": "kill", "id": N}
   server -> leader  {"id": N, "pid": PID}      once the child exists
                     {"id": N, "status": CODE}  when it ends (negative: killed by that signal)
-Closing the server's stdin makes it kill its children and exit.
+Closing the server's stdin makes it kill its children and exit. So does the death of the leader
+(its stdin closes, and its parent pid changes); and every child gets SIGKILL from the kernel when
+the server itself dies (see :mod:`process_life`), so no job outlives a killed leader and commits
+next to the jobs a restarted leader runs.
 """
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ import sys
 import threading
 import time
 from typing import Any, Callable, Dict, Optional
+
+from toil_core.batch.process_life import die_with_parent, kill_group
 
 
 #: Developer aid: TOIL_FORK_SERVER_TRACE=path logs every request and reply with a timestamp.
@@ -58,10 +63,15 @@ class _Server:
         self.out = sys.stdout.buffer
         self.read_fd = sys.stdin.fileno()
         self.buffer = b""
+        #: The leader: when it dies this server is reparented and stops.
+        self.parent = os.getppid()
 
     def send(self, message: Dict[str, Any]) -> None:
-        self.out.write(json.dumps(message).encode() + b"\n")
-        self.out.flush()
+        try:
+            self.out.write(json.dumps(message).encode() + b"\n")
+            self.out.flush()
+        except (BrokenPipeError, ValueError):  # the leader is gone; serve() stops soon
+            pass
         if _TRACE is not None:
             _TRACE.write(f"{time.time():.6f} send {message}\n")
 
@@ -91,11 +101,13 @@ class _Server:
         sys.stderr.flush()
         # Keep the garbage collector from touching (and so copying) every inherited object.
         gc.freeze()
+        server_pid = os.getpid()
         pid = os.fork()
         if pid == 0:  # child
             code = 2
             try:
                 os.setpgid(0, 0)
+                die_with_parent(server_pid)
                 for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
                     signal.signal(sig, signal.SIG_DFL)
                 signal.set_wakeup_fd(-1)
@@ -123,6 +135,12 @@ class _Server:
                     sys.stderr.flush()
                 finally:
                     os._exit(code)
+        # The child makes itself a group leader too; doing it here as well means a kill that
+        # follows at once reaches the whole group whichever of the two runs first.
+        try:
+            os.setpgid(pid, pid)
+        except OSError:  # the child got there first and already ran on, or died
+            pass
         self.children[pid] = job_id
         self.pids[job_id] = pid
         self.send({"id": job_id, "pid": pid})
@@ -130,10 +148,7 @@ class _Server:
     def kill(self, job_id: int) -> None:
         pid = self.pids.get(job_id)
         if pid is not None:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            kill_group(pid)
 
     def reap(self) -> None:
         while self.children:
@@ -193,11 +208,10 @@ class _Server:
                     except BlockingIOError:
                         pass
             self.reap()
+            if os.getppid() != self.parent:  # the leader died (its pipe may be held elsewhere)
+                running = False
         for pid in list(self.children):
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            kill_group(pid)
         self.reap()
 
 
@@ -210,6 +224,7 @@ def main() -> None:
                         format="[%(asctime)s] [%(threadName)s] [%(levelname).1s] [%(name)s] %(message)s")
     import toil_core.worker.worker  # noqa: F401 - warm the imports every job needs
     import toil_core.filestores  # noqa: F401
+    import toil_core.lib.conversions  # noqa: F401 - parses requirement sizes in jobs that add jobs
 
     _Server().serve()
 

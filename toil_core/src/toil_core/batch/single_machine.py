@@ -3,6 +3,11 @@
 Toil jobs run in children forked from a warm fork server (see :mod:`fork_server`); any other
 command runs through the shell. Jobs start as soon as cores, memory and disk allow; finishing
 jobs free their resources and start waiting ones at once (no polling loop).
+
+No job outlives the leader or the fork server that started it (see :mod:`process_life`): a job
+reported lost is dead, so its retry never runs next to it. A job's run time (for
+--maxJobDuration) counts from the moment its process exists, not from when it was handed to a
+fork server that may still be starting up.
 """
 from __future__ import annotations
 
@@ -50,8 +55,14 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+_UNPARSED: Any = object()
+
+
 class _Job:
-    __slots__ = ("batch_id", "command", "desc", "env", "cores", "memory", "disk", "started", "pid", "worker")
+    """One issued job. Kept small: tens of thousands may wait at once. ``env`` may be shared
+    between jobs and is never changed."""
+
+    __slots__ = ("batch_id", "command", "desc", "env", "cores", "memory", "disk", "started", "pid", "_worker")
 
     def __init__(self, batch_id: int, command: str, desc: Any, env: Dict[str, str], cores: float) -> None:
         self.batch_id = batch_id
@@ -63,7 +74,14 @@ class _Job:
         self.disk = int(desc.disk)
         self.started: Optional[float] = None
         self.pid: Optional[int] = None
-        self.worker = parse_worker_command(command)
+        self._worker: Optional[List[str]] = _UNPARSED
+
+    @property
+    def worker(self) -> Optional[List[str]]:
+        """``[jobName, locator, jobStoreID]`` for a Toil worker command (parsed when first needed)."""
+        if self._worker is _UNPARSED:
+            self._worker = parse_worker_command(self.command)
+        return self._worker
 
 
 class SingleMachineBatchSystem(BatchSystemSupport):
@@ -107,6 +125,7 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         self._free = {"cores": self.maxCores, "memory": self.maxMemory, "disk": self.maxDisk}
         self._fork_server: Any = None
         self._store_classes: Dict[str, Optional[str]] = {}
+        self._env_cache: Dict[Any, Any] = {}
         self._shut_down = False
 
     # ------------------------------------------------------------------ issuing
@@ -128,8 +147,7 @@ class SingleMachineBatchSystem(BatchSystemSupport):
 
     def issueBatchJob(self, command: str, job_desc: Any, job_environment: Optional[Dict[str, str]] = None) -> int:
         self.check_resource_request(job_desc)
-        env = dict(self.environment)
-        env.update(job_environment or {})
+        env = self._environment_for(job_environment or {})
         with self._lock:
             batch_id = self._next_id
             self._next_id += 1
@@ -142,6 +160,21 @@ class SingleMachineBatchSystem(BatchSystemSupport):
                 return batch_id
         self._run_in_process(job)
         return batch_id
+
+    def _environment_for(self, job_environment: Dict[str, str]) -> Dict[str, str]:
+        """setEnv's variables plus the job's, shared by every job issued with the same (unchanged)
+        job environment and setEnv values."""
+        if not self.environment:
+            return job_environment
+        key = (id(job_environment), tuple(self.environment.items()))
+        cached = self._env_cache.get(key)
+        if cached is not None and cached[0] is job_environment:
+            return cached[1]
+        merged = {**self.environment, **job_environment}
+        if len(self._env_cache) > 64:
+            self._env_cache.clear()
+        self._env_cache[key] = (job_environment, merged)
+        return merged
 
     def _fits(self, job: _Job) -> bool:
         free = self._free
@@ -169,7 +202,6 @@ class SingleMachineBatchSystem(BatchSystemSupport):
     def _start(self, job: _Job) -> None:
         for key in ("cores", "memory", "disk"):
             self._free[key] -= getattr(job, key)
-        job.started = time.time()
         self._running[job.batch_id] = job
         if job.worker is not None:
             server = self._server()
@@ -209,6 +241,7 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             if job is None:
                 return
             job.pid = pid
+            job.started = time.time()
             killed = batch_id in self._killed
         if killed:
             self._fork_server.send({"op": "kill", "id": batch_id})
@@ -224,15 +257,29 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         self._fork_server.send({"op": "kill", "id": batch_id})
 
     def _on_fork_server_death(self, server: Any) -> None:
-        """The fork server died: its jobs are lost; report them so the leader retries them."""
+        """The fork server died: its jobs are lost; kill them, then report them so the leader
+        retries them.
+
+        The server's children die with it (they asked the kernel for that), but a child that was
+        still starting, or one on a system without that facility, is killed here by its process
+        group; the jobs are reported only once their processes are gone, so a retry never runs
+        next to a lost attempt that could still commit.
+        """
+        from toil_core.batch.process_life import kill_group, wait_gone
+
         with self._lock:
             if self._fork_server is server:
                 self._fork_server = None
-            lost = [j.batch_id for j in self._running.values() if j.worker is not None]
+            lost = [j for j in self._running.values() if j.worker is not None]
+        pids = [j.pid for j in lost if j.pid is not None]
+        for pid in pids:
+            kill_group(pid)
+        if not wait_gone(pids, timeout=30):
+            logger.error("Processes of lost jobs did not end after SIGKILL: %s", pids)
         if lost:
             logger.warning("The fork server died; %d running jobs are lost and will be retried.", len(lost))
-        for batch_id in lost:
-            self._on_exit(batch_id, -9, BatchJobExitReason.LOST)
+        for job in lost:
+            self._on_exit(job.batch_id, -9, BatchJobExitReason.LOST)
 
     def _on_exit(self, batch_id: int, status: int, reason: Optional[BatchJobExitReason] = None) -> None:
         with self._lock:
@@ -251,10 +298,16 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             self._updates.put(UpdatedBatchJobInfo(batch_id, status, reason, wall))
 
     def _run_shell(self, job: _Job) -> None:
+        from toil_core.batch.process_life import die_with_parent
+
         env = dict(os.environ)
         env.update(job.env)
+        leader = os.getpid()
         try:
-            process = subprocess.Popen(job.command, shell=True, env=env, start_new_session=True)
+            # This thread waits for the command until it ends, so the kernel's parent-death
+            # signal (sent when the forking thread ends) fires only if the leader dies.
+            process = subprocess.Popen(job.command, shell=True, env=env, start_new_session=True,
+                                       preexec_fn=lambda: die_with_parent(leader))
         except OSError:
             self._on_exit(job.batch_id, 127)
             return
@@ -264,6 +317,7 @@ class SingleMachineBatchSystem(BatchSystemSupport):
     def _on_started_shell(self, job: _Job, pid: int) -> None:
         with self._lock:
             job.pid = pid
+            job.started = time.time()
             killed = job.batch_id in self._killed
         if killed:
             self._kill_pid(pid)

@@ -38,10 +38,19 @@ def _number(value: Any) -> float:
         return 0.0
 
 
+def _timestamp(value: Any) -> Optional[float]:
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _job_record(raw: Dict[str, Any]) -> Dict[str, Any]:
     time_, clock = _number(raw.get("time")), _number(raw.get("clock"))
     return {"class_name": str(raw.get("class_name") or "Job"), "time": time_, "clock": clock,
-            "wait": max(0.0, time_ - clock), "memory": _number(raw.get("memory"))}
+            "wait": max(0.0, time_ - clock), "memory": _number(raw.get("memory")),
+            # When the job started and ended (seconds since the epoch; None in older stats).
+            "start": _timestamp(raw.get("start")), "end": _timestamp(raw.get("end"))}
 
 
 def getStats(jobStore: Any) -> Dict[str, List[Dict[str, Any]]]:
@@ -275,6 +284,11 @@ def add_stats_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--categories", dest="categories", type=_categories,
                         default=",".join(category_choices),
                         help="Comma-separated categories to show, among " + ",".join(category_choices) + ".")
+    parser.add_argument("--chart", dest="chart", action="append", default=[], metavar="FILE",
+                        type=_chart_path,
+                        help="Also draw the total time per job type and the number of jobs running over "
+                             "the run into FILE; the extension picks the format: .html (a self-contained "
+                             "report), .svg, or .png (needs matplotlib). Repeat for several files.")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -302,5 +316,36 @@ def main(argv: List[str]) -> int:
         raise CommandError(
             f"No statistics have been recorded in job store '{options.jobStore}' yet: jobs record "
             "them as they finish. Make sure the workflow was run with --stats.")
-    reportData(processData(store.config, stats), options)
+    tree = processData(store.config, stats)
+    if any(path.lower().endswith(".png") for path in options.chart):
+        from toil_core.cli.stats_chart import ChartError, check_png_support
+
+        try:
+            check_png_support()
+        except ChartError as error:
+            raise CommandError(str(error)) from error
+    reportData(tree, options)
+    write_charts(options.chart, tree, stats["jobs"], options.jobStore)
     return 0
+
+
+def _chart_path(text: str) -> str:
+    from toil_core.cli.stats_chart import ChartError, chart_format
+
+    try:
+        chart_format(text)
+    except ChartError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    return text
+
+
+def write_charts(paths: List[str], tree: Dict[str, Any], jobs: List[Dict[str, Any]], job_store: str) -> None:
+    """Write the ``--chart`` files (format from each file's extension)."""
+    from toil_core.cli.stats_chart import ChartError, write_chart
+
+    try:
+        for path in paths:
+            kind = write_chart(path, tree, jobs, title=f"Toil stats: {job_store}")
+            logger.info("Wrote the %s chart to %s", kind.upper(), path)
+    except ChartError as error:
+        raise CommandError(str(error)) from error

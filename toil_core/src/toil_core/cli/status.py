@@ -151,6 +151,10 @@ class ToilStatus:
 
     def print_dot_chart(self) -> None:
         """Print a Graphviz (dot) graph of the reported jobs and the edges between them."""
+        print(self.dot_chart(), end="")
+
+    def dot_chart(self) -> str:
+        """The Graphviz (dot) graph of the reported jobs and the edges between them, as text."""
         ids = {job.jobStoreID for job in self.jobsToReport}
         lines = ["digraph toil_graph {",
                  f"  # Jobs remaining in job store {self.jobStoreName}",
@@ -172,7 +176,7 @@ class ToilStatus:
                     if target in ids:
                         lines.append(f"  {_dot_id(job.jobStoreID)} -> {_dot_id(target)}{style};")
         lines.append("}")
-        print("\n".join(lines))
+        return "\n".join(lines) + "\n"
 
     def printJobLog(self) -> None:
         """Print the stored log of every reported job that has one (jobs that failed)."""
@@ -251,18 +255,25 @@ class ToilStatus:
 
 
 def print_status(job_store_name: str, jobs: Optional[List[Any]] = None) -> None:
+    """Print the workflow's status, the state of each of ``jobs`` that has not run, and what the
+    leader's message bus says about the jobs it issued (with their batch system IDs)."""
+    from toil_core.cli.status_bus import job_state, print_bus_states
+    from toil_core.leader.messages import read_run_messages
+
     status = ToilStatus.getStatus(job_store_name)
     print(f"Workflow status: {status}")
+    if status == "QUEUED":
+        return
     pid_status = ToilStatus.getPIDStatus(job_store_name)
     if status == "RUNNING" and pid_status == "COMPLETED":
         print("The leader recorded in the job store is no longer running on this machine; "
               "the workflow was interrupted. Rerun it with --restart to resume it.")
+    leader_running = status == "RUNNING" and pid_status != "COMPLETED"
+    where, states = read_run_messages(_open(job_store_name))
     for job in jobs or []:
-        if job.body_id is None:
-            continue
-        state = "failed" if job.remainingTryCount <= 0 else ("running or queued" if status == "RUNNING"
-                                                             else "not run")
-        print(f"    {job}: {state}")
+        if job.body_id is not None:
+            print(f"    {job}: {job_state(job, states, leader_running)}")
+    print_bus_states(where, states, leader_running)
 
 
 # ------------------------------------------------------------------------------ command line
@@ -275,6 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Do not print the counts of jobs by state.")
     parser.add_argument("--printDot", action="store_true", default=False,
                         help="Print a Graphviz dot graph of the remaining jobs (or of --jobs).")
+    parser.add_argument("--dotFile", dest="dotFile", default=None, metavar="FILE", type=_dot_path,
+                        help="Draw the graph of --printDot into FILE with Graphviz (which must be "
+                             "installed); the extension picks the format: .svg, .png, .pdf, or .dot/.gv "
+                             "for the DOT text.")
     parser.add_argument("--jobs", nargs="+", default=None, metavar="JOB_ID",
                         help="Report on these jobs only, instead of every job reachable from the root.")
     parser.add_argument("--printPerJobStats", action="store_true", default=False,
@@ -287,6 +302,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Print the workflow's status (COMPLETED, RUNNING, ERROR or QUEUED) and "
                              "its unfinished jobs.")
     return parser
+
+
+def _dot_path(text: str) -> str:
+    from toil_core.cli.dot_render import DotRenderError, dot_format
+
+    try:
+        dot_format(text)
+    except DotRenderError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    return text
 
 
 def _summary_line(stats: Dict[str, Any], total: int, store: str) -> str:
@@ -305,6 +330,8 @@ def main(argv: List[str]) -> int:
     options = build_parser().parse_args(argv)
     set_logging_from_options(options)
     incomplete = 1 if options.failIfNotComplete else 0
+    if options.dotFile:
+        _check_graphviz(options.dotFile)
     logger.debug("Checking the job store %s", options.jobStore)
     try:
         status = ToilStatus(options.jobStore, options.jobs)
@@ -322,6 +349,8 @@ def main(argv: List[str]) -> int:
         status.print_bus_messages()
     if options.printDot:
         status.print_dot_chart()
+    if options.dotFile:
+        _render(status, options.dotFile)
     report = status.report_on_jobs()
     if options.stats:
         print(_summary_line(report, len(status.jobsToReport), options.jobStore))
@@ -337,3 +366,24 @@ def main(argv: List[str]) -> int:
     if options.jobs and status.missingJobs and not status.jobsToReport:
         raise CommandError("None of the given jobs is in the job store.", incomplete or 1)
     return 0 if _root_absent(status.jobStore) else incomplete
+
+
+def _check_graphviz(path: str) -> None:
+    """Fail before any output if ``path`` needs Graphviz and it is not installed."""
+    from toil_core.cli.dot_render import DotRenderError, dot_format, find_dot
+
+    if dot_format(path) is not None:
+        try:
+            find_dot()
+        except DotRenderError as error:
+            raise CommandError(str(error)) from error
+
+
+def _render(status: ToilStatus, path: str) -> None:
+    from toil_core.cli.dot_render import DotRenderError, render_dot
+
+    try:
+        render_dot(status.dot_chart(), path)
+    except DotRenderError as error:
+        raise CommandError(str(error)) from error
+    logger.info("Wrote the graph of %i jobs to %s", len(status.jobsToReport), path)

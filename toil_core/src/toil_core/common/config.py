@@ -12,6 +12,7 @@ Bad values raise :class:`OptionError` naming the option and the fix.
 """
 import copy
 import logging
+import math
 import os
 import re
 import sys
@@ -134,7 +135,7 @@ def parse_size(value: Any) -> int:
         raise ValueError(f"{value!r} is not a whole number of bytes")
     text = str(value).strip()
     if text.startswith(("-", "+")):
-        raise ValueError(f"A size may not be signed: {value!r}")
+        raise ValueError(f"A size may not be negative or signed: {value!r}; give a size such as 2G or 1024")
     return human2bytes(text)
 
 
@@ -148,17 +149,25 @@ def parse_signed_size(value: Any) -> int:
     return parse_size(text.lstrip("+"))
 
 
+def _finite(number: float, value: Any) -> float:
+    if math.isnan(number) or math.isinf(number):
+        raise ValueError(f"{value!r} is not a finite number; give a number such as 1 or 2.5")
+    return number
+
+
 def parse_number(value: Any) -> Union[int, float]:
-    """An int if the value is integral text or an int, else a float."""
+    """An int if the value is integral text or an int, else a (finite) float."""
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a number")
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
         return value
+    if isinstance(value, float):
+        return _finite(value, value)
     text = str(value).strip()
     try:
         return int(text)
     except ValueError:
-        return float(text)
+        return _finite(float(text), value)
 
 
 def parse_int(value: Any) -> int:
@@ -173,7 +182,7 @@ def parse_int(value: Any) -> int:
 def parse_float(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a number")
-    return float(value)
+    return _finite(float(value), value)
 
 
 def parse_str_list(value: Any) -> List[str]:
@@ -244,16 +253,37 @@ def canonical_clean(value: Any) -> str:
 
 
 def normalize_jobstore(locator: Any) -> str:
-    """Make file job store locators absolute: ``./js`` -> ``file:/cwd/js``; others unchanged."""
+    """Make file job store locators absolute: ``./js`` -> ``file:/cwd/js``; others unchanged.
+
+    ``file:`` with no path, and ``file://HOST/...`` naming another machine, are refused.
+    """
     text = str(locator)
     if not text:
-        raise ValueError("The job store locator is empty")
+        raise ValueError("The job store locator is empty; give a path such as ./my-jobstore "
+                         "or file:/tmp/my-jobstore")
     if text[0] in "/." or ":" not in text:
         return "file:" + os.path.abspath(text)
     scheme, rest = text.split(":", 1)
     if scheme == "file":
-        return "file:" + os.path.abspath(rest)
+        return "file:" + os.path.abspath(_file_locator_path(text, rest))
     return text
+
+
+def _file_locator_path(text: str, rest: str) -> str:
+    path = rest
+    if rest.startswith("//"):
+        import urllib.parse
+
+        parsed = urllib.parse.urlparse(text)
+        if parsed.netloc not in ("", "localhost"):
+            raise ValueError(f"{text!r} names the host {parsed.netloc!r}, but a file job store is a "
+                             "directory on this machine; use file:/path/to/jobstore (or "
+                             "file:///path/to/jobstore)")
+        path = urllib.parse.unquote(parsed.path)
+    if not path:
+        raise ValueError(f"{text!r} has no path after 'file:'; use file:/path/to/jobstore or a "
+                         "plain path such as ./my-jobstore")
+    return path
 
 
 def _abspath(value: Any) -> str:
@@ -481,6 +511,14 @@ class Config:
             path = getattr(self, attr)
             if path is not None and not os.path.exists(path):
                 raise OptionError(f"The path provided to {_flag(attr)} ({path}) does not exist.")
+            if path is not None and not os.path.isdir(path):
+                raise OptionError(f"The path provided to {_flag(attr)} ({path}) is not a directory; "
+                                  "give an existing directory.")
+        for attr in ("writeLogs", "writeLogsGzip", "batch_logs_dir"):
+            path = getattr(self, attr)
+            if path is not None and os.path.exists(path) and not os.path.isdir(path):
+                raise OptionError(f"The path provided to {_flag(attr)} ({path}) is a file; give a "
+                                  "directory (it is created if it does not exist).")
         if self.workDir is not None and len(self.workDir) > 80:
             logger.warning("Length of workDir path %r is %d characters; consider a path shorter than "
                            "80 characters, as long paths can break sockets and some tools.",

@@ -14,6 +14,7 @@ import argparse
 import logging
 import logging.handlers
 import optparse
+import re
 import sys
 import tempfile
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -158,11 +159,29 @@ def add_options(parser: ParserType, config: Optional[Config] = None, jobstore_as
         else:
             core.add_argument("jobStore", type=str, help=JOBSTORE_HELP)
     _add_argparse_options(parser, opts, defaults)
+    _accept_negative_sizes(parser)
     if include_backend_options:
         # Parse twice: the chosen backends' own options are added when the parser parses.
         from toil_core.plugins.cli_options import install_two_pass
 
         install_two_pass(parser)
+
+
+#: A negative number, possibly with a size unit ("-1", "-.5", "-1G", "-2.5 GiB", "-1e3").
+_NEGATIVE_VALUE = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*[A-Za-z]*$")
+
+
+def _accept_negative_sizes(parser: argparse.ArgumentParser) -> None:
+    """Let ``--defaultMemory -1G`` reach the option's own check ("may not be negative ...").
+
+    Before Python 3.13 argparse takes "-1G" for an unknown option and reports only "expected
+    one argument"; it decides with the parser's negative-number pattern, which is widened here
+    when no option of the parser itself looks like a negative number.
+    """
+    matcher = getattr(parser, "_negative_number_matcher", None)
+    if matcher is None or matcher.match("-1G") or getattr(parser, "_has_negative_number_optionals", None):
+        return
+    parser._negative_number_matcher = _NEGATIVE_VALUE  # type: ignore[attr-defined]
 
 
 #: Upstream's name (``toil.common.addOptions``).
@@ -358,11 +377,15 @@ def set_logging_from_options(options: Any) -> None:
         handlers.append(logging.StreamHandler(sys.stderr))
     log_file = getattr(options, "logFile", None)
     if log_file:
-        if getattr(options, "logRotating", False):
-            handlers.append(logging.handlers.RotatingFileHandler(
-                log_file, maxBytes=_rotation_size(options), backupCount=1))
-        else:
-            handlers.append(logging.FileHandler(log_file))
+        try:
+            if getattr(options, "logRotating", False):
+                handlers.append(logging.handlers.RotatingFileHandler(
+                    log_file, maxBytes=_rotation_size(options), backupCount=1))
+            else:
+                handlers.append(logging.FileHandler(log_file))
+        except OSError as err:
+            raise OptionError(f"Cannot open the --logFile {log_file} ({err.strerror}); give a file "
+                              "in an existing directory you can write to.") from err
     for handler in handlers:
         setattr(handler, _HANDLER_MARK, True)
         handler.setFormatter(formatter)

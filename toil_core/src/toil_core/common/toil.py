@@ -73,6 +73,12 @@ def fC(minValue: float, maxValue: Optional[float] = None) -> Any:
     return lambda x: minValue <= x < upper
 
 
+def _no_root_message(locator: str) -> str:
+    return (f"The job store '{locator}' holds no root job: the workflow was stopped before it "
+            f"started, so there is nothing to restart. Remove the job store with 'toil clean "
+            f"{locator}' and run the workflow again without --restart.")
+
+
 class Toil:
     """Set up (or resume) a workflow's job store and run its jobs.
 
@@ -87,6 +93,12 @@ class Toil:
         self._inContextManager = False
         self._restarted = False
         self._started = False
+        #: The job store's leader lock while this context runs the workflow (None if unlockable).
+        self._leader_lock: Any = None
+        #: True when this context created the job store (rather than resuming one).
+        self._fresh_store = False
+        #: True once start() saved the root job: only then can the workflow be restarted.
+        self._root_saved = False
 
     # ------------------------------------------------------------------ context manager
     def __enter__(self) -> "Toil":
@@ -107,14 +119,31 @@ class Toil:
         if not config.restart:
             config.workflowAttemptNumber = 0
             job_store.initialize(config)
+            self._fresh_store = True
+            try:
+                self._leader_lock = self._lock(job_store)
+            except BaseException:
+                job_store.destroy()  # nothing was stored yet
+                raise
         else:
+            # resume() refuses a store owned by another user before unpickling anything; the
+            # lock keeps off a second leader; the check finds damaged job files. All three come
+            # before the first write, so a refused restart leaves the store as it was.
             job_store.resume()
-            stored = job_store.config
-            config.workflowID = stored.workflowID
-            config.workflowAttemptNumber = int(getattr(stored, "workflowAttemptNumber", 0) or 0) + 1
-            job_store._config = config if hasattr(job_store, "_config") else None
-            self._set_store_config(job_store, config)
-            job_store.write_config()
+            self._leader_lock = self._lock(job_store)
+            try:
+                if job_store.root_job_id() is None:
+                    raise ToilRestartException(_no_root_message(config.jobStore))
+                self._check_jobs_readable(job_store)
+                stored = job_store.config
+                config.workflowID = stored.workflowID
+                config.workflowAttemptNumber = int(getattr(stored, "workflowAttemptNumber", 0) or 0) + 1
+                job_store._config = config if hasattr(job_store, "_config") else None
+                self._set_store_config(job_store, config)
+                job_store.write_config()
+            except BaseException:
+                self._release_lock()
+                raise
         self.config = config
         self._jobStore = job_store
         self._inContextManager = True
@@ -125,6 +154,24 @@ class Toil:
         except Exception:
             logger.debug("Plugin configuration hooks failed", exc_info=True)
         return self
+
+    @staticmethod
+    def _lock(job_store: Any) -> Any:
+        """The job store's leader lock (None for stores that cannot lock)."""
+        acquire = getattr(job_store, "acquire_leader_lock", None)
+        return acquire() if acquire is not None else None
+
+    def _release_lock(self) -> None:
+        lock, self._leader_lock = self._leader_lock, None
+        if lock is not None:
+            lock.release()
+
+    @staticmethod
+    def _check_jobs_readable(job_store: Any) -> None:
+        """Load every stored job description once, so a damaged one is reported (with its
+        path and the fix, by the job store) before the restart changes anything."""
+        for _desc in job_store.jobs():
+            pass
 
     @staticmethod
     def _set_store_config(job_store: Any, config: Any) -> None:
@@ -144,6 +191,13 @@ class Toil:
             if config.restart and not self._restarted:
                 clean = "never"
             failed = exc_type is not None
+            if failed and self._fresh_store and not self._root_saved:
+                # Failed before the root job was saved (a bad graph, argument, import, ...):
+                # the store holds nothing a restart could use, so leave no half-made store.
+                logger.info("Deleting the job store '%s': the workflow failed before its root job "
+                            "was saved, so there is nothing to restart.", config.jobStore)
+                self._jobStore.destroy()
+                clean = "never"
             if clean == "always" or (clean == "onError" and failed) or (clean == "onSuccess" and not failed):
                 logger.info("Attempting to delete the job store")
                 self._jobStore.destroy()
@@ -155,6 +209,7 @@ class Toil:
             logger.exception("Error while cleaning up the workflow")
         finally:
             self._inContextManager = False
+            self._release_lock()
         return False
 
     def _clean_work_dir(self, failed: bool) -> None:
@@ -194,6 +249,7 @@ class Toil:
             with job_store.write_shared_file_stream(ROOT_RETURN_VALUE_FILE) as stream:
                 stream.write(root_desc.rv_file_id.encode())
             job_store.set_root_job(root_desc.jobStoreID)
+            self._root_saved = True
             self._run_leader(batch_system, root_desc)
         finally:
             batch_system.shutdown()
@@ -212,11 +268,7 @@ class Toil:
         if root_id is None:
             # The first leader died before it saved the root job (which is what makes a job
             # store startable): there is nothing to resume and no return value to give back.
-            locator = self.config.jobStore
-            raise ToilRestartException(
-                f"The job store '{locator}' holds no root job: the workflow was stopped before it "
-                f"started, so there is nothing to restart. Remove the job store with 'toil clean "
-                f"{locator}' and run the workflow again without --restart.")
+            raise ToilRestartException(_no_root_message(self.config.jobStore))
         root_desc = clean_for_restart(job_store, self.config, root_id)
         if root_desc is None:
             logger.warning("Requested restart but the workflow has already been completed; allowing exports to rerun.")

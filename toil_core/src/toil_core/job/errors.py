@@ -15,6 +15,17 @@ class JobGraphDeadlockException(JobException):
     """The job graph has a cycle, several roots, or a new checkpoint that is not a leaf."""
 
 
+class UnpicklableJobError(JobException, TypeError):
+    """A job, its arguments or its return value cannot be pickled into the job store.
+
+    Also a TypeError, as the pickling error it replaces usually is.
+    """
+
+    def __init__(self, message: str, cause: Any = None) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
 class JobPromiseConstraintError(RuntimeError):
     """A job's promise was handed to a job that does not run after it."""
 
@@ -41,5 +52,6 @@ class ConflictingPredecessorError(Exception):
 
     def __init__(self, predecessor: Any, successor: Any) -> None:
         super().__init__(
-            f"The given job: {predecessor!r} is already a predecessor of job: {successor!r}."
+            f"The given job: {predecessor!r} is already a predecessor of job: {successor!r}. "
+            "Add each child or follow-on only once."
         )

@@ -9,6 +9,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from toil_core.job.job import Job
 
 
+_CYCLE_FIX = ("Remove a child or follow-on link so that no job waits for itself (a follow-on also "
+              "waits for everything under its parent's children).")
+
+
 def successors(job: "Job") -> List["Job"]:
     return list(job._children) + list(job._followOns)
 
@@ -48,7 +52,9 @@ def root_jobs(start: "Job") -> Set["Job"]:
 def check_connected(start: "Job") -> None:
     roots = root_jobs(start)
     if len(roots) != 1:
-        raise JobGraphDeadlockException(f"Graph does not contain exactly one root job: {roots}")
+        raise JobGraphDeadlockException(
+            f"Graph does not contain exactly one root job: {roots}. Connect every job to the job "
+            "passed to start() through children or follow-ons.")
 
 
 def _children_subtree(job: "Job") -> Set[int]:
@@ -67,7 +73,7 @@ def check_acyclic(start: "Job") -> None:
     """Raise if the graph, with follow-ons depending on their parent's whole child subtree, has a cycle."""
     roots = root_jobs(start)
     if not roots:
-        raise JobGraphDeadlockException("Graph contains no root jobs due to cycles")
+        raise JobGraphDeadlockException("Graph contains no root jobs due to cycles. " + _CYCLE_FIX)
     WHITE, GREY, BLACK = 0, 1, 2
     colour: Dict[int, int] = {}
     for root in roots:
@@ -82,7 +88,7 @@ def check_acyclic(start: "Job") -> None:
                 if state == GREY:
                     cycle = path[path.index(child):] + [child] if child in path else [child]
                     raise JobGraphDeadlockException(
-                        f"A cycle of job dependencies has been detected '{cycle}'"
+                        f"A cycle of job dependencies has been detected '{cycle}'. " + _CYCLE_FIX
                     )
                 if state == WHITE:
                     colour[id(child)] = GREY
@@ -103,7 +109,8 @@ def check_acyclic(start: "Job") -> None:
             for node in reachable(follow_on):
                 if id(node) in subtree:
                     raise JobGraphDeadlockException(
-                        f"A cycle of job dependencies has been detected '{[job, follow_on, node]}'"
+                        f"A cycle of job dependencies has been detected '{[job, follow_on, node]}'. "
+                        + _CYCLE_FIX
                     )
 
 

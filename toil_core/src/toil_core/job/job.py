@@ -208,12 +208,14 @@ class Job(Requirer):
         Returns a promise of the value ``service.start()`` returns.
         """
         if service._hostJob is not None:
-            raise JobException("Service has already been added to a job")
+            raise JobException("Service has already been added to a job. Create a new service object "
+                               "for each job that needs one.")
         host = ServiceHostJob(service)
         host._client = self
         if parentService is not None:
             if not self.hasService(parentService):
-                raise JobException("Parent service is not a service of the given job")
+                raise JobException("Parent service is not a service of the given job. Add the parent "
+                                   "service to this job with addService() first.")
             parentService._hostJob._service_children.append(host)
         else:
             self._services.append(host)
@@ -331,7 +333,7 @@ class Job(Requirer):
             raise RuntimeError("Call prepareForPromiseRegistration(jobStore) before registering promises.")
         desc = self.description
         if desc.rv_file_id is None:
-            desc.rv_file_id = job_store.get_empty_file_store_id()
+            desc.rv_file_id = job_store.reserve_file_id()
         return desc.rv_file_id, path
 
     def saveBody(self, jobStore: Any) -> None:

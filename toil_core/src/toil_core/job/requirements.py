@@ -66,8 +66,8 @@ def parse_cores(value: Any) -> Optional[float]:
         cores = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"The cores requirement must be a number, got {value!r}.") from None
-    if cores <= 0:
-        raise ValueError(f"The cores requirement must be positive, got {value!r}.")
+    if not cores > 0 or cores == float("inf"):  # also NaN
+        raise ValueError(f"The cores requirement must be a positive, finite number, got {value!r}.")
     return int(cores) if cores == int(cores) and not isinstance(value, float) else cores
 
 

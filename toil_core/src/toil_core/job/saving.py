@@ -8,17 +8,46 @@ description (done by the caller) makes them reachable.
 from __future__ import annotations
 
 import base64
-from typing import Any, Dict, Iterable, List, Optional, Set
+import pickle
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from toil_core.job.description import INLINE_BODY
 
-from toil_core.job.errors import JobPromiseConstraintError
+from toil_core.job.errors import JobPromiseConstraintError, UnpicklableJobError
 from toil_core.job.job import Job, ServiceHostJob
 from toil_core.job.promise import dumps_for_store, loads_from_store
 
 
 #: Bodies up to this many bytes live inside the job description instead of a separate file.
 INLINE_BODY_LIMIT = 64 * 1024
+#: What pickle raises for objects it cannot pickle (locks, open files, sockets, local functions).
+_PICKLING_ERRORS = (pickle.PicklingError, TypeError, AttributeError)
+
+
+def _dumps_job(job: Job, job_store: Any) -> Tuple[bytes, List[Any]]:
+    try:
+        return dumps_for_store(job, job_store)
+    except UnpicklableJobError:
+        raise
+    except _PICKLING_ERRORS as err:
+        raise UnpicklableJobError(
+            f"Job {job} cannot be saved to the job store: its arguments or attributes cannot be "
+            f"pickled ({type(err).__name__}: {err}). Pass jobs only values that can be pickled, "
+            f"e.g. file IDs from writeGlobalFile or paths instead of open files, locks, sockets "
+            f"or functions defined inside other functions.", err) from err
+
+
+def _dumps_return_value(job: Job, value: Any, job_store: Any) -> bytes:
+    try:
+        return dumps_for_store(value, job_store)[0]
+    except UnpicklableJobError:
+        raise
+    except _PICKLING_ERRORS as err:
+        raise UnpicklableJobError(
+            f"The return value of job {job} ({type(value).__name__}) cannot be pickled "
+            f"({type(err).__name__}: {err}), so the jobs promised it cannot get it. Return only "
+            f"values that can be pickled, e.g. write the data with writeGlobalFile and return the "
+            f"file ID.", err) from err
 
 
 def collect_unsaved(starts: Iterable[Job]) -> List[Job]:
@@ -129,7 +158,7 @@ def save_new_jobs(job_store: Any, config: Any, starts: Iterable[Job]) -> List[Jo
 
 def write_body(job_store: Any, job: Job) -> None:
     """Pickle ``job`` (checking its promises) into its description or a job-store file."""
-    data, promisors = dumps_for_store(job, job_store)
+    data, promisors = _dumps_job(job, job_store)
     _check_promises(job, promisors)
     desc = job.description
     if len(data) <= INLINE_BODY_LIMIT:
@@ -171,8 +200,8 @@ def write_return_value(job_store: Any, job: Job, value: Any) -> None:
     desc = job.description
     if desc.rv_file_id is None:
         return
-    data, _ = dumps_for_store(value, job_store)
-    with job_store.update_file_stream(desc.rv_file_id) as stream:
+    data = _dumps_return_value(job, value, job_store)
+    with job_store.write_reserved_file_stream(desc.rv_file_id) as stream:
         stream.write(data)
 
 
@@ -180,8 +209,7 @@ def pickle_return_value(job_store: Any, job: Job, value: Any) -> Optional[bytes]
     """Pickle a return value now (it may take promises of new jobs); None if nobody needs it."""
     if job.description.rv_file_id is None:
         return None
-    data, _ = dumps_for_store(value, job_store)
-    return data
+    return _dumps_return_value(job, value, job_store)
 
 
 def load_job_body(job_store: Any, desc: Any, body_id: Optional[str] = None) -> Job:
@@ -194,8 +222,18 @@ def load_job_body(job_store: Any, desc: Any, body_id: Optional[str] = None) -> J
             raise RuntimeError(f"Job {desc} lost its stored body; the job store may be damaged.")
         data = base64.b64decode(desc.inline_body)
     else:
-        with job_store.read_file_stream(file_id) as stream:
-            data = stream.read()
+        try:
+            with job_store.read_file_stream(file_id) as stream:
+                data = stream.read()
+        except Exception as err:
+            if type(err).__name__ != "NoSuchFileException":
+                raise
+            locator = getattr(job_store, "locator", "JOBSTORE")
+            raise type(err)(
+                file_id, f"the body of job {desc}",
+                f"The job store '{locator}' is damaged: restore that file (or the whole job "
+                f"store) from a backup and resume with --restart, or remove the job store with "
+                f"'toil clean {locator}' and run the workflow again.") from err
     job = loads_from_store(data, job_store)
     job._description = desc
     return job

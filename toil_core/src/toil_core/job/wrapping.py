@@ -9,9 +9,15 @@ from toil_core.job.promise import Promise, PromisedRequirement
 
 #: Keyword arguments that set the wrapping job's requirements instead of reaching the function.
 RESERVED_KWARGS = ("memory", "cores", "disk", "accelerators", "preemptible", "preemptable", "checkpoint", "name")
+_RESERVED = frozenset(RESERVED_KWARGS)
 
 
 def _function_defaults(fn: Callable[..., Any]) -> Dict[str, Any]:
+    """The keyword defaults of ``fn`` that name requirements (see :data:`RESERVED_KWARGS`)."""
+    code = getattr(fn, "__code__", None)
+    if code is not None and not _RESERVED.intersection(
+            code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]):
+        return {}  # the common case, without inspect.signature's cost
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError):
@@ -56,6 +62,10 @@ class FunctionWrappingJob(Job):
     """Runs ``userFunction(*args, **kwargs)``; its return value is the job's value."""
 
     def __init__(self, userFunction: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        if not callable(userFunction):
+            raise TypeError(f"Cannot make a job of {userFunction!r}: it is not a function. Pass the "
+                            f"function itself (Job.wrapJobFn(my_function, ...)), not its name or "
+                            f"its result.")
         self.userFunction = userFunction
         self.userFunctionName = getattr(userFunction, "__name__", repr(userFunction))
         self.userFunctionModule = getattr(userFunction, "__module__", None)

@@ -103,11 +103,12 @@ class FileTransferMixin:
                 os.symlink(os.path.realpath(src), tmp)
                 linked = True
             if not linked:
-                fd = os.open(tmp, NEW_FILE, 0o700 if executable else 0o600)
-                try:
-                    copy_into(src, fd)
-                finally:
-                    os.close(fd)
+                with self._space_checked(dest):
+                    fd = os.open(tmp, NEW_FILE, 0o700 if executable else 0o600)
+                    try:
+                        copy_into(src, fd)
+                    finally:
+                        os.close(fd)
             self._publish_new(tmp, dest)
         except BaseException:
             self._discard(tmp)
@@ -129,7 +130,7 @@ class FileTransferMixin:
                 os.chmod(tmp, 0o700)
             self._publish_new(tmp, dest)
 
-        with self._atomic_stream(publish, None, None) as handle:
+        with self._atomic_stream(publish, None, None, label=dest) as handle:
             result["size"], result["executable"] = handler.read_from_url(src_uri, handle)
         return FileID(file_id, result["size"], result["executable"])
 

@@ -24,7 +24,7 @@ from ..job.description import JobDescription
 from ..job.errors import JobException
 from . import url_access as _url
 from ._aliases import CamelCaseAliases
-from .errors import NoSuchFileException, NoSuchJobException, NoSuchJobStoreException
+from .errors import CorruptJobStoreError, NoSuchFileException, NoSuchJobException, NoSuchJobStoreException
 
 __all__ = ["AbstractJobStore", "get_node_id", "get_url_access_for"]
 
@@ -90,8 +90,8 @@ def get_url_access_for(url: str, export: bool) -> Any:
             handler = _builtin_url_access(scheme)
             if handler is None:
                 if _is_not_installed(err):
-                    hint = str(err)
-                    raise RuntimeError(message + (f". {hint}" if _has_hint(scheme) else "")) from err
+                    # The plugin error says how to install the scheme, or which ones are installed.
+                    raise RuntimeError(f"{message}. {err}") from err
                 raise
             logger.debug("URL scheme %r: plugin registry failed (%s); using the built-in handler",
                          scheme, err)
@@ -108,15 +108,6 @@ def _is_not_installed(err: BaseException) -> bool:
     except ImportError:  # pragma: no cover - the plugin package is part of the core
         return False
     return isinstance(err, PluginNotInstalledError)
-
-
-def _has_hint(scheme: str) -> bool:
-    try:
-        from toil_core.plugins.errors import install_hint
-
-        return install_hint("url_access", scheme) is not None
-    except Exception:  # pragma: no cover
-        return False
 
 
 def get_node_id() -> str:
@@ -193,12 +184,28 @@ class AbstractJobStore(CamelCaseAliases, metaclass=ABCMeta):
         """Connect to existing storage and load its Config.
 
         :raises NoSuchJobStoreException: if there is no (complete) job store here.
+        :raises CorruptJobStoreError: if the stored config cannot be unpickled.
         """
         try:
             with self.read_shared_file_stream(CONFIG_FILE) as handle:
                 self._config = pickle.load(handle)
         except NoSuchFileException:
             raise NoSuchJobStoreException(self.locator) from None
+        except Exception as err:  # truncated or garbled: any unpickling error
+            raise CorruptJobStoreError(self.locator, self.shared_file_location(CONFIG_FILE), err) from err
+
+    def shared_file_location(self, shared_file_name: str) -> str:
+        """Where a shared file lives, for messages (stores with real paths give the path)."""
+        return f"{shared_file_name} (shared file)"
+
+    def acquire_leader_lock(self) -> Any:
+        """Make sure no other leader uses this store while this process runs the workflow.
+
+        Returns an object whose ``release()`` frees the lock, or None when the store cannot
+        lock (this base implementation). Stores that can lock raise
+        :class:`~toil_core.jobstores.errors.JobStoreInUseError` while another leader holds it.
+        """
+        return None
 
     @abstractmethod
     def destroy(self) -> None:
@@ -307,6 +314,17 @@ class AbstractJobStore(CamelCaseAliases, metaclass=ABCMeta):
     def get_empty_file_store_id(self, job_id: Optional[str] = None, cleanup: bool = False,
                                 basename: Optional[str] = None) -> str:
         """Create an empty file and return its ID."""
+
+    def reserve_file_id(self) -> str:
+        """The ID of a file to be written once, later, with :meth:`write_reserved_file_stream`
+        (a job's return value). Stores that can name a file before it exists save a write here;
+        the default creates an empty file."""
+        return self.get_empty_file_store_id()
+
+    def write_reserved_file_stream(self, file_id: str) -> Any:
+        """Context manager yielding a binary handle whose content atomically becomes the reserved
+        file ``file_id`` (created, or replaced if written before) on clean exit."""
+        return self.update_file_stream(file_id)
 
     @abstractmethod
     def read_file(self, file_id: str, local_path: str, symlink: bool = False) -> None:

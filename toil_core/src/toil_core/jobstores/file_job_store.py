@@ -9,6 +9,7 @@ Layout under the job store directory (directories 0700, files 0600, or 0700 when
                                       files written with cleanup=True for a job; file ID =
                                       "job/<ff>/<job id>/<token>-<basename>"; delete_job removes them
     shared/<name>                     shared files (config.pickle, rootJobStoreID, pid.log, ...)
+    shared/leader.lock                the running leader's lock (see acquire_leader_lock)
     logs/new/<stamp>                  stats/logging blobs not yet passed to read_logs
     logs/read/<stamp>                 blobs already passed to read_logs (for read_all=True)
     tmp/                              files being written; renamed into place when complete
@@ -23,10 +24,16 @@ cost of every write on some file systems, so each stored file is exactly one ino
 Crash safety: every job, file, shared file and log blob is written to ``tmp/`` (same file
 system) and published with one ``os.replace``/``rename``, so a process killed at any instant
 leaves either the old or the new content, never a partial one. Leftovers in ``tmp/`` are harmless.
+A write that runs out of space raises :class:`JobStoreFullError` naming the file and the fix.
+
+Safety: :meth:`resume` refuses a job store that another user owns before unpickling anything
+from it, and :meth:`acquire_leader_lock` keeps a second leader off a store in use.
 """
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import os
 import shutil
 import stat
@@ -40,20 +47,29 @@ from ..job.description import JobDescription
 from . import url_access as _url
 from ._file_transfer import NEW_FILE as _NEW_FILE
 from ._file_transfer import FileTransferMixin, copy_into, file_basename, safe_job_name
-from .abstract import AbstractJobStore
+from .abstract import CONFIG_FILE, AbstractJobStore
+from ._leader_lock import LeaderLock, lock_leader_file
 from .errors import (
     CorruptJobError,
     JobStoreExistsException,
+    JobStoreFullError,
+    JobStoreLocationError,
     NoSuchFileException,
     NoSuchJobException,
     NoSuchJobStoreException,
+    NotAJobStoreError,
+    UntrustedJobStoreError,
 )
 
-__all__ = ["FileJobStore"]
+__all__ = ["FileJobStore", "LeaderLock"]
+
+logger = logging.getLogger(__name__)
 
 MARKER = ".toil-job-store"
+LEADER_LOCK_FILE = "leader.lock"
 _PARSE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, AttributeError)
-
+#: errno values that mean "the file system is full" (EDQUOT: over quota).
+_NO_SPACE = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if e is not None)
 
 class FileJobStore(FileTransferMixin, AbstractJobStore):
     """A job store in a directory; on a shared file system it serves distributed batch systems.
@@ -102,6 +118,18 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
         if self._fix_dir_mode:
             os.chmod(path, 0o700)
 
+    @contextmanager
+    def _space_checked(self, dest: str) -> Iterator[None]:
+        """Turn "no space left" while writing ``dest`` into :class:`JobStoreFullError`."""
+        try:
+            yield
+        except JobStoreFullError:
+            raise
+        except OSError as err:
+            if err.errno in _NO_SPACE:
+                raise JobStoreFullError(self.locator, dest, err) from err
+            raise
+
     def _ensure_dir(self, path: str) -> None:
         """Create ``path`` and missing parents up to (not including) the layout's base dirs."""
         try:
@@ -119,7 +147,8 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
         """A new temporary file in ``tmp/``: ``(path, open write descriptor)``."""
         path = self._tmp + os.urandom(12).hex()
         try:
-            return path, os.open(path, _NEW_FILE, mode)
+            with self._space_checked(path):
+                return path, os.open(path, _NEW_FILE, mode)
         except FileNotFoundError:
             raise NoSuchJobStoreException(self.locator) from None
 
@@ -143,25 +172,30 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
     def _write_bytes(self, data: bytes, dest: str) -> None:
         tmp, fd = self._new_tmp()
         try:
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-            finally:
-                os.close(fd)
-            self._replace(tmp, dest)
+            with self._space_checked(dest):
+                try:
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(fd, view):]
+                finally:
+                    os.close(fd)
+                self._replace(tmp, dest)
         except BaseException:
             self._discard(tmp)
             raise
 
     @contextmanager
     def _atomic_stream(self, dest: Union[str, Callable[[str], None]], encoding: Optional[str],
-                       errors: Optional[str], mode: int = 0o600) -> Iterator[IO[Any]]:
+                       errors: Optional[str], mode: int = 0o600,
+                       label: Optional[str] = None) -> Iterator[IO[Any]]:
         """Yield a handle on a temporary file; publish it when the block exits cleanly.
 
-        ``dest`` is the final path, or a function called with the temporary path to publish it.
+        ``dest`` is the final path, or a function called with the temporary path to publish it
+        (then ``label`` names the final path in errors). Running out of space anywhere in the
+        block raises :class:`JobStoreFullError`.
         """
         tmp, fd = self._new_tmp(mode)
+        where = label if label is not None else (dest if isinstance(dest, str) else tmp)
         try:
             if encoding is None and errors is None:
                 handle: IO[Any] = os.fdopen(fd, "wb")
@@ -172,24 +206,42 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
             self._discard(tmp)
             raise
         try:
-            with handle:
-                yield handle
-            if callable(dest):
-                dest(tmp)
-            else:
-                self._replace(tmp, dest)
+            with self._space_checked(where):
+                with handle:
+                    yield handle
+                if callable(dest):
+                    dest(tmp)
+                else:
+                    self._replace(tmp, dest)
         except BaseException:
             self._discard(tmp)
             raise
 
     # ---------------------------------------------------------------------- lifecycle
     def initialize(self, config: Any) -> None:
-        parent = os.path.dirname(self.jobStoreDir)
-        os.makedirs(parent, exist_ok=True)
+        root = self.jobStoreDir
+        parent = os.path.dirname(root)
+        where = "Choose a job store path in a directory you can write to."
         try:
-            self._mkdir(self.jobStoreDir)
+            os.makedirs(parent, exist_ok=True)
+        except OSError as err:
+            raise JobStoreLocationError(
+                self.locator, f"its parent directory '{parent}' cannot be created ({err.strerror})",
+                where) from err
+        try:
+            self._mkdir(root)
         except FileExistsError:
+            if not os.path.isdir(root):
+                raise NotAJobStoreError(self.locator, root, is_file=True) from None
+            if not os.path.exists(os.path.join(root, MARKER)) and os.listdir(root):
+                raise NotAJobStoreError(self.locator, root) from None
             raise JobStoreExistsException(self.locator) from None
+        except OSError as err:
+            if err.errno in _NO_SPACE:
+                raise JobStoreFullError(self.locator, root, err) from err
+            raise JobStoreLocationError(
+                self.locator, f"the directory '{root}' cannot be created ({err.strerror})",
+                where) from err
         try:
             os.close(os.open(os.path.join(self.jobStoreDir, MARKER), _NEW_FILE, 0o600))
             for path in (self._jobs, self._files, self._job_files, self._shared, self._tmp,
@@ -203,9 +255,40 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
             raise
 
     def resume(self) -> None:
+        """Load the config, after checking that the store is ours (see :meth:`check_owner`)."""
         if not os.path.isdir(self.jobStoreDir):
             raise NoSuchJobStoreException(self.locator)
+        self.check_owner()
         super().resume()
+
+    def shared_file_location(self, shared_file_name: str) -> str:
+        return self._shared + shared_file_name
+
+    def check_owner(self) -> None:
+        """Refuse (:class:`UntrustedJobStoreError`) a store that another user owns.
+
+        Loading a job store unpickles its files, which can run any code, so the store directory,
+        its layout directories and the config must belong to the user running Toil. This runs
+        before anything is read from the store.
+        """
+        geteuid = getattr(os, "geteuid", None)
+        if geteuid is None:  # pragma: no cover - not POSIX
+            return
+        me = geteuid()
+        for path in (self.jobStoreDir, self._shared.rstrip(os.sep), self._shared + CONFIG_FILE,
+                     self._jobs.rstrip(os.sep), self._files.rstrip(os.sep)):
+            try:
+                owners = {os.lstat(path).st_uid, os.stat(path).st_uid}
+            except FileNotFoundError:
+                continue
+            for owner in owners:
+                if owner != me:
+                    raise UntrustedJobStoreError(self.locator, path, owner, me, self.jobStoreDir)
+
+    def acquire_leader_lock(self) -> Optional[LeaderLock]:
+        """Take the store's leader lock (``shared/leader.lock``), or raise
+        :class:`JobStoreInUseError` if a live leader holds it; see :func:`lock_leader_file`."""
+        return lock_leader_file(self._shared + LEADER_LOCK_FILE, self.locator)
 
     def destroy(self) -> None:
         """Delete the job store directory. Idempotent, and safe to rerun after a crash: the
@@ -276,9 +359,12 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise NoSuchJobException(job_id) from None
         try:
-            return JobDescription.from_bytes(raw)
+            desc = JobDescription.from_bytes(raw)
         except _PARSE_ERRORS as err:
             raise CorruptJobError(job_id, path, err, self.locator) from err
+        if desc.jobStoreID != job_id:
+            raise CorruptJobError(job_id, path, f"it describes job '{desc.jobStoreID}'", self.locator)
+        return desc
 
     def update_job(self, job_description: JobDescription) -> None:
         """Atomically replace the stored description.
@@ -326,6 +412,25 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
                 except NoSuchJobException:
                     continue  # deleted while we iterate
 
+    def job_file_owners(self) -> Iterator[str]:
+        """IDs that files written with ``cleanup=True`` belong to; used by ``--restart`` to delete
+        files nothing owns. An owner need not be a job: workers write a job attempt's files for
+        an owner ID of their own (``toil_core.worker.attempt_files``) and ``delete_job`` of that
+        ID deletes them; stores with this method promise that."""
+        for fan in self._listdir(self._job_files):
+            yield from self._listdir(self._job_files + fan)
+
+    def discard_temporary_files(self) -> int:
+        """Delete what writers killed mid-write left in ``tmp/``; returns how many.
+
+        Only when no other process uses the store (``--restart`` before any job runs): a live
+        writer would lose its write.
+        """
+        names = self._listdir(self._tmp)
+        for name in names:
+            self._discard(self._tmp + name)
+        return len(names)
+
     # ---------------------------------------------------------------------- files
     def _file_path(self, file_id: str) -> str:
         """Path of a stored file; NoSuchFileException for an ID that cannot be ours."""
@@ -359,11 +464,12 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
         executable = bool(os.stat(local_path).st_mode & stat.S_IXUSR)
         tmp, fd = self._new_tmp(0o700 if executable else 0o600)
         try:
-            try:
-                copy_into(local_path, fd)
-            finally:
-                os.close(fd)
-            self._publish_new(tmp, dest)
+            with self._space_checked(dest):
+                try:
+                    copy_into(local_path, fd)
+                finally:
+                    os.close(fd)
+                self._publish_new(tmp, dest)
         except BaseException:
             self._discard(tmp)
             raise
@@ -374,19 +480,43 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
                           basename: Optional[str] = None, encoding: Optional[str] = None,
                           errors: Optional[str] = None) -> Iterator[Tuple[IO[Any], str]]:
         file_id, dest = self._new_file_id(job_id, cleanup, basename)
-        with self._atomic_stream(lambda tmp: self._publish_new(tmp, dest), encoding, errors) as handle:
+        with self._atomic_stream(lambda tmp: self._publish_new(tmp, dest), encoding, errors,
+                                 label=dest) as handle:
             yield handle, file_id
 
     def get_empty_file_store_id(self, job_id: Optional[str] = None, cleanup: bool = False,
                                 basename: Optional[str] = None) -> str:
         file_id, dest = self._new_file_id(job_id, cleanup, basename)
-        try:
-            fd = os.open(dest, _NEW_FILE, 0o600)  # an empty file is complete when created
-        except FileNotFoundError:
-            self._ensure_dir(os.path.dirname(dest))
-            fd = os.open(dest, _NEW_FILE, 0o600)
+        with self._space_checked(dest):
+            try:
+                fd = os.open(dest, _NEW_FILE, 0o600)  # an empty file is complete when created
+            except FileNotFoundError:
+                self._ensure_dir(os.path.dirname(dest))
+                fd = os.open(dest, _NEW_FILE, 0o600)
         os.close(fd)
         return file_id
+
+    def reserve_file_id(self) -> str:
+        """A fresh file ID; nothing is created until :meth:`write_reserved_file_stream`."""
+        return self._new_file_id(None, False, None)[0]
+
+    @contextmanager
+    def write_reserved_file_stream(self, file_id: str) -> Iterator[IO[Any]]:
+        dest = self._file_path(file_id)
+        with self._atomic_stream(dest, None, None) as handle:
+            yield handle
+
+    def _missing(self, file_id: str) -> NoSuchFileException:
+        """The error for reading a file that is not stored, saying where it was looked for."""
+        try:
+            where = f"no file at '{self._file_path(file_id)}'"
+        except NoSuchFileException:
+            where = "not a file ID of this job store"
+        return NoSuchFileException(
+            file_id, None,
+            f"({where} in job store '{self.locator}'). Pass a file ID returned by writeGlobalFile "
+            f"or importFile in this workflow; if it was one, the file was deleted or the job store "
+            f"is damaged: restore the file from a backup and resume with --restart.")
 
     def get_local_path(self, file_id: str) -> str:
         """FileJobStore-specific: the path of the stored file, e.g. for a caching file store
@@ -395,9 +525,12 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
 
         :raises NoSuchFileException: if the file does not exist.
         """
-        path = self._file_path(file_id)
+        try:
+            path = self._file_path(file_id)
+        except NoSuchFileException:
+            raise self._missing(file_id) from None
         if not os.path.isfile(path):
-            raise NoSuchFileException(file_id)
+            raise self._missing(file_id)
         return path
 
     def read_file(self, file_id: str, local_path: str, symlink: bool = False) -> None:
@@ -415,7 +548,7 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
                     shutil.copyfile(src, tmp)
                 except FileNotFoundError:
                     if not os.path.isfile(src):
-                        raise NoSuchFileException(file_id) from None
+                        raise self._missing(file_id) from None
                     raise
                 if os.stat(src).st_mode & stat.S_IXUSR:
                     mode = stat.S_IMODE(os.stat(tmp).st_mode)
@@ -428,14 +561,17 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
     @contextmanager
     def read_file_stream(self, file_id: str, encoding: Optional[str] = None,
                          errors: Optional[str] = None) -> Iterator[IO[Any]]:
-        path = self._file_path(file_id)
+        try:
+            path = self._file_path(file_id)
+        except NoSuchFileException:
+            raise self._missing(file_id) from None
         try:
             if encoding is None and errors is None:
                 handle: IO[Any] = open(path, "rb")
             else:
                 handle = open(path, "r", encoding=encoding, errors=errors)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            raise NoSuchFileException(file_id) from None
+            raise self._missing(file_id) from None
         with handle:
             yield handle
 
@@ -491,11 +627,12 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
         executable = bool(os.stat(local_path).st_mode & stat.S_IXUSR)
         tmp, fd = self._new_tmp(0o700 if executable else 0o600)
         try:
-            try:
-                copy_into(local_path, fd)
-            finally:
-                os.close(fd)
-            self._publish_update(file_id, tmp, dest)
+            with self._space_checked(dest):
+                try:
+                    copy_into(local_path, fd)
+                finally:
+                    os.close(fd)
+                self._publish_update(file_id, tmp, dest)
         except BaseException:
             self._discard(tmp)
             raise
@@ -505,7 +642,7 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
                            errors: Optional[str] = None) -> Iterator[IO[Any]]:
         dest, mode = self._existing_mode(file_id)
         with self._atomic_stream(lambda tmp: self._publish_update(file_id, tmp, dest), encoding,
-                                 errors, mode) as handle:
+                                 errors, mode, label=dest) as handle:
             yield handle
 
     def get_public_url(self, file_id: str) -> str:
@@ -586,3 +723,4 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
             return sorted(os.listdir(path))
         except FileNotFoundError:
             return []
+

@@ -4,7 +4,6 @@ from __future__ import annotations
 import errno
 import http.client
 import logging
-import os
 import time
 import urllib.error
 import urllib.parse

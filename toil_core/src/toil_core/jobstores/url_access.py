@@ -16,14 +16,13 @@ import logging
 import os
 import shutil
 import stat
-import time
 import urllib.parse
 import uuid
-from typing import IO, Any, Callable, List, Optional, Sequence, Tuple, TypeVar
+from typing import IO, Any, List, Optional, Sequence, Tuple, TypeVar
 
 from .errors import InvalidImportExportUrlException
 
-__all__ = ["AbstractURLAccess", "FileURLAccess", "HTTPURLAccess", "COPY_BUFFER_SIZE"]
+__all__ = ["AbstractURLAccess", "FileURLAccess", "HTTPURLAccess", "COPY_BUFFER_SIZE"]  # noqa: F822
 
 logger = logging.getLogger(__name__)
 
@@ -135,12 +134,18 @@ class FileURLAccess(AbstractURLAccess):
         return url_scheme(url) == "file"
 
     @classmethod
+    def _missing(cls, url: str, path: str) -> FileNotFoundError:
+        return FileNotFoundError(
+            errno.ENOENT, f"No such file or directory: '{url}' (looked for '{path}'). Check the "
+            "path or URL; relative paths are resolved from the directory the workflow runs in")
+
+    @classmethod
     def _stat(cls, url: str) -> os.stat_result:
         path = cls.local_path(url)
         try:
             return os.stat(path)
         except FileNotFoundError:
-            raise FileNotFoundError(errno.ENOENT, f"No such file or directory: '{url}'", path) from None
+            raise cls._missing(url, path) from None
 
     @classmethod
     def get_size(cls, url: str) -> Optional[int]:
@@ -171,7 +176,7 @@ class FileURLAccess(AbstractURLAccess):
         try:
             return open(path, "rb")
         except FileNotFoundError:
-            raise FileNotFoundError(errno.ENOENT, f"No such file or directory: '{url}'", path) from None
+            raise cls._missing(url, path) from None
 
     @classmethod
     def read_from_url(cls, url: str, writable: IO[bytes]) -> Tuple[int, bool]:
@@ -210,11 +215,14 @@ class atomic_local_output:
         self.handle: Optional[IO[bytes]] = None
 
     def __enter__(self) -> IO[bytes]:
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        if os.path.isdir(self.path):
-            raise IsADirectoryError(errno.EISDIR, "Cannot write over a directory", self.path)
-        mode = 0o777 if self.executable else 0o666
-        fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            if os.path.isdir(self.path):
+                raise IsADirectoryError(errno.EISDIR, "Cannot write over a directory", self.path)
+            mode = 0o777 if self.executable else 0o666
+            fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+        except OSError as err:
+            raise _cannot_write(self.path, err) from err
         self.handle = os.fdopen(fd, "wb")
         return self.handle
 
@@ -236,6 +244,17 @@ class atomic_local_output:
                     pass
 
 
+
+
+def _cannot_write(path: str, err: OSError) -> OSError:
+    """The same kind of OSError, saying which destination failed, why, and what to do."""
+    culprit = err.filename if err.filename not in (None, path) else None
+    if isinstance(err, FileExistsError) and culprit is not None:
+        why = f"'{culprit}' is a file, not a directory"  # makedirs met a file on the way
+    else:
+        why = (err.strerror or str(err)) + (f" ('{culprit}')" if culprit else "")
+    return type(err)(err.errno, f"Cannot write '{path}': {why}. Choose a destination in a "
+                                f"directory you can write to")
 
 
 def builtin_url_access(scheme: str) -> Optional[type]:

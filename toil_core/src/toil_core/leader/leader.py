@@ -22,8 +22,10 @@ from typing import Any, Deque, Dict, List, Optional, Set
 from toil_core.batch.abstract import worker_command
 from toil_core.job.description import INLINE_BODY, SERVICE, JobDescription
 from toil_core.leader.errors import DeadlockException, FailedJobsException, KilledWorkflowException
+from toil_core.leader.messages import LeaderMessages
 from toil_core.leader.parents import ParentIndex
 from toil_core.leader.progress import ProgressBar
+from toil_core.worker.attempt_files import discard_attempt_files
 from toil_core.worker.worker import EXIT_JOB_FAILED, charge_failure
 
 logger = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ class Leader:
         self._last_status = time.time()
         self._last_deadlock_check = time.time()
         self._missing_counts: Dict[int, int] = {}
+        self.messages = LeaderMessages(config, job_store, batch_system)  # --writeMessages, toil status
 
     # ------------------------------------------------------------------ helpers
     def _job_environment(self) -> Dict[str, str]:
@@ -256,6 +259,7 @@ class Leader:
         batch_id = self.batch_system.issueBatchJob(command, desc, env)
         self.issued[batch_id] = desc.jobStoreID
         self.batch_id_of[desc.jobStoreID] = batch_id
+        self.messages.issued(desc.jobName, desc.jobStoreID, batch_id)
         if desc.kind == SERVICE:
             if desc.preemptible:
                 self.running_preemptible_services += 1
@@ -272,6 +276,7 @@ class Leader:
         self.batch_id_of.pop(job_id, None)
         self._missing_counts.pop(update.jobID, None)
         old = self.descs.get(job_id)
+        self.messages.updated(old.jobName if old is not None else "", job_id, update.exitStatus)
         if old is not None and old.kind == SERVICE:
             self._on_service_exit(old, update)
             return
@@ -367,6 +372,7 @@ class Leader:
 
     def _totally_failed(self, desc: JobDescription) -> None:
         logger.error("Job %s is completely failed", desc)
+        self.messages.failed(desc.jobName, desc.jobStoreID)
         self.progress.failure()
         checkpoint = self._checkpoint_ancestor(desc.jobStoreID)
         if checkpoint is not None:
@@ -498,6 +504,7 @@ class Leader:
         self._store(desc)
         for job_id in subtree:
             self.job_store.delete_job(job_id)
+            discard_attempt_files(self.job_store, job_id)  # the old subtree's files go with it
         self.descs[desc.jobStoreID] = desc
         self.ready.append(desc)
 
@@ -759,6 +766,7 @@ class Leader:
                 continue
             count = self._missing_counts.get(batch_id, 0) + 1
             self._missing_counts[batch_id] = count
+            self.messages.missing(self.issued[batch_id])
             logger.warning("Job store ID %s with batch system id %s is missing for the %i time",
                            self.issued[batch_id], batch_id, count)
             if count >= 3:
@@ -841,6 +849,7 @@ class Leader:
             self._loop()
         finally:
             self.progress.close()
+            self.messages.close()
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
         self._read_logs(force=True)
@@ -866,6 +875,7 @@ class Leader:
         while True:
             self._process_phases()
             self._issue_ready()
+            self.messages.tick(len(self.issued))
             if not self._outstanding():
                 if self.hosts_awaiting_start:
                     self._check_services_started()

@@ -3,6 +3,12 @@
 Walks the stored graph from the root: resets try counts, reruns started checkpoint jobs from
 scratch, finishes pending file deletions, recreates service flag files, drops old failure logs
 and deletes jobs no longer reachable from the root (left over from a crash mid-save).
+
+Jobs thrown away here (a restarted checkpoint's old subtree, unreachable jobs) go with the files
+their attempts made (see :mod:`toil_core.worker.attempt_files`). Where the job store can list
+them, partial writes of killed processes and files belonging to jobs that were never created
+(their creator died before it committed) are deleted too. All of this relies on what
+``--restart`` relies on anyway: no process of the crashed run still uses the job store.
 """
 from __future__ import annotations
 
@@ -10,8 +16,12 @@ import logging
 from typing import Any, Dict, List, Optional, Set
 
 from toil_core.job.description import JobDescription
+from toil_core.worker.attempt_files import discard_attempt_files, is_attempt_owner
 
 logger = logging.getLogger(__name__)
+
+#: The shared file a leader writes when its workflow succeeded (see the leader and ``toil status``).
+SUCCEEDED_FILE = "succeeded.log"
 
 
 def _load(job_store: Any, job_id: str) -> Optional[JobDescription]:
@@ -35,13 +45,22 @@ def _delete_subtree(job_store: Any, desc: JobDescription) -> None:
         if child is not None:
             stack.extend(child.successors())
             stack.extend(child.services)
-        job_store.delete_job(job_id)
+        _discard_job(job_store, job_id)
+
+
+def _discard_job(job_store: Any, job_id: str) -> None:
+    """Delete a job that will never finish, with every file its attempts made."""
+    job_store.delete_job(job_id)
+    discard_attempt_files(job_store, job_id)
 
 
 def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[JobDescription]:
     """Repair the store and return the root description (None if the workflow finished)."""
     root = _load(job_store, root_id)
-    if root is None:
+    if root is None:  # finished (the root goes last); the leader may have died before it said so
+        _discard_temporary_files(job_store)
+        with job_store.write_shared_file_stream(SUCCEEDED_FILE) as stream:
+            stream.write(b"")
         return None
     tries = int(getattr(config, "retryCount", 1)) + 1
     reachable: Dict[str, JobDescription] = {}
@@ -87,5 +106,27 @@ def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[Job
     for desc in list(job_store.jobs()):
         if desc.jobStoreID not in reachable:
             logger.debug("Deleting job %s, unreachable from the root", desc.jobStoreID)
-            job_store.delete_job(desc.jobStoreID)
+            _discard_job(job_store, desc.jobStoreID)
+    _discard_orphans(job_store)
     return reachable[root.jobStoreID]
+
+
+def _discard_temporary_files(job_store: Any) -> None:
+    discard = getattr(job_store, "discard_temporary_files", None)
+    if callable(discard):
+        count = discard()
+        if count:
+            logger.info("Deleted %d partly written files left by the crashed run", count)
+
+
+def _discard_orphans(job_store: Any) -> None:
+    """Delete partial writes and files of jobs that do not exist, if the store can list them."""
+    _discard_temporary_files(job_store)
+    owners = getattr(job_store, "job_file_owners", None)
+    if not callable(owners):
+        return
+    for owner in list(owners()):
+        # Files of attempts that finished belong to no job any more but are in use.
+        if not is_attempt_owner(owner) and not job_store.job_exists(owner):
+            logger.debug("Deleting the files of job %s, which was never created", owner)
+            job_store.delete_job(owner)

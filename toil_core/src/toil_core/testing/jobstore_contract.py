@@ -210,6 +210,16 @@ class JobStoreContract(SubclassesAreTests):
         file_id = job_store.get_empty_file_store_id()
         assert job_store.file_exists(file_id) and self.read(job_store, file_id) == b""
 
+    def test_reserved_file_is_written_and_rewritten(self, job_store: Any) -> None:
+        """Return values: an ID handed out first, the file written when the job finishes (again
+        if the job reruns)."""
+        file_id = job_store.reserve_file_id()
+        assert file_id != job_store.reserve_file_id()
+        for content in (b"first attempt", b"second"):
+            with job_store.write_reserved_file_stream(file_id) as handle:
+                handle.write(content)
+            assert self.read(job_store, file_id) == content
+
     def test_files_written_for_a_job_go_with_it(self, job_store: Any) -> None:
         job = self.new_job(job_store)
         with job_store.write_file_stream(job_id=job.jobStoreID, cleanup=True) as (handle, owned):

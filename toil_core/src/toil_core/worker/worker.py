@@ -6,6 +6,9 @@ succeeds it stores the job's new successors and return value, then marks the job
 atomic description update (or deletes the description of a leaf job). If the next job is the only
 thing that can run next and fits in this worker's resources, it runs here too (chaining).
 
+Files an attempt creates that belong to no job belong to the attempt until it is recorded
+finished, so a failed or killed attempt leaves none behind (see :mod:`attempt_files`).
+
 Exit codes: 0 success; 1 the job failed and the failure (log, try count) is recorded in its
 description; anything else means the worker died before it could record anything.
 """
@@ -19,7 +22,7 @@ import time
 import traceback
 from typing import Any, Dict, List, Optional
 
-from toil_core.job.description import JOB, JobDescription
+from toil_core.job.description import JOB, SERVICE, JobDescription
 from toil_core.job.saving import (
     link_description,
     load_job_body,
@@ -27,6 +30,7 @@ from toil_core.job.saving import (
     save_new_jobs,
     write_descriptions,
 )
+from toil_core.worker.attempt_files import attempt_scoped, discard_attempt_files, supports_scoping
 
 logger = logging.getLogger(__name__)
 
@@ -247,14 +251,18 @@ class Worker:
         stats = bool(getattr(config, "stats", False))
         started = time.time()
         clock = _cpu_seconds() if stats else 0.0
-        job = load_job_body(self.job_store, desc)
+        store = self.job_store
+        if desc.kind != SERVICE and supports_scoping(store):
+            discard_attempt_files(store, desc.jobStoreID)  # of earlier attempts that never finished
+            store = attempt_scoped(store, desc.jobStoreID)
+        job = load_job_body(store, desc)
         job.assignConfig(config)
         self.ran.append([desc.jobName, str(desc.jobStoreID)])
         caching = getattr(config, "caching", None)
         if caching is None:
-            caching = self.job_store.default_caching()
+            caching = store.default_caching()
         file_store = AbstractFileStore.createFileStore(
-            self.job_store, desc, self.node_dir, None, caching=bool(caching)
+            store, desc, self.node_dir, None, caching=bool(caching)
         )
         file_store.keep_temp_dirs = getattr(config, "cleanWorkDir", "always") in ("never", "onSuccess")
         job._defer = register
@@ -262,7 +270,7 @@ class Worker:
         try:
             with file_store.open(job):
                 value = job._runner(file_store)
-                deleted = self._commit(job, value, file_store)
+                deleted = self._commit(store, job, value, file_store)
         finally:
             job._defer = None
             os.chdir(cwd)
@@ -283,20 +291,21 @@ class Worker:
                     "clock": cpu,
                     "wait": max(0.0, elapsed - cpu),
                     "memory": _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss,
+                    "start": started,  # wall-clock seconds since the epoch, for concurrency charts
+                    "end": started + elapsed,
                 }
             )
         return None if deleted else desc
 
-    def _commit(self, job: Any, value: Any, file_store: Any) -> bool:
+    def _commit(self, job_store: Any, job: Any, value: Any, file_store: Any) -> bool:
         """Save the job's new successors and value, then mark it finished. True if deleted."""
-        job_store = self.job_store
         desc = job.description
         new_jobs = save_new_jobs(job_store, self.config, [job])
         link_description(job)
         rv_data = pickle_return_value(job_store, job, value)
         write_descriptions(job_store, new_jobs)
         if rv_data is not None:
-            with job_store.update_file_stream(desc.rv_file_id) as stream:
+            with job_store.write_reserved_file_stream(desc.rv_file_id) as stream:
                 stream.write(rv_data)
         files_to_delete = sorted(getattr(file_store, "filesToDelete", ()) or ())
         desc.body_id = None
@@ -306,6 +315,13 @@ class Worker:
         old_log = desc.logJobStoreFileID
         desc.logJobStoreFileID = None
         deleted = not (desc.children or desc.followOns or desc.services or desc.checkpoint)
+        if deleted and files_to_delete:
+            # Record the finish with the files to delete first: deleting the description right
+            # away would lose the list if this process died before the files were gone.
+            job_store.update_job(desc)
+            for file_id in files_to_delete:
+                job_store.delete_file(file_id)
+            files_to_delete = []
         if deleted:
             job_store.delete_job(desc.jobStoreID)
         else:

@@ -1,0 +1,110 @@
+"""Files made by an attempt at a job belong to that attempt until the job is recorded finished.
+
+A job attempt that dies (killed worker, killed leader, an exception) before its final atomic
+update leaves nothing that refers to the files it made: the global files its body wrote and the
+return-value files reserved for the promises its new jobs hold (which those jobs fill in later;
+when a checkpoint job reruns, its old subtree's values are abandoned). Without care they stay in
+the job store for good, one set per failed attempt. So while a worker runs an attempt, every file the attempt
+creates that would belong to no job is created belonging to the attempt's *owner*, a job-store
+ID derived from the job's (:func:`attempt_owner`): ``delete_job(owner)`` deletes them all, and
+no description ever has that ID.
+
+* Before an attempt runs, the files of earlier attempts, none of which finished (the job still
+  has a body to run), are deleted (:func:`discard_attempt_files`).
+* Once the job is recorded finished its files live on like any file that belongs to no job:
+  nothing deletes the owner afterwards, except when the whole attempt is thrown away (a
+  checkpoint job's old subtree when the checkpoint reruns, jobs --restart finds unreachable).
+
+This needs a job store that lets any ID own files and deletes them with ``delete_job`` of that
+ID, whether or not a job has it; stores say so by listing file owners (``job_file_owners``, as
+the file job store does). With other stores attempts are not scoped (:func:`supports_scoping`).
+
+Service hosts are not scoped: a service publishes its start value (and so may hand out files)
+long before its host job finishes. Files imported with ``importFile`` inside a job are not
+scoped either (imports go through store-specific paths).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, Optional, Tuple, Type
+
+#: Prefix of attempt owner IDs. An owner only has to differ from every job's ID, which the random
+#: part of job IDs ensures (a job named "attempt" gets "attempt-<random>", never an owner's ID).
+ATTEMPT_PREFIX = "attempt-"
+
+
+def attempt_owner(job_id: str) -> str:
+    """The owner of the files that attempts at job ``job_id`` create."""
+    return ATTEMPT_PREFIX + str(job_id)
+
+
+def is_attempt_owner(owner: str) -> bool:
+    return str(owner).startswith(ATTEMPT_PREFIX)
+
+
+def supports_scoping(job_store: Any) -> bool:
+    """Whether files can belong to an attempt in ``job_store`` (see the module docstring)."""
+    return callable(getattr(job_store, "job_file_owners", None))
+
+
+def discard_attempt_files(job_store: Any, job_id: str) -> None:
+    """Delete every file earlier attempts at ``job_id`` created (see the module docstring)."""
+    if supports_scoping(job_store):
+        job_store.delete_job(attempt_owner(job_id))
+
+
+class _AttemptScoped:
+    """Mixed in before a job store class: unowned files become the attempt's."""
+
+    __slots__ = ("_attempt_owner",)
+
+    def _scope(self, job_id: Optional[str], cleanup: bool) -> Tuple[Optional[str], bool]:
+        if cleanup and job_id is not None:
+            return job_id, cleanup
+        return self._attempt_owner, True
+
+    def write_file(self, local_path: str, job_id: Optional[str] = None, cleanup: bool = False) -> str:
+        job_id, cleanup = self._scope(job_id, cleanup)
+        return super().write_file(local_path, job_id=job_id, cleanup=cleanup)  # type: ignore[misc]
+
+    @contextmanager
+    def write_file_stream(self, job_id: Optional[str] = None, cleanup: bool = False,
+                          basename: Optional[str] = None, encoding: Optional[str] = None,
+                          errors: Optional[str] = None) -> Iterator[Any]:
+        job_id, cleanup = self._scope(job_id, cleanup)
+        with super().write_file_stream(job_id=job_id, cleanup=cleanup, basename=basename,  # type: ignore[misc]
+                                       encoding=encoding, errors=errors) as result:
+            yield result
+
+    def get_empty_file_store_id(self, job_id: Optional[str] = None, cleanup: bool = False,
+                                basename: Optional[str] = None) -> str:
+        job_id, cleanup = self._scope(job_id, cleanup)
+        return super().get_empty_file_store_id(job_id=job_id, cleanup=cleanup, basename=basename)  # type: ignore[misc]
+
+    def reserve_file_id(self) -> str:
+        # The file job store names a file before it exists (a subclass may use its helper);
+        # elsewhere the reservation is an empty file, created belonging to the attempt.
+        new_file_id = getattr(super(), "_new_file_id", None)
+        if new_file_id is not None:
+            return str(new_file_id(self._attempt_owner, True, None)[0])
+        return self.get_empty_file_store_id()
+
+
+_classes: Dict[type, Type[Any]] = {}
+
+
+def attempt_scoped(job_store: Any, job_id: str) -> Any:
+    """A view of ``job_store`` for one attempt at ``job_id``.
+
+    It is an instance of a subclass of the store's own class sharing the store's state (so
+    ``isinstance`` checks and store-specific fast paths keep working); only the creation of files
+    that would belong to no job differs: they belong to :func:`attempt_owner` of ``job_id``.
+    """
+    base = type(job_store)
+    cls = _classes.get(base)
+    if cls is None:
+        cls = _classes[base] = type(f"AttemptScoped{base.__name__}", (_AttemptScoped, base), {})
+    view = object.__new__(cls)
+    view.__dict__ = job_store.__dict__
+    view._attempt_owner = attempt_owner(job_id)
+    return view
