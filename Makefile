@@ -2,10 +2,12 @@
 #   make test ARGS="-k tutorial"     extra pytest arguments
 #   make bench ARGS="--scale small"  extra bench/run.py arguments
 #   make soak                        the long fault-injection tier (tests/faults, -m soak)
+#   make conformance                 the CWL conformance suites (toil-cwl-runner vs cwltool, v1.0-v1.2)
+#   make conformance ARGS="--versions v1.2 --containers no"   (see python -m toil_cwl.conformance --help)
 PYTHON ?= python3
 ARGS ?=
 
-.PHONY: setup demo test bench lint soak
+.PHONY: setup demo test bench lint soak conformance
 
 setup:
 	$(PYTHON) dev.py setup
@@ -21,6 +23,9 @@ soak:
 
 bench:
 	$(PYTHON) dev.py bench -- $(ARGS)
+
+conformance:
+	$(PYTHON) dev.py conformance -- $(ARGS)
 
 lint:
 	$(PYTHON) dev.py lint

@@ -7,6 +7,8 @@ Commands (run from anywhere; paths are relative to this file):
     python3 dev.py demo             setup, then run examples/helloWorld.py on a temporary file: job store
     python3 dev.py test [-- ARGS]   setup, then run the whole suite: .venv/bin/python -m pytest tests ARGS
     python3 dev.py bench [ARGS]     setup, then run bench/run.py ARGS
+    python3 dev.py conformance [ARGS]  setup, then the CWL conformance suites (python -m toil_cwl.conformance
+                                    --containers both ARGS): passed/failed/unsupported per version and runner
     python3 dev.py lint             syntax check of every tracked Python file, then ruff if it is installed
 
 Set-up is idempotent: a stamp file in .venv records a hash of every pyproject.toml (and of this file's
@@ -354,6 +356,13 @@ def cmd_bench(args: argparse.Namespace, extra: list[str]) -> int:
     return subprocess.run(cmd, cwd=ROOT, env=venv_env(), check=False).returncode
 
 
+def cmd_conformance(args: argparse.Namespace, extra: list[str]) -> int:
+    py = setup()
+    cmd = [str(py), "-m", "toil_cwl.conformance", "--containers", "both"] + extra
+    log("$ " + " ".join(cmd))
+    return subprocess.run(cmd, cwd=ROOT, env=venv_env(), check=False).returncode
+
+
 def python_sources(root: Path = ROOT) -> list[Path]:
     out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -397,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         i = argv.index("--")
         argv, passthrough = argv[:i], argv[i + 1:]
     parser = argparse.ArgumentParser(prog="dev.py", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", metavar="{setup,demo,test,bench,lint}")
+    sub = parser.add_subparsers(dest="command", metavar="{setup,demo,test,bench,lint,conformance}")
     sub.required = True
     p = sub.add_parser("setup", help="create .venv and install every distribution (editable)")
     p.add_argument("--force", action="store_true", help="reinstall even if the stamp is current")
@@ -407,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
                    ).set_defaults(func=cmd_test)
     sub.add_parser("bench", help="set up, then run bench/run.py (args go to it)").set_defaults(func=cmd_bench)
     sub.add_parser("lint", help="syntax check, then ruff if installed").set_defaults(func=cmd_lint)
+    sub.add_parser("conformance", help="set up, then run the CWL conformance suites (args go to "
+                   "python -m toil_cwl.conformance)").set_defaults(func=cmd_conformance)
     args, unknown = parser.parse_known_args(argv)
     if unknown and args.command == "setup":
         parser.error("unrecognized arguments: " + " ".join(unknown))

@@ -20,6 +20,16 @@ pytest.importorskip("cwltool", reason="toil-cwl needs cwltool (pip install ./toi
 pytest.importorskip("toil_cwl", reason="toil-cwl is not installed (pip install ./toil_cwl)")
 
 
+@pytest.fixture(scope="session")
+def container_engine():
+    """A working container runtime (docker, or podman installed and set up here); skips if none."""
+    from container_runtime import bring_up
+
+    try:
+        return bring_up()
+    except RuntimeError as err:
+        pytest.skip(f"no usable container runtime: {err}")
+
 
 class CWLRun:
     def __init__(self, proc: subprocess.CompletedProcess, outdir: Path) -> None:

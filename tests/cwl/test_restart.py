@@ -95,3 +95,45 @@ def test_restart_without_job_store_fails(tmp_path: Path, data_dir: Path):
                           timeout=120)
     assert proc.returncode != 0
     assert proc.stdout == ""
+
+
+def test_restart_scatter_in_subworkflow_after_sigkill(tmp_path: Path, data_dir: Path):
+    """Killed inside a scatter of a sub-workflow: the resumed run reruns only the unfinished job."""
+    counter = tmp_path / "counter.txt"
+    flag = tmp_path / "go"
+    words = ["a", "b", "wait", "c", "d"]
+    job = tmp_path / "restart-scatter-job.json"
+    job.write_text(json.dumps({"words": words, "counter": str(counter), "flag": str(flag)}))
+    jobstore = tmp_path / "jobstore"
+    outdir = tmp_path / "out"
+    command = runner_command() + ["--jobStore", str(jobstore), "--outdir", str(outdir), "--logLevel", "INFO"]
+    env = cwl_env(tmp_path)
+    document = str(data_dir / "restart-scatter.cwl")
+
+    def lines(prefix: str) -> list:
+        return [line for line in (counter.read_text().splitlines() if counter.exists() else [])
+                if line.startswith(prefix)]
+
+    log = tmp_path / "first-run.log"
+    with open(log, "w") as handle:
+        first = subprocess.Popen(command + [document, str(job)], cwd=tmp_path, env=env, stdout=handle,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_for(lambda: len(lines("done ")) == 4 and len(lines("ran ")) == 5, 180,
+                  "every job but the waiting one to finish", first, log)
+        time.sleep(1.5)  # let the last finished job be recorded in the job store
+    finally:
+        _kill_session(first.pid)
+        first.wait()
+    assert first.returncode == -signal.SIGKILL
+    assert "done wait" not in lines("done ")
+
+    flag.write_text("go\n")
+    second = subprocess.run(command + ["--restart", document, str(job)], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=240)
+    assert second.returncode == 0, second.stderr[-6000:]
+    files = json.loads(second.stdout)["files"]
+    assert [Path(f["path"]).read_text() for f in files] == [w + "\n" for w in words]
+    # Only the job that was killed ran again.
+    assert sorted(lines("ran ")) == sorted(f"ran {w}" for w in words + ["wait"])
+    assert not jobstore.exists()

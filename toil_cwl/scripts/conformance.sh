@@ -4,7 +4,8 @@
 # `python -m toil_cwl.conformance` (see --help), e.g.:
 #   toil_cwl/scripts/conformance.sh                       # everything that can be found
 #   toil_cwl/scripts/conformance.sh --spec v1.2=~/src/cwl-v1.2 --runners toil-cwl-runner
-#   toil_cwl/scripts/conformance.sh --versions v1.2 -- --tags workflow
+#   toil_cwl/scripts/conformance.sh --versions v1.2 --containers both -- --tags workflow
+# (`make conformance` runs it with --containers both.)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 python="${PYTHON:-$here/../../.venv/bin/python}"

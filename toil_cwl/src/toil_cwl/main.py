@@ -61,7 +61,9 @@ def _configure_logging(args: argparse.Namespace) -> None:
             args.logLevel = "WARNING"
 
 
-def _check_supported(process: Any) -> None:
+def _check_supported(process: Any, use_container: bool = True) -> None:
+    """Refuse, before anything runs, what a job would only find out on a worker: requirements this
+    runner cannot honour, and (with ``--no-container``) tools that require a container."""
     from cwltool.errors import UnsupportedRequirement
 
     from toil_cwl.staging import walk_processes
@@ -73,6 +75,11 @@ def _check_supported(process: Any) -> None:
             reason = UNSUPPORTED.get(entry.get("class"))
             if reason:
                 raise UnsupportedRequirement(f"{entry.get('class')}: {reason}")
+            if not use_container and entry.get("class") == "DockerRequirement" and \
+                    type(proc).__name__ == "CommandLineTool":
+                raise UnsupportedRequirement(
+                    f"--no-container, but the tool {proc.tool.get('id', '')} has DockerRequirement under "
+                    "'requirements' (run without --no-container, or with --podman/--singularity)")
 
 
 def load_process(args: argparse.Namespace) -> Tuple[Any, Any, str, Any]:
@@ -216,7 +223,7 @@ def run_workflow(args: argparse.Namespace, stdout: TextIO) -> int:
         if not args.restart:
             try:
                 tool, job, input_basedir, _ = load_process(args)
-                _check_supported(tool)
+                _check_supported(tool, getattr(args, "use_container", True))
             except UnsupportedRequirement as err:
                 logger.error("Workflow or tool uses unsupported feature:\n%s", err)
                 return UNSUPPORTED_REQUIREMENT_EXIT_CODE

@@ -1,0 +1,5 @@
+public class Hello {
+    public static void main(String[] argv) {
+        System.out.println("Hello from Java");
+    }
+}
