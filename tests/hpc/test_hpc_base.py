@@ -154,3 +154,17 @@ def test_double_mem_resubmits_until_it_fits(make: Any) -> None:
     update = updates(bs, 1)[job]
     assert (update.exitStatus, update.exitReason) == (0, BatchJobExitReason.FINISHED)
     assert [j["memory"] // 2**20 for j in bs.submitted.values()] == [200, 400, 800]
+
+
+def test_scheduler_ids_are_published_on_the_message_bus(make: Any) -> None:
+    from toil_core.bus import ExternalBatchIdMessage, MessageBus
+
+    bs = make()
+    bus = MessageBus()
+    inbox = bus.connect([ExternalBatchIdMessage])
+    bs.set_message_bus(bus)
+    jobs = [bs.issueBatchJob("true", make_job_description()) for _ in range(3)]
+    assert sorted(updates(bs, 3)) == jobs
+    messages = list(inbox.for_each(ExternalBatchIdMessage))
+    assert sorted((m.toil_batch_id, m.batch_system) for m in messages) == [(j, "MemoryScheduler") for j in jobs]
+    assert sorted(m.external_batch_id for m in messages) == sorted(bs.submitted)

@@ -302,11 +302,25 @@ class AbstractGridEngineBatchSystem(BatchSystemSupport):
             job.submitted = time.time()
             killed = job.killed
         logger.debug("Submitted batch job %d as %s job %s", job.batch_id, self.scheduler_label, scheduler_id)
+        self._announce_external_id(job.batch_id, scheduler_id)
         if killed:  # killed while being submitted
             try:
                 self.kill_jobs([scheduler_id])
             except SchedulerCommandError as exc:
                 logger.warning("Could not kill %s job %s: %s", self.scheduler_label, scheduler_id, exc)
+
+    def _announce_external_id(self, batch_id: int, scheduler_id: str) -> None:
+        """Tell the leader's message bus (``--writeMessages``, ``toil status --printStatus``) which
+        scheduler job runs the batch job."""
+        bus = getattr(self, "_message_bus", None)
+        if bus is None:
+            return
+        from toil_core.bus import ExternalBatchIdMessage
+
+        try:
+            bus.publish(ExternalBatchIdMessage(batch_id, str(scheduler_id), type(self).__name__))
+        except Exception:  # a closed messages file must never stop submissions
+            logger.debug("Could not publish the scheduler id of batch job %d", batch_id, exc_info=True)
 
     def _submit_with_retries(self, sub_line: Any) -> str:
         for attempt in range(self.submit_retries + 1):
