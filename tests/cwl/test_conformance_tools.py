@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("cwltool")
 
-from toil_cwl.conformance import container_setup, parse_summary  # noqa: E402
+from toil_cwl.conformance import _outcome, container_setup, parse_summary  # noqa: E402
 from toil_cwl.conformance_suites import derive_suite, find_suite, load_tests, write_suite  # noqa: E402
 from toil_cwl_test_helpers import CONFORMANCE  # noqa: E402
 
@@ -87,3 +87,22 @@ def test_parse_summary_without_summary_says_so():
 def test_no_container_setup_passes_no_container(tmp_path: Path):
     setup = container_setup("no", tmp_path)
     assert setup.mode == "no-container" and setup.runner_args == ["--no-container"]
+
+
+SHOULD_FAIL_OUTPUT = """Test [1/2] wf_simple: Test simple workflow
+Test [2/2] secondary_files_missing: Test checking when secondaryFiles are missing
+Test 2 failed: toil-cwl-runner --outdir=/tmp/x wf.cwl job.yml
+Test checking when secondaryFiles are missing
+Returned zero but it should be non-zero
+1 tests passed, 1 failures, 0 unsupported features
+"""
+
+
+def test_outcome_counts_a_should_fail_test_that_succeeded():
+    """cwltest's JUnit report shows such a test as passed; its summary and output do not."""
+    junit = (["wf_simple", "secondary_files_missing"], [], [])
+    assert _outcome(SHOULD_FAIL_OUTPUT, junit) == (1, 1, 0, ["secondary_files_missing"], [])
+
+
+def test_outcome_without_junit_report_reads_the_output():
+    assert _outcome(SHOULD_FAIL_OUTPUT, None) == (1, 1, 0, ["secondary_files_missing"], [])
