@@ -89,6 +89,8 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
         self._env_by_threads: Dict[int, Dict[str, str]] = {}
         self._last_logs = 0.0
         self._last_kill_check = time.time()
+        #: SIGTERM or SIGINT received while the loop runs (see :meth:`run`)
+        self._stop_signal: Optional[int] = None
         self._last_rescue = time.time()
         self._last_status = time.time()
         self._last_deadlock_check = time.time()
@@ -376,23 +378,31 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
 
     def run(self) -> None:
         """Run until the root job and all its successors are done; raise on failures."""
-        previous = signal.getsignal(signal.SIGTERM)
+        # SIGTERM and Ctrl-C only record the request: the loop stops at its next turn (within a
+        # second). An exception raised from a handler could land anywhere, even between taking and
+        # releasing a lock (logging's, a queue's), and the shutdown would then hang on that lock.
+        # A second Ctrl-C interrupts at once.
+        handled = (signal.SIGTERM, signal.SIGINT)
+        previous: Dict[int, Any] = {}
 
-        def on_term(signum: int, frame: Any) -> None:
-            raise KilledWorkflowException("Received SIGTERM. Shutting down.")
+        def on_signal(signum: int, frame: Any) -> None:
+            if signum == signal.SIGINT and self._stop_signal == signal.SIGINT:
+                raise KeyboardInterrupt
+            self._stop_signal = signum
 
         try:
-            signal.signal(signal.SIGTERM, on_term)
+            for signum in handled:
+                previous[signum] = signal.signal(signum, on_signal)
         except ValueError:  # not the main thread
-            previous = None
+            previous = {}
         try:
             self._consider(self.root)
             self._loop()
         finally:
             self.progress.close()
             self.messages.close()
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
         self._read_logs(force=True)
         if self.failed or not self.root_done:
             failed = list(self.failed.values())
@@ -404,6 +414,12 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
             self._write_status("failed.log")
             raise FailedJobsException(self.job_store, failed, exit_code=1, logs=logs)
         self._write_status("succeeded.log")
+
+    def _stop_on_signal(self) -> None:
+        if self._stop_signal == signal.SIGINT:
+            logger.warning("Received SIGINT (Ctrl-C). Shutting down; the job store is kept for --restart.")
+            raise KeyboardInterrupt
+        raise KilledWorkflowException("Received SIGTERM. Shutting down.")
 
     def _write_status(self, name: str) -> None:
         try:
@@ -431,6 +447,8 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
                 if handled >= 1000:
                     break
                 update = self.batch_system.getUpdatedBatchJob(0)
+            if self._stop_signal is not None:
+                self._stop_on_signal()
             if self.hosts_awaiting_start:
                 self._check_services_started()
             self._read_logs()
