@@ -229,7 +229,7 @@ class SchedulerSuite:
         if scheduler.memory_limit_note:
             pytest.skip(f"{scheduler.name}: {scheduler.memory_limit_note}")
         proc = self.run_workflow(scheduler, WORKFLOWS / "memory_hog.py", shared, "--hogMiB", "450",
-                                 "--jobMemory", "300M", "--hogSeconds", "15", "--retryCount", "0", "--doubleMem")
+                                 "--jobMemory", "300M", "--hogSeconds", "25", "--retryCount", "0", "--doubleMem")
         assert proc.returncode == 0, describe(proc)
         assert "--doubleMem: resubmitting" in proc.stderr, describe(proc)
         assert "the job held 450 MiB" in proc.stdout, describe(proc)

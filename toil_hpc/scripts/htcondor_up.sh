@@ -94,6 +94,8 @@ NEGOTIATOR_INTERVAL = 2
 NEGOTIATOR_CYCLE_DELAY = 1
 SCHEDD_INTERVAL = 2
 STARTER_UPDATE_INTERVAL = 2
+# the procd measures job memory every 15 s by default: a short memory hog could go unseen
+PID_SNAPSHOT_INTERVAL = 2
 UPDATE_INTERVAL = 5
 PERIODIC_EXPR_INTERVAL = 5
 NUM_CPUS = $(( $(nproc) < 4 ? 4 : $(nproc) ))
