@@ -430,6 +430,8 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
 
     def _loop(self) -> None:
         while True:
+            if self._stop_signal is not None:
+                self._stop_on_signal()
             self._process_phases()
             self._issue_ready()
             self.messages.tick(len(self.issued))
@@ -447,8 +449,6 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
                 if handled >= 1000:
                     break
                 update = self.batch_system.getUpdatedBatchJob(0)
-            if self._stop_signal is not None:
-                self._stop_on_signal()
             if self.hosts_awaiting_start:
                 self._check_services_started()
             self._read_logs()
