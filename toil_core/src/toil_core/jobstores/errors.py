@@ -129,6 +129,13 @@ class InvalidImportExportUrlException(JobStoreError):
         self.url = url
 
 
+def _restore_or_clean(locator: str) -> str:
+    """The cure for a damaged stored file, shared by the corruption errors."""
+    return (f"Restore that file (or the whole job store) from a backup and resume the workflow with "
+            f"--restart, or remove the job store with 'toil clean {locator}' and run the workflow "
+            f"from scratch.")
+
+
 class CorruptJobError(JobStoreError):
     """A stored job description could not be parsed.
 
@@ -141,9 +148,7 @@ class CorruptJobError(JobStoreError):
         where = locator if locator else "JOBSTORE"
         super().__init__(
             f"The description of job '{jobStoreID}' in file '{path}' cannot be parsed{reason}; "
-            f"the job store may be damaged. Restore that file (or the whole job store) from a "
-            f"backup and resume the workflow with --restart, or remove the job store with "
-            f"'toil clean {where}' and run the workflow from scratch."
+            f"the job store may be damaged. {_restore_or_clean(where)}"
         )
         self.jobStoreID = jobStoreID
         self.path = path
@@ -157,9 +162,7 @@ class CorruptJobStoreError(JobStoreError):
         reason = f" ({type(cause).__name__}: {cause})" if cause is not None else ""
         super().__init__(
             f"The file '{path}' of job store '{locator}' cannot be read{reason}; the job store is "
-            f"damaged. Restore that file (or the whole job store) from a backup and resume the "
-            f"workflow with --restart, or remove the job store with 'toil clean {locator}' and run "
-            f"the workflow from scratch."
+            f"damaged. {_restore_or_clean(locator)}"
         )
         self.locator = locator
         self.path = path

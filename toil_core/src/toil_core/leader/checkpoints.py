@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import collections
 import logging
-from typing import List, Optional, Set
+from typing import Callable, Iterable, Iterator, List, Optional, Set
 
 from toil_core.job.description import SERVICE, JobDescription
 from toil_core.worker.attempt_files import discard_attempt_files
@@ -11,24 +11,24 @@ from toil_core.worker.attempt_files import discard_attempt_files
 logger = logging.getLogger("toil_core.leader.leader")
 
 
+def _walk(start: Iterable[str], neighbours: Callable[[str], Iterable[str]]) -> Iterator[str]:
+    """Every job reachable from ``start`` through ``neighbours``, once each, depth first."""
+    seen: Set[str] = set()
+    stack = list(start)
+    while stack:
+        job_id = stack.pop()
+        if job_id in seen:
+            continue
+        seen.add(job_id)
+        yield job_id
+        stack.extend(neighbours(job_id))
+
+
 class CheckpointsMixin:
     """Methods of :class:`~toil_core.leader.leader.Leader` about checkpoint jobs."""
 
-    def _ancestors(self, job_id: str) -> List[str]:
-        found: List[str] = []
-        seen: Set[str] = set()
-        stack = list(self.parents_of.get(job_id))
-        while stack:
-            parent = stack.pop()
-            if parent in seen:
-                continue
-            seen.add(parent)
-            found.append(parent)
-            stack.extend(self.parents_of.get(parent))
-        return found
-
     def _checkpoint_ancestor(self, job_id: str) -> Optional[JobDescription]:
-        for ancestor_id in self._ancestors(job_id):
+        for ancestor_id in _walk(self.parents_of.get(job_id), self.parents_of.get):
             ancestor = self.descs.get(ancestor_id)
             if ancestor is not None and ancestor.checkpoint and ancestor.checkpoint_body_id:
                 if ancestor.remainingTryCount > 1:
@@ -37,20 +37,11 @@ class CheckpointsMixin:
         return None
 
     def _subtree(self, desc: JobDescription) -> List[str]:
-        found: List[str] = []
-        seen: Set[str] = set()
-        stack = list(desc.successors()) + list(desc.services)
-        while stack:
-            job_id = stack.pop()
-            if job_id in seen:
-                continue
-            seen.add(job_id)
-            found.append(job_id)
+        def below(job_id: str) -> List[str]:
             child = self._load(job_id)
-            if child is not None:
-                stack.extend(child.successors())
-                stack.extend(child.services)
-        return found
+            return [] if child is None else list(child.successors()) + list(child.services)
+
+        return list(_walk(list(desc.successors()) + list(desc.services), below))
 
     def _restart_checkpoint(self, desc: JobDescription) -> None:
         """Throw away the checkpoint's subtree and run the checkpoint again.
