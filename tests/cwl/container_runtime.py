@@ -3,8 +3,8 @@
 A docker daemon that answers is used as it is. Otherwise podman: when the tests run as root on a
 Debian-like system, podman, runc and a static busybox are installed with apt-get and podman is set
 up the way this kind of machine needs (runc, cgroupfs, lowered rlimits; see shared/recipes/
-podman_up.sh). Images cannot be pulled here, so the test image is made locally: ``localhost/busybox:ci``
-from the host's busybox, and the conformance image of :mod:`toil_cwl.conformance_images`.
+podman_up.sh). Images cannot be pulled here, so the test image is the one :mod:`toil_cwl.conformance_images`
+builds from the host's busybox, bash and python3.
 """
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import os
 import resource
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import List, NamedTuple, Optional
 
-BUSYBOX_IMAGE = "localhost/busybox:ci"
+from toil_cwl.conformance_images import IMAGE, ensure_images
+
 CONTAINERS_CONF = Path("/etc/containers/containers.conf")
 
 
@@ -61,27 +61,6 @@ def _configure_podman() -> None:
         'runtime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n')
 
 
-def _busybox_image(podman: str) -> None:
-    if _works(podman, "image", "exists", BUSYBOX_IMAGE):
-        return
-    busybox = shutil.which("busybox")
-    if busybox is None:
-        raise RuntimeError("busybox is not installed (apt-get install busybox-static)")
-    with tempfile.TemporaryDirectory(prefix="toil-cwl-busybox-") as tmp:
-        root = Path(tmp) / "root"
-        for sub in ("bin", "tmp", "etc"):
-            (root / sub).mkdir(parents=True)
-        shutil.copy2(busybox, root / "bin" / "busybox")
-        for applet in ("sh", "echo", "cat", "ls", "id", "env", "sleep", "true", "false", "wc"):
-            (root / "bin" / applet).symlink_to("busybox")
-        (root / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
-        archive = Path(tmp) / "rootfs.tar"
-        subprocess.run(["tar", "-C", str(root), "-cf", str(archive), "."], check=True)
-        done = subprocess.run([podman, "import", str(archive), BUSYBOX_IMAGE], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"podman import failed: {done.stderr.strip()}")
-
-
 def bring_up() -> Engine:
     """The container runtime to test with; RuntimeError (with the reason) when none can run here."""
     docker = shutil.which("docker")
@@ -106,9 +85,9 @@ def bring_up() -> Engine:
     if not _works(podman, "info"):
         info = subprocess.run([podman, "info"], capture_output=True, text=True)
         raise RuntimeError(f"podman does not work here: {info.stderr.strip()[-1500:]}")
-    image = os.environ.get("TOIL_CWL_TEST_IMAGE", BUSYBOX_IMAGE)
-    if image == BUSYBOX_IMAGE:
-        _busybox_image(podman)
+    image = os.environ.get("TOIL_CWL_TEST_IMAGE", IMAGE)
+    if image == IMAGE:
+        ensure_images("podman", names=())
     if not _works(podman, "run", "--rm", "--network=none", image, "true"):
         run = subprocess.run([podman, "run", "--rm", "--network=none", image, "true"],
                              capture_output=True, text=True)

@@ -7,7 +7,8 @@
 
 The ``container_engine`` fixture (tests/cwl/container_runtime.py) installs and sets up podman when
 there is no docker daemon, and builds the image locally (no registry access is assumed):
-TOIL_CWL_TEST_IMAGE, by default ``localhost/busybox:ci`` for podman and ``busybox`` for docker.
+TOIL_CWL_TEST_IMAGE, by default the conformance image (toil_cwl.conformance_images) for podman and
+``busybox`` for docker.
 """
 from __future__ import annotations
 
