@@ -42,7 +42,7 @@ STAMP = VENV / ".toil-dev-stamp"
 # Installed into .venv next to the distributions.  A distribution may add its own test dependencies by
 # declaring a `test` extra in its pyproject.toml ([project.optional-dependencies] test = [...]); the
 # root pyproject.toml may list more under [dependency-groups] dev / test (PEP 735).
-TEST_REQUIREMENTS = ["pytest>=7", "pytest-timeout", "psutil"]
+TEST_REQUIREMENTS = ["pytest>=7", "pytest-timeout", "psutil", "import-linter>=2.0"]
 
 # Folders never considered distributions even if they hold a pyproject.toml.
 IGNORED_DIRS = {".venv", ".git", "build", "dist", "node_modules", "__pycache__"}

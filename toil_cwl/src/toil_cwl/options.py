@@ -11,7 +11,7 @@ import argparse
 import os
 from typing import Any, Dict, List, Optional
 
-from toil_core.common.options import add_argument_if_absent, add_options
+from toil_core.plugin_api import add_argument_if_absent, add_options
 
 __all__ = ["RUNTIME_KEYS", "make_parser", "parse_args", "runtime_settings"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import List
 
-from toil_core.plugins import SubcommandSpec, hookimpl
+from toil_core.plugin_api import SubcommandSpec, hookimpl
 
 __all__ = ["toil_error_hints", "toil_subcommands"]
 

@@ -34,7 +34,7 @@ import time
 from abc import abstractmethod
 from typing import Any, Deque, Dict, List, Optional
 
-from toil_core.batch.abstract import (
+from toil_core.plugin_api import (
     EXIT_STATUS_UNAVAILABLE_VALUE,
     BatchJobExitReason,
     BatchSystemSupport,
@@ -315,7 +315,7 @@ class AbstractGridEngineBatchSystem(BatchSystemSupport):
         bus = getattr(self, "_message_bus", None)
         if bus is None:
             return
-        from toil_core.bus import ExternalBatchIdMessage
+        from toil_core.plugin_api import ExternalBatchIdMessage
 
         try:
             bus.publish(ExternalBatchIdMessage(batch_id, str(scheduler_id), type(self).__name__))

@@ -17,8 +17,8 @@ import threading
 import time
 from typing import Any, Dict, List, Optional
 
-from toil_core.batch.abstract import EXIT_STATUS_UNAVAILABLE_VALUE, BatchJobExitReason
-from toil_core.plugins.settings import settings_from
+from toil_core.plugin_api import EXIT_STATUS_UNAVAILABLE_VALUE, BatchJobExitReason
+from toil_core.plugin_api import settings_from
 
 from toil_hpc.grid_engine_base import (
     DONE,

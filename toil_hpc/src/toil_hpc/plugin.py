@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import List
 
-from toil_core.plugins.specs import BatchSystemSpec
+from toil_core.plugin_api import BatchSystemSpec
 
 from toil_hpc.settings import GridEngineSettings, HTCondorSettings, LSFSettings, SlurmSettings, TorqueSettings
 

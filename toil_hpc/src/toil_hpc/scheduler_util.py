@@ -13,7 +13,7 @@ import time
 from typing import Any, List, Mapping, Optional, Sequence
 
 import attrs
-from toil_core.batch.abstract import WORKER_COMMAND, BatchJobExitReason
+from toil_core.plugin_api import WORKER_COMMAND, BatchJobExitReason
 
 logger = logging.getLogger(__name__)
 

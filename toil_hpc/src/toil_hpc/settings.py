@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Optional
 
 import attrs
-from toil_core.plugins.settings import setting
+from toil_core.plugin_api import setting
 
 
 @attrs.frozen

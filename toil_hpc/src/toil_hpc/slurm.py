@@ -13,8 +13,8 @@ import os
 import re
 from typing import Any, Dict, List, Optional
 
-from toil_core.batch.abstract import EXIT_STATUS_UNAVAILABLE_VALUE, BatchJobExitReason
-from toil_core.plugins.settings import settings_from
+from toil_core.plugin_api import EXIT_STATUS_UNAVAILABLE_VALUE, BatchJobExitReason
+from toil_core.plugin_api import settings_from
 
 from toil_hpc.grid_engine_base import (
     DONE,

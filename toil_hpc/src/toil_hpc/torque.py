@@ -16,8 +16,8 @@ import logging
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from toil_core.batch.abstract import EXIT_STATUS_UNAVAILABLE_VALUE, BatchJobExitReason
-from toil_core.plugins.settings import settings_from
+from toil_core.plugin_api import EXIT_STATUS_UNAVAILABLE_VALUE, BatchJobExitReason
+from toil_core.plugin_api import settings_from
 
 from toil_hpc.grid_engine_base import (
     DONE,

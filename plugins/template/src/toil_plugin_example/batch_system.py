@@ -26,8 +26,8 @@ import threading
 import time
 from typing import Any, Deque, Dict, List, Optional
 
-from toil_core.batch.abstract import BatchJobExitReason, BatchSystemSupport, UpdatedBatchJobInfo
-from toil_core.plugins.settings import settings_from
+from toil_core.plugin_api import BatchJobExitReason, BatchSystemSupport, UpdatedBatchJobInfo
+from toil_core.plugin_api import settings_from
 
 from toil_plugin_example.plugin import ExampleLocalSettings
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import List
 
 import attrs
-from toil_core.plugins.settings import setting
-from toil_core.plugins.specs import BatchSystemSpec
+from toil_core.plugin_api import setting
+from toil_core.plugin_api import BatchSystemSpec
 
 
 @attrs.frozen

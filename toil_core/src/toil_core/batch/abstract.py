@@ -3,15 +3,15 @@
 The leader calls these methods directly on its hot path (no plugin hooks in between):
 ``issueBatchJob`` for each ready job, ``getUpdatedBatchJob`` to learn of finished ones,
 ``killBatchJobs`` and ``getRunningBatchJobIDs`` for rescue and timeouts, ``shutdown`` at the end.
-A job's work is the ``command`` string: normally ``_toil_worker JOBNAME LOCATOR JOBID``, but a
-batch system must run any shell command it is given.
+A job's work is the ``command``: from the leader a :class:`WorkerInvocation` (a ``str`` holding
+``_toil_worker JOBNAME LOCATOR JOBID`` that also carries its parts), but a batch system must run
+any shell command it is given.
 """
 from __future__ import annotations
 
 import enum
 import logging
 import os
-import shlex
 import shutil
 import threading
 from abc import ABC, abstractmethod
@@ -19,13 +19,21 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import attrs
 
+from toil_core.batch.invocation import (  # noqa: F401  (part of this module's API)
+    WORKER_COMMAND,
+    WorkerInvocation,
+    parse_worker_command,
+    worker_command,
+)
+
 logger = logging.getLogger(__name__)
 
 EXIT_STATUS_UNAVAILABLE_VALUE = 255
-WORKER_COMMAND = "_toil_worker"
 
 
 class BatchJobExitReason(enum.IntEnum):
+    """Why a batch job ended, as a batch system reports it in :class:`UpdatedBatchJobInfo`."""
+
     FINISHED = 1
     FAILED = 2
     LOST = 3
@@ -36,6 +44,8 @@ class BatchJobExitReason(enum.IntEnum):
 
 @attrs.frozen
 class UpdatedBatchJobInfo:
+    """A finished batch job: its ID, exit status, why it ended (if known) and its wall time."""
+
     jobID: int
     exitStatus: int
     exitReason: Optional[BatchJobExitReason]
@@ -44,6 +54,8 @@ class UpdatedBatchJobInfo:
 
 @attrs.frozen
 class WorkerCleanupInfo:
+    """What a worker needs to remove its node's workflow directory when the workflow ends."""
+
     work_dir: Optional[str]
     coordination_dir: Optional[str]
     workflow_id: str
@@ -87,20 +99,6 @@ class InsufficientSystemResources(Exception):
 class AcquisitionTimeoutException(Exception):
     def __init__(self, resource: str, requested: Any, available: Any) -> None:
         super().__init__(f"Timed out acquiring {requested} {resource}; {available} available.")
-
-
-def parse_worker_command(command: str) -> Optional[List[str]]:
-    """``[jobName, locator, jobStoreID]`` if ``command`` runs a Toil worker, else None."""
-    parts = command.split() if not any(c in command for c in "'\"\\") else shlex.split(command)
-    if parts and os.path.basename(parts[0]) == WORKER_COMMAND and len(parts) == 4:
-        return parts[1:]
-    return None
-
-
-def worker_command(job_name: str, locator: str, job_id: str) -> str:
-    """The command line that runs one Toil job through a batch system."""
-    executable = shutil.which(WORKER_COMMAND) if os.environ.get("TOIL_CHECK_ENV") else None
-    return " ".join(shlex.quote(p) for p in (executable or WORKER_COMMAND, job_name, locator, job_id))
 
 
 class AbstractBatchSystem(ABC):

@@ -1,0 +1,135 @@
+"""The public API for plugin authors: the one module a backend imports from toil-core.
+
+Backends (toil-hpc, toil-cwl, toil-aws, ..., and third-party plugins) import these names from
+here and nowhere else in ``toil_core`` (an import-linter contract in the root pyproject.toml
+checks the first-party ones); :mod:`toil_core.testing` holds the contract suites for their
+tests. Users' workflow scripts use the ``toil.*`` modules instead.
+
+What is here, by the kind of plugin that needs it:
+
+==========================  ===============================================================
+everyone                    spec records (:class:`BatchSystemSpec` ...), :data:`hookimpl`,
+                            :func:`setting` / :func:`settings_from` for options, plugin errors
+batch systems               :class:`AbstractBatchSystem`, :class:`BatchSystemSupport`,
+                            :class:`BatchSystemCleanupSupport`, :class:`BatchSystemLocalSupport`,
+                            :class:`AbstractScalableBatchSystem`, :class:`NodeInfo`,
+                            :class:`BatchJobExitReason`, :class:`UpdatedBatchJobInfo`,
+                            :class:`WorkerInvocation` (runs :data:`WORKER_COMMAND`),
+                            :data:`EXIT_STATUS_UNAVAILABLE_VALUE`, :class:`WorkerCleanupInfo`,
+                            :class:`InsufficientSystemResources`, :class:`ExternalBatchIdMessage`
+job stores                  :class:`AbstractJobStore` and its errors, :class:`FileID`
+file stores                 :class:`AbstractFileStore`
+URL access                  :class:`AbstractURLAccess`
+provisioners                :class:`AbstractProvisioner`, :class:`Shape`
+workflow runners            :func:`add_options`, :func:`add_argument_if_absent`, :class:`Config`
+==========================  ===============================================================
+
+Importing this module is cheap: each name is imported from its home module on first use, so a
+plugin's spec module (imported during discovery) pays only for what it names.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Dict, List
+
+if TYPE_CHECKING:  # the real imports, for type checkers and readers
+    from toil_core.batch.abstract import (
+        EXIT_STATUS_UNAVAILABLE_VALUE,
+        AbstractBatchSystem,
+        AbstractScalableBatchSystem,
+        BatchJobExitReason,
+        BatchSystemCleanupSupport,
+        BatchSystemLocalSupport,
+        BatchSystemSupport,
+        InsufficientSystemResources,
+        NodeInfo,
+        UpdatedBatchJobInfo,
+        WorkerCleanupInfo,
+    )
+    from toil_core.batch.invocation import WORKER_COMMAND, WorkerInvocation
+    from toil_core.bus import ExternalBatchIdMessage
+    from toil_core.common.config import Config
+    from toil_core.common.options import add_argument_if_absent, add_options
+    from toil_core.filestores.abstract import AbstractFileStore
+    from toil_core.filestores.file_id import FileID
+    from toil_core.jobstores.abstract import AbstractJobStore
+    from toil_core.jobstores.errors import (
+        ConcurrentFileModificationException,
+        JobStoreExistsException,
+        NoSuchFileException,
+        NoSuchJobException,
+        NoSuchJobStoreException,
+    )
+    from toil_core.jobstores.url_access import AbstractURLAccess
+    from toil_core.plugins.errors import PluginError
+    from toil_core.plugins.hookspecs import hookimpl
+    from toil_core.plugins.settings import setting, settings_from
+    from toil_core.plugins.specs import (
+        BatchSystemSpec,
+        JobStoreSpec,
+        ProvisionerSpec,
+        SubcommandSpec,
+        URLAccessSpec,
+    )
+    from toil_core.provisioners.abstract import AbstractProvisioner, Shape
+
+#: Public name -> the module that defines it.
+_HOMES: Dict[str, str] = {
+    # plugin registration
+    "BatchSystemSpec": "toil_core.plugins.specs",
+    "JobStoreSpec": "toil_core.plugins.specs",
+    "ProvisionerSpec": "toil_core.plugins.specs",
+    "SubcommandSpec": "toil_core.plugins.specs",
+    "URLAccessSpec": "toil_core.plugins.specs",
+    "hookimpl": "toil_core.plugins.hookspecs",
+    "setting": "toil_core.plugins.settings",
+    "settings_from": "toil_core.plugins.settings",
+    "PluginError": "toil_core.plugins.errors",
+    # batch systems
+    "AbstractBatchSystem": "toil_core.batch.abstract",
+    "AbstractScalableBatchSystem": "toil_core.batch.abstract",
+    "BatchJobExitReason": "toil_core.batch.abstract",
+    "BatchSystemCleanupSupport": "toil_core.batch.abstract",
+    "BatchSystemLocalSupport": "toil_core.batch.abstract",
+    "BatchSystemSupport": "toil_core.batch.abstract",
+    "EXIT_STATUS_UNAVAILABLE_VALUE": "toil_core.batch.abstract",
+    "InsufficientSystemResources": "toil_core.batch.abstract",
+    "NodeInfo": "toil_core.batch.abstract",
+    "UpdatedBatchJobInfo": "toil_core.batch.abstract",
+    "WorkerCleanupInfo": "toil_core.batch.abstract",
+    "WORKER_COMMAND": "toil_core.batch.invocation",
+    "WorkerInvocation": "toil_core.batch.invocation",
+    "ExternalBatchIdMessage": "toil_core.bus",
+    # job stores, file stores, URL access
+    "AbstractJobStore": "toil_core.jobstores.abstract",
+    "ConcurrentFileModificationException": "toil_core.jobstores.errors",
+    "JobStoreExistsException": "toil_core.jobstores.errors",
+    "NoSuchFileException": "toil_core.jobstores.errors",
+    "NoSuchJobException": "toil_core.jobstores.errors",
+    "NoSuchJobStoreException": "toil_core.jobstores.errors",
+    "AbstractFileStore": "toil_core.filestores.abstract",
+    "FileID": "toil_core.filestores.file_id",
+    "AbstractURLAccess": "toil_core.jobstores.url_access",
+    # provisioners
+    "AbstractProvisioner": "toil_core.provisioners.abstract",
+    "Shape": "toil_core.provisioners.abstract",
+    # workflow runners (toil-cwl, toil-wdl)
+    "Config": "toil_core.common.config",
+    "add_argument_if_absent": "toil_core.common.options",
+    "add_options": "toil_core.common.options",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(__all__))
