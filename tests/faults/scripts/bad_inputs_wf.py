@@ -55,6 +55,12 @@ def consume(job, value):
     return value
 
 
+def crashes(job):
+    """Dies of a segmentation fault (sent to itself), as a broken C extension would."""
+    import signal
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
 def grows_a_finished_job(job, finished):
     """Adds a child to ``finished`` (a copy of a job that has already run): refused."""
     finished.addChildJobFn(hello)
@@ -115,6 +121,8 @@ def graph(case):
         root = Job.wrapJobFn(hello)
         root.addService(hello)
         return root
+    if case == "segfault":
+        return Job.wrapJobFn(crashes)
     if case == "grow_finished_job":
         root = Job.wrapJobFn(hello)
         root.addFollowOnJobFn(grows_a_finished_job, root)

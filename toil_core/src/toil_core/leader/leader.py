@@ -40,6 +40,15 @@ __all__ = ["Leader", "LOG_MARKER", "DeadlockException", "FailedJobsException", "
 logger = logging.getLogger(__name__)
 
 
+def _signal_note(status: Any) -> str:
+    """`` (killed by SIGSEGV)`` for the negative exit status of a process a signal ended."""
+    try:
+        number = -int(status)
+        return f" (killed by {signal.Signals(number).name})" if number > 0 else ""
+    except (TypeError, ValueError):
+        return ""
+
+
 class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin):
     """Runs one workflow attempt to completion or failure."""
 
@@ -291,8 +300,9 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
         self.progress.completed()
         if update.exitStatus != 0:
             logger.log(logging.DEBUG if fresh is None else logging.WARNING,
-                       "Job failed with exit value %s: %s\nExit reason: %s",
-                       update.exitStatus, fresh or job_id, getattr(update.exitReason, "name", update.exitReason))
+                       "Job failed with exit value %s%s: %s\nExit reason: %s",
+                       update.exitStatus, _signal_note(update.exitStatus), fresh or job_id,
+                       getattr(update.exitReason, "name", update.exitReason))
         if fresh is None:
             self._done(job_id, delete=False)
             return
