@@ -221,6 +221,10 @@ CASES: List[Case] = [
        r"false, got 'sometimes'", ERROR),
     _c("job-accelerators-malformed", "--case bad_accelerators", r"Accelerator count in 'gpu:many' must be "
        r"a whole number", ERROR),
+    _c("job-accelerator-typo", "--case accelerator_typo", r"Unknown accelerator 'gpuu' in 'gpuu': did you "
+       r"mean 'gpu'\?", ERROR),
+    _c("job-more-accelerators-than-the-machine-has", "--case too_many_gpus", r"is requesting \[\{'count': "
+       r"1000, .*\}\] accelerators, more than the maximum of \[.*\] accelerators that single_machine", ERROR),
     _c("job-more-cores-than-allowed", "--case too_many_cores --maxCores 2", r"is requesting 1000000 cores, "
        r"more than the maximum of 2(\.0)? cores.*--maxCores", ERROR),
     _c("job-more-memory-than-allowed", "--case too_much_memory --maxMemory 1G", r"is requesting \d+ bytes "

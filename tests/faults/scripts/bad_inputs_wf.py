@@ -171,6 +171,10 @@ def graph(case):
         return Job.wrapJobFn(hello, preemptible="sometimes")
     if case == "bad_accelerators":
         return Job.wrapJobFn(hello, accelerators="gpu:many")
+    if case == "accelerator_typo":
+        return Job.wrapJobFn(hello, accelerators=["gpuu"])
+    if case == "too_many_gpus":
+        return Job.wrapJobFn(hello, accelerators=["cuda:1000"])
     if case == "too_many_cores":
         return Job.wrapJobFn(hello, cores=10 ** 6)
     if case == "too_much_memory":
