@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import contextlib
 import importlib
 import io
 import json
@@ -276,6 +277,17 @@ _loaded: Dict[str, Any] = {}
 importing_user_module: Optional[str] = None
 
 
+_GUARD_ADVICE = ("Workers import the script to find its job functions, so put the code that starts the "
+                 "workflow under `if __name__ == \"__main__\":`.")
+
+
+class UnguardedScriptError(RuntimeError):
+    """The workflow script runs its workflow code when a worker imports it (no ``__main__``
+    guard). Retrying cannot help, so the job is not retried (``toil_retry``)."""
+
+    toil_retry = False
+
+
 def check_not_importing() -> None:
     """Refuse to start a workflow from the top level of a script a worker is importing.
 
@@ -283,11 +295,9 @@ def check_not_importing() -> None:
     workflow in every worker that imports it, and so on without end.
     """
     if importing_user_module is not None:
-        raise RuntimeError(
+        raise UnguardedScriptError(
             f"The workflow script {importing_user_module!r} starts a workflow when it is imported. "
-            "Workers import the script to find its job functions, so put the code that starts the "
-            "workflow under `if __name__ == \"__main__\":`."
-        )
+            + _GUARD_ADVICE)
 
 
 def load_user_module(job_store: Any, scratch_dir: str) -> Optional[Any]:
@@ -315,8 +325,22 @@ def load_user_module(job_store: Any, scratch_dir: str) -> Optional[Any]:
         sys.path.insert(0, directory)
     global importing_user_module
     importing_user_module = record["name"]
+    captured = io.StringIO()
     try:
-        module = importlib.import_module(record["name"])
+        # A script without the __main__ guard parses the worker's command line when imported:
+        # argparse's usage text would only hide the real problem, which is said instead.
+        with contextlib.redirect_stderr(captured):
+            module = importlib.import_module(record["name"])
+    except SystemExit as stop:
+        raise UnguardedScriptError(
+            f"The workflow script {record['name']!r} exited (status {stop.code}) while a worker was "
+            f"importing it: it runs its workflow code, such as parsing the command line, at import "
+            f"time. " + _GUARD_ADVICE) from None
+    except BaseException:
+        sys.stderr.write(captured.getvalue())
+        raise
+    else:
+        sys.stderr.write(captured.getvalue())
     finally:
         importing_user_module = None
     sys.modules["__main__"] = module
