@@ -9,9 +9,9 @@ so functions and classes pickled by the leader as ``__main__.name`` resolve.
 """
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
-import contextlib
 import importlib
 import io
 import json
@@ -23,7 +23,7 @@ import sys
 import tempfile
 import zipfile
 from collections import namedtuple
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple
 
 import attrs
 
@@ -325,23 +325,21 @@ def load_user_module(job_store: Any, scratch_dir: str) -> Optional[Any]:
         sys.path.insert(0, directory)
     global importing_user_module
     importing_user_module = record["name"]
-    captured = io.StringIO()
+    advice = (f"The workflow script {record['name']!r} runs its workflow code, such as parsing the command "
+              f"line, when a worker imports it. " + _GUARD_ADVICE)
+
+    def refuse(parser: Any, message: str) -> NoReturn:
+        # argparse's usage text (for the worker's command line) would only hide the real problem.
+        raise UnguardedScriptError(advice)
+
+    saved_error = argparse.ArgumentParser.error
+    argparse.ArgumentParser.error = refuse  # type: ignore[assignment]
     try:
-        # A script without the __main__ guard parses the worker's command line when imported:
-        # argparse's usage text would only hide the real problem, which is said instead.
-        with contextlib.redirect_stderr(captured):
-            module = importlib.import_module(record["name"])
+        module = importlib.import_module(record["name"])
     except SystemExit as stop:
-        raise UnguardedScriptError(
-            f"The workflow script {record['name']!r} exited (status {stop.code}) while a worker was "
-            f"importing it: it runs its workflow code, such as parsing the command line, at import "
-            f"time. " + _GUARD_ADVICE) from None
-    except BaseException:
-        sys.stderr.write(captured.getvalue())
-        raise
-    else:
-        sys.stderr.write(captured.getvalue())
+        raise UnguardedScriptError(f"{advice} (It exited with status {stop.code}.)") from None
     finally:
+        argparse.ArgumentParser.error = saved_error  # type: ignore[method-assign]
         importing_user_module = None
     sys.modules["__main__"] = module
     _loaded[key] = module
