@@ -73,6 +73,8 @@ CASES: List[Case] = [
        r"store path in a directory you can write to", ERROR, locator="{tmp}/afile/js"),
     _c("locator-not-creatable", "", r"the directory '/proc/toil-js' cannot be created", ERROR,
        locator="/proc/toil-js"),
+    _c("locator-in-missing-folders-and-a-failed-start", "--case not_callable", r"Cannot make a job of 'hello'",
+       ERROR, locator="{tmp}/new/deeper/js"),
     _c("locator-is-a-file", "", r"'.*afile' already exists and is a file, not a directory", ERROR,
        store="unchanged", locator="{tmp}/afile"),
     _c("locator-is-a-user-directory", "", r"already exists and is not a Toil job store.*does not exist yet",
@@ -404,6 +406,22 @@ def _assert_complete(store: Optional[Path]) -> None:
     for name in ("config.pickle", "rootJobStoreID", "rootJobReturnValue"):
         assert (shared / name).is_file(), name
     assert list((store / "tmp").iterdir()) == []
+
+
+def test_a_failed_start_removes_the_folders_it_created(outcomes: Dict[str, Outcome]) -> None:
+    """The job store's missing parents were created for it; the failed start removed them again."""
+    outcome = outcomes["locator-in-missing-folders-and-a-failed-start"]
+    assert not (outcome.tmp / "new").exists()
+
+
+def test_missing_parent_folders_are_created_and_said(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "a" / "b" / "js"), "--clean", "never"],
+                          cwd=str(tmp_path), env=script_env(tmp_path), capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert f"Created the missing parent directories of the job store: {tmp_path / 'a'}, " \
+           f"{tmp_path / 'a' / 'b'}" in proc.stderr
+    assert (tmp_path / "a" / "b" / "js").is_dir()
 
 
 def test_locator_with_another_host_creates_nothing_on_this_one(outcomes: Dict[str, Outcome]) -> None:
