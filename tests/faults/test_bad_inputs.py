@@ -195,6 +195,8 @@ CASES: List[Case] = [
     _c("add-service-of-a-function", "--case add_service_function", r"addService\(\) takes a Job.Service", ERROR),
     _c("child-of-a-finished-job", "--case grow_finished_job", r"Cannot add a child to job 'hello'.*: it has "
        r"already been saved to the job store .*Add it to the job that is running now", ERROR, store="complete"),
+    _c("job-calls-sys-exit-3", "--case job_exits_3", r"Job failed with exit value 3: 'exits_3'", ERROR,
+       store="complete"),
     _c("job-killed-by-a-signal", "--case segfault", r"Job failed with exit value -11 \(killed by SIGSEGV\): "
        r"'crashes'", ERROR, store="complete"),
     _c("two-root-jobs", "--case two_roots", r"Graph does not contain exactly one root job.*Connect every "

@@ -55,6 +55,12 @@ def consume(job, value):
     return value
 
 
+def exits_3(job):
+    """Ends the way a command-line tool would, with its own exit status."""
+    import sys
+    sys.exit(3)
+
+
 def crashes(job):
     """Dies of a segmentation fault (sent to itself), as a broken C extension would."""
     import signal
@@ -121,6 +127,8 @@ def graph(case):
         root = Job.wrapJobFn(hello)
         root.addService(hello)
         return root
+    if case == "job_exits_3":
+        return Job.wrapJobFn(exits_3)
     if case == "segfault":
         return Job.wrapJobFn(crashes)
     if case == "grow_finished_job":

@@ -311,7 +311,7 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
             logger.warning("Job %s ended without running; retrying it.", fresh)
             self._charge(fresh)
         elif update.exitStatus not in (0, EXIT_JOB_FAILED):
-            self._charge_chain(fresh)
+            self._charge_chain(fresh)  # unless the worker recorded this failure itself
         if fresh.body_id is not None:
             if fresh.logJobStoreFileID and fresh.logJobStoreFileID not in self.printed_logs:
                 self._print_job_log(fresh)
@@ -333,8 +333,13 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
         while target is not None and target.body_id is None:
             phase = target.children if target.children else target.followOns
             target = self._load(phase[0]) if len(phase) == 1 else None
-        if target is not None:
+        if target is not None and not self._worker_recorded(target):
             self._charge(target)
+
+    def _worker_recorded(self, desc: JobDescription) -> bool:
+        """True if the worker recorded the job's last failure itself (a job that called
+        ``sys.exit(N)`` ends its worker with status N): a log the leader has not printed yet."""
+        return bool(desc.logJobStoreFileID) and desc.logJobStoreFileID not in self.printed_logs
 
     def _totally_failed(self, desc: JobDescription) -> None:
         logger.error("Job %s is completely failed", desc)

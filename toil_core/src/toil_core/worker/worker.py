@@ -139,6 +139,16 @@ class _OutputCapture:
             os.close(fd)
 
 
+def job_exit_code(err: BaseException) -> int:
+    """The worker's exit status for a job that failed with ``err``: the job's own status when it
+    called ``sys.exit(N)`` (2 to 125), else :data:`EXIT_JOB_FAILED`. Either way the worker has
+    recorded the failure (charged the try, stored the log) before it exits."""
+    code = getattr(err, "code", None) if isinstance(err, SystemExit) else None
+    if isinstance(code, int) and not isinstance(code, bool) and 2 <= code <= 125:
+        return code
+    return EXIT_JOB_FAILED
+
+
 def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes, retry: bool = True) -> None:
     """Store the failed attempt's log and charge one try to the job (all its tries when
     ``retry`` is False: the failure is permanent, so trying again cannot help)."""
@@ -211,7 +221,7 @@ class Worker:
             # message and the user's lines that led to it; anything else its full traceback.
             sys.stderr.write(report(err, debug_requested(self.config)))
             sys.stderr.flush()
-            exit_code = EXIT_JOB_FAILED
+            exit_code = job_exit_code(err)
             current_id = self._current_id
             # An exception whose ``toil_retry`` attribute is False says that trying the job
             # again cannot succeed (a CWL tool's permanentFail): no retries are spent on it.
