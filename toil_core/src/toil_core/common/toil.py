@@ -88,6 +88,11 @@ class Toil:
     """
 
     def __init__(self, options: Any) -> None:
+        from toil_core.lib.error_report import debug_requested, install_excepthook
+
+        # A mistake in the options or the job graph ends the script with one message, not a
+        # traceback (which --logDebug brings back).
+        install_excepthook(debug_requested(options))
         self.options = options
         self.config: Any = None
         self._jobStore: Any = None
@@ -130,6 +135,7 @@ class Toil:
             # resume() refuses a store owned by another user before unpickling anything; the
             # lock keeps off a second leader; the check finds damaged job files. All three come
             # before the first write, so a refused restart leaves the store as it was.
+            job_store.provide_key(config.sseKey)
             job_store.resume()
             self._leader_lock = self._lock(job_store)
             try:
