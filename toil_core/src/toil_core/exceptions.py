@@ -35,6 +35,8 @@ Each class keeps its upstream Toil name and the builtin bases upstream gives it,
     │   │   ├── JobStoreInUseError                    another leader runs in this store
     │   │   ├── UntrustedJobStoreError                a store owned by another user
     │   │   ├── JobStoreLocationError                 the store's path cannot be used
+    │   │   ├── EncryptionKeyError                    an encrypted store's key is missing or wrong
+    │   │   ├── TamperedFileError                     an encrypted object failed authentication
     │   │   └── JobStoreFullError (also OSError)      no space left while writing
     │   ├── UnknownJobStoreError (also RuntimeError)  a locator naming no known job store
     │   ├── InvalidJobStoreLocatorError (also RuntimeError)  a locator that is not scheme:rest
@@ -50,6 +52,8 @@ Each class keeps its upstream Toil name and the builtin bases upstream gives it,
     │   ├── ManagedNodesNotSupportedException (also RuntimeError)  no managed nodes here
     │   ├── ApplianceImageNotFound                    TOIL_APPLIANCE_SELF names no image
     │   ├── ContainerError (also CalledProcessError)  a container command failed
+    │   ├── MissingCryptographyError (also ImportError)  encryption asked for, cryptography absent
+    │   ├── DecryptionError (also ValueError)        encrypted bytes failed authentication
     │   ├── PluginError (also RuntimeError)           base of the plugin errors
     │   │   ├── PluginNotInstalledError               no installed plugin of that name
     │   │   │   └── PluginDisabledError               ... switched off by TOIL_DISABLE_PLUGINS
