@@ -67,12 +67,13 @@ class SchedulerDriver:
 
     def stop(self, teardown: bool = False) -> None:
         """Stop reading events; with ``teardown`` also end the framework (the master kills its tasks)."""
-        if teardown and self.framework_id and self.stream_id and not self._stopped.is_set():
+        was_stopped = self._stopped.is_set()
+        self._stopped.set()  # first: the stream the teardown ends is no failover
+        if teardown and self.framework_id and self.stream_id and not was_stopped:
             try:
                 self._call({"type": "TEARDOWN"})
             except (OSError, ApiError) as error:
                 logger.warning("Could not tear down the Mesos framework %s: %s", self.framework_id, error)
-        self._stopped.set()
         stream = self._stream
         if stream is not None:
             stream.close()
