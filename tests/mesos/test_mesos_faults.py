@@ -139,4 +139,5 @@ def test_bad_input_fails_clearly(bad_runs: Dict[str, Any], case: str, message: s
     cwd, result = bad_runs[case]
     assert result.returncode != 0, describe(result)
     assert re.search(message, result.stderr), describe(result)
+    assert "Traceback" not in result.stderr, "a user's mistake is reported without a traceback\n" + describe(result)
     assert not markers(cwd / "markers"), "a job ran"

@@ -173,6 +173,7 @@ class ToilExecutor:
     # ------------------------------------------------------------------ tasks
     def launch(self, task: Dict[str, Any]) -> None:
         task_id = task["task_id"]["value"]
+        started = time.time()  # before the process starts: the wall time never falls short
         try:
             payload = json.loads(decode_data(task.get("data")))
             env = dict(os.environ)
@@ -188,7 +189,7 @@ class ToilExecutor:
             self.send_status(task_id, "TASK_FAILED", f"could not start: {error}",
                              {"exit_status": 127, "wall_time": 0.0})
             return
-        running = RunningTask(task_id, process, time.time(), float(payload.get("cores", 0)),
+        running = RunningTask(task_id, process, started, float(payload.get("cores", 0)),
                               int(payload.get("memory", 0)))
         with self.lock:
             self.tasks[task_id] = running
