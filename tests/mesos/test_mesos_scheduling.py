@@ -56,7 +56,9 @@ def test_non_preemptible_jobs_never_go_to_a_preemptible_agent(batch_system: Meso
     preemptible = batch_system.issueBatchJob(hold, make_job_description(cores=1, preemptible=True))
     assert launched_on(mesos_cluster, batch_system, preemptible) == PREEMPTIBLE_AGENT
     task_id = f"{batch_system._token}-{waiting}"
-    assert all(e["task_id"] != task_id for e in mesos_cluster.state()["launches"])
+    state = mesos_cluster.state()
+    assert all(e["task_id"] != task_id for e in state["launches"])
+    assert state["declines"] > 0, "the offers the framework could not use were not declined"
     release.touch()
     assert launched_on(mesos_cluster, batch_system, waiting) in {"127.0.1.1", "127.0.1.2"}
     updates = [update_of(batch_system, j) for j in [*held, waiting, preemptible]]

@@ -8,7 +8,6 @@ at once. ``--jobCores`` / ``--jobMemory`` / ``--preemptible`` set the children's
 import json
 import os
 import time
-from argparse import ArgumentParser
 
 from toil.common import Toil
 from toil.job import Job

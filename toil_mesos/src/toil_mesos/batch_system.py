@@ -131,6 +131,7 @@ class MesosBatchSystem(BatchSystemLocalSupport, AbstractScalableBatchSystem):
         self._updates: "queue.Queue[UpdatedBatchJobInfo]" = queue.Queue()
         self._agents: Dict[str, _Agent] = {}
         self._totals: Optional[Dict[str, Tuple[Resources, bool]]] = None  # agent -> (totals, preemptible)
+        self._totals_read = 0.0
         self._reports: Dict[str, Tuple[NodeReport, float]] = {}
         self._ignored: Set[str] = set()
         self._registered = threading.Event()
@@ -275,7 +276,9 @@ class MesosBatchSystem(BatchSystemLocalSupport, AbstractScalableBatchSystem):
                 agent_id = offer["agent_id"]["value"]
                 hostname = offer.get("hostname") or agent_id
                 self._agents[agent_id] = _Agent(hostname, is_preemptible(offer.get("attributes")))
-                if self._totals is not None and agent_id not in self._totals:
+                if self._totals is not None and agent_id not in self._totals \
+                        and time.monotonic() - self._totals_read > 5:
+                    self._totals_read = time.monotonic()
                     threading.Thread(target=self._refresh_agent_totals, daemon=True).start()
                 chosen = [] if hostname in self._ignored or self._shut_down else \
                     self._match(offer_resources(offer, self.role), self._agents[agent_id].preemptible)
@@ -454,9 +457,13 @@ class MesosBatchSystem(BatchSystemLocalSupport, AbstractScalableBatchSystem):
         for task in to_kill:
             self._try(self.driver.kill_task, task.task_id, task.agent_id)
         ids = {t.task_id for t in to_kill}
-        if ids and not self.driver.wait(lambda: not ids & set(self._killing), KILL_TIMEOUT):
+        if ids and not self.driver.wait(lambda: not self._still_killing(ids), KILL_TIMEOUT):
             logger.warning("Mesos did not confirm the end of killed tasks %s within %g s",
-                           sorted(ids & set(self._killing)), KILL_TIMEOUT)
+                           sorted(self._still_killing(ids)), KILL_TIMEOUT)
+
+    def _still_killing(self, task_ids: Set[str]) -> Set[str]:
+        with self._lock:
+            return task_ids & self._killing.keys()
 
     # ------------------------------------------------------------------ scalable interface
     def getNodes(self, preemptible: Optional[bool] = None, timeout: int = 600) -> Dict[str, NodeInfo]:
