@@ -87,6 +87,11 @@ class Toil:
     """
 
     def __init__(self, options: Any) -> None:
+        from toil_core.lib.error_report import debug_requested, install_excepthook
+
+        # A mistake in the options or the job graph ends the script with one message, not a
+        # traceback (which --logDebug brings back).
+        install_excepthook(debug_requested(options))
         self.options = options
         self.config: Any = None
         self._jobStore: Any = None

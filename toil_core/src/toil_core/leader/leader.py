@@ -411,7 +411,10 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
             logs = [f"Log from job {job_id}:\n{text}" for job_id, text in self.failure_logs.items()
                     if job_id in self.failed]
             self._write_status("failed.log")
-            raise FailedJobsException(self.job_store, failed, exit_code=1, logs=logs)
+            # The logs were printed when the jobs failed (unless the log level hid them): the
+            # report of the uncaught exception does not repeat them.
+            raise FailedJobsException(self.job_store, failed, exit_code=1, logs=logs,
+                                      logs_printed=logger.isEnabledFor(logging.WARNING))
         self._write_status("succeeded.log")
 
     def _stop_on_signal(self) -> None:
