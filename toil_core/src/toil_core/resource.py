@@ -27,13 +27,15 @@ from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tupl
 
 import attrs
 
+from toil_core.lib.errors import ToilError
+
 logger = logging.getLogger(__name__)
 
 USER_SCRIPT_FILE = "userScript"
 _SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "node_modules", ".tox", ".mypy_cache", ".pytest_cache"}
 
 
-class ResourceException(Exception):
+class ResourceException(ToilError):
     """The user module cannot be described, saved or loaded."""
 
 
