@@ -101,6 +101,8 @@ def user_frames(exc: BaseException, limit: int = 5) -> List[str]:
 def report(exc: BaseException, debug: bool = False) -> str:
     """What to print for ``exc``: the short report for a mistake (with the user's frames that
     led to it), else (or with ``debug``) the full traceback."""
+    if not debug and isinstance(exc, SystemExit):  # a deliberate exit: where, not a traceback
+        return "\n".join([f"SystemExit: the job called sys.exit({exc.code!r})", *user_frames(exc)]) + "\n"
     if debug or not is_user_error(exc):
         return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return "\n".join([format_user_error(exc), *user_frames(exc), DEBUG_HINT]) + "\n"
