@@ -34,6 +34,7 @@ from toil_core.plugin_api import (
     BatchSystemLocalSupport,
     InsufficientSystemResources,
     NodeInfo,
+    ToilError,
     UpdatedBatchJobInfo,
     WorkerInvocation,
     settings_from,
@@ -76,7 +77,7 @@ KILL_TIMEOUT = 30.0
 EXECUTOR_ID = "toil-executor"
 
 
-class MesosRegistrationError(RuntimeError):
+class MesosRegistrationError(ToilError, RuntimeError):
     """The framework could not subscribe to the Mesos master."""
 
 

@@ -15,12 +15,14 @@ import re
 from typing import Any, Dict, Iterator, Optional, Tuple
 from urllib.parse import urlsplit
 
+from toil_core.plugin_api import ToilError
+
 __all__ = ["ApiError", "EventStream", "call", "decode_data", "encode_data", "open_stream", "parse_endpoint"]
 
 JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
 
-class ApiError(Exception):
+class ApiError(ToilError):
     """A call the master or agent refused (HTTP status other than 200/202), or a broken stream."""
 
     def __init__(self, message: str, status: Optional[int] = None) -> None:
