@@ -61,3 +61,66 @@ def bucket_client(gcs: GCSServer):
     from google.cloud import storage
 
     return storage.Client(project=PROJECT, credentials=AnonymousCredentials())
+
+
+class Recorder:
+    """Every HTTP request this process sends: ``(method, url, headers, body start)``; header
+    names in lower case."""
+
+    def __init__(self) -> None:
+        self.requests: list = []
+
+    def matching(self, text: str, method: str = "") -> list:
+        return [r for r in self.requests if text in r[1] and (not method or r[0] == method)]
+
+    def clear(self) -> None:
+        self.requests.clear()
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    """Record the requests of the google-cloud-storage client (and our own reader)."""
+    import requests.adapters
+
+    found = Recorder()
+    original = requests.adapters.HTTPAdapter.send
+
+    def send(self, request, *args, **kwargs):
+        body = request.body if isinstance(request.body, bytes) else b""
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        found.requests.append((request.method, request.url, headers, body[:4096]))
+        return original(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
+    return found
+
+
+@pytest.fixture
+def make_store(tmp_path: Path, gcs: GCSServer):
+    """``make_store(locator=None, **config values)``: an initialized GoogleJobStore, destroyed
+    at the end of the test."""
+    from toil.common import Toil
+    from toil_core.testing import make_config
+
+    made = []
+
+    def make(locator: str = "", **values):
+        store = Toil.getJobStore(locator or f"google:{PROJECT}:{fresh_name()}")
+        config = make_config(tmp_path / "work", **values)
+        config.workflowID = None
+        store.initialize(config)
+        made.append(store)
+        return store
+
+    yield make
+    for store in made:
+        try:
+            store.destroy()
+        except Exception:
+            pass
+
+
+def key_file(tmp_path: Path, key: bytes, name: str = "sse.key") -> str:
+    path = tmp_path / name
+    path.write_bytes(key + b"\n")
+    return str(path)

@@ -26,7 +26,7 @@ import io
 import logging
 import urllib.parse
 from contextlib import contextmanager
-from typing import IO, Any, Dict, Iterator, List, Optional, Tuple
+from typing import IO, Any, Dict, Iterator, List, Optional
 
 import attrs
 
@@ -287,15 +287,13 @@ class _UploadStream(io.RawIOBase):
         upload = self.upload
         if upload is None:
             return
-        state = getattr(upload, "_upload_and_transport", None)
-        if state:
-            session, transport = state
-            url = getattr(session, "resumable_url", None)
-            if url:
-                try:
-                    transport.request("DELETE", url, timeout=30)
-                except Exception as err:  # it expires on the server anyway
-                    logger.debug("Could not cancel the resumable upload of %s: %s", self.name, err)
+        try:
+            upload.terminate()  # DELETE of the session; closes the writer without finalizing
+        except Exception as err:  # the session expires on the server anyway
+            logger.debug("Could not cancel the resumable upload of %s: %s", self.name, err)
+            buffer = getattr(upload, "_buffer", None)
+            if buffer is not None and not buffer.closed:
+                buffer.close()  # never finalize it, not even when the writer is collected
         self.upload = None
 
     def close(self) -> None:

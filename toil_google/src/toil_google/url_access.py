@@ -10,7 +10,7 @@ from __future__ import annotations
 import errno
 import io
 import urllib.parse
-from typing import IO, Any, List, Optional, Tuple
+from typing import IO, List, Optional, Tuple
 
 from toil_core.plugin_api import AbstractURLAccess
 
