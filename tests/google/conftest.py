@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import sys
-import uuid
 from pathlib import Path
 from typing import Iterator
 
@@ -11,8 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gcs_server import GCSServer, start_gcs_server  # noqa: E402
-
-PROJECT = "toil-test-project"
+from google_support import PROJECT, Recorder, fresh_name  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -43,11 +41,6 @@ def gcs(gcs_server: GCSServer) -> GCSServer:
     return gcs_server
 
 
-def fresh_name(tag: str = "t") -> str:
-    """A job store name nobody used (the bucket is NAME--toil)."""
-    return f"toil-{tag}-{uuid.uuid4().hex[:12]}"
-
-
 @pytest.fixture
 def google_locator(gcs: GCSServer) -> str:
     """A fresh ``google:`` locator on the emulator (project given explicitly)."""
@@ -61,20 +54,6 @@ def bucket_client(gcs: GCSServer):
     from google.cloud import storage
 
     return storage.Client(project=PROJECT, credentials=AnonymousCredentials())
-
-
-class Recorder:
-    """Every HTTP request this process sends: ``(method, url, headers, body start)``; header
-    names in lower case."""
-
-    def __init__(self) -> None:
-        self.requests: list = []
-
-    def matching(self, text: str, method: str = "") -> list:
-        return [r for r in self.requests if text in r[1] and (not method or r[0] == method)]
-
-    def clear(self) -> None:
-        self.requests.clear()
 
 
 @pytest.fixture
@@ -118,9 +97,3 @@ def make_store(tmp_path: Path, gcs: GCSServer):
             store.destroy()
         except Exception:
             pass
-
-
-def key_file(tmp_path: Path, key: bytes, name: str = "sse.key") -> str:
-    path = tmp_path / name
-    path.write_bytes(key + b"\n")
-    return str(path)

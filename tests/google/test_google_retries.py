@@ -7,7 +7,7 @@ import os
 from typing import Iterator
 
 import pytest
-from conftest import PROJECT, fresh_name
+from google_support import PROJECT, fresh_name
 from fault_proxy import FaultProxy
 
 from toil.common import Toil

@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, fresh_name, key_file
+from google_support import PROJECT, fresh_name, key_file
 
 from toil.common import Toil
 from toil_core.testing import make_config

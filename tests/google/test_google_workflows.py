@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from conftest import PROJECT, fresh_name, key_file
+from google_support import PROJECT, fresh_name, key_file
 
 REPO = Path(__file__).resolve().parents[2]
 E2E_SCRIPTS = REPO / "tests" / "e2e" / "scripts"
