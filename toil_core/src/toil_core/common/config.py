@@ -359,6 +359,7 @@ def _defaults() -> Dict[str, Any]:
         "maxJobDuration": SYS_MAX_SIZE, "rescueJobsFrequency": 3600,
         # Miscellaneous
         "disableChaining": False, "disableJobStoreChecksumVerification": False, "sseKey": None,
+        "clientSideEncryption": False,
         "environment": {}, "servicePollingInterval": 60, "forceDockerAppliance": False,
         "statusWait": 3600, "disableProgress": False, "readGlobalFileMutableByDefault": False,
         # Debug
@@ -374,7 +375,7 @@ _BOOL_ATTRS = frozenset({
     "disableAutoDeployment", "manualMemArgs", "run_local_jobs_on_workers", "linkImports",
     "moveExports", "metrics", "assumeZeroOverhead", "defaultPreemptible",
     "enableUnlimitedPreemptibleRetries", "doubleMem", "disableChaining",
-    "disableJobStoreChecksumVerification", "forceDockerAppliance", "disableProgress",
+    "disableJobStoreChecksumVerification", "clientSideEncryption", "forceDockerAppliance", "disableProgress",
     "readGlobalFileMutableByDefault", "debugWorker", "disableWorkerOutputCapture", "cwl",
 })
 
@@ -549,6 +550,9 @@ class Config:
         self._check_nodes()
         if self.sseKey is not None:
             self._check_sse_key()
+        elif self.clientSideEncryption:
+            raise OptionError("--clientSideEncryption needs the key: add --sseKey PATH (a file holding a "
+                              "32 character key on its first line).")
 
     def _check_range(self, attr: str, low: Optional[float] = None, high: Optional[float] = None,
                      low_open: bool = False, hint: str = "") -> None:

@@ -134,6 +134,7 @@ class Toil:
             # resume() refuses a store owned by another user before unpickling anything; the
             # lock keeps off a second leader; the check finds damaged job files. All three come
             # before the first write, so a refused restart leaves the store as it was.
+            job_store.provide_key(config.sseKey)
             job_store.resume()
             self._leader_lock = self._lock(job_store)
             try:
