@@ -313,3 +313,13 @@ def test_public_urls_are_signed_with_a_service_account_key(make_store, tmp_path:
     assert "Signature=" in url and "GoogleAccessId=" in url
     with urllib.request.urlopen(url) as response:
         assert response.read() == b"shared with the world"
+
+
+def test_client_side_encryption_is_refused_rather_than_ignored(gcs, bucket_client, tmp_path: Path) -> None:
+    from toil_google.errors import GoogleStoreError
+
+    name = fresh_name()
+    store = Toil.getJobStore(f"google:{PROJECT}:{name}")
+    with pytest.raises(GoogleStoreError, match="does not do --clientSideEncryption"):
+        store.initialize(make_config(sseKey=key_file(tmp_path, KEY), clientSideEncryption=True))
+    assert f"{name}--toil" not in bucket_names(bucket_client)
