@@ -17,6 +17,7 @@ import os
 import re
 import sys
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
+from toil_core.lib.errors import ToilError
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ LOG_LEVEL_NAMES = {
 }
 
 
-class OptionError(ValueError, RuntimeError):
+class OptionError(ToilError, ValueError, RuntimeError):
     """A workflow option has a bad value or contradicts another option.
 
     It is a ValueError (a bad value) and, like the errors upstream Toil raises for the same

@@ -23,6 +23,8 @@ import os
 import struct
 from typing import IO, Any, Iterator
 
+from toil_core.lib.errors import ToilError
+
 __all__ = [
     "DEFAULT_SEGMENT_SIZE",
     "HEADER_SIZE",
@@ -42,7 +44,7 @@ DEFAULT_SEGMENT_SIZE = 256 * 1024
 INSTALL_HINT = "pip install 'toil-core[encryption]'"
 
 
-class MissingCryptographyError(ImportError):
+class MissingCryptographyError(ToilError, ImportError):
     """Encryption was asked for but the ``cryptography`` package is not installed."""
 
     def __init__(self) -> None:
@@ -50,7 +52,7 @@ class MissingCryptographyError(ImportError):
                          f"{INSTALL_HINT}")
 
 
-class DecryptionError(ValueError):
+class DecryptionError(ToilError, ValueError):
     """An encrypted object failed authentication: it was changed, truncated, reordered or swapped,
     or it was written with another key."""
 
