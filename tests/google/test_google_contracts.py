@@ -43,3 +43,11 @@ class TestGsURLAccessContract(URLAccessContract):
 
 class TestGooglePackaging(PluginPackagingContract):
     distribution = "toil-google"
+
+
+def test_the_upstream_module_path_is_this_job_store() -> None:
+    from toil.jobStores.googleJobStore import GoogleJobStore
+
+    from toil_google.job_store import GoogleJobStore as ours
+
+    assert GoogleJobStore is ours
