@@ -111,7 +111,10 @@ class EventStream:
             self._fill()
 
     def _fill(self) -> None:
-        chunk = self.response.read1(65536)
+        try:
+            chunk = self.response.read1(65536)
+        except (AttributeError, ValueError, http.client.HTTPException) as error:  # closed or garbled
+            raise ApiError(f"the event stream broke: {error!r}") from error
         if not chunk:
             raise ApiError("the event stream ended")
         self._buffer += chunk
