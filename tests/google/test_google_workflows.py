@@ -69,6 +69,14 @@ def test_sort_example_fails_then_restarts_on_google(gcs, bucket_client, tmp_path
     status = run([TOIL, "status", locator], tmp_path)
     assert status.returncode == 0, describe(status)
     assert "down" in status.stdout + status.stderr  # the failed job is listed
+    listed = run([TOIL, "debug-file", locator, "--listFilesInJobStore"], tmp_path)
+    assert listed.returncode == 0, describe(listed)
+    names = (tmp_path / "jobstore_files.txt").read_text().split()
+    assert "shared/config.pickle" in names and any(n.startswith("jobs/down-") for n in names), names
+    fetched = run([TOIL, "debug-file", locator, "--fetch", "rootJobStoreID", "--localFilePath", tmp_path / "got"],
+                  tmp_path)
+    assert fetched.returncode == 0, describe(fetched)
+    assert (tmp_path / "got" / "rootJobStoreID").read_text().startswith("setup")
     again = run(common, tmp_path)  # without --restart
     assert again.returncode != 0 and "already exists. Use --restart" in again.stderr, describe(again)
 
