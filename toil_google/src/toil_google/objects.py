@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from typing import IO, Any, Dict, Iterator, List, Optional
 
 import attrs
+from toil_core.plugin_api import ToilError
 
 from toil_google.client import retry_policy
 
@@ -51,7 +52,7 @@ READ_SIZE = 1024 * 1024
 READ_RESUMES = 5
 
 
-class ObjectMissing(KeyError):
+class ObjectMissing(ToilError, KeyError):
     """The object does not exist (the job store turns this into its own exceptions)."""
 
 
