@@ -265,6 +265,12 @@ def _usable_records(info: KindInfo, name: str) -> List[EntryPointRecord]:
             raise PluginDisabledError(info.kind, name, installed, disabled_by(matches[0]) or "")
         raise PluginNotInstalledError(info.kind, name, installed)
     labels = sorted({r.dist_label for r in enabled})
+    builtin = [r for r in enabled if _md.dist_key(r.distribution) == _md.dist_key(_md.CORE_DISTRIBUTION)]
+    if len(labels) > 1 and builtin:  # a built-in name: toil-core's own backend wins
+        from .reserved import warn_clash_once
+
+        warn_clash_once(info.kind, name, builtin[0], [r for r in enabled if r not in builtin])
+        enabled, labels = builtin, [builtin[0].dist_label]
     if len(labels) > 1:
         claims = [f"{r.dist_label} ({r.raw_name} = {r.value})" for r in enabled]
         raise PluginConflictError(info.kind, name, claims)
