@@ -36,6 +36,7 @@ import attrs
 from toil_core.plugin_api import ToilError
 
 from toil_google.client import retry_policy
+from toil_google.errors import GoogleStoreError
 
 __all__ = ["CHUNK_SIZE", "RESUMABLE_THRESHOLD", "ChecksumError", "ObjectIO", "ObjectInfo", "ObjectMissing", "key_headers",
            "key_fingerprint"]
@@ -56,8 +57,15 @@ class ObjectMissing(ToilError, KeyError):
     """The object does not exist (the job store turns this into its own exceptions)."""
 
 
-class ChecksumError(IOError):
+class ChecksumError(GoogleStoreError, OSError):
     """The bytes read do not match the checksum the server reported for the object."""
+
+    def __init__(self, message: str) -> None:
+        GoogleStoreError.__init__(self, message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def _reported_crc32c(headers: Any) -> Optional[str]:
