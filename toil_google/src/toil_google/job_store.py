@@ -564,6 +564,21 @@ class GoogleJobStore(AbstractJobStore):
         with _wrap_reader(raw, encoding, errors) as handle:
             yield handle
 
+    # ---------------------------------------------------------------------- toil debug-file
+    def list_stored_objects(self) -> Iterator[str]:
+        """The name of every object of the store (for ``toil debug-file``)."""
+        for info in self._plain().list(""):
+            yield info.name
+
+    def fetch_stored_object(self, name: str, local_path: str) -> None:
+        """Copy object ``name`` to ``local_path`` (``toil debug-file --fetch``)."""
+        clear = name == MARKER or name[len(SHARED):] in CLEAR_SHARED
+        io_ = self._plain() if clear else self.objects
+        try:
+            io_.download_to(name, local_path, encrypted=not clear)
+        except ObjectMissing:
+            raise NoSuchFileException(name) from None
+
     # ---------------------------------------------------------------------- logs
     def write_logs(self, msg: Union[bytes, str]) -> None:
         data = msg.encode("utf-8") if isinstance(msg, str) else bytes(msg)

@@ -179,7 +179,13 @@ def _status_of(record: discovery.EntryPointRecord, records: List[Any]) -> Plugin
         status, error = "conflict", "another installed distribution claims this name"
     else:
         failure = discovery.failure_of(record)
-        if failure is not None:
+        missing = discovery.missing_module(record) if failure is None else None
+        if missing is not None:
+            status = "broken"
+            error = (f"its module {missing!r} ({record.value}) is not installed: reinstall "
+                     f"{record.distribution or 'the distribution'} (pip install --force-reinstall "
+                     f"{record.distribution or '...'})")
+        elif failure is not None:
             status = "misconfigured" if isinstance(failure, PluginMisconfiguredError) else "broken"
             error = str(failure)
             trace = _trace_of(failure)
