@@ -36,7 +36,7 @@ def test_workflow_grows_and_shrinks_the_cluster(tmp_path: Path, empty_mesos_doub
     proc = run_python([WORKFLOW, f"file:{tmp_path / 'js'}", "--markers", markers,
                        "--batchSystem", "mesos", "--mesosEndpoint", cluster.master,
                        "--provisioner", "mesos_double", "--nodeTypes", "double.small", "--maxNodes", "3",
-                       "--scaleInterval", "1", "--targetTime", "3", "--betaInertia", "0",
+                       "--scaleInterval", "1", "--targetTime", "1", "--betaInertia", "0",
                        "--clusterStats", stats, "--logInfo"],
                       cwd=tmp_path, background=True,
                       env={"PYTHONPATH": os.pathsep.join(filter(None, [provisioner_path,
