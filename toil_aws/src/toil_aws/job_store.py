@@ -351,12 +351,16 @@ class AWSJobStore(AbstractJobStore):
 
     # ---------------------------------------------------------------------- files
     def _new_file_id(self, job_id: Optional[str], cleanup: bool, basename: Optional[str],
-                     default: str = "stream") -> str:
+                     default: str = "stream") -> Tuple[str, str]:
+        """``(file ID, object key)`` of a new file (the pair the core's attempt scoping expects
+        from a store that can name a file before it exists)."""
         name = _basename(basename, default)
         if cleanup and job_id is not None:
             self._job_key(job_id)  # validates it
-            return f"o/{job_id}/{_token()}/{name}"
-        return f"f/{_token()}/{name}"
+            file_id = f"o/{job_id}/{_token()}/{name}"
+        else:
+            file_id = f"f/{_token()}/{name}"
+        return file_id, "files/" + file_id
 
     @staticmethod
     def _file_key(file_id: Any) -> str:
@@ -387,28 +391,28 @@ class AWSJobStore(AbstractJobStore):
         writer.commit()
 
     def write_file(self, local_path: str, job_id: Optional[str] = None, cleanup: bool = False) -> str:
-        file_id = self._new_file_id(job_id, cleanup, os.path.basename(local_path), "file")
-        self._upload_local(local_path, self._file_key(file_id))
+        file_id, key = self._new_file_id(job_id, cleanup, os.path.basename(local_path), "file")
+        self._upload_local(local_path, key)
         return file_id
 
     @contextmanager
     def write_file_stream(self, job_id: Optional[str] = None, cleanup: bool = False,
                           basename: Optional[str] = None, encoding: Optional[str] = None,
                           errors: Optional[str] = None) -> Iterator[Tuple[IO[Any], str]]:
-        file_id = self._new_file_id(job_id, cleanup, basename)
-        writer = self._objects.open_write(self._file_key(file_id))
+        file_id, key = self._new_file_id(job_id, cleanup, basename)
+        writer = self._objects.open_write(key)
         with writer_context(writer, encoding, errors) as handle:
             yield handle, file_id
 
     def get_empty_file_store_id(self, job_id: Optional[str] = None, cleanup: bool = False,
                                 basename: Optional[str] = None) -> str:
-        file_id = self._new_file_id(job_id, cleanup, basename)
-        self._objects.put(self._file_key(file_id), b"")
+        file_id, key = self._new_file_id(job_id, cleanup, basename)
+        self._objects.put(key, b"")
         return file_id
 
     def reserve_file_id(self) -> str:
         """A fresh file ID; nothing is stored until :meth:`write_reserved_file_stream`."""
-        return self._new_file_id(None, False, None)
+        return self._new_file_id(None, False, None)[0]
 
     @contextmanager
     def write_reserved_file_stream(self, file_id: str) -> Iterator[IO[Any]]:
@@ -606,8 +610,8 @@ class AWSJobStore(AbstractJobStore):
         bucket, key = S3URLAccess.split(src_uri)
         source = S3URLAccess.client_for(bucket)
         head = S3URLAccess.head(src_uri)
-        file_id = self._new_file_id(None, False, urllib.parse.unquote(key.rsplit("/", 1)[-1]), "file")
-        self._objects.copy_in(source, bucket, key, self._file_key(file_id), head.executable)
+        file_id, own_key = self._new_file_id(None, False, urllib.parse.unquote(key.rsplit("/", 1)[-1]), "file")
+        self._objects.copy_in(source, bucket, key, own_key, head.executable)
         return FileID(file_id, head.size, head.executable)
 
     def _export_file(self, handler: Any, file_id: str, dst_uri: str) -> None:

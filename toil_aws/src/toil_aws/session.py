@@ -14,6 +14,7 @@ The endpoint of S3-compatible services (MinIO, Ceph, a local S3 server) comes fr
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -43,6 +44,9 @@ MAX_ATTEMPTS = int(os.environ.get("TOIL_AWS_MAX_ATTEMPTS", "8"))
 #: Environment variables a worker needs to reach the same S3 (passed on by the job store).
 ENDPOINT_VARIABLES = ("TOIL_S3_HOST", "TOIL_S3_PORT", "TOIL_S3_USE_SSL", "AWS_ENDPOINT_URL",
                       "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_BATCH")
+
+# "Found credentials in environment variables" on every process start is noise at INFO level.
+logging.getLogger("botocore.credentials").setLevel(logging.WARNING)
 
 _lock = threading.Lock()
 _sessions: Dict[int, Any] = {}
