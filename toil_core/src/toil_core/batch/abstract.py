@@ -112,6 +112,12 @@ class AbstractBatchSystem(ABC):
     def supportsWorkerCleanup(cls) -> bool:
         return False
 
+    @classmethod
+    def runs_workers_beside_leader(cls) -> bool:
+        """Capability flag: True when every worker runs on the leader's host, so it sees the user
+        script at the leader's path and needs no auto-deployment (and no warning about its absence)."""
+        return False
+
     def setUserScript(self, userScript: Any) -> None:
         raise NotImplementedError("This batch system does not support auto-deployment.")
 

@@ -95,6 +95,10 @@ class SingleMachineBatchSystem(BatchSystemSupport):
     def supportsWorkerCleanup(cls) -> bool:
         return True
 
+    @classmethod
+    def runs_workers_beside_leader(cls) -> bool:
+        return True
+
     def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int, max_jobs: Optional[int] = None) -> None:
         from toil_core.common.workdirs import get_toil_work_dir
 

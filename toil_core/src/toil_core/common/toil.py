@@ -87,6 +87,11 @@ class Toil:
     """
 
     def __init__(self, options: Any) -> None:
+        from toil_core.lib.error_report import debug_requested, install_excepthook
+
+        # A mistake in the options or the job graph ends the script with one message, not a
+        # traceback (which --logDebug brings back).
+        install_excepthook(debug_requested(options))
         self.options = options
         self.config: Any = None
         self._jobStore: Any = None
@@ -298,7 +303,7 @@ class Toil:
             logger.debug("No user module to deploy: %s", error)
             return
         deploy = not getattr(self.config, "disableAutoDeployment", False)
-        if deploy and not batch_system.supportsAutoDeployment() and type(batch_system).__name__ != "SingleMachineBatchSystem":
+        if deploy and not batch_system.supportsAutoDeployment() and not batch_system.runs_workers_beside_leader():
             logger.warning("Batch system does not support auto-deployment. The user script %s will have to be "
                            "present at the same location on every worker.", descriptor)
         save_user_module(job_store, descriptor, deploy=deploy)

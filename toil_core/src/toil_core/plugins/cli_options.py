@@ -182,7 +182,39 @@ def _two_pass_parse_known_args(self: argparse.ArgumentParser, args: Optional[Seq
                                namespace: Optional[argparse.Namespace] = None) -> Any:
     argv = list(sys.argv[1:] if args is None else args)
     add_backend_options(self, argv)
-    return type(self).parse_known_args(self, argv, namespace)
+    parsed, rest = type(self).parse_known_args(self, argv, namespace)
+    _check_values(self, parsed)
+    return parsed, rest
+
+
+def _check_values(parser: argparse.ArgumentParser, namespace: argparse.Namespace) -> None:
+    """Check the option values that can be checked while parsing (ranges, paths, combinations)
+    and end a bad command line as argparse does: one ``error:`` line, exit status 2.
+
+    The same checks run again when ``Toil(options)`` starts (values set by the script after
+    parsing are checked there). A restart is checked only there, as its stored options fill in
+    what the command line leaves out. Also installs the short error report for uncaught
+    mistakes (:mod:`toil_core.lib.error_report`), with tracebacks only under ``--logDebug``.
+    """
+    from toil_core.lib.error_report import debug_requested, install_excepthook
+
+    if not hasattr(namespace, "jobStore") or not hasattr(namespace, "retryCount"):
+        return  # not a parser with the workflow options
+    install_excepthook(debug_requested(namespace))
+    if getattr(namespace, "restart", False):
+        return
+    import logging
+
+    from toil_core.common.config import Config, OptionError
+
+    quiet = logging.getLogger(Config.__module__)  # its warnings come again when the run starts
+    was_disabled, quiet.disabled = quiet.disabled, True
+    try:
+        Config().setOptions(namespace)
+    except OptionError as err:
+        parser.exit(2, f"{parser.prog}: error: {err}\n")
+    finally:
+        quiet.disabled = was_disabled
 
 
 def install_two_pass(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
