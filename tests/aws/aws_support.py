@@ -161,10 +161,13 @@ class FaultProxy:
         return head + b"\r\n\r\n" + body
 
     @staticmethod
-    def _error(code: int, name: str) -> bytes:
+    def _error(code: int, name: str, head: bool = False) -> bytes:
         body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{name}</Code>"
                 f"<Message>injected by the test proxy</Message></Error>").encode()
-        reason = {503: "Slow Down", 500: "Internal Server Error"}[code]
+        reason = {503: "Slow Down", 500: "Internal Server Error", 403: "Forbidden", 404: "Not Found",
+                  409: "Conflict"}.get(code, "Error")
+        if head:  # a HEAD answer has no body (its length is still announced)
+            return (f"HTTP/1.1 {code} {reason}\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n").encode()
         return (f"HTTP/1.1 {code} {reason}\r\nContent-Type: application/xml\r\nContent-Length: {len(body)}\r\n"
                 f"Connection: keep-alive\r\n\r\n").encode() + body
 
@@ -178,11 +181,16 @@ class FaultProxy:
                 if not request:
                     return
                 action = self._next()
+                head = request.startswith(b"HEAD ")
                 if action == "503":
-                    conn.sendall(self._error(503, "SlowDown"))
+                    conn.sendall(self._error(503, "SlowDown", head))
                     continue
                 if action == "500":
-                    conn.sendall(self._error(500, "InternalError"))
+                    conn.sendall(self._error(500, "InternalError", head))
+                    continue
+                if ":" in action:  # "<status>:<S3 error code>", e.g. "403:AccessDenied"
+                    status, _, name = action.partition(":")
+                    conn.sendall(self._error(int(status), name, head))
                     continue
                 if action == "drop":
                     return  # closes the connection without an answer
