@@ -3,6 +3,7 @@ a malformed locator, an unknown region, no credentials, a bucket another account
 file of the wrong size, an existing store without --restart."""
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Any, Dict, List
@@ -10,7 +11,7 @@ from typing import Any, Dict, List
 import pytest
 
 from aws_support import FaultProxy
-from test_aws_workflows import bucket_exists, describe, run
+from test_aws_workflows import SCRIPTS, bucket_exists, describe, run
 
 REPO = Path(__file__).resolve().parents[2]
 HELLO = REPO / "examples" / "helloWorld.py"
@@ -86,10 +87,11 @@ def test_bad_sse_key_file(content: bytes, pattern: str, tmp_path: Path, aws_loca
 
 
 def test_existing_store_without_restart(tmp_path: Path, aws_locator: str, store_name: str, s3: Any) -> None:
-    first = run([sys.executable, HELLO, aws_locator, "--clean", "never"], tmp_path)
-    assert first.returncode == 0, describe(first)
+    shutil.copy(SCRIPTS / "tutorial_restart.py", tmp_path / "restart.py")
+    first = run([sys.executable, "restart.py", aws_locator, "--retryCount", "0"], tmp_path)
+    assert first.returncode != 0 and bucket_exists(s3, store_name), describe(first)  # a failed run keeps it
     before: List[Dict[str, Any]] = s3.list_objects_v2(Bucket=f"{store_name}--toil")["Contents"]
-    again = run([sys.executable, HELLO, aws_locator], tmp_path)
+    again = run([sys.executable, "restart.py", aws_locator], tmp_path)
     assert_clean_error(again, rf"The job store '{aws_locator}' already exists. Use --restart")
     after = s3.list_objects_v2(Bucket=f"{store_name}--toil")["Contents"]
     assert [(o["Key"], o["ETag"]) for o in after] == [(o["Key"], o["ETag"]) for o in before]
