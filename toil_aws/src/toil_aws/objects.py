@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import botocore.exceptions
+from toil_core.plugin_api import ToilError
 
 from toil_aws.session import error_code, is_missing
 
@@ -45,7 +46,7 @@ READ_RESUMES = 5
 EXECUTABLE = "toil-executable"
 
 
-class ObjectMissing(KeyError):
+class ObjectMissing(ToilError, KeyError):
     """The object (or its bucket) does not exist."""
 
 

@@ -24,6 +24,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 from botocore import UNSIGNED
+from toil_core.plugin_api import ToilError
 
 __all__ = [
     "AWSSetupError",
@@ -53,7 +54,7 @@ _sessions: Dict[int, Any] = {}
 _clients: Dict[Tuple[Any, ...], Any] = {}
 
 
-class AWSSetupError(RuntimeError):
+class AWSSetupError(ToilError, RuntimeError):
     """AWS cannot be used as configured (credentials, region, endpoint): the message says why
     and what to set."""
 

@@ -17,13 +17,15 @@ import hmac
 import os
 from typing import Optional
 
+from toil_core.plugin_api import ToilError
+
 __all__ = ["KEY_BYTES", "SSEKeyError", "fingerprint", "matches", "read_key"]
 
 KEY_BYTES = 32
 _ITERATIONS = 20000
 
 
-class SSEKeyError(ValueError):
+class SSEKeyError(ToilError, ValueError):
     """The --sseKey file is unusable, or the key does not match the job store's."""
 
 

@@ -8,18 +8,19 @@ import sys
 from typing import Any, Optional, Type
 
 from toil_core.common.locator import build_locator, make_job_store, normalize_locator, parse_locator
+from toil_core.lib.errors import ToilError
 
 logger = logging.getLogger(__name__)
 
 ROOT_RETURN_VALUE_FILE = "rootJobReturnValue"
 
 
-class ToilRestartException(Exception):
+class ToilRestartException(ToilError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
 
 
-class ToilContextManagerException(Exception):
+class ToilContextManagerException(ToilError):
     def __init__(self) -> None:
         super().__init__('This method cannot be called outside the "with Toil(...)" context manager.')
 
@@ -134,6 +135,7 @@ class Toil:
             # resume() refuses a store owned by another user before unpickling anything; the
             # lock keeps off a second leader; the check finds damaged job files. All three come
             # before the first write, so a refused restart leaves the store as it was.
+            job_store.provide_key(config.sseKey)
             job_store.resume()
             self._leader_lock = self._lock(job_store)
             try:

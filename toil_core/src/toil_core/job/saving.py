@@ -16,7 +16,7 @@ from toil_core.job.description import INLINE_BODY
 from toil_core.job.errors import JobPromiseConstraintError, UnpicklableJobError
 from toil_core.job.job import Job, ServiceHostJob
 from toil_core.job.promise import dumps_for_store, loads_from_store
-from toil_core.jobstores.errors import NoSuchFileException
+from toil_core.lib.store_errors import NoSuchFileException
 
 
 #: Bodies up to this many bytes live inside the job description instead of a separate file.

@@ -194,6 +194,10 @@ class AbstractJobStore(CamelCaseAliases, metaclass=ABCMeta):
         except Exception as err:  # truncated or garbled: any unpickling error
             raise CorruptJobStoreError(self.locator, self.shared_file_location(CONFIG_FILE), err) from err
 
+    def provide_key(self, key_path: Optional[str]) -> None:
+        """The key file (``--sseKey``) to open an encrypted store with, given before
+        :meth:`resume`. Stores without client-side encryption ignore it."""
+
     def shared_file_location(self, shared_file_name: str) -> str:
         """Where a shared file lives, for messages (stores with real paths give the path)."""
         return f"{shared_file_name} (shared file)"

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from typing import Any, List, Optional
+from toil_core.lib.errors import ToilBaseException, ToilError
 
 
-class FailedJobsException(Exception):
+class FailedJobsException(ToilError):
     """Some jobs failed completely; the job store is kept so the run can be restarted."""
 
     def __init__(self, job_store: Any, failed_jobs: List[Any], exit_code: int = 1,
@@ -25,14 +26,14 @@ class FailedJobsException(Exception):
         super().__init__(message)
 
 
-class DeadlockException(Exception):
+class DeadlockException(ToilError):
     """Only service jobs have been running for too long: nothing can use them."""
 
     def __init__(self, msg: str) -> None:
         super().__init__(f"Deadlock encountered: {msg}")
 
 
-class KilledWorkflowException(SystemExit):
+class KilledWorkflowException(ToilBaseException, SystemExit):
     """The workflow was stopped with ``toil kill`` or SIGTERM.
 
     A SystemExit, so an unchanged workflow script ends with the message and exit code 1

@@ -27,6 +27,7 @@ import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .specs import kind_info, loose_key, normalize_name
+from toil_core.lib.errors import ToilError
 
 __all__ = [
     "PluginConflictError",
@@ -139,7 +140,7 @@ def _dist(distribution: Optional[str], version: Optional[str]) -> str:
     return f"{distribution} {version}" if version else distribution
 
 
-class PluginError(RuntimeError):
+class PluginError(ToilError, RuntimeError):
     """Base class of all plugin errors. ``kind`` and ``name`` say which plugin was asked for."""
 
     kind: str = ""
