@@ -65,6 +65,8 @@ MARKER = "toil-job-store"
 FORMAT = 1
 CONFIG_FILE = "config.pickle"
 _COPY_CHUNK = 1 << 20
+#: Names the key file for workers and tools (the core's variable for encrypted stores).
+KEY_ENV = "TOIL_SSE_KEY"
 _PARSE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, AttributeError, ValueError)
 
 
@@ -95,10 +97,14 @@ class AWSJobStore(AbstractJobStore):
     :param partSize: multipart part size in bytes (default: ``--awsPartSize`` / 50 MiB).
     """
 
+    #: ``--sseKey`` alone means SSE-C here (the core's client-side encryption is not plugged in).
+    server_side_encryption = True
+
     def __init__(self, locator: str, partSize: Optional[int] = None) -> None:
         self._where: Locator = parse(locator)
         self._part_size_arg = partSize
         self._sse_key: Optional[bytes] = None
+        self._key_path: Optional[str] = None
         self._objects = ObjectStore(self._client, self._where.bucket, None, partSize or DEFAULT_PART_SIZE)
         self._marker: Optional[Dict[str, Any]] = None
         super().__init__(str(self._where))
@@ -123,37 +129,32 @@ class AWSJobStore(AbstractJobStore):
         """The object I/O seam of this store (one bucket, this store's SSE-C key)."""
         return self._objects
 
-    # The config is set by initialize/resume and, on --restart, replaced by the Toil class with
-    # the new run's options; either way the SSE-C key and part size follow it.
-    @property  # type: ignore[override]
-    def _config(self) -> Any:
-        return self.__dict__.get("_config_value")
-
-    @_config.setter
-    def _config(self, config: Any) -> None:
-        self.__dict__["_config_value"] = config
-        if config is not None:
-            self._apply_config(config)
-
-    def _apply_config(self, config: Any) -> None:
+    def _apply(self, config: Any, key_path: Optional[str]) -> None:
+        """Take the part size from ``config`` and the SSE-C key from ``key_path`` (checked against
+        the store's marker when the store exists)."""
         part = self._part_size_arg or settings_from(config, AWSJobStoreSettings).aws_part_size
         if part < MIN_PART_SIZE:
             raise AWSSetupError(f"--awsPartSize ({part}) must be at least {MIN_PART_SIZE} bytes (S3's smallest "
                                 "part).")
-        key_path = getattr(config, "sseKey", None)
         key = read_key(key_path) if key_path else None
         if self._marker is not None:
             self._check_key(key)
         self._sse_key = key
+        self._key_path = key_path
         self._objects = ObjectStore(self._client, self._where.bucket, key, part)
+
+    def provide_key(self, key_path: Optional[str]) -> None:
+        """The ``--sseKey`` file to open the store with (else ``$TOIL_SSE_KEY`` names it)."""
+        self._key_path = key_path
 
     def _check_key(self, key: Optional[bytes]) -> None:
         recorded = (self._marker or {}).get("sse")
         if recorded and key is None:
-            raise SSEKeyError(f"The job store '{self.locator}' is encrypted with an SSE-C key: give the same "
-                              "key with --sseKey PATH.")
+            raise SSEKeyError(f"The job store '{self.locator}' is encrypted with an SSE-C key and no key was "
+                              f"given: give the same key with --sseKey PATH (for toil status, stats and clean: "
+                              f"{KEY_ENV}=PATH).")
         if key is not None and not recorded:
-            raise SSEKeyError(f"The job store '{self.locator}' was made without --sseKey: run without "
+            raise SSEKeyError(f"The job store '{self.locator}' was made without an SSE-C key: run without "
                               "--sseKey (its objects are not encrypted with a customer key).")
         if key is not None and recorded and not matches(key, recorded):
             raise SSEKeyError(f"The --sseKey key is not the key the job store '{self.locator}' was made with: "
@@ -176,7 +177,11 @@ class AWSJobStore(AbstractJobStore):
     def initialize(self, config: Any) -> None:
         self._need_credentials(f"create the job store '{self.locator}'")
         self._marker = None
-        self._apply_config(config)  # checks the key file and the part size before anything is made
+        if getattr(config, "clientSideEncryption", False):
+            raise AWSSetupError("The aws: job store does not support --clientSideEncryption yet; give --sseKey "
+                                "alone to have S3 encrypt every object with your key (SSE-C).")
+        # The key file and the part size are checked before anything is made.
+        self._apply(config, getattr(config, "sseKey", None))
         created = self._create_bucket()
         try:
             self._marker = {"format": FORMAT, "sse": fingerprint(self._sse_key) if self._sse_key else None}
@@ -234,10 +239,15 @@ class AWSJobStore(AbstractJobStore):
             self._marker = json.loads(data)
         except ValueError:
             self._marker = {}
-        super().resume()  # sets the config, which checks the SSE-C key
-
-    def write_config(self) -> None:
-        super().write_config()
+        # The key: given with provide_key (the leader's --sseKey), else named by $TOIL_SSE_KEY (workers,
+        # toil status). Checked against the marker before anything else is read.
+        key_path = self._key_path or os.environ.get(KEY_ENV) or None
+        key = read_key(key_path) if key_path else None
+        self._check_key(key)
+        self._objects = ObjectStore(self._client, self._where.bucket, key, self._objects.part_size)
+        self._sse_key = key
+        super().resume()
+        self._apply(self._config, key_path)
 
     def shared_file_location(self, shared_file_name: str) -> str:
         return f"s3://{self.bucket_name}/{self._shared_key(shared_file_name, True)}"
@@ -268,7 +278,11 @@ class AWSJobStore(AbstractJobStore):
         self._marker = None
 
     def get_env(self) -> Dict[str, str]:
-        return session.endpoint_env()
+        """The S3 endpoint variables, and the key file's path for an encrypted store."""
+        env = session.endpoint_env()
+        if self._sse_key is not None and self._key_path:
+            env[KEY_ENV] = os.path.abspath(self._key_path)
+        return env
 
     def default_caching(self) -> bool:
         return False

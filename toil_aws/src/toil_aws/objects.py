@@ -323,7 +323,7 @@ class ObjectWriter(io.RawIOBase):
                     self._upload_part(bytes(self._buffer))
                 self._store.client.complete_multipart_upload(
                     Bucket=self._store.bucket, Key=self._key, UploadId=self._upload_id,
-                    MultipartUpload={"Parts": self._parts})
+                    MultipartUpload={"Parts": self._parts}, **self._store._sse)
             self.committed = True
         except BaseException:
             self.abort()
