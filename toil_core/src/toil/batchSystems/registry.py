@@ -16,3 +16,7 @@ __all__ = [
     "single_machine_batch_system_factory", "slurm_batch_system_factory", "tes_batch_system_factory",
     "torque_batch_system_factory",
 ]
+
+# Upstream 6+ names used by upstream-style plugin modules (toil_batch_system_*): imported by name so
+# that they stay importable; not in __all__, which lists the upstream 5.10 names.
+from toil_core.batch.registry import add_batch_system_factory, get_batch_systems  # noqa: F401,E402

@@ -22,7 +22,7 @@ __all__ = ["main"]
 
 #: Statuses that make ``toil plugins check`` fail.
 PROBLEMS = ("broken", "misconfigured", "incompatible", "conflict")
-_COLUMNS = ("name", "kind", "distribution", "version", "status")
+_COLUMNS = ("name", "kind", "distribution", "version", "status", "origin")
 
 
 def _table(rows: List[List[str]], headers: List[str]) -> List[str]:
@@ -32,13 +32,15 @@ def _table(rows: List[List[str]], headers: List[str]) -> List[str]:
     return lines
 
 
-def _print_infos(infos: List[Any]) -> None:
+def _print_infos(infos: List[Any], tracebacks: bool = False) -> None:
     rows = [[str(getattr(i, c) or "-") for c in _COLUMNS] for i in infos]
     for line in _table(rows, list(_COLUMNS)):
         print(line)
     for info in infos:
         if info.error:
             print(f"  {info.kind} {info.name!r} ({info.status}): {info.error}")
+            if tracebacks and info.traceback:
+                print("    " + info.traceback.replace("\n", "\n    "))
 
 
 def _print_environment(environment: Dict[str, Any]) -> None:
@@ -144,7 +146,10 @@ def cmd_show(options: argparse.Namespace) -> int:
         print(f"{kind_info(kind).title} '{name}'")
         for info in infos:
             print(f"distribution: {info.distribution or '-'} {info.version or ''}".rstrip())
-            print(f"entry point: {info.group} {info.name} = {info.value}")
+            if info.origin == "entry point":
+                print(f"entry point: {info.group} {info.name} = {info.value}")
+            else:
+                print(f"origin: {info.origin} ({info.value.partition(':')[2]})")
             print(f"status: {info.status}" + (f" ({info.error})" if info.error else ""))
             if info.location:
                 print(f"location: {info.location}")
@@ -168,7 +173,7 @@ def cmd_check(options: argparse.Namespace) -> int:
     if options.json:
         print(json.dumps([attrs.asdict(i) for i in results], indent=2))
     else:
-        _print_infos(results)
+        _print_infos(results, tracebacks=True)
     bad = [i for i in results if i.status in PROBLEMS]
     if bad:
         if not options.json:
