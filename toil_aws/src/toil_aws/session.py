@@ -109,7 +109,7 @@ def client(service: str = "s3", region: Optional[str] = None, anonymous: bool = 
     if found is not None:
         return found
     config = botocore.config.Config(
-        retries={"max_attempts": attempts, "mode": "standard"},
+        retries={"total_max_attempts": attempts, "mode": "standard"},
         connect_timeout=10, read_timeout=60,
         signature_version=UNSIGNED if anonymous else None,
         s3={"addressing_style": "path"} if endpoint else None,
