@@ -54,6 +54,20 @@ _sessions: Dict[int, Any] = {}
 _clients: Dict[Tuple[Any, ...], Any] = {}
 
 
+def _forget_after_fork() -> None:
+    """A forked process (the single machine batch system forks its workers from a warm process)
+    must not share the parent's pooled connections: two processes reading one socket would get
+    each other's responses. The child makes its own sessions and clients."""
+    global _lock
+    _lock = threading.Lock()
+    _sessions.clear()
+    _clients.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 class AWSSetupError(ToilError, RuntimeError):
     """AWS cannot be used as configured (credentials, region, endpoint): the message says why
     and what to set."""
