@@ -73,8 +73,11 @@ def _not_installed_case() -> Case:
             return _c("locator-plugin-not-installed", "",
                       rf"Unknown job store implementation '{scheme}'.*(Install it with|is not available)", ERROR,
                       locator=f"{scheme}:us-west-2:bucketprefix")
-    return _c("locator-plugin-not-installed", "--batchSystem mesos",
-              r"Batch system 'mesos' is not installed.*Install it with", USAGE)
+    batch_systems = {ep.name for ep in (select(group="toil.batch_systems") if select
+                                        else groups.get("toil.batch_systems", []))}
+    name = next(n for n in ("kubernetes", "mesos", "slurm") if n not in batch_systems)
+    return _c("locator-plugin-not-installed", f"--batchSystem {name}",
+              rf"Batch system '{name}' is not installed.*(Install it with|is not available)", USAGE)
 
 CASES: List[Case] = [
     # -- malformed or unusable locators

@@ -18,8 +18,9 @@ batch systems               :class:`AbstractBatchSystem`, :class:`BatchSystemSup
                             :class:`WorkerInvocation` (runs :data:`WORKER_COMMAND`),
                             :data:`EXIT_STATUS_UNAVAILABLE_VALUE`, :class:`WorkerCleanupInfo`,
                             :class:`InsufficientSystemResources`, :class:`ExternalBatchIdMessage`
-job stores                  :class:`AbstractJobStore` and its errors, :class:`FileID`,
-                            :class:`JobDescription` (what jobs are stored as)
+job stores                  :class:`AbstractJobStore` and its errors (:class:`JobStoreError`
+                            is their base), :class:`JobDescription` (jobs are stored with
+                            its ``to_bytes`` / ``from_bytes``), :class:`FileID`
 file stores                 :class:`AbstractFileStore`
 URL access                  :class:`AbstractURLAccess`
 provisioners                :class:`AbstractProvisioner`, :class:`Shape`
@@ -59,6 +60,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     from toil_core.jobstores.errors import (
         ConcurrentFileModificationException,
         CorruptJobError,
+        JobStoreError,
         JobStoreExistsException,
         NoSuchFileException,
         NoSuchJobException,
@@ -111,6 +113,7 @@ _HOMES: Dict[str, str] = {
     "ConcurrentFileModificationException": "toil_core.jobstores.errors",
     "CorruptJobError": "toil_core.jobstores.errors",
     "JobDescription": "toil_core.job.description",
+    "JobStoreError": "toil_core.jobstores.errors",
     "JobStoreExistsException": "toil_core.jobstores.errors",
     "NoSuchFileException": "toil_core.jobstores.errors",
     "NoSuchJobException": "toil_core.jobstores.errors",
