@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import List
 
-from toil_core.plugin_api import JobStoreSpec, URLAccessSpec
+from toil_core.plugin_api import BatchSystemSpec, JobStoreSpec, URLAccessSpec
 
-from toil_aws.settings import AWSJobStoreSettings
+from toil_aws.settings import AWSBatchSettings, AWSJobStoreSettings
 
 
 def toil_job_stores() -> List[JobStoreSpec]:
@@ -29,5 +29,16 @@ def toil_url_access() -> List[URLAccessSpec]:
             name="s3", load="toil_aws.s3_urls:S3URLAccess",
             capabilities=frozenset({"import", "export"}),
             summary="Imports from and exports to s3://bucket/key URLs (and S3-compatible services).",
+        )
+    ]
+
+
+def toil_batch_systems() -> List[BatchSystemSpec]:
+    return [
+        BatchSystemSpec(
+            name="aws_batch", aliases=("awsbatch", "aws-batch"),
+            load="toil_aws.batch:AWSBatchBatchSystem", settings=AWSBatchSettings,
+            capabilities=frozenset({"accelerators"}),
+            summary="Submits each job to an AWS Batch queue (with an aws: job store that every node reaches).",
         )
     ]
