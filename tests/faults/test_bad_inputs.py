@@ -77,7 +77,7 @@ def _not_installed_case() -> Case:
                                         else groups.get("toil.batch_systems", []))}
     name = next(n for n in ("kubernetes", "mesos", "slurm") if n not in batch_systems)
     return _c("locator-plugin-not-installed", f"--batchSystem {name}",
-              rf"Batch system '{name}' is not installed.*(Install it with|is not available)", USAGE)
+              rf"Batch system '{name}' is not (installed.*Install it with|available)", USAGE)
 
 CASES: List[Case] = [
     # -- malformed or unusable locators
