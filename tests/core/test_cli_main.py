@@ -60,7 +60,7 @@ def test_unknown_command_suggests_a_close_name(tmp_path):
 
 
 def test_cluster_command_without_provisioner_plugin_says_so(tmp_path):
-    proc = toil("launch-cluster", "mycluster", cwd=tmp_path)
+    proc = toil("launch-cluster", "-p", "nosuchcloud", "mycluster", cwd=tmp_path)
     assert proc.returncode == 1
     assert "provisioner plugin" in proc.stderr
 

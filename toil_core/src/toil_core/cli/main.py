@@ -21,6 +21,10 @@ BUILTIN_COMMANDS: Dict[str, str] = {
     "clean": "toil_core.cli.clean",
     "debug-file": "toil_core.cli.debug_file",
     "debug-job": "toil_core.cli.debug_job",
+    "destroy-cluster": "toil_core.cli.destroy_cluster",
+    "launch-cluster": "toil_core.cli.launch_cluster",
+    "rsync-cluster": "toil_core.cli.rsync_cluster",
+    "ssh-cluster": "toil_core.cli.ssh_cluster",
     "kill": "toil_core.cli.kill",
     "plugins": "toil_core.cli.plugins",
     "stats": "toil_core.cli.stats",
@@ -29,10 +33,6 @@ BUILTIN_COMMANDS: Dict[str, str] = {
 
 #: Upstream commands that come with plugins, for the "not installed" hint.
 _PLUGIN_HINTS = {
-    "launch-cluster": "a provisioner plugin (e.g. toil-aws or toil-google)",
-    "ssh-cluster": "a provisioner plugin (e.g. toil-aws or toil-google)",
-    "rsync-cluster": "a provisioner plugin (e.g. toil-aws or toil-google)",
-    "destroy-cluster": "a provisioner plugin (e.g. toil-aws or toil-google)",
     "server": "a WES server plugin",
 }
 

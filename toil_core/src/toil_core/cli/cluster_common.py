@@ -1,0 +1,68 @@
+"""What the cluster commands share: the provisioner of a named cluster, and how to reach its
+leader over ssh (the ``core`` user of the leader's public address; ``TOIL_CLUSTER_LEADER_ADDRESS``
+overrides the address, ``TOIL_CLUSTER_SSH_USER`` the user, ``TOIL_CLUSTER_SSH_PORT`` the port)."""
+from __future__ import annotations
+
+import os
+from typing import Any, List
+
+from toil_core.cli._common import CommandError
+
+__all__ = ["leader_address", "provisioner_for", "ssh_options"]
+
+#: The container the appliance runs in on the leader (as upstream names it).
+LEADER_CONTAINER = "toil_leader"
+
+
+def provisioner_for(options: Any, **kwargs: Any) -> Any:
+    """The provisioner (``-p``) of the cluster ``options.clusterName`` in zone ``-z``."""
+    from toil_core.provisioners import cluster_factory
+
+    try:
+        return cluster_factory(options.provisioner, clusterName=options.clusterName, zone=options.zone, **kwargs)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
+def leader_address(cluster: Any) -> str:
+    """``user@address`` of the cluster's leader."""
+    override = os.environ.get("TOIL_CLUSTER_LEADER_ADDRESS")
+    address = override or cluster.getLeader().publicIP
+    if not address:
+        raise CommandError("The leader has no public address yet (is it still starting?); set "
+                           "TOIL_CLUSTER_LEADER_ADDRESS to reach it another way.")
+    user = os.environ.get("TOIL_CLUSTER_SSH_USER", "core")
+    return f"{user}@{address}"
+
+
+def ssh_options(insecure: bool, extra: List[str]) -> List[str]:
+    """The ssh options: host key checks off with ``--insecure``, then the user's ``--sshOption``s."""
+    options: List[str] = []
+    port = os.environ.get("TOIL_CLUSTER_SSH_PORT")
+    if port:
+        options += ["-p", port]
+    if insecure:
+        options += ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
+    for option in extra:
+        options += option.split()
+    return options
+
+
+def require_provisioner(argv: List[str], command_name: str) -> None:
+    """Fail with a hint when the provisioner ``-p`` (default aws) is not installed, before the
+    command's own arguments are checked (they mean nothing without one)."""
+    import argparse
+
+    if "-h" in argv or "--help" in argv:
+        return
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("-p", "--provisioner", default="aws")
+    known, _ = pre.parse_known_args(argv)
+    from toil_core.plugins.registry import installed_names
+
+    installed = installed_names("provisioner")
+    if known.provisioner not in installed:
+        raise CommandError(
+            f"toil {command_name} needs a provisioner plugin: no '{known.provisioner}' provisioner is installed "
+            f"(installed: {', '.join(installed) or 'none'}). Install toil-aws for -p aws "
+            "(pip install 'toil-core[aws]') or toil-google for -p gce.")
