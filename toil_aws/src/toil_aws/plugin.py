@@ -1,5 +1,6 @@
 """The toil-aws plugin: registers the ``aws`` job store (group ``toil.job_stores``), the ``s3``
-URL scheme (``toil.url_access``) and the ``aws_batch`` batch system (``toil.batch_systems``).
+URL scheme (``toil.url_access``), the ``aws_batch`` batch system (``toil.batch_systems``) and the
+``aws`` cluster provisioner (``toil.provisioners``).
 
 Importing this module imports neither boto3 nor any backend code: the spec records name the
 classes as lazy load strings.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from typing import List
 
-from toil_core.plugin_api import BatchSystemSpec, JobStoreSpec, URLAccessSpec
+from toil_core.plugin_api import BatchSystemSpec, JobStoreSpec, ProvisionerSpec, URLAccessSpec
 
 from toil_aws.settings import AWSBatchSettings, AWSJobStoreSettings
 
@@ -40,5 +41,14 @@ def toil_batch_systems() -> List[BatchSystemSpec]:
             load="toil_aws.batch:AWSBatchBatchSystem", settings=AWSBatchSettings,
             capabilities=frozenset({"accelerators"}),
             summary="Submits each job to an AWS Batch queue (with an aws: job store that every node reaches).",
+        )
+    ]
+
+
+def toil_provisioners() -> List[ProvisionerSpec]:
+    return [
+        ProvisionerSpec(
+            name="aws", load="toil_aws.provisioner:AWSProvisioner",
+            summary="Launches, grows, shrinks and destroys clusters of EC2 instances (on-demand and spot).",
         )
     ]
