@@ -132,3 +132,14 @@ def test_provisioner_needs_node_types() -> None:
     AbstractScalableBatchSystem.register(Scalable)
     with pytest.raises(OptionError, match="--nodeTypes"):
         start_cluster_scaler(config(nodeTypes=[]), Scalable())
+
+
+def test_retiring_node_that_vanished_is_forgotten(cluster: Any) -> None:
+    provisioner, batch, scaler = cluster
+    scaler.check(jobs(1))
+    [node] = provisioner.nodes
+    batch.busy = {node.privateIP}
+    scaler.check([])
+    provisioner.nodes.remove(node)  # preempted while it waited to retire
+    scaler.check([])
+    assert scaler.retiring == {} and batch.ignored == set() and provisioner.terminated == []

@@ -201,6 +201,11 @@ class ClusterScaler:
     def check(self, job_shapes: List[Shape]) -> Dict[NodeType, int]:
         """One round: estimate, then grow or shrink each node type; returns the targets."""
         workers = {t: self.workers(t) for t in self.node_types}
+        alive = {n.privateIP for nodes in workers.values() for n in nodes}
+        for address in [a for a in self.retiring if a not in alive]:
+            # gone by itself (preempted, terminated elsewhere): nothing left to retire
+            del self.retiring[address]
+            self.batch_system.unignoreNode(address)
         current = {t: sum(1 for n in nodes if n.privateIP not in self.retiring) for t, nodes in workers.items()}
         wanted = self.policy.estimate(job_shapes, current)
         for node_type in self.node_types:
