@@ -99,7 +99,7 @@ def describe(proc: subprocess.CompletedProcess) -> str:
 
 
 def jobs_of(store: Path) -> dict:
-    from toil_core.common.locator import open_job_store
+    from toil_core.jobstores.locator import open_job_store
 
     return {(j.displayName or j.jobName): j for j in open_job_store(str(store)).jobs()}
 

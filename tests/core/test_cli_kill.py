@@ -104,7 +104,7 @@ def test_kill_signals_a_local_leader(running_workflow):
 
 
 def test_kill_sets_the_flag_for_a_remote_leader(running_workflow):
-    from toil_core.common.locator import open_job_store
+    from toil_core.jobstores.locator import open_job_store
 
     proc, base = running_workflow
     store = open_job_store(str(base / "js"))
@@ -121,7 +121,7 @@ def test_kill_sets_the_flag_for_a_remote_leader(running_workflow):
 
 
 def test_kill_without_leader_sets_the_flag(tmp_path):
-    from toil_core.common.locator import open_job_store
+    from toil_core.jobstores.locator import open_job_store
 
     script = tmp_path / "wf.py"
     script.write_text(textwrap.dedent('''
@@ -148,7 +148,7 @@ def test_kill_without_leader_sets_the_flag(tmp_path):
 
 
 def test_kill_never_signals_a_process_that_reused_the_leader_pid(tmp_path):
-    from toil_core.common.locator import open_job_store
+    from toil_core.jobstores.locator import open_job_store
 
     script = tmp_path / "wf.py"
     script.write_text("from toil.common import Toil\nfrom toil.job import Job\n\n"

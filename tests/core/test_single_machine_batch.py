@@ -11,7 +11,7 @@ from toil.batchSystems.abstractBatchSystem import (
 )
 from toil.batchSystems.singleMachine import SingleMachineBatchSystem
 from toil_core.common.config import Config
-from toil_core.common.options import get_default_options
+from toil_core.workflow.options import get_default_options
 from toil_core.job.description import JobDescription
 
 MiB = 1024 * 1024

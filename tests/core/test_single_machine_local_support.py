@@ -13,7 +13,7 @@ from toil.batchSystems.abstractBatchSystem import (
     WorkerCleanupInfo,
 )
 from toil_core.common.config import Config
-from toil_core.common.options import get_default_options
+from toil_core.workflow.options import get_default_options
 from toil_core.job.description import JobDescription
 
 MiB = 1024 * 1024

@@ -8,6 +8,7 @@ import uuid
 from typing import Optional
 
 from toil_core.leader.errors import DeadlockException  # noqa: F401  (docs: toil.DeadlockException)
+from toil_core.version import dockerName, dockerRegistry, dockerTag
 
 
 def which(cmd: str, mode: int = os.F_OK | os.X_OK, path: Optional[str] = None) -> Optional[str]:
@@ -56,8 +57,6 @@ def cacheDirName(workflowID: str) -> str:
 
 
 def applianceSelf() -> str:
-    from toil_core.version import dockerName, dockerRegistry, dockerTag
-
     return os.environ.get("TOIL_APPLIANCE_SELF", f"{dockerRegistry}/{dockerName}:{dockerTag}")
 
 

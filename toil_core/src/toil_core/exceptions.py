@@ -5,7 +5,7 @@ Workflow definition (``toil_core.job.errors``)
         JobGraphDeadlockException   cycle, several roots, or a new checkpoint that is not a leaf
     JobPromiseConstraintError       a promise handed to a job that does not run after its promisor
     ConflictingPredecessorError     the same predecessor added twice
-Running (``toil_core.leader.errors``, ``toil_core.common.toil``)
+Running (``toil_core.leader.errors``, ``toil_core.workflow.toil``)
     FailedJobsException             jobs failed completely; the job store is kept for --restart
     DeadlockException               only service jobs have been running for --deadlockWait seconds
     KilledWorkflowException         ``toil kill`` or SIGTERM stopped the leader
@@ -25,7 +25,6 @@ Plugins (``toil_core.plugins.errors``)
 """
 from toil_core.batch.abstract import AcquisitionTimeoutException, InsufficientSystemResources
 from toil_core.common.config import OptionError
-from toil_core.common.toil import ToilContextManagerException, ToilRestartException
 from toil_core.filestores.errors import (
     CacheError,
     CacheUnbalancedError,
@@ -41,6 +40,7 @@ from toil_core.job.errors import (
 from toil_core.jobstores.errors import *  # noqa: F401,F403
 from toil_core.leader.errors import DeadlockException, FailedJobsException, KilledWorkflowException
 from toil_core.plugins.errors import *  # noqa: F401,F403
+from toil_core.workflow.toil import ToilContextManagerException, ToilRestartException
 
 __all__ = [
     "AcquisitionTimeoutException", "InsufficientSystemResources", "OptionError", "ToilContextManagerException",

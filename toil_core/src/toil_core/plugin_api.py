@@ -33,45 +33,7 @@ import importlib
 from typing import TYPE_CHECKING, Any, Dict, List
 
 if TYPE_CHECKING:  # the real imports, for type checkers and readers
-    from toil_core.batch.abstract import (
-        EXIT_STATUS_UNAVAILABLE_VALUE,
-        AbstractBatchSystem,
-        AbstractScalableBatchSystem,
-        BatchJobExitReason,
-        BatchSystemCleanupSupport,
-        BatchSystemLocalSupport,
-        BatchSystemSupport,
-        InsufficientSystemResources,
-        NodeInfo,
-        UpdatedBatchJobInfo,
-        WorkerCleanupInfo,
-    )
-    from toil_core.batch.invocation import WORKER_COMMAND, WorkerInvocation
-    from toil_core.bus import ExternalBatchIdMessage
-    from toil_core.common.config import Config
-    from toil_core.common.options import add_argument_if_absent, add_options
-    from toil_core.filestores.abstract import AbstractFileStore
-    from toil_core.filestores.file_id import FileID
-    from toil_core.jobstores.abstract import AbstractJobStore
-    from toil_core.jobstores.errors import (
-        ConcurrentFileModificationException,
-        JobStoreExistsException,
-        NoSuchFileException,
-        NoSuchJobException,
-        NoSuchJobStoreException,
-    )
-    from toil_core.jobstores.url_access import AbstractURLAccess
-    from toil_core.plugins.errors import PluginError
-    from toil_core.plugins.hookspecs import hookimpl
-    from toil_core.plugins.settings import setting, settings_from
-    from toil_core.plugins.specs import (
-        BatchSystemSpec,
-        JobStoreSpec,
-        ProvisionerSpec,
-        SubcommandSpec,
-        URLAccessSpec,
-    )
-    from toil_core.provisioners.abstract import AbstractProvisioner, Shape
+    pass
 
 #: Public name -> the module that defines it.
 _HOMES: Dict[str, str] = {
@@ -115,8 +77,8 @@ _HOMES: Dict[str, str] = {
     "Shape": "toil_core.provisioners.abstract",
     # workflow runners (toil-cwl, toil-wdl)
     "Config": "toil_core.common.config",
-    "add_argument_if_absent": "toil_core.common.options",
-    "add_options": "toil_core.common.options",
+    "add_argument_if_absent": "toil_core.workflow.options",
+    "add_options": "toil_core.workflow.options",
 }
 
 __all__ = sorted(_HOMES)

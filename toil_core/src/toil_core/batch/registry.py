@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict
 
-DEFAULT_BATCH_SYSTEM = "single_machine"
+from toil_core.plugins.factories import BATCH_SYSTEM_FACTORY_REGISTRY
+from toil_core.plugins.registry import get_batch_system_class
 
-#: Factories added at run time by workflows (upstream ``addBatchSystemFactory``).
-BATCH_SYSTEM_FACTORY_REGISTRY: Dict[str, Callable[[], Any]] = {}
+DEFAULT_BATCH_SYSTEM = "single_machine"
 
 
 def addBatchSystemFactory(key: str, batchSystemFactory: Callable[[], Any]) -> None:
@@ -16,15 +16,11 @@ def addBatchSystemFactory(key: str, batchSystemFactory: Callable[[], Any]) -> No
 def get_batch_system(key: str) -> Any:
     if key in BATCH_SYSTEM_FACTORY_REGISTRY:
         return BATCH_SYSTEM_FACTORY_REGISTRY[key]()
-    from toil_core.plugins.registry import get_batch_system_class
-
     return get_batch_system_class(key)
 
 
 def single_machine_batch_system_factory() -> Any:
-    from toil_core.batch.single_machine import SingleMachineBatchSystem
-
-    return SingleMachineBatchSystem
+    return get_batch_system_class(DEFAULT_BATCH_SYSTEM)
 
 
 def save_batch_system_plugin_state() -> Dict[str, Callable[[], Any]]:

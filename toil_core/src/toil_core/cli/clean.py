@@ -10,7 +10,8 @@ import logging
 from typing import List
 
 from toil_core.cli._common import CommandError, command, make_store
-from toil_core.common.options import parser_with_common_options, set_logging_from_options
+from toil_core.jobstores.errors import NoSuchJobStoreException
+from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["main"]
 
@@ -27,7 +28,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: List[str]) -> int:
     options = build_parser().parse_args(argv)
     set_logging_from_options(options)
-    from toil_core.jobstores.errors import NoSuchJobStoreException
 
     store = make_store(options.jobStore)
     try:

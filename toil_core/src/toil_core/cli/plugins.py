@@ -15,7 +15,10 @@ from typing import Any, Dict, List, Optional
 import attrs
 
 from toil_core.cli._common import CommandError, command
-from toil_core.common.options import parser_with_common_options, set_logging_from_options
+from toil_core.plugins import registry
+from toil_core.plugins.errors import PluginError, PluginNotInstalledError
+from toil_core.plugins.specs import KINDS, kind_info, normalize_name
+from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["main"]
 
@@ -49,8 +52,6 @@ def _print_environment(environment: Dict[str, Any]) -> None:
 
 
 def cmd_list(options: argparse.Namespace) -> int:
-    from toil_core.plugins import registry
-
     infos = registry.list_plugins(options.kind)
     environment = registry.plugin_environment()
     if options.json:
@@ -91,10 +92,6 @@ def _spec_lines(spec: Any) -> List[str]:
 
 
 def cmd_show(options: argparse.Namespace) -> int:
-    from toil_core.plugins import registry
-    from toil_core.plugins.errors import PluginError, PluginNotInstalledError
-    from toil_core.plugins.specs import KINDS, kind_info, normalize_name
-
     kinds = [kind_info(options.kind).kind] if options.kind else list(KINDS)
     wanted = normalize_name(options.name)
     shown = 0
@@ -133,8 +130,6 @@ def cmd_show(options: argparse.Namespace) -> int:
 
 
 def cmd_check(options: argparse.Namespace) -> int:
-    from toil_core.plugins import registry
-
     results = registry.check_plugins(options.name, options.kind)
     if options.name and not results:
         raise CommandError(f"No plugin named '{options.name}' is installed. "
@@ -178,8 +173,6 @@ def main(argv: List[str]) -> int:
     options = build_parser().parse_args(argv)
     set_logging_from_options(options)
     if options.kind:
-        from toil_core.plugins.specs import kind_info
-
         try:
             options.kind = kind_info(options.kind).kind
         except ValueError as err:

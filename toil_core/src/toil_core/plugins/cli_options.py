@@ -8,7 +8,7 @@ description names the other installed backends. Only the chosen backends' plugin
 imported.
 
 :func:`install_two_pass` makes an argparse parser do this on every ``parse_args`` /
-``parse_known_args`` (``toil_core.common.options.add_options`` calls it);
+``parse_known_args`` (``toil_core.workflow.options.add_options`` calls it);
 :func:`add_backend_options` is the first pass on its own.
 
 A batch system that is not installed (or fails to load) ends the parse (exit status 2, like any
@@ -27,6 +27,11 @@ from typing import Any, List, Optional, Sequence, Tuple
 
 import attrs
 
+from . import discovery
+from .errors import PluginError
+from .factories import is_workflow_factory
+from .registry import get_spec
+from .settings import add_settings_options
 from .specs import kind_info, normalize_name
 
 __all__ = [
@@ -73,8 +78,6 @@ def _first_pass(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argpars
 
 def _job_store_schemes(namespace: argparse.Namespace) -> List[str]:
     """Schemes of installed job stores named by ``--jobStore`` or a positional argument."""
-    from . import discovery
-
     installed = set(discovery.installed_names("job_store"))
     candidates = [namespace.jobStore] if namespace.jobStore else []
     candidates += [a for a in namespace.rest if not a.startswith("-")]
@@ -102,8 +105,6 @@ def selected_backends(parser: argparse.ArgumentParser, argv: Sequence[str]) -> L
 
 
 def _others_sentence(kind: str, name: str) -> str:
-    from . import discovery
-
     info = kind_info(kind)
     others = [n for n in discovery.installed_names(kind) if n != normalize_name(name)]
     if not others:
@@ -116,9 +117,7 @@ def _others_sentence(kind: str, name: str) -> str:
 def _is_workflow_factory(kind: str, name: str) -> bool:
     if kind != "batch_system":
         return False
-    from toil_core.batch.registry import BATCH_SYSTEM_FACTORY_REGISTRY
-
-    return name in BATCH_SYSTEM_FACTORY_REGISTRY
+    return is_workflow_factory(name)
 
 
 def add_backend_options(parser: argparse.ArgumentParser, argv: Optional[Sequence[str]] = None,
@@ -130,10 +129,6 @@ def add_backend_options(parser: argparse.ArgumentParser, argv: Optional[Sequence
     plugin error's message (exit status 2) -- unless ``-h``/``--help`` is among the arguments,
     in which case the message is shown in the help.
     """
-    from .errors import PluginError
-    from .registry import get_spec
-    from .settings import add_settings_options
-
     args = list(sys.argv[1:] if argv is None else argv)
     wants_help = any(a in _HELP_FLAGS for a in args)
     selected: List[SelectedBackend] = []

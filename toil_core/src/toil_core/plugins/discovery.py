@@ -150,6 +150,7 @@ def _stevedore_load(group: str, selected: Sequence[Any]) -> Tuple[List[Any], Lis
 
     stevedore is imported here, not at module level, so listing plugins never pays for it.
     """
+    # lazy: stevedore is slow to import; listing plugins never needs it
     from stevedore.named import NamedExtensionManager
 
     class _SelectedManager(NamedExtensionManager):

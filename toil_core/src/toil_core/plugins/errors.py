@@ -139,7 +139,7 @@ class PluginNotInstalledError(PluginError):
             )
         else:
             parts.append(f"No installed plugin provides {info.label} {self.name!r}. ")
-            import difflib
+            import difflib  # lazy: only for a misspelt name; every plugin lookup imports this module
 
             close = difflib.get_close_matches(normalize_name(self.name), self.installed, n=1)
             if close:

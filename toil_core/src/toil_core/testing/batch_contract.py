@@ -26,8 +26,17 @@ from typing import Any, FrozenSet, List, Optional
 
 import pytest
 
-from ._support import TINY_WORKFLOW_OK, SubclassesAreTests, make_config, make_job_description, \
-    run_tiny_workflow, wait_until
+from toil_core.batch.abstract import InsufficientSystemResources
+from toil_core.plugins.registry import get_batch_system_class, get_spec
+
+from ._support import (
+    TINY_WORKFLOW_OK,
+    SubclassesAreTests,
+    make_config,
+    make_job_description,
+    run_tiny_workflow,
+    wait_until,
+)
 
 __all__ = ["BatchSystemContract"]
 
@@ -52,7 +61,6 @@ class BatchSystemContract(SubclassesAreTests):
     def spec(self) -> Any:
         if not self.batch_system_name:
             return None
-        from toil_core.plugins.registry import get_spec
 
         return get_spec("batch_system", self.batch_system_name)
 
@@ -64,7 +72,6 @@ class BatchSystemContract(SubclassesAreTests):
     def batch_system_class(self, spec: Any) -> type:
         if spec is None:
             pytest.fail("Set batch_system_name or override the batch_system_class fixture.")
-        from toil_core.plugins.registry import get_batch_system_class
 
         return get_batch_system_class(self.batch_system_name)  # type: ignore[arg-type]
 
@@ -215,8 +222,6 @@ class BatchSystemContract(SubclassesAreTests):
     # ------------------------------------------------------------------ resources
     @pytest.mark.parametrize("resource", ["cores", "memory", "disk"])
     def test_too_large_a_request_is_rejected(self, batch_system: Any, resource: str) -> None:
-        from toil_core.batch.abstract import InsufficientSystemResources
-
         limits = {"cores": self.max_cores, "memory": self.max_memory, "disk": self.max_disk}
         too_much = {resource: limits[resource] * 1000}
         with pytest.raises(InsufficientSystemResources):
@@ -230,7 +235,6 @@ class BatchSystemContract(SubclassesAreTests):
     def test_accelerators_beyond_the_machine_are_rejected(self, batch_system: Any,
                                                           capabilities: FrozenSet[str]) -> None:
         self.require(capabilities, "accelerators")
-        from toil_core.batch.abstract import InsufficientSystemResources
 
         gpus = [{"count": 4096, "kind": "gpu", "api": "cuda", "brand": "nvidia"}]
         with pytest.raises(InsufficientSystemResources):

@@ -17,11 +17,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+import resource as _resource
 import sys
+import tempfile
 import time
 import traceback
 from typing import Any, Dict, List, Optional
 
+from toil_core.common.workdirs import get_local_workflow_dir
+from toil_core.filestores.abstract import AbstractFileStore
+from toil_core.filestores.deferred import DeferredFunctionManager
+from toil_core.job.commit import EXIT_JOB_FAILED, EXIT_OK, record_failure
 from toil_core.job.description import JOB, SERVICE, JobDescription
 from toil_core.job.saving import (
     link_description,
@@ -30,12 +36,10 @@ from toil_core.job.saving import (
     save_new_jobs,
     write_descriptions,
 )
+from toil_core.resource import load_user_module
 from toil_core.worker.attempt_files import attempt_scoped, discard_attempt_files, supports_scoping
 
 logger = logging.getLogger(__name__)
-
-EXIT_OK = 0
-EXIT_JOB_FAILED = 1
 
 
 _workflow_dirs: Dict[Any, str] = {}
@@ -49,24 +53,18 @@ def workflow_dir(config: Any) -> str:
     key = (config.workflowID, getattr(config, "workDir", None))
     path = _workflow_dirs.get(key)
     if path is None or not os.path.isdir(path):
-        from toil_core.common.workdirs import get_local_workflow_dir
-
         path = _workflow_dirs[key] = get_local_workflow_dir(config.workflowID, getattr(config, "workDir", None))
     return path
 
 
 def _cpu_seconds() -> float:
     """User + system CPU of this process and its finished children."""
-    import resource as _resource
-
     own = _resource.getrusage(_resource.RUSAGE_SELF)
     kids = _resource.getrusage(_resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _max_rss() -> int:
-    import resource as _resource
-
     return _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
 
 
@@ -112,8 +110,6 @@ class _OutputCapture:
         try:
             fd = os.memfd_create("toil-worker-log")
         except (AttributeError, OSError):
-            import tempfile
-
             fd, path = tempfile.mkstemp(prefix="worker_log", suffix=".txt", dir=directory)
             os.unlink(path)
         os.dup2(fd, 1)
@@ -139,34 +135,6 @@ class _OutputCapture:
             os.close(fd)
 
 
-def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes) -> None:
-    """Store the failed attempt's log and charge one try to the job."""
-    try:
-        desc = job_store.load_job(job_id)
-    except Exception:
-        logger.exception("Could not record the failure of job %s", job_id)
-        return
-    old_log = desc.logJobStoreFileID
-    with job_store.write_file_stream(job_id=job_id, cleanup=True) as (stream, file_id):
-        stream.write(log_data)
-    desc.logJobStoreFileID = file_id
-    charge_failure(desc, config)
-    job_store.update_job(desc)
-    if old_log:
-        job_store.delete_file(old_log)
-
-
-def charge_failure(desc: JobDescription, config: Any) -> None:
-    """One try fewer; unset memory/disk are raised to at least the workflow defaults."""
-    desc.remainingTryCount -= 1
-    default_memory = int(getattr(config, "defaultMemory", 0) or 0)
-    default_disk = int(getattr(config, "defaultDisk", 0) or 0)
-    if desc.memory < default_memory:
-        desc.memory = default_memory
-    if desc.disk < default_disk:
-        desc.disk = default_disk
-
-
 class Worker:
     """Runs a job (and the jobs chained after it) for one batch-system job."""
 
@@ -188,8 +156,6 @@ class Worker:
         self.success_log: Optional[str] = None
 
     def run(self) -> int:
-        from toil_core.resource import load_user_module
-
         capture: Optional[_OutputCapture] = None
         if self.capture_output:
             capture = _OutputCapture(self.node_dir)
@@ -226,8 +192,6 @@ class Worker:
         record_failure(self.job_store, job_id, self.config, data)
 
     def _run_chain(self) -> int:
-        from toil_core.filestores.deferred import DeferredFunctionManager
-
         desc = self.job_store.load_job(self.job_id)
         manager = DeferredFunctionManager(self.node_dir)
         while desc is not None:
@@ -245,8 +209,6 @@ class Worker:
 
     def _run_one(self, desc: JobDescription, register: Any) -> Optional[JobDescription]:
         """Run one job; returns its updated description, or None if it was deleted (a leaf)."""
-        from toil_core.filestores.abstract import AbstractFileStore
-
         config = self.config
         stats = bool(getattr(config, "stats", False))
         started = time.time()
@@ -279,8 +241,6 @@ class Worker:
             for m in getattr(file_store, "logged_messages", [])
         )
         if stats:
-            import resource as _resource
-
             elapsed = time.time() - started
             cpu = _cpu_seconds() - clock
             self.job_stats.append(

@@ -1,0 +1,49 @@
+"""How a job's outcome reaches the job store, and what a failed attempt costs.
+
+Worker and leader share this policy: the worker exits with :data:`EXIT_OK` after it recorded the
+job finished, or with :data:`EXIT_JOB_FAILED` after :func:`record_failure` stored the attempt's log
+and charged one try (:func:`charge_failure`). Any other exit status means the worker died before
+it could record anything, and the leader charges the try itself.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from toil_core.job.description import JobDescription
+
+logger = logging.getLogger(__name__)
+
+#: Worker exit status: the job (and any chained successors) finished and is recorded.
+EXIT_OK = 0
+#: Worker exit status: the job failed and the failure (log, try count) is recorded in its description.
+EXIT_JOB_FAILED = 1
+
+
+def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes) -> None:
+    """Store the failed attempt's log and charge one try to the job."""
+    try:
+        desc = job_store.load_job(job_id)
+    except Exception:
+        logger.exception("Could not record the failure of job %s", job_id)
+        return
+    old_log = desc.logJobStoreFileID
+    with job_store.write_file_stream(job_id=job_id, cleanup=True) as (stream, file_id):
+        stream.write(log_data)
+    desc.logJobStoreFileID = file_id
+    charge_failure(desc, config)
+    job_store.update_job(desc)
+    if old_log:
+        job_store.delete_file(old_log)
+
+
+def charge_failure(desc: JobDescription, config: Any) -> None:
+    """One try fewer; unset memory/disk are raised to at least the workflow defaults."""
+    desc.remainingTryCount -= 1
+    default_memory = int(getattr(config, "defaultMemory", 0) or 0)
+    default_disk = int(getattr(config, "defaultDisk", 0) or 0)
+    if desc.memory < default_memory:
+        desc.memory = default_memory
+    if desc.disk < default_disk:
+        desc.disk = default_disk
+
