@@ -9,7 +9,8 @@ What is here, by the kind of plugin that needs it:
 
 ==========================  ===============================================================
 everyone                    spec records (:class:`BatchSystemSpec` ...), :data:`hookimpl`,
-                            :func:`setting` / :func:`settings_from` for options, plugin errors
+                            :func:`setting` / :func:`settings_from` for options, plugin errors,
+                            :class:`ToilError` (the root a backend's own errors derive from)
 batch systems               :class:`AbstractBatchSystem`, :class:`BatchSystemSupport`,
                             :class:`BatchSystemCleanupSupport`, :class:`BatchSystemLocalSupport`,
                             :class:`AbstractScalableBatchSystem`, :class:`NodeInfo`,
@@ -33,7 +34,46 @@ import importlib
 from typing import TYPE_CHECKING, Any, Dict, List
 
 if TYPE_CHECKING:  # the real imports, for type checkers and readers
-    pass
+    from toil_core.batch.abstract import (
+        EXIT_STATUS_UNAVAILABLE_VALUE,
+        AbstractBatchSystem,
+        AbstractScalableBatchSystem,
+        BatchJobExitReason,
+        BatchSystemCleanupSupport,
+        BatchSystemLocalSupport,
+        BatchSystemSupport,
+        InsufficientSystemResources,
+        NodeInfo,
+        UpdatedBatchJobInfo,
+        WorkerCleanupInfo,
+    )
+    from toil_core.batch.invocation import WORKER_COMMAND, WorkerInvocation
+    from toil_core.bus import ExternalBatchIdMessage
+    from toil_core.common.config import Config
+    from toil_core.filestores.abstract import AbstractFileStore
+    from toil_core.filestores.file_id import FileID
+    from toil_core.jobstores.abstract import AbstractJobStore
+    from toil_core.jobstores.errors import (
+        ConcurrentFileModificationException,
+        JobStoreExistsException,
+        NoSuchFileException,
+        NoSuchJobException,
+        NoSuchJobStoreException,
+    )
+    from toil_core.jobstores.url_access import AbstractURLAccess
+    from toil_core.lib.errors import ToilError
+    from toil_core.plugins.errors import PluginError
+    from toil_core.plugins.hookspecs import hookimpl
+    from toil_core.plugins.settings import setting, settings_from
+    from toil_core.plugins.specs import (
+        BatchSystemSpec,
+        JobStoreSpec,
+        ProvisionerSpec,
+        SubcommandSpec,
+        URLAccessSpec,
+    )
+    from toil_core.provisioners.abstract import AbstractProvisioner, Shape
+    from toil_core.workflow.options import add_argument_if_absent, add_options
 
 #: Public name -> the module that defines it.
 _HOMES: Dict[str, str] = {
@@ -47,6 +87,7 @@ _HOMES: Dict[str, str] = {
     "setting": "toil_core.plugins.settings",
     "settings_from": "toil_core.plugins.settings",
     "PluginError": "toil_core.plugins.errors",
+    "ToilError": "toil_core.lib.errors",
     # batch systems
     "AbstractBatchSystem": "toil_core.batch.abstract",
     "AbstractScalableBatchSystem": "toil_core.batch.abstract",

@@ -26,6 +26,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 
+from toil_core.lib.errors import ToilError
+
 logger = logging.getLogger(__name__)
 
 USER_SCRIPT_FILE = "userScript"
@@ -38,7 +40,7 @@ def _url_scheme(url: str) -> str:
     return head.lower() if sep and head and "/" not in head else "file"
 
 
-class ResourceException(Exception):
+class ResourceException(ToilError):
     """The user module cannot be described, saved or loaded."""
 
 

@@ -26,6 +26,7 @@ from toil_core.batch.invocation import (  # noqa: F401  (part of this module's A
     worker_command,
 )
 from toil_core.common.workdirs import get_coordination_dir, get_toil_work_dir
+from toil_core.lib.errors import ToilError
 from toil_core.lib.threading import LastProcessStandingArena
 from toil_core.plugins.registry import get_batch_system_class
 
@@ -68,7 +69,7 @@ class WorkerCleanupInfo:
     clean_work_dir: str
 
 
-class InsufficientSystemResources(Exception):
+class InsufficientSystemResources(ToilError):
     """A job asks for more of a resource than the batch system may ever give it."""
 
     def __init__(
@@ -102,7 +103,7 @@ class InsufficientSystemResources(Exception):
         super().__init__(message)
 
 
-class AcquisitionTimeoutException(Exception):
+class AcquisitionTimeoutException(ToilError):
     def __init__(self, resource: str, requested: Any, available: Any) -> None:
         super().__init__(f"Timed out acquiring {requested} {resource}; {available} available.")
 
@@ -116,6 +117,12 @@ class AbstractBatchSystem(ABC):
 
     @classmethod
     def supportsWorkerCleanup(cls) -> bool:
+        return False
+
+    @classmethod
+    def runs_workers_beside_leader(cls) -> bool:
+        """Capability flag: True when every worker runs on the leader's host, so it sees the user
+        script at the leader's path and needs no auto-deployment (and no warning about its absence)."""
         return False
 
     def setUserScript(self, userScript: Any) -> None:

@@ -101,6 +101,10 @@ class SingleMachineBatchSystem(BatchSystemSupport):
     def supportsWorkerCleanup(cls) -> bool:
         return True
 
+    @classmethod
+    def runs_workers_beside_leader(cls) -> bool:
+        return True
+
     def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int, max_jobs: Optional[int] = None) -> None:
         work_dir = get_toil_work_dir(getattr(config, "workDir", None))
         physical_cores = _cpu_count()

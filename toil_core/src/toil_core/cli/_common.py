@@ -14,6 +14,7 @@ from typing import Any, Callable, List, Optional, Sequence
 from toil_core.jobstores.abstract import get_node_id
 from toil_core.jobstores.errors import NoSuchFileException, NoSuchJobStoreException
 from toil_core.jobstores.locator import make_job_store
+from toil_core.lib.errors import ToilError
 from toil_core.plugins.errors import PluginError
 
 __all__ = [
@@ -24,7 +25,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class CommandError(Exception):
+class CommandError(ToilError):
     """A failure to report as ``message`` on stderr, exiting with ``exit_code``."""
 
     def __init__(self, message: str, exit_code: int = 1) -> None:

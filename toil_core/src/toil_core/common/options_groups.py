@@ -378,8 +378,14 @@ def option_table() -> List[Opt]:
            help="Skip checksum verification of files moved to and from the job store (currently "
                 "only done for non-streaming AWS files)."),
         _o(MISC, "--sseKey", dest="sseKey", default=None,
-           help="Path to a file holding a 32 character key for server-side encryption in the AWS or "
-                "Google job store."),
+           help="Path to a file holding a 32 character key. The AWS and Google job stores use it for "
+                "server-side encryption; the file job store (and any store with "
+                "--clientSideEncryption) encrypts everything it holds with it (needs "
+                "toil-core[encryption])."),
+        _o(MISC, "--clientSideEncryption", dest="clientSideEncryption", action="store_true", default=False,
+           help="Encrypt everything the job store holds with the --sseKey key before it leaves this "
+                "machine, on any job store (in addition to server-side encryption where the store "
+                "has it). Needs toil-core[encryption]."),
         _o(MISC, "--setEnv", "-e", dest="environment", action="append", default=[], metavar="NAME=VALUE or NAME",
            help="Set an environment variable early in each worker; a bare NAME takes the value from "
                 "the current environment. May be repeated."),

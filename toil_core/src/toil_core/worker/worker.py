@@ -36,6 +36,7 @@ from toil_core.job.saving import (
     save_new_jobs,
     write_descriptions,
 )
+from toil_core.lib.error_report import debug_requested, report
 from toil_core.resource import load_user_module
 from toil_core.worker.attempt_files import attempt_scoped, discard_attempt_files, supports_scoping
 
@@ -166,8 +167,12 @@ class Worker:
             if self.load_module:
                 load_user_module(self.job_store, self.node_dir)
             exit_code = self._run_chain()
-        except BaseException:  # noqa: B902 - anything that escapes is a failure of the current job
-            traceback.print_exc()
+        except BaseException as err:  # noqa: B902 - anything that escapes is a failure of the current job
+
+            # A mistake the engine caught (an unpicklable return value, a missing file...) is its
+            # message and the user's lines that led to it; anything else its full traceback.
+            sys.stderr.write(report(err, debug_requested(self.config)))
+            sys.stderr.flush()
             exit_code = EXIT_JOB_FAILED
             current_id = self._current_id
             self._report_failure(current_id, capture)

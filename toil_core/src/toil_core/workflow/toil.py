@@ -22,6 +22,8 @@ from toil_core.jobstores.locator import (
 )
 from toil_core.leader.leader import Leader
 from toil_core.leader.restart import clean_for_restart
+from toil_core.lib.error_report import debug_requested, install_excepthook
+from toil_core.lib.errors import ToilError
 from toil_core.plugins.registry import configure_plugins, leader_finished, leader_started
 from toil_core.realtime_logger import RealtimeLogger
 from toil_core.resource import ModuleDescriptor, ResourceException, check_not_importing, save_user_module
@@ -32,12 +34,12 @@ logger = logging.getLogger(__name__)
 ROOT_RETURN_VALUE_FILE = "rootJobReturnValue"
 
 
-class ToilRestartException(Exception):
+class ToilRestartException(ToilError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
 
 
-class ToilContextManagerException(Exception):
+class ToilContextManagerException(ToilError):
     def __init__(self) -> None:
         super().__init__('This method cannot be called outside the "with Toil(...)" context manager.')
 
@@ -105,6 +107,9 @@ class Toil:
     """
 
     def __init__(self, options: Any) -> None:
+        # A mistake in the options or the job graph ends the script with one message, not a
+        # traceback (which --logDebug brings back).
+        install_excepthook(debug_requested(options))
         self.options = options
         self.config: Any = None
         self._jobStore: Any = None
@@ -143,6 +148,7 @@ class Toil:
             # resume() refuses a store owned by another user before unpickling anything; the
             # lock keeps off a second leader; the check finds damaged job files. All three come
             # before the first write, so a refused restart leaves the store as it was.
+            job_store.provide_key(config.sseKey)
             job_store.resume()
             self._leader_lock = self._lock(job_store)
             try:
@@ -300,7 +306,7 @@ class Toil:
             logger.debug("No user module to deploy: %s", error)
             return
         deploy = not getattr(self.config, "disableAutoDeployment", False)
-        if deploy and not batch_system.supportsAutoDeployment() and type(batch_system).__name__ != "SingleMachineBatchSystem":
+        if deploy and not batch_system.supportsAutoDeployment() and not batch_system.runs_workers_beside_leader():
             logger.warning("Batch system does not support auto-deployment. The user script %s will have to be "
                            "present at the same location on every worker.", descriptor)
         save_user_module(job_store, descriptor, deploy=deploy)
