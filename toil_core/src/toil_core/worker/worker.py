@@ -238,6 +238,13 @@ class Worker:
             with file_store.open(job):
                 value = job._runner(file_store)
                 deleted = self._commit(store, job, value, file_store)
+        except BaseException:
+            # The job's log (what the leader shows for a failed job) names the files it used.
+            lines = file_store.access_log_lines()
+            if lines:
+                sys.stderr.write("\n".join(lines) + "\n")
+                sys.stderr.flush()
+            raise
         finally:
             job._defer = None
             os.chdir(cwd)

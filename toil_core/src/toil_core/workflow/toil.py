@@ -244,9 +244,11 @@ class Toil:
     def start(self, rootJob: Any) -> Any:
         """Run the workflow rooted at ``rootJob``; returns the root job's return value."""
         self._assert_context()
-        if self.config.restart or self._started:
+        if self.config.restart:
             raise ToilRestartException(
                 "A Toil workflow can only be started once. Use Toil.restart() to resume it.")
+        # As upstream, one ``with Toil(options)`` block may start several workflows one after the
+        # other (for example after importing a file once); each start saves a new root job.
         self._started = True
         rootJob.checkJobGraphForDeadlocks()
         job_store = self._jobStore
@@ -361,6 +363,8 @@ class Toil:
     @staticmethod
     def createBatchSystem(config: Any) -> Any:
         cls = Toil._batch_system_class(config)
+        logger.debug("Creating the %s batch system (%s.%s).", getattr(config, "batchSystem", "?"),
+                     cls.__module__, cls.__qualname__)
         return cls(config, config.maxCores, config.maxMemory, config.maxDisk)
 
     @staticmethod
