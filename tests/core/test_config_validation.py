@@ -7,7 +7,6 @@ import pickle
 
 import pytest
 
-from toil_core.common import config as config_module
 from toil_core.common.config import (
     Config,
     OptionError,
