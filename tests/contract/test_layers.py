@@ -78,6 +78,8 @@ allowed = {
     # lazy edges back to a base class: the subclass module imports the base at its top
     ("toil_core.job.job", "toil_core.job.wrapping"),
     ("toil_core.jobstores.url_access", "toil_core.jobstores.http_access"),
+    # still to untangle: the clash warnings of reserved.py and discovery.py use each other
+    ("toil_core.plugins.discovery", "toil_core.plugins.reserved"),
 }
 edges = {m: {i for i in graph.find_modules_directly_imported_by(m)
              if i.startswith("toil_core") and (m, i) not in allowed}

@@ -222,15 +222,12 @@ NOT_PROVIDED = {
     "toil.bus": ["MessageBusClient", "MessageBusConnectionBases", "MessageOutbox", "MessageOutboxBases"],
     "toil.common": ["ToilMetrics"],
     "toil.job": ["FunctionWrappingTarget", "JobFunctionWrappingTarget", "UnfulfilledPromiseSentinel"],
-    "toil.jobStores.abstractJobStore": ["JobStoreSupport", "ProxyConnectionError"],
+    "toil.jobStores.abstractJobStore": ["JobStoreSupport"],
     "toil.leader": ["ServiceManager"],
-    "toil.lib.threading": ["collect_process_name_garbage", "current_process_name_for", "current_process_name_lock",
-                           "destroy_all_process_names", "get_process_name", "process_name_exists"],
-    "toil.provisioners": ["add_provisioner_options", "check_valid_node_types", "parse_node_types"],
+    "toil.provisioners": ["add_provisioner_options"],
     "toil.utils.toilStats": ["ColumnWidths", "buildElement", "computeColumnWidths", "createSummary",
                              "decorateSubHeader", "decorateTitle", "get", "padStr", "reportMemory",
                              "reportNumber", "reportPrettyData", "reportTime", "sprintTag", "updateColumnWidths"],
-    "toil.worker": ["StatsDict", "in_contexts", "nextChainable", "parse_args"],
 }
 
 

@@ -6,5 +6,5 @@ from toil_core.jobstores.errors import *  # noqa
 __all__ = [
     "AbstractJobStore", "ConcurrentFileModificationException", "InvalidImportExportUrlException",
     "JobStoreExistsException", "NoSuchFileException", "NoSuchJobException", "NoSuchJobStoreException",
-    "logger",
+    "ProxyConnectionError", "logger",
 ]

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 import textwrap
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import attrs
@@ -18,6 +19,7 @@ import attrs
 from toil_core.cli._common import CommandError, command
 from toil_core.plugins import registry
 from toil_core.plugins.errors import PluginError, PluginNotInstalledError
+from toil_core.plugins.scaffold import ScaffoldError, new_plugin
 from toil_core.plugins.settings import describe_settings
 from toil_core.plugins.specs import KINDS, kind_info, normalize_name
 from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
@@ -176,10 +178,24 @@ def cmd_check(options: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(options: argparse.Namespace) -> int:
+    try:
+        written = new_plugin(options.plugin_kind, options.name, Path(options.directory))
+    except ScaffoldError as err:
+        raise CommandError(str(err)) from err
+    root = written[0].parent
+    print(f"Wrote {len(written)} files to {root}:")
+    for path in written:
+        print(f"    {path.relative_to(root)}")
+    print(f"\nNext: pip install -e '{root}[test]' && pytest {root / 'tests'}\n"
+          f"      then run a workflow with --batchSystem {options.name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = parser_with_common_options(jobstore_option=False, prog="toil plugins")
     parser.description = "List, describe and check the installed plugins."
-    sub = parser.add_subparsers(dest="action", metavar="{list,show,check}")
+    sub = parser.add_subparsers(dest="action", metavar="{list,show,check,new}")
     sub.required = True
     listing = sub.add_parser("list", help="List the installed plugins (imports nothing).")
     listing.add_argument("--json", action="store_true", help="Print JSON.")
@@ -191,6 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("name", nargs="?", default=None, help="Check only this plugin.")
     check.add_argument("--json", action="store_true", help="Print JSON.")
     check.set_defaults(func=cmd_check)
+    new = sub.add_parser("new", help="Write a new, working plugin package to start from.")
+    new.add_argument("plugin_kind", choices=["batch_system"], metavar="KIND",
+                     help="The kind of plugin: batch_system.")
+    new.add_argument("name", help="Its name (the word users type, e.g. --batchSystem NAME).")
+    new.add_argument("--directory", default=".", help="Where to create toil-plugin-NAME (default: here).")
+    new.set_defaults(func=cmd_new, kind=None)
     for subparser in (listing, show, check):
         subparser.add_argument("--kind", default=None,
                                help="Only plugins of this kind: batch_system, job_store, provisioner, "

@@ -20,8 +20,19 @@ EXIT_OK = 0
 EXIT_JOB_FAILED = 1
 
 
-def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes) -> None:
-    """Store the failed attempt's log and charge one try to the job."""
+def job_exit_code(err: BaseException) -> int:
+    """The worker's exit status for a job that failed with ``err``: the job's own status when it
+    called ``sys.exit(N)`` (2 to 125), else :data:`EXIT_JOB_FAILED`. Either way the worker has
+    recorded the failure (charged the try, stored the log) before it exits."""
+    code = getattr(err, "code", None) if isinstance(err, SystemExit) else None
+    if isinstance(code, int) and not isinstance(code, bool) and 2 <= code <= 125:
+        return code
+    return EXIT_JOB_FAILED
+
+
+def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes, retry: bool = True) -> None:
+    """Store the failed attempt's log and charge one try to the job (all its tries when
+    ``retry`` is False: the failure is permanent, so trying again cannot help)."""
     try:
         desc = job_store.load_job(job_id)
     except Exception:
@@ -32,6 +43,9 @@ def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes) ->
         stream.write(log_data)
     desc.logJobStoreFileID = file_id
     charge_failure(desc, config)
+    if not retry and desc.remainingTryCount > 0:
+        logger.info("Job %s failed permanently; it is not retried.", desc)
+        desc.remainingTryCount = 0
     job_store.update_job(desc)
     if old_log:
         job_store.delete_file(old_log)

@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Optional
 from toil_core.common.workdirs import get_local_workflow_dir
 from toil_core.filestores.abstract import AbstractFileStore
 from toil_core.filestores.deferred import DeferredFunctionManager
-from toil_core.job.commit import EXIT_JOB_FAILED, EXIT_OK, record_failure
+from toil_core.job.commit import EXIT_OK, job_exit_code, record_failure
 from toil_core.job.description import JOB, SERVICE, JobDescription
 from toil_core.job.saving import (
     link_description,
@@ -173,9 +173,11 @@ class Worker:
             # message and the user's lines that led to it; anything else its full traceback.
             sys.stderr.write(report(err, debug_requested(self.config)))
             sys.stderr.flush()
-            exit_code = EXIT_JOB_FAILED
+            exit_code = job_exit_code(err)
             current_id = self._current_id
-            self._report_failure(current_id, capture)
+            # An exception whose ``toil_retry`` attribute is False says that trying the job
+            # again cannot succeed (a CWL tool's permanentFail): no retries are spent on it.
+            self._report_failure(current_id, capture, retry=getattr(err, "toil_retry", True) is not False)
         finally:
             if capture is not None:
                 if exit_code == EXIT_OK and self.ran and self._send_success_log():
@@ -191,10 +193,10 @@ class Worker:
         level = str(getattr(self.config, "logLevel", "INFO") or "INFO").upper()
         return level == "DEBUG" or logging.getLogger().isEnabledFor(logging.DEBUG)
 
-    def _report_failure(self, job_id: str, capture: Optional[_OutputCapture]) -> None:
+    def _report_failure(self, job_id: str, capture: Optional[_OutputCapture], retry: bool = True) -> None:
         limit = int(getattr(self.config, "maxLogFileSize", 64000) or 0)
         data = capture.read(limit) if capture is not None else traceback.format_exc().encode()
-        record_failure(self.job_store, job_id, self.config, data)
+        record_failure(self.job_store, job_id, self.config, data, retry=retry)
 
     def _run_chain(self) -> int:
         desc = self.job_store.load_job(self.job_id)
