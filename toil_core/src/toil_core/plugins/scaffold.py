@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Dict, List
 
 from toil_core import __version__ as core_version
+from toil_core.lib.errors import ToilError
 
 from .reserved import reserved_owner
 
@@ -22,7 +23,7 @@ __all__ = ["KINDS_SUPPORTED", "ScaffoldError", "new_plugin", "plugin_files"]
 KINDS_SUPPORTED = ("batch_system",)
 
 
-class ScaffoldError(ValueError):
+class ScaffoldError(ToilError, ValueError):
     """A name or destination ``toil plugins new`` cannot use (the message says why)."""
 
 

@@ -25,6 +25,7 @@ from toil_core.leader.restart import clean_for_restart
 from toil_core.lib.error_report import debug_requested, install_excepthook
 from toil_core.lib.errors import ToilError
 from toil_core.plugins.registry import configure_plugins, leader_finished, leader_started
+from toil_core.provisioners.scaler_setup import start_cluster_scaler
 from toil_core.realtime_logger import RealtimeLogger
 from toil_core.resource import ModuleDescriptor, ResourceException, check_not_importing, save_user_module
 from toil_core.workflow.options import set_logging_from_options
@@ -322,12 +323,17 @@ class Toil:
         success = False
         realtime = (RealtimeLogger.start_server(self.config.logLevel, batch_system)
                     if getattr(self.config, "realTimeLogging", False) else contextlib.nullcontext())
+        scaler = start_cluster_scaler(self.config, batch_system)
         try:
             with realtime:
-                Leader(self.config, batch_system, self._jobStore, root_desc).run()
+                leader = Leader(self.config, batch_system, self._jobStore, root_desc)
+                leader.scaler_feed = scaler.feed if scaler is not None else None
+                leader.run()
             success = True
             logger.info("Finished toil run successfully.")
         finally:
+            if scaler is not None:
+                scaler.stop()
             try:
                 leader_finished(self.config, success)
             except Exception:
