@@ -1,0 +1,43 @@
+"""The core's BatchSystemContract against the real single-node cluster (conftest.py): every job
+of the suite runs in a pod of the appliance image, and the suite's scratch files live under the
+host path the pods mount at the same path."""
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from toil_core.testing import BatchSystemContract, make_config, run_tiny_workflow
+
+
+class TestKubernetesContract(BatchSystemContract):
+    batch_system_name = "kubernetes"
+    job_timeout = 120.0
+
+    @pytest.fixture(autouse=True)
+    def _cluster(self, k8s: Any) -> Any:
+        return k8s
+
+    @pytest.fixture
+    def shared(self, k8s_shared: Path) -> Iterator[Path]:
+        path = k8s_shared / f"contract-{uuid.uuid4().hex[:8]}"
+        path.mkdir()
+        yield path
+        shutil.rmtree(path, ignore_errors=True)
+
+    @pytest.fixture
+    def scratch(self, shared: Path) -> Path:
+        return shared
+
+    @pytest.fixture
+    def config(self, shared: Path, k8s_shared: Path) -> Any:
+        return make_config(shared / "work", batchSystem="kubernetes", kubernetes_host_path=str(k8s_shared),
+                           kubernetes_pod_timeout=60)
+
+    def test_runs_a_toil_workflow(self, shared: Path, k8s_shared: Path) -> None:  # type: ignore[override]
+        result = run_tiny_workflow(shared / "workflow", "kubernetes",
+                                   extra_args=["--kubernetesHostPath", str(k8s_shared), "--logLevel", "INFO"])
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "tiny workflow result: 42" in result.stdout
