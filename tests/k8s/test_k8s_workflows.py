@@ -56,3 +56,32 @@ def test_children_promises_and_files_run_in_pods(k8s: Cluster, shared: Path, k8s
     assert all("-toil-" in host for host in hosts), f"a job did not run in a pod: {hosts}"
     assert len(set(hosts)) == 4, f"the jobs should run in four different pods: {hosts}"
     assert pod_jobs_left(k8s) == []
+
+
+def test_toil_kill_removes_every_pod_of_the_workflow(k8s: Cluster, shared: Path, k8s_shared: Path) -> None:
+    import os
+    import time
+
+    leader = subprocess.Popen([sys.executable, str(WORKFLOWS / "sleepers.py"), f"file:{shared / 'jobstore'}",
+                               "--batchSystem", "kubernetes", "--kubernetesHostPath", str(k8s_shared)],
+                              cwd=str(shared), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        running: List[str] = []
+        while time.monotonic() < deadline and len(running) < 2:
+            out = k8s.kubectl("get", "pods", "-l", "toil_run", "--field-selector=status.phase=Running",
+                              "-o", "name").stdout
+            running = out.split()
+            time.sleep(1)
+        assert len(running) >= 2, "the two sleeping jobs never ran in pods"
+        toil = os.path.join(os.path.dirname(sys.executable), "toil")
+        kill = subprocess.run([toil, "kill", f"file:{shared / 'jobstore'}"], capture_output=True, text=True,
+                              timeout=120)
+        assert kill.returncode == 0, kill.stderr
+        _, err = leader.communicate(timeout=240)
+        assert leader.returncode != 0
+    finally:
+        if leader.poll() is None:
+            leader.kill()
+            leader.communicate()
+    assert k8s.kubectl("get", "jobs,pods", "-l", "toil_run", "-o", "name").stdout.strip() == "", err[-3000:]

@@ -14,8 +14,19 @@ import attrs
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 
-class KubernetesSetupError(RuntimeError):
-    """The batch system cannot talk to the cluster, or its configuration is unusable."""
+class KubernetesSetupError(SystemExit):
+    """The batch system cannot talk to the cluster, or its configuration is unusable.
+
+    A SystemExit (like the core's KilledWorkflowException), so an unchanged workflow script ends
+    with this one message and exit code 1 instead of a client traceback.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @attrs.frozen
@@ -103,3 +114,11 @@ def check_reachable(connection: Connection, timeout: float) -> None:
             f"Cannot reach the Kubernetes API server at {host} (from {connection.where}): "
             f"{type(exc).__name__}: {exc}. Check that the cluster is up and the kubeconfig's server address."
         ) from None
+    try:  # listing Jobs in a namespace that does not exist just gives nothing: ask for it
+        connection.core.read_namespace(connection.namespace, _request_timeout=timeout)
+    except ApiException as exc:
+        if exc.status == 404:
+            raise KubernetesSetupError(
+                f"The Kubernetes namespace {connection.namespace!r} does not exist on {host}. Create it or "
+                f"choose another in the context of {connection.where}.") from None
+        # 403: may not read namespaces (common with RBAC): the Jobs list above was allowed
