@@ -18,6 +18,19 @@ from k8s_cluster import Cluster  # noqa: E402
 
 _STATE: Dict[str, Any] = {}
 
+#: pytest-timeout counts a test's fixtures: the first test that needs the cluster also pays for
+#: building it (up to ~45 min on a cold, busy 2-core machine), so it gets this much instead.
+SET_UP_TIMEOUT = 3600
+
+
+def pytest_collection_modifyitems(config: Any, items: List[Any]) -> None:
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents and "k8s_cluster_session" in getattr(
+                item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(SET_UP_TIMEOUT))
+            break
+
 
 @pytest.fixture(scope="session")
 def k8s_cluster_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:

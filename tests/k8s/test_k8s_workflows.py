@@ -85,3 +85,15 @@ def test_toil_kill_removes_every_pod_of_the_workflow(k8s: Cluster, shared: Path,
             leader.kill()
             leader.communicate()
     assert k8s.kubectl("get", "jobs,pods", "-l", "toil_run", "-o", "name").stdout.strip() == "", err[-3000:]
+
+
+def test_sort_example(k8s: Cluster, shared: Path, k8s_shared: Path) -> None:
+    """The manual's merge sort (section 2.4), split into a few levels of down/up jobs, all in pods
+    (its jobs are preemptible: the spot-node preference must not keep them off this node)."""
+    script = REPO / "tests" / "e2e" / "scripts" / "sort.py"
+    proc = run_workflow(script, shared, k8s_shared, "--numLines=200", "--lineLength=10", "--N=800",
+                        "--sortMemory=150M", "--mergeMemory=150M", "--defaultCores=0.2", "--defaultDisk=50M")
+    assert proc.returncode == 0, describe(proc)
+    original = (shared / "fileToSort.txt").read_text().splitlines()
+    assert len(original) == 200
+    assert (shared / "sortedFile.txt").read_text().splitlines() == sorted(original)
