@@ -47,6 +47,14 @@ def _fanout(n_full: int, n_small: int, title: str, upstream: str) -> Dict[str, A
     }
 
 
+def _bench_key() -> str:
+    """A 32-character key file for the encrypted case (made once, kept beside the benchmarks)."""
+    path = BENCH / ".bench-sse.key"
+    if not path.exists():
+        path.write_text(os.urandom(16).hex() + "\n")
+    return str(path)
+
+
 # "upstream": "always" (run with --upstream), "large" (only with --upstream-large) or "never".
 CASES: Dict[str, Dict[str, Any]] = {
     "a": dict(_fanout(1000, 100, "fan-out", "always"), name="fanout"),
@@ -77,6 +85,18 @@ CASES: Dict[str, Dict[str, Any]] = {
         "jobs": lambda p: 1 + p["readers"],
         "megabytes": lambda p: p["files"] * (1 + p["readers"]),  # written once + read by every reader
         "upstream": "always",
+    },
+    # (d) with the job store encrypted (--sseKey, toil-core[encryption]); compare its MB/s with (d)'s.
+    "denc": {
+        "name": "files-encrypted",
+        "title": "{files} x 1 MB files, read by {readers} children, encrypted job store",
+        "script": "wf_files.py",
+        "params": {"full": {"files": 200, "readers": 10}, "small": {"files": 20, "readers": 3}},
+        "args": lambda p: [f"--benchFiles={p['files']}", f"--benchReaders={p['readers']}", "--benchFileMB=1",
+                           f"--sseKey={_bench_key()}"],
+        "jobs": lambda p: 1 + p["readers"],
+        "megabytes": lambda p: p["files"] * (1 + p["readers"]),
+        "upstream": "never",  # upstream's file job store cannot encrypt
     },
     # (e): the small/large pair of big fan-outs; --quick shrinks them (and skips 100,000).
     "e10k": dict(_fanout(10_000, 1000, "big fan-out", "large"), name="fanout10k"),

@@ -21,7 +21,7 @@ PLUGIN_API = [
     "Config", "EXIT_STATUS_UNAVAILABLE_VALUE", "ExternalBatchIdMessage", "FileID",
     "InsufficientSystemResources", "JobStoreExistsException", "JobStoreSpec", "NoSuchFileException",
     "NoSuchJobException", "NoSuchJobStoreException", "NodeInfo", "PluginError", "ProvisionerSpec", "Shape",
-    "SubcommandSpec", "URLAccessSpec", "UpdatedBatchJobInfo", "WORKER_COMMAND", "WorkerCleanupInfo",
+    "SubcommandSpec", "ToilError", "URLAccessSpec", "UpdatedBatchJobInfo", "WORKER_COMMAND", "WorkerCleanupInfo",
     "WorkerInvocation", "add_argument_if_absent", "add_options", "hookimpl", "setting", "settings_from",
 ]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from toil_core.plugins.errors import WELL_KNOWN
+from toil_core.plugins.errors import PROVIDED_BY, PluginNotInstalledError, declared_extras, install_hint
 from toil_core.testing import PluginPackagingContract, core_requirement_problem
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,9 +87,33 @@ def test_all_extra_pulls_every_backend_extra():
     assert wanted == (set(extras) & set(FIRST_PARTY)) | {"encryption"}
 
 
-def test_install_hints_agree_with_the_extras():
-    for (kind, name), (extra, distribution) in WELL_KNOWN.items():
-        assert FIRST_PARTY[extra] == distribution, f"{kind} {name}: [{extra}] is {FIRST_PARTY[extra]}"
+def _extras_table() -> dict:
+    """distribution -> extra, as toil_core/pyproject.toml declares it (single-distribution extras)."""
+    table = {}
+    for extra, requirements in (CORE.get("optional-dependencies") or {}).items():
+        names = [requirement_name(r) for r in requirements]
+        if len(names) == 1 and names[0].startswith("toil-") and names[0] != "toil-core":
+            table[names[0]] = extra
+    return table
+
+
+def test_installed_metadata_declares_the_extras_of_the_pyproject():
+    """The hints read the installed metadata; it must be the pyproject's table (rerun
+    `python3 dev.py setup` after changing the extras)."""
+    assert {d: e for d, e in declared_extras().items() if d.startswith("toil-")} == _extras_table()
+
+
+@pytest.mark.parametrize("kind,name", sorted(PROVIDED_BY), ids=[f"{k}-{n}" for k, n in sorted(PROVIDED_BY)])
+def test_install_hint_names_only_a_declared_extra(kind, name):
+    distribution = PROVIDED_BY[(kind, name)]
+    extra = _extras_table().get(distribution)
+    assert install_hint(kind, name) == ((extra, distribution) if extra else None)
+    message = str(PluginNotInstalledError(kind, name, []))
+    if extra:
+        assert f"pip install 'toil-core[{extra}]' (provides {distribution})" in message
+    else:
+        assert "pip install" not in message
+        assert f"is not available: it comes with {distribution}" in message
 
 
 def test_the_template_is_not_installed_by_dev_py():

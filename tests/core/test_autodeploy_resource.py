@@ -14,19 +14,6 @@ from toil.resource import (
 )
 
 
-@pytest.fixture
-def job_store(tmp_path):
-    from toil_core.common.config import Config
-    from toil_core.common.locator import make_job_store
-    from toil_core.common.options import get_default_options
-
-    locator = str(tmp_path / "js")
-    config = Config()
-    config.setOptions(get_default_options(locator))
-    store = make_job_store(locator)
-    store.initialize(config)
-    yield store
-    store.destroy()
 
 
 @pytest.fixture

@@ -7,10 +7,12 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+
+from workflows.harness import cli_env, describe, run_source
+from workflows.harness import toil_cli as toil
 
 STATS_WORKFLOW = '''
 from toil.common import Toil
@@ -72,32 +74,6 @@ if __name__ == "__main__":
 '''
 
 
-def _env(base: Path) -> dict:
-    env = dict(os.environ)
-    tmp = base / "tmp"
-    tmp.mkdir(exist_ok=True)
-    env["TMPDIR"] = str(tmp)
-    for var in ("TOIL_WORKDIR", "TOIL_COORDINATION_DIR", "TOIL_DISABLE_PLUGINS"):
-        env.pop(var, None)
-    return env
-
-
-def run_workflow(base: Path, source: str, store: str, *options: str) -> subprocess.CompletedProcess:
-    script = base / "workflow.py"
-    script.write_text(textwrap.dedent(source))
-    return subprocess.run([sys.executable, str(script), store, *options], cwd=str(base), env=_env(base),
-                          capture_output=True, text=True, timeout=240, check=False)
-
-
-def toil(base: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "toil_core.cli.main", *args], cwd=str(base), env=_env(base),
-                          capture_output=True, text=True, timeout=240, check=False)
-
-
-def describe(proc: subprocess.CompletedProcess) -> str:
-    return f"exit {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
-
-
 def jobs_of(store: Path) -> dict:
     from toil_core.common.locator import open_job_store
 
@@ -107,7 +83,7 @@ def jobs_of(store: Path) -> dict:
 @pytest.fixture(scope="module")
 def stats_store(tmp_path_factory):
     base = tmp_path_factory.mktemp("stats")
-    proc = run_workflow(base, STATS_WORKFLOW, "file:js", "--stats")
+    proc = run_source(base, STATS_WORKFLOW, "--stats", store="file:js")
     assert proc.returncode == 0, describe(proc)
     assert (base / "js").is_dir(), "--stats must keep the job store"
     return base
@@ -116,7 +92,7 @@ def stats_store(tmp_path_factory):
 @pytest.fixture(scope="module")
 def failed_store(tmp_path_factory):
     base = tmp_path_factory.mktemp("failed")
-    proc = run_workflow(base, FAILING_WORKFLOW, "js", "--retryCount", "0")
+    proc = run_source(base, FAILING_WORKFLOW, "--retryCount", "0", store="js")
     assert proc.returncode != 0, describe(proc)
     return base
 
@@ -245,7 +221,7 @@ def test_status_api(failed_store, stats_store, tmp_path):
 
 # ------------------------------------------------------------------------------------- clean
 def test_clean_removes_the_store(tmp_path):
-    proc = run_workflow(tmp_path, STATS_WORKFLOW, "js", "--clean", "never")
+    proc = run_source(tmp_path, STATS_WORKFLOW, "--clean", "never", store="js")
     assert proc.returncode == 0, describe(proc)
     assert (tmp_path / "js").is_dir()
     clean = toil(tmp_path, "clean", "file:js")
@@ -258,7 +234,7 @@ def test_clean_removes_the_store(tmp_path):
 
 # ------------------------------------------------------------------------------------- debug-job
 def test_debug_job_reruns_failed_job_in_process(tmp_path):
-    proc = run_workflow(tmp_path, FAILING_WORKFLOW, "js", "--retryCount", "0")
+    proc = run_source(tmp_path, FAILING_WORKFLOW, "--retryCount", "0", store="js")
     assert proc.returncode != 0
     jobs = jobs_of(tmp_path / "js")
     boom, follow_on = jobs["boom"], jobs["ok"]
@@ -288,7 +264,7 @@ def test_debug_job_reruns_failed_job_in_process(tmp_path):
 def test_debug_file_lists_and_fetches(failed_store, tmp_path):
     listing = subprocess.run([sys.executable, "-m", "toil_core.cli.main", "debug-file",
                               str(failed_store / "js"), "--listFilesInJobStore"], cwd=str(tmp_path),
-                             env=_env(tmp_path), capture_output=True, text=True, timeout=120, check=False)
+                             env=cli_env(tmp_path), capture_output=True, text=True, timeout=120, check=False)
     assert listing.returncode == 0, describe(listing)
     listed = (tmp_path / "jobstore_files.txt").read_text().splitlines()
     assert any(path.endswith("config.pickle") for path in listed)

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from workflows.harness import cli_env as _env
+from workflows.harness import toil_cli
+
 SLEEPY_WORKFLOW = '''
 import os
 import sys
@@ -34,19 +37,8 @@ if __name__ == "__main__":
 '''
 
 
-def _env(base: Path) -> dict:
-    env = dict(os.environ)
-    tmp = base / "tmp"
-    tmp.mkdir(exist_ok=True)
-    env["TMPDIR"] = str(tmp)
-    for var in ("TOIL_WORKDIR", "TOIL_COORDINATION_DIR", "TOIL_DISABLE_PLUGINS"):
-        env.pop(var, None)
-    return env
-
-
 def toil(base: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "toil_core.cli.main", *args], cwd=str(base), env=_env(base),
-                          capture_output=True, text=True, timeout=120, check=False)
+    return toil_cli(base, *args, timeout=120)
 
 
 @pytest.fixture

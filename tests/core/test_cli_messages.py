@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -23,6 +22,11 @@ from toil_core.bus import (
     QueueSizeMessage,
     replay_message_bus,
 )
+
+from workflows.harness import cli_env as _env
+from workflows.harness import describe, write_script
+from workflows.harness import run_source as run_workflow
+from workflows.harness import toil_cli as toil
 
 FANOUT_WORKFLOW = '''
 from toil.common import Toil
@@ -101,36 +105,6 @@ if __name__ == "__main__":
 '''
 
 
-def _env(base: Path) -> dict:
-    env = dict(os.environ)
-    (base / "tmp").mkdir(exist_ok=True)
-    env["TMPDIR"] = str(base / "tmp")  # also the coordination directory of the runs
-    for var in ("TOIL_WORKDIR", "TOIL_COORDINATION_DIR", "TOIL_DISABLE_PLUGINS", "TOIL_WORKDIR_OVERRIDE",
-                "TOIL_COORDINATION_DIR_OVERRIDE"):
-        env.pop(var, None)
-    return env
-
-
-def describe(proc: subprocess.CompletedProcess) -> str:
-    return f"exit {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
-
-
-def _script(base: Path, source: str) -> Path:
-    script = base / "workflow.py"
-    script.write_text(textwrap.dedent(source))
-    return script
-
-
-def run_workflow(base: Path, source: str, *options: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(_script(base, source)), "js", *options], cwd=str(base),
-                          env=_env(base), capture_output=True, text=True, timeout=240, check=False)
-
-
-def toil(base: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "toil_core.cli.main", *args], cwd=str(base), env=_env(base),
-                          capture_output=True, text=True, timeout=240, check=False)
-
-
 def read_messages(path: Path) -> list:
     with open(path, "rb") as stream:
         return list(MessageBus.scan_bus_messages(stream, list(MESSAGE_TYPES.values())))
@@ -204,7 +178,7 @@ def _issued_long(base: Path) -> list:
 
 
 def test_print_status_lists_the_running_jobs_while_the_leader_runs(tmp_path):
-    script = _script(tmp_path, WAITING_WORKFLOW)
+    script = write_script(tmp_path, WAITING_WORKFLOW)
     log = open(tmp_path / "leader.log", "w")
     leader = subprocess.Popen([sys.executable, str(script), "js", "--logLevel", "INFO"], cwd=str(tmp_path),
                               env=_env(tmp_path), stdout=log, stderr=subprocess.STDOUT,
@@ -262,7 +236,7 @@ def test_status_of_a_finished_run_replays_the_stored_messages(tmp_path, with_fil
 
 
 def test_print_status_after_the_leader_was_killed(tmp_path):
-    script = _script(tmp_path, WAITING_WORKFLOW)
+    script = write_script(tmp_path, WAITING_WORKFLOW)
     log = open(tmp_path / "leader.log", "w")
     leader = subprocess.Popen([sys.executable, str(script), "js"], cwd=str(tmp_path), env=_env(tmp_path),
                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -3,16 +3,16 @@ numbers of ``toil stats --raw`` and against the start and end times the workers 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-import textwrap
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
+from workflows.harness import describe
+from workflows.harness import run_source as run_workflow
+from workflows.harness import toil_cli as toil
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -87,31 +87,6 @@ if __name__ == "__main__":
     with Toil(options) as toil:
         toil.start(root)
 '''
-
-
-def _env(base: Path) -> dict:
-    env = dict(os.environ)
-    (base / "tmp").mkdir(exist_ok=True)
-    env["TMPDIR"] = str(base / "tmp")
-    for var in ("TOIL_WORKDIR", "TOIL_COORDINATION_DIR", "TOIL_DISABLE_PLUGINS"):
-        env.pop(var, None)
-    return env
-
-
-def describe(proc: subprocess.CompletedProcess) -> str:
-    return f"exit {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
-
-
-def run_workflow(base: Path, source: str, *options: str) -> subprocess.CompletedProcess:
-    script = base / "workflow.py"
-    script.write_text(textwrap.dedent(source))
-    return subprocess.run([sys.executable, str(script), "js", *options], cwd=str(base), env=_env(base),
-                          capture_output=True, text=True, timeout=240, check=False)
-
-
-def toil(base: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "toil_core.cli.main", *args], cwd=str(base), env=_env(base),
-                          capture_output=True, text=True, timeout=240, check=False)
 
 
 @pytest.fixture(scope="module")

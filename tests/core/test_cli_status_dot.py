@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
+from workflows.harness import describe, run_source
+from workflows.harness import toil_cli as toil
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -42,26 +43,6 @@ if __name__ == "__main__":
     with Toil(options) as toil:
         toil.start(Job.wrapJobFn(root))
 '''
-
-
-def _env(base: Path, path: str = None) -> dict:
-    env = dict(os.environ)
-    (base / "tmp").mkdir(exist_ok=True)
-    env["TMPDIR"] = str(base / "tmp")
-    for var in ("TOIL_WORKDIR", "TOIL_COORDINATION_DIR", "TOIL_DISABLE_PLUGINS"):
-        env.pop(var, None)
-    if path is not None:
-        env["PATH"] = path
-    return env
-
-
-def toil(base: Path, *args: str, path: str = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "toil_core.cli.main", *args], cwd=str(base),
-                          env=_env(base, path), capture_output=True, text=True, timeout=240, check=False)
-
-
-def describe(proc: subprocess.CompletedProcess) -> str:
-    return f"exit {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
 
 
 def _apt_install(package: str) -> str:
@@ -98,10 +79,7 @@ def graphviz() -> str:
 @pytest.fixture(scope="module")
 def failed_store(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("dot")
-    script = base / "workflow.py"
-    script.write_text(textwrap.dedent(FAILING_WORKFLOW))
-    proc = subprocess.run([sys.executable, str(script), "js", "--retryCount", "0"], cwd=str(base),
-                          env=_env(base), capture_output=True, text=True, timeout=240, check=False)
+    proc = run_source(base, FAILING_WORKFLOW, "--retryCount", "0")
     assert proc.returncode != 0, describe(proc)
     return base
 

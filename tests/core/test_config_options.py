@@ -195,7 +195,7 @@ def test_script_options_coexist_and_code_overrides():
     (["--noMoveExports"], "moveExports", False),
     (["--mesosMaster", "h:5050"], "mesos_endpoint", "h:5050"),
     (["--rotatingLogging"], "logRotating", True),
-    (["--coordinationDir", "/x"], "coordination_dir", "/x"),
+    (["--coordinationDir", "/"], "coordination_dir", "/"),  # checked while parsing: must exist
     (["--writeMessages", "m.txt"], "write_messages", "m.txt"),
     (["--maxJobs", "7"], "max_jobs", 7),
     (["--maxLocalJobs", "3"], "max_local_jobs", 3),

@@ -24,14 +24,6 @@ def make_config(**kwargs):
     return types.SimpleNamespace(workflowID=None, **kwargs)
 
 
-@pytest.fixture
-def store(tmp_path):
-    js = FileJobStore(str(tmp_path / "store"))
-    js.initialize(make_config())
-    yield js
-    js.destroy()
-
-
 def new_job(js, name="job", **kwargs):
     desc = JobDescription(jobName=name, **kwargs)
     js.assign_job_id(desc)

@@ -8,20 +8,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-import types
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from toil_core.job.description import JobDescription
 from toil_core.jobstores.file_job_store import FileJobStore
-
-
-@pytest.fixture
-def store(tmp_path):
-    js = FileJobStore(str(tmp_path / "store"))
-    js.initialize(types.SimpleNamespace(workflowID=None))
-    yield js
-    js.destroy()
 
 
 def _create_jobs(args):

@@ -9,21 +9,12 @@ import subprocess
 import sys
 import textwrap
 import time
-import types
 
 import pytest
 from toil_core.job.description import JobDescription
 from toil_core.jobstores.file_job_store import FileJobStore
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-
-
-@pytest.fixture
-def store(tmp_path):
-    js = FileJobStore(str(tmp_path / "store"))
-    js.initialize(types.SimpleNamespace(workflowID=None))
-    yield js
-    js.destroy()
 
 
 def start_child(store, body):

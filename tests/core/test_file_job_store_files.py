@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import pickle
 import stat
-import types
 import urllib.request
 
 import pytest
@@ -14,14 +13,6 @@ from toil_core.jobstores import errors
 from toil_core.jobstores.abstract import get_node_id
 from toil_core.jobstores.errors import NoSuchFileException
 from toil_core.jobstores.file_job_store import FileJobStore
-
-
-@pytest.fixture
-def store(tmp_path):
-    js = FileJobStore(str(tmp_path / "store"))
-    js.initialize(types.SimpleNamespace(workflowID=None))
-    yield js
-    js.destroy()
 
 
 def write_local(path, data=b"payload", executable=False):

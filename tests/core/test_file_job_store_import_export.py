@@ -16,14 +16,6 @@ from toil_core.jobstores.file_job_store import FileJobStore
 
 
 @pytest.fixture
-def store(tmp_path):
-    js = FileJobStore(str(tmp_path / "store"))
-    js.initialize(types.SimpleNamespace(workflowID=None, moveExports=False))
-    yield js
-    js.destroy()
-
-
-@pytest.fixture
 def source(tmp_path):
     path = tmp_path / "inputs" / "reads.fq"
     path.parent.mkdir()

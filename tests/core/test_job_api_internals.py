@@ -9,20 +9,8 @@ def add(a, b):
 
 
 @pytest.fixture
-def job_store(tmp_path):
-    from toil_core.common.config import Config
-    from toil_core.common.locator import make_job_store
-    from toil_core.common.options import get_default_options
-
-    locator = str(tmp_path / "js")
-    options = get_default_options(locator)
-    options.defaultMemory = "64Mi"
-    config = Config()
-    config.setOptions(options)
-    store = make_job_store(locator)
-    store.initialize(config)
-    yield store
-    store.destroy()
+def job_store_options():
+    return {"defaultMemory": "64Mi"}
 
 
 def test_save_as_root_job_stores_the_graph(job_store):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 from workflows.harness import FAST, events, names, ok, pid_alive, run, start, wait_for
 
@@ -43,15 +42,19 @@ def _start_long_workflow(tmp_path):
     return leader, out, long_pid
 
 
-def _wait_exit(leader, timeout):
-    began = time.time()
+#: How long a stopped leader may take to exit (--kill_polling_interval 1; generous for a loaded machine).
+STOP_DEADLINE = 20
+
+
+def _wait_exit(leader, timeout=STOP_DEADLINE):
+    """The leader's stderr once it has exited; fails (and kills it) if it runs past ``timeout``."""
     try:
         _, err = leader.communicate(timeout=timeout)
     except Exception:
         os.killpg(leader.pid, signal.SIGKILL)
         _, err = leader.communicate()
-        raise AssertionError("leader did not stop\n" + err[-5000:])
-    return err, time.time() - began
+        raise AssertionError(f"leader did not stop within {timeout} s\n" + err[-5000:])
+    return err
 
 
 def test_kill_flag_stops_the_leader(tmp_path):
@@ -59,10 +62,9 @@ def test_kill_flag_stops_the_leader(tmp_path):
 
     leader, out, long_pid = _start_long_workflow(tmp_path)
     open_job_store(str(tmp_path / "js")).write_kill_flag(kill=True)
-    err, took = _wait_exit(leader, 20)
+    err = _wait_exit(leader)
     assert leader.returncode not in (0, None)
     assert "Received kill via job store. Shutting down." in err
-    assert took < 10, took  # --kill_polling_interval 1
     wait_for(lambda: not pid_alive(long_pid), 5, "the running job to be killed")
     assert not _group_alive(leader.pid)  # the fork server is gone too
     assert "long" not in names(events(out), "end")
@@ -75,7 +77,7 @@ def test_restart_after_kill_flag(tmp_path):
     leader, out, _ = _start_long_workflow(tmp_path)
     wait_for(lambda: "short" in names(events(out), "end"), 30, "the short job to finish")
     open_job_store(str(tmp_path / "js")).write_kill_flag(kill=True)
-    _wait_exit(leader, 20)
+    _wait_exit(leader)
     (out / "wake").touch()
     ok(run("sleeper.py", tmp_path / "js", "--restart", "--out", out, *FAST, tmp_path=tmp_path))
     started = names(events(out), "start")
@@ -86,9 +88,8 @@ def test_restart_after_kill_flag(tmp_path):
 def test_sigterm_stops_the_leader(tmp_path):
     leader, out, long_pid = _start_long_workflow(tmp_path)
     os.kill(leader.pid, signal.SIGTERM)  # the leader only, not its process group
-    err, took = _wait_exit(leader, 20)
+    err = _wait_exit(leader)
     assert leader.returncode not in (0, None)
-    assert took < 10, took
     wait_for(lambda: not pid_alive(long_pid), 5, "the running job to be killed")
     assert not _group_alive(leader.pid)
     assert "long" not in names(events(out), "end")
@@ -98,9 +99,8 @@ def test_sigterm_stops_the_leader(tmp_path):
 def test_sigint_stops_the_leader(tmp_path):
     leader, out, long_pid = _start_long_workflow(tmp_path)
     os.kill(leader.pid, signal.SIGINT)  # Ctrl-C
-    err, took = _wait_exit(leader, 20)
+    _wait_exit(leader)
     assert leader.returncode not in (0, None)
-    assert took < 10, took
     wait_for(lambda: not pid_alive(long_pid), 5, "the running job to be killed")
     assert not _group_alive(leader.pid)
     assert (tmp_path / "js").is_dir()

@@ -22,6 +22,7 @@ from toil_core.plugins import (
     list_plugins,
 )
 from toil_core.plugins import discovery, metadata
+from toil_core.plugins import errors as plugin_errors
 from toil_core.testing.fake_dist import FakeDistributions
 
 BS = "toil.batch_systems"
@@ -55,7 +56,8 @@ def bs_module(name, load=None, aliases=(), extra=""):
 
 # --- not installed ---------------------------------------------------------------------------------
 
-def test_not_installed_message_exact_text():
+def test_not_installed_message_exact_text(monkeypatch):
+    monkeypatch.setattr(plugin_errors, "declared_extras", lambda: {"toil-k8s": "kubernetes"})
     error = PluginNotInstalledError("batch_system", "kubernetes", ["slurm", "single_machine"])
     assert str(error) == (
         "Unrecognized batch system: 'kubernetes'. Batch system 'kubernetes' is not installed. "
@@ -66,33 +68,45 @@ def test_not_installed_message_exact_text():
     assert isinstance(error, PluginError) and isinstance(error, RuntimeError)
 
 
+def test_a_name_whose_distribution_no_extra_installs_is_not_available(monkeypatch):
+    monkeypatch.setattr(plugin_errors, "declared_extras", lambda: {"toil-hpc": "hpc"})
+    error = PluginNotInstalledError("batch_system", "mesos", ["single_machine"])
+    assert str(error) == (
+        "Unrecognized batch system: 'mesos'. Batch system 'mesos' is not available: it comes with "
+        "toil-mesos, which this toil-core release does not provide yet (no toil-core extra installs "
+        "it). Installed batch systems: single_machine."
+    )
+    assert (error.extra, error.distribution) == (None, "toil-mesos")
+
+
 @pytest.mark.parametrize(
-    "kind,name,extra,dist",
+    "kind,name,dist",
     [
-        ("batch_system", "slurm", "hpc", "toil-hpc"),
-        ("batch_system", "gridEngine", "hpc", "toil-hpc"),
-        ("batch_system", "grid_engine", "hpc", "toil-hpc"),
-        ("batch_system", "htcondor", "hpc", "toil-hpc"),
-        ("batch_system", "torque", "hpc", "toil-hpc"),
-        ("batch_system", "lsf", "hpc", "toil-hpc"),
-        ("batch_system", "mesos", "mesos", "toil-mesos"),
-        ("batch_system", "aws_batch", "aws", "toil-aws"),
-        ("job_store", "aws", "aws", "toil-aws"),
-        ("job_store", "google", "google", "toil-google"),
-        ("url_access", "s3", "aws", "toil-aws"),
-        ("url_access", "gs", "google", "toil-google"),
-        ("provisioner", "aws", "aws", "toil-aws"),
-        ("provisioner", "gce", "google", "toil-google"),
+        ("batch_system", "slurm", "toil-hpc"),
+        ("batch_system", "gridEngine", "toil-hpc"),
+        ("batch_system", "grid_engine", "toil-hpc"),
+        ("batch_system", "htcondor", "toil-hpc"),
+        ("batch_system", "torque", "toil-hpc"),
+        ("batch_system", "lsf", "toil-hpc"),
+        ("batch_system", "mesos", "toil-mesos"),
+        ("batch_system", "aws_batch", "toil-aws"),
+        ("job_store", "aws", "toil-aws"),
+        ("job_store", "google", "toil-google"),
+        ("url_access", "s3", "toil-aws"),
+        ("url_access", "gs", "toil-google"),
+        ("provisioner", "aws", "toil-aws"),
+        ("provisioner", "gce", "toil-google"),
     ],
 )
-def test_well_known_names_get_install_hint(kind, name, extra, dist):
+def test_well_known_names_get_install_hint(kind, name, dist, monkeypatch):
+    monkeypatch.setattr(plugin_errors, "declared_extras", lambda: {dist: "the-extra"})
     message = str(PluginNotInstalledError(kind, name, []))
-    assert f"pip install 'toil-core[{extra}]' (provides {dist})" in message
+    assert f"pip install 'toil-core[the-extra]' (provides {dist})" in message
 
 
 def test_job_store_keeps_upstream_phrase():
     message = str(PluginNotInstalledError("job_store", "aws", ["file"]))
-    assert message.startswith("Unknown job store implementation 'aws'. Job store 'aws' is not installed.")
+    assert message.startswith("Unknown job store implementation 'aws'. Job store 'aws' is not ")
     assert message.endswith("Installed job stores: file.")
 
 
@@ -111,6 +125,7 @@ def test_unknown_name_lists_installed_and_suggests():
 def test_not_installed_through_the_registry(monkeypatch):
     if "kubernetes" in installed_names("batch_system"):
         pytest.skip("a kubernetes batch system is installed here")
+    monkeypatch.setattr(plugin_errors, "declared_extras", lambda: {"toil-k8s": "kubernetes"})
     with pytest.raises(PluginNotInstalledError) as info:
         get_batch_system_class("kubernetes")
     message = str(info.value)

@@ -12,6 +12,8 @@ import os
 import signal
 import time
 
+import pytest
+
 from workflows.harness import FAST, describe, events, kill_group, ok, pid_alive, result_line, run, start_to_files, wait_for
 
 JOBS = 30
@@ -24,10 +26,10 @@ def _done(evts, prefix=""):
     return [e for e in evts if e[0] == "done" and e[1].startswith(prefix)]
 
 
-def _crash_and_restart(tmp_path, kill_when, kill_jobs_too):
+def _crash_and_restart(tmp_path, kill_when, kill_jobs_too, extra_args=()):
     out = tmp_path / "out"
     out.mkdir()
-    args = ("--out", out, "--jobs", JOBS, "--maxCores", "2", "--defaultCores", "0.5", *FAST)
+    args = ("--out", out, "--jobs", JOBS, "--maxCores", "2", "--defaultCores", "0.5", *FAST, *extra_args)
     leader = start_to_files("fanout.py", tmp_path / "js", *args, tmp_path=tmp_path)
     try:
         wait_for(lambda: kill_when(events(out)), 60, "the workflow to get going")
@@ -87,6 +89,16 @@ def test_kill_leader_during_fan_out(tmp_path):
 
 def test_kill_leader_and_jobs_during_fan_out(tmp_path):
     _crash_and_restart(tmp_path, _work_done(JOBS // 3), kill_jobs_too=True)
+
+
+def test_kill_leader_of_an_encrypted_store(tmp_path):
+    """The same guarantees on a job store encrypted with --sseKey (toil-core[encryption])."""
+    pytest.importorskip("cryptography", reason="toil-core[encryption] is a test dependency; install it")
+    key = tmp_path / "key"
+    key.write_text(os.urandom(16).hex() + "\n")
+    finished = _crash_and_restart(tmp_path, _work_done(JOBS // 3), kill_jobs_too=True,
+                                  extra_args=("--sseKey", key))
+    assert [n for n in finished if n.startswith("work-")]
 
 
 def test_kill_leader_late_in_the_workflow(tmp_path):

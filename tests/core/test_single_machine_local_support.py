@@ -1,7 +1,5 @@
 """Upstream batch-system helpers built on single_machine: BatchSystemLocalSupport (leader-local jobs)
 and BatchSystemCleanupSupport / WorkerCleanupContext."""
-import time
-
 import pytest
 
 from toil.batchSystems.abstractBatchSystem import (
@@ -12,21 +10,9 @@ from toil.batchSystems.abstractBatchSystem import (
     NodeInfo,
     WorkerCleanupInfo,
 )
-from toil_core.common.config import Config
-from toil_core.common.options import get_default_options
 from toil_core.job.description import JobDescription
 
-MiB = 1024 * 1024
-
-
-def make_config(tmp_path, **overrides):
-    options = get_default_options(str(tmp_path / "js"))
-    options.workDir = str(tmp_path)
-    for key, value in overrides.items():
-        setattr(options, key, value)
-    config = Config()
-    config.setOptions(options)
-    return config
+from batch_support import MiB, make_config, wait_all
 
 
 class LocalOnly(BatchSystemLocalSupport):
@@ -83,9 +69,9 @@ def test_local_job_ids_come_from_get_next_job_id(local_batch):
     assert local_batch.getUpdatedBatchJob(10).jobID == job_id
 
 
-def test_local_jobs_listed_and_killed(local_batch):
-    job_id = local_batch.issueBatchJob("sleep 30", local_desc())
-    time.sleep(0.3)
+def test_local_jobs_listed_and_killed(local_batch, gate):
+    job_id = local_batch.issueBatchJob(gate.command("local"), local_desc())
+    gate.wait_started(1)
     assert job_id in local_batch.getIssuedBatchJobIDs()
     assert job_id in local_batch.getRunningBatchJobIDs()
     local_batch.killBatchJobs([job_id])
@@ -93,13 +79,16 @@ def test_local_jobs_listed_and_killed(local_batch):
     assert local_batch.getUpdatedBatchJob(0.5) is None
 
 
-def test_max_local_jobs_limits_local_parallelism(tmp_path):
+def test_max_local_jobs_limits_local_parallelism(tmp_path, gate):
     system = LocalOnly(make_config(tmp_path, max_local_jobs=1), 1, 512 * MiB, 512 * MiB)
     try:
-        for _ in range(2):
-            system.issueBatchJob("sleep 2", local_desc())
-        time.sleep(0.4)
+        for i in range(2):
+            system.issueBatchJob(gate.command(i), local_desc())
+        gate.wait_started(1)
         assert len(system.getRunningBatchJobIDs()) == 1
+        gate.open()
+        wait_all(system, 2)
+        assert gate.max_overlap() == 1, gate.intervals()
     finally:
         system.shutdown()
 

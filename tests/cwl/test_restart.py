@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from toil_core.bus import replay_message_bus
 from toil_cwl_test_helpers import cwl_env, runner_command  # noqa: E402  (tests/cwl on sys.path)
 
 pytestmark = pytest.mark.timeout(300)
@@ -65,9 +66,10 @@ def test_restart_after_sigkill(tmp_path: Path, data_dir: Path):
         first = subprocess.Popen(command + [str(data_dir / "restart.cwl"), str(job)], cwd=tmp_path, env=env,
                                  stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_for(lambda: counter.exists() and counter.read_text().count("ran") == 1, 120,
-                  "the first step to run", first, log)
-        time.sleep(1.5)  # let the first step's job finish and the second one start waiting
+        # "second" starts only once the first step's job has finished and been recorded
+        _wait_for(lambda: counter.exists() and "waiting" in counter.read_text(), 120,
+                  "the second step to start waiting", first, log)
+        assert counter.read_text().count("ran") == 1
     finally:
         _kill_session(first.pid)  # the leader, its workers and the waiting tool: a hard crash
         first.wait()
@@ -106,9 +108,14 @@ def test_restart_scatter_in_subworkflow_after_sigkill(tmp_path: Path, data_dir: 
     job.write_text(json.dumps({"words": words, "counter": str(counter), "flag": str(flag)}))
     jobstore = tmp_path / "jobstore"
     outdir = tmp_path / "out"
-    command = runner_command() + ["--jobStore", str(jobstore), "--outdir", str(outdir), "--logLevel", "INFO"]
+    messages = tmp_path / "messages.txt"
+    command = runner_command() + ["--jobStore", str(jobstore), "--outdir", str(outdir), "--logLevel", "INFO",
+                                  "--writeMessages", str(messages)]
     env = cwl_env(tmp_path)
     document = str(data_dir / "restart-scatter.cwl")
+
+    def running_jobs() -> list:
+        return [s for s in replay_message_bus(str(messages)).values() if s.is_running()]
 
     def lines(prefix: str) -> list:
         return [line for line in (counter.read_text().splitlines() if counter.exists() else [])
@@ -119,9 +126,9 @@ def test_restart_scatter_in_subworkflow_after_sigkill(tmp_path: Path, data_dir: 
         first = subprocess.Popen(command + [document, str(job)], cwd=tmp_path, env=env, stdout=handle,
                                  stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_for(lambda: len(lines("done ")) == 4 and len(lines("ran ")) == 5, 180,
-                  "every job but the waiting one to finish", first, log)
-        time.sleep(1.5)  # let the last finished job be recorded in the job store
+        # The leader hears of a job's end only after its worker recorded it in the job store.
+        _wait_for(lambda: len(lines("done ")) == 4 and len(lines("ran ")) == 5 and len(running_jobs()) == 1, 180,
+                  "every job but the waiting one to finish and be recorded", first, log)
     finally:
         _kill_session(first.pid)
         first.wait()

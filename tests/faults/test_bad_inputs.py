@@ -55,19 +55,19 @@ def _c(name: str, args: str, expect: str, code: int, store: str = "absent", loca
     return Case(name, tuple(args.split()) if args else (), expect, code, store, locator, prepare)
 
 
-USAGE = 2  # argparse's exit status
-ERROR = 1  # an uncaught exception
+USAGE = 2  # argparse's exit status: a bad command line, found while parsing
+ERROR = 1  # an uncaught exception (reported in a few lines, without a traceback)
 
 CASES: List[Case] = [
     # -- malformed or unusable locators
-    _c("locator-empty", "", r"The job store locator is empty; give a path", ERROR, locator=""),
+    _c("locator-empty", "", r"The job store locator is empty; give a path", USAGE, locator=""),
     _c("locator-unknown-scheme", "", r"Unknown job store implementation 'nosuch'.*Installed job stores: file",
        ERROR, locator="nosuch:somewhere"),
-    _c("locator-plugin-not-installed", "", r"Unknown job store implementation 'aws'.*Install it with",
+    _c("locator-plugin-not-installed", "", r"Unknown job store implementation 'aws'.*(Install it with|is not available)",
        ERROR, locator="aws:us-west-2:bucketprefix"),
     _c("locator-nothing-after-scheme", "", r"'google:' has nothing after 'google:'", ERROR, locator="google:"),
-    _c("locator-file-without-path", "", r"'file:' has no path after 'file:'", ERROR, locator="file:"),
-    _c("locator-file-url-other-host", "", r"names the host 'otherhost'.*use file:/path", ERROR,
+    _c("locator-file-without-path", "", r"'file:' has no path after 'file:'", USAGE, locator="file:"),
+    _c("locator-file-url-other-host", "", r"names the host 'otherhost'.*use file:/path", USAGE,
        locator="file://otherhost/toil-bad-input-js"),
     _c("locator-parent-is-a-file", "", r"its parent directory '.*afile' cannot be created.*Choose a job "
        r"store path in a directory you can write to", ERROR, locator="{tmp}/afile/js"),
@@ -95,45 +95,45 @@ CASES: List[Case] = [
     _c("memory-negative", "--defaultMemory -1G", r"invalid size '-1G'.*may not be negative", USAGE),
     _c("disk-negative-with-equals", "--defaultDisk=-1G", r"invalid size '-1G'.*may not be negative", USAGE),
     _c("disk-not-a-number", "--defaultDisk lots", r"invalid size 'lots'", USAGE),
-    _c("max-memory-zero", "--maxMemory 0", r"--maxMemory \(0\) must be greater than 0", ERROR),
+    _c("max-memory-zero", "--maxMemory 0", r"--maxMemory \(0\) must be greater than 0", USAGE),
     _c("max-log-size-garbage", "--maxLogFileSize abc", r"invalid size 'abc'", USAGE),
     # -- cores and other numbers
-    _c("cores-zero", "--defaultCores 0", r"--defaultCores \(0\) must be greater than 0", ERROR),
-    _c("cores-negative", "--defaultCores -2", r"--defaultCores \(-2\) must be greater than 0", ERROR),
+    _c("cores-zero", "--defaultCores 0", r"--defaultCores \(0\) must be greater than 0", USAGE),
+    _c("cores-negative", "--defaultCores -2", r"--defaultCores \(-2\) must be greater than 0", USAGE),
     _c("cores-nan", "--defaultCores nan", r"'nan' is not a finite number", USAGE),
     _c("max-cores-infinite", "--maxCores inf", r"'inf' is not a finite number", USAGE),
-    _c("max-cores-zero", "--maxCores 0", r"--maxCores \(0\) must be greater than 0", ERROR),
-    _c("retry-count-negative", "--retryCount -1", r"--retryCount \(-1\) must be 0 or more", ERROR),
+    _c("max-cores-zero", "--maxCores 0", r"--maxCores \(0\) must be greater than 0", USAGE),
+    _c("retry-count-negative", "--retryCount -1", r"--retryCount \(-1\) must be 0 or more", USAGE),
     _c("retry-count-fraction", "--retryCount 1.5", r"'1.5' is not a whole number", USAGE),
     _c("retry-count-word", "--retryCount many", r"argument --retryCount: invalid", USAGE),
-    _c("max-jobs-negative", "--maxJobs -3", r"--maxJobs: must be 0 \(unlimited\) or a positive number", ERROR),
-    _c("max-local-jobs-negative", "--maxLocalJobs -1", r"--maxLocalJobs: must be 0 \(unlimited\)", ERROR),
-    _c("max-service-jobs-negative", "--maxServiceJobs -1", r"--maxServiceJobs \(-1\) must be 0 or more", ERROR),
+    _c("max-jobs-negative", "--maxJobs -3", r"--maxJobs: must be 0 \(unlimited\) or a positive number", USAGE),
+    _c("max-local-jobs-negative", "--maxLocalJobs -1", r"--maxLocalJobs: must be 0 \(unlimited\)", USAGE),
+    _c("max-service-jobs-negative", "--maxServiceJobs -1", r"--maxServiceJobs \(-1\) must be 0 or more", USAGE),
     # -- out-of-range values
     _c("bad-worker-above-one", "--badWorker 2", r"--badWorker \(2.0\) must be a fraction between 0.0 and 1.0",
-       ERROR),
-    _c("bad-worker-negative", "--badWorker=-0.5", r"--badWorker \(-0.5\) must be a fraction", ERROR),
+       USAGE),
+    _c("bad-worker-negative", "--badWorker=-0.5", r"--badWorker \(-0.5\) must be a fraction", USAGE),
     _c("bad-worker-interval-negative", "--badWorkerFailInterval -1", r"--badWorkerFailInterval \(-1.0\) must "
-       r"be 0 or more", ERROR),
+       r"be 0 or more", USAGE),
     _c("beta-inertia-too-big", "--betaInertia 0.95", r"--betaInertia \(0.95\) must be between 0.0 and 0.9",
-       ERROR),
+       USAGE),
     _c("preemptible-compensation-too-big", "--preemptibleCompensation 1.5", r"--preemptibleCompensation "
-       r"\(1.5\) must be between 0.0 and 1.0", ERROR),
-    _c("target-time-zero", "--targetTime 0", r"--targetTime \(0\) must be a positive number of seconds", ERROR),
+       r"\(1.5\) must be between 0.0 and 1.0", USAGE),
+    _c("target-time-zero", "--targetTime 0", r"--targetTime \(0\) must be a positive number of seconds", USAGE),
     _c("deadlock-check-zero", "--deadlockCheckInterval 0", r"--deadlockCheckInterval \(0\) must be greater "
-       r"than 0", ERROR),
-    _c("deadlock-wait-negative", "--deadlockWait -1", r"--deadlockWait \(-1\) must be 0 or more", ERROR),
+       r"than 0", USAGE),
+    _c("deadlock-wait-negative", "--deadlockWait -1", r"--deadlockWait \(-1\) must be 0 or more", USAGE),
     _c("rescue-frequency-zero", "--rescueJobsFrequency 0", r"--rescueJobsFrequency \(0\) must be greater "
-       r"than 0", ERROR),
+       r"than 0", USAGE),
     _c("max-job-duration-negative", "--maxJobDuration -5", r"--maxJobDuration \(-5\) must be greater than 0",
-       ERROR),
+       USAGE),
     _c("service-polling-zero", "--servicePollingInterval 0", r"--servicePollingInterval \(0\) must be "
-       r"greater than 0", ERROR),
+       r"greater than 0", USAGE),
     _c("state-polling-negative", "--statePollingWait -1", r"--statePollingWait \(-1\) must be 0 or more",
-       ERROR),
+       USAGE),
     _c("kill-polling-zero", "--kill_polling_interval 0", r"--kill_polling_interval \(0\) must be greater "
-       r"than 0", ERROR),
-    _c("scale-zero", "--scale 0", r"--scale \(0.0\) must be greater than 0", ERROR),
+       r"than 0", USAGE),
+    _c("scale-zero", "--scale 0", r"--scale \(0.0\) must be greater than 0", USAGE),
     # -- words and lists
     _c("clean-unknown-word", "--clean sometimes", r"'sometimes' is not one of always, onError, never, "
        r"onSuccess", USAGE),
@@ -143,30 +143,30 @@ CASES: List[Case] = [
     _c("accelerator-count-not-a-number", "--defaultAccelerators gpu:x", r"Accelerator count in 'gpu:x' "
        r"must be a whole number", USAGE),
     _c("set-env-empty-name", "--setEnv =x", r"Empty name in --setEnv item '=x'; use NAME=VALUE or NAME",
-       ERROR),
+       USAGE),
     _c("node-type-without-name", "--nodeTypes :0.5", r"Bad node type ':0.5': use TYPE", USAGE),
     _c("min-nodes-do-not-match-node-types", "--nodeTypes t2.micro --minNodes 1,2", r"--minNodes \(\[1, 2\]\) "
-       r"must list one count per node type", ERROR),
+       r"must list one count per node type", USAGE),
     _c("node-storage-override-malformed", "--nodeTypes t2.micro --nodeStorageOverrides t2.micro:x",
-       r"must be of the form <type>:<storage in GB>", ERROR),
+       r"must be of the form <type>:<storage in GB>", USAGE),
     _c("unknown-option", "--frobnicate", r"unrecognized arguments: --frobnicate", USAGE),
     # -- paths
     _c("work-dir-missing", "--workDir {tmp}/nope", r"The path provided to --workDir \(.*nope\) does not exist",
-       ERROR),
-    _c("work-dir-is-a-file", "--workDir {tmp}/afile", r"--workDir \(.*afile\) is not a directory", ERROR),
+       USAGE),
+    _c("work-dir-is-a-file", "--workDir {tmp}/afile", r"--workDir \(.*afile\) is not a directory", USAGE),
     _c("coordination-dir-missing", "--coordinationDir {tmp}/nope", r"The path provided to --coordinationDir "
-       r"\(.*nope\) does not exist", ERROR),
+       r"\(.*nope\) does not exist", USAGE),
     _c("log-file-in-missing-directory", "--logFile {tmp}/nope/leader.log", r"Cannot open the --logFile "
        r".*nope/leader.log.*existing directory", ERROR),
     _c("write-logs-is-a-file", "--writeLogs {tmp}/afile", r"--writeLogs \(.*afile\) is a file; give a "
-       r"directory", ERROR),
-    _c("sse-key-missing", "--sseKey {tmp}/nope.key", r"Cannot read the --sseKey file", ERROR),
-    _c("sse-key-too-short", "--sseKey {tmp}/short.key", r"must hold a 32 character key", ERROR),
+       r"directory", USAGE),
+    _c("sse-key-missing", "--sseKey {tmp}/nope.key", r"Cannot read the --sseKey file", USAGE),
+    _c("sse-key-too-short", "--sseKey {tmp}/short.key", r"must hold a 32 character key", USAGE),
     # -- conflicting options
     _c("write-logs-and-gzip", "--writeLogs {tmp}/a --writeLogsGzip {tmp}/b", r"Cannot use both --writeLogs "
-       r"and --writeLogsGzip", ERROR),
+       r"and --writeLogsGzip", USAGE),
     _c("write-logs-from-all-jobs-alone", "--writeLogsFromAllJobs", r"To enable --writeLogsFromAllJobs, either "
-       r"--writeLogs or --writeLogsGzip must be set", ERROR),
+       r"--writeLogs or --writeLogsGzip must be set", USAGE),
     # -- job graphs and job arguments
     _c("unpicklable-argument", "--case unpicklable_arg", r"UnpicklableJobError: Job 'hello' .* cannot be "
        r"saved to the job store: its arguments or attributes cannot be pickled", ERROR),
@@ -184,6 +184,15 @@ CASES: List[Case] = [
        r"or follow-on link", ERROR),
     _c("cycle-through-a-follow-on", "--case follow_on_cycle", r"A cycle of job dependencies has been "
        r"detected", ERROR),
+    _c("cycle-through-the-root", "--case cycle_through_root", r"A cycle of job dependencies has been "
+       r"detected: 'hello' .* -> 'hello' .* -> 'hello' .*It passes through the first job", ERROR),
+    _c("add-child-of-a-function", "--case add_child_function", r"TypeError: addChild\(\) takes a Job, not "
+       r"the function 'hello': use addChildJobFn\(fn, ...\) .* or addChildFn\(fn, ...\)", ERROR),
+    _c("add-follow-on-of-a-function", "--case add_follow_on_function", r"addFollowOn\(\) takes a Job, not the "
+       r"function 'hello': use addFollowOnJobFn", ERROR),
+    _c("add-service-of-a-function", "--case add_service_function", r"addService\(\) takes a Job.Service", ERROR),
+    _c("child-of-a-finished-job", "--case grow_finished_job", r"Cannot add a child to job 'hello'.*: it has "
+       r"already been saved to the job store .*Add it to the job that is running now", ERROR, store="complete"),
     _c("two-root-jobs", "--case two_roots", r"Graph does not contain exactly one root job.*Connect every "
        r"job", ERROR),
     _c("checkpoint-with-children", "--case checkpoint_not_leaf", r"New checkpoint job .* is not a leaf", ERROR),
@@ -370,6 +379,7 @@ def test_bad_input(case: Case, outcomes: Dict[str, Outcome], fault_table) -> Non
     tail = f"exit code {proc.returncode}\n--- stdout\n{proc.stdout[-3000:]}\n--- stderr\n{proc.stderr[-5000:]}"
     assert found, f"expected /{case.expect}/\n{tail}"
     assert proc.returncode == case.code, tail
+    assert "Traceback" not in proc.stderr + proc.stdout, tail
     assert "RESULT:" not in proc.stdout, tail
     store = outcome.store_path
     if case.store == "absent":
@@ -391,7 +401,7 @@ def _assert_complete(store: Optional[Path]) -> None:
 
 
 def test_locator_with_another_host_creates_nothing_on_this_one(outcomes: Dict[str, Outcome]) -> None:
-    assert outcomes["locator-file-url-other-host"].proc.returncode == ERROR
+    assert outcomes["locator-file-url-other-host"].proc.returncode == USAGE
     assert not os.path.lexists("/otherhost")
     assert not os.path.lexists("/toil-bad-input-js")
 
@@ -407,3 +417,14 @@ def test_a_failed_export_loses_nothing_and_restart_exports_again(outcomes: Dict[
     assert "workflow has already been completed" in proc.stderr
     assert (outcome.tmp / "out.txt").read_text() == SCRIPT.read_text()
     assert not js.exists()  # --clean onSuccess
+
+
+def test_log_debug_brings_the_traceback_back(tmp_path: Path) -> None:
+    """The short report hides the traceback only until --logDebug asks for it."""
+    proc = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "js"), "--case", "negative_cores",
+                           "--logDebug"], cwd=str(tmp_path), env=script_env(tmp_path), capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == ERROR, proc.stderr
+    assert "Traceback (most recent call last)" in proc.stderr
+    assert "The cores requirement must be a positive, finite number, got -1" in proc.stderr
+    assert "--logDebug to see the traceback" not in proc.stderr

@@ -46,6 +46,15 @@ def tutorial_copy(name: str, directory: Path) -> Path:
     return target
 
 
+def _process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (jobs of every scheduler here run on this host)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
 def wait_for(batch_system: Any, job_id: int, timeout: float = 120) -> Any:
     """The update of one batch job; updates of other jobs that arrive first are kept for their own
     ``wait_for`` (jobs may finish in any order)."""
@@ -155,20 +164,27 @@ class SchedulerSuite:
 
     def test_kill_a_running_job(self, make_batch_system: Any, shared: Path) -> None:
         bs = make_batch_system()
-        marker = shared / "not-killed"
-        job_id = bs.issueBatchJob(f"sleep 8; touch {marker}", self.job())
+        pid_file = shared / "killed.pid"
+        job_id = bs.issueBatchJob(f"echo $$ > {pid_file}.tmp && mv {pid_file}.tmp {pid_file}; exec sleep 120",
+                                  self.job())
         deadline = time.time() + 120
-        while job_id not in bs.getRunningBatchJobIDs():
+        while not pid_file.exists():
             assert time.time() < deadline, "the job never ran"
             time.sleep(0.2)
+        pid = int(pid_file.read_text())
         bs.killBatchJobs([job_id])
         assert job_id not in bs.getIssuedBatchJobIDs()
+        deadline = time.time() + 60
+        while _process_alive(pid):
+            assert time.time() < deadline, f"the killed job (process {pid}) kept running"
+            time.sleep(0.2)
+        # A job issued after the kill has finished: any report of the killed job would have come by now.
         other = bs.issueBatchJob("true", self.job())
         assert wait_for(bs, other).exitStatus == 0
-        time.sleep(10)
+        early = bs.__dict__.get("_test_early_updates", {})
+        assert job_id not in early, "a killed job was reported"
         while (update := bs.getUpdatedBatchJob(0)) is not None:
             assert update.jobID != job_id, "a killed job was reported"
-        assert not marker.exists(), "the killed job kept running"
 
     # ------------------------------------------------------------------ workflows
     def run_workflow(self, scheduler: Scheduler, script: Path, cwd: Path, *args: str,

@@ -143,3 +143,14 @@ def _set_up(script: str, timeout: float, env: Optional[Dict[str, str]] = None) -
                     f"{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}", pytrace=False)
     sys.stderr.write(f"\n[toil-hpc] {script}: ready in {time.time() - started:.1f} s\n")
     return proc.stdout
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.05) -> bool:
+    """Poll ``predicate()`` until it is true (True) or ``timeout`` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)

@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 from toil_core.batch.abstract import BatchJobExitReason
+from hpc_support import wait_until
 from toil_core.testing import make_config, make_job_description
 
 from toil_hpc.grid_engine_base import DONE, RUNNING, AbstractGridEngineBatchSystem, JobStatus, SchedulerCommandError
@@ -27,6 +28,7 @@ class MemoryScheduler(AbstractGridEngineBatchSystem):
     def __init__(self, *args: Any) -> None:
         self.submitted: Dict[str, Dict[str, Any]] = {}
         self.queries = 0
+        self.query_times: List[float] = []
         self.max_active = 0
         self.killed: List[str] = []
         self.lock = threading.Lock()
@@ -49,6 +51,7 @@ class MemoryScheduler(AbstractGridEngineBatchSystem):
 
     def query_jobs(self, scheduler_ids: List[str]) -> Dict[str, JobStatus]:
         self.queries += 1
+        self.query_times.append(time.monotonic())
         out = {}
         for sid in scheduler_ids:
             job = self.submitted[sid]
@@ -103,13 +106,16 @@ def test_max_jobs_limits_what_is_submitted_at_once(make: Any) -> None:
 
 
 def test_state_polling_wait_caches_queries(make: Any) -> None:
-    bs = make(statePollingWait=1.5)
-    bs.duration = 4
+    bs = make(statePollingWait=1.0)
+    bs.duration = 2.5
     job = bs.issueBatchJob("true", make_job_description())
-    time.sleep(3.2)
-    assert bs.queries <= 3
-    assert job in bs.getRunningBatchJobIDs()
+    assert wait_until(lambda: job in bs.getRunningBatchJobIDs(), 30)
     assert updates(bs, 1)[job].exitReason == BatchJobExitReason.FINISHED
+    # The job took several rounds of queries to finish; no two rounds came closer than --statePollingWait
+    # (a little slack for the thread's own scheduling between its clock reading and the query).
+    gaps = [b - a for a, b in zip(bs.query_times, bs.query_times[1:])]
+    assert len(gaps) >= 1, bs.query_times
+    assert min(gaps) >= 0.9, gaps
 
 
 def test_job_the_scheduler_forgot_is_lost(make: Any) -> None:
@@ -132,8 +138,7 @@ def test_killed_job_is_never_reported(make: Any) -> None:
     bs = make()
     bs.duration = 1
     job = bs.issueBatchJob("true", make_job_description())
-    while not bs.submitted:
-        time.sleep(0.05)
+    assert wait_until(lambda: bs.submitted, 30), "the job was never submitted"
     bs.killBatchJobs([job])
     assert bs.killed == ["100"] and bs.getIssuedBatchJobIDs() == []
     assert updates(bs, 1, timeout=2.5) == {}

@@ -49,6 +49,19 @@ def test_toil_plugins_check_loads_each_one() -> None:
         assert proc.returncode == 0 and "ok" in proc.stdout, proc.stdout + proc.stderr
 
 
+def test_toil_plugins_show_prints_each_setting_readably() -> None:
+    """Flag, environment variable, type, default and help; no attrs reprs (issue 12, part 6)."""
+    proc = _toil("plugins", "show", "slurm")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    block = out[out.index("  --slurmArgs"):].split("\n  --", 1)[0]
+    assert "environment: TOIL_SLURM_ARGS" in block
+    assert "type: str" in block
+    assert 'default: ""' in block
+    assert "help: Extra sbatch arguments" in block
+    assert "SettingInfo(" not in out and "toil_setting" not in out and "Factory(" not in out
+
+
 def test_registry_without_the_cli() -> None:
     from toil_core.plugins.registry import list_plugins
 

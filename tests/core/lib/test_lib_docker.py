@@ -2,8 +2,6 @@
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
 import textwrap
 
@@ -11,7 +9,6 @@ import pytest
 
 from toil_core.lib.docker import (
     FORGO,
-    RM,
     STOP,
     ContainerError,
     Container,
@@ -295,21 +292,3 @@ def test_legacy_docker_call_writes_outfile(fake, job, tmp_path):
         assert dockerCall(job=job, tool="img", workDir=job.tempDir, parameters=["ls"], outfile=out) is None
     assert (tmp_path / "out").read_bytes() == b"fake-stdout\n"
     assert job.deferred and job.deferred[0][0] is dockerKill
-
-
-def _docker_engine_available():
-    client = shutil.which("docker")
-    if client is None:
-        return False
-    try:
-        return subprocess.run([client, "info"], capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
-@pytest.mark.skipif(not _docker_engine_available(), reason="no Docker engine on this machine")
-def test_real_docker_echo(tmp_path, monkeypatch):
-    monkeypatch.delenv("TOIL_DOCKER_COMMAND", raising=False)
-    job = FakeJob(str(tmp_path))
-    assert apiDockerCall(job, "alpine", parameters=[["echo", "a"], ["wc", "-l"]], remove=True).strip() == b"1"
-    assert RM == 2

@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
@@ -21,10 +20,22 @@ class Collector(logging.Handler):
         super().__init__(logging.DEBUG)
         self.needle, self.records, self.found = needle, [], threading.Event()
 
+        self.arrived = threading.Condition()
+
     def emit(self, record):
-        self.records.append(record)
+        with self.arrived:
+            self.records.append(record)
+            self.arrived.notify_all()
         if self.needle in record.getMessage():
             self.found.set()
+
+    def wait_count(self, text, count, timeout=10):
+        """Wait until ``count`` records containing ``text`` have arrived; fail after ``timeout`` s."""
+        def have():
+            return sum(text in r.getMessage() for r in self.records) >= count
+
+        with self.arrived:
+            assert self.arrived.wait_for(have, timeout), f"{count} x {text!r} not received: {self.records}"
 
 
 @pytest.fixture
@@ -78,11 +89,11 @@ def test_subprocess_message_reaches_leader(collector):
 
 def test_messages_below_level_not_sent(collector):
     with RealtimeLogger.start_server("WARNING"):
-        result = run_worker("RealtimeLogger.info('secret info')\nRealtimeLogger.error('secret error')")
+        result = run_worker("RealtimeLogger.info('secret info')\nRealtimeLogger.error('secret error')\n"
+                            "RealtimeLogger.error('last message')")
         assert result.returncode == 0, result.stderr
-        assert collector.found.wait(10)
-        time.sleep(0.2)
-    assert [r.getMessage() for r in collector.records] == ["secret error"]
+        collector.wait_count("last message", 1)  # sent after the others, over the same socket
+    assert [r.getMessage() for r in collector.records] == ["secret error", "last message"]
 
 
 def test_exception_text_is_forwarded(collector):
@@ -124,10 +135,11 @@ def test_disabled_server_sets_no_address():
 def test_in_process_logging_reaches_server(collector):
     with RealtimeLogger.start_server("INFO"):
         RealtimeLogger.info("secret in-process")
+        RealtimeLogger.info("last message")
         assert collector.found.wait(10)
+        collector.wait_count("last message", 2)  # the local record and the relayed copy
     # The relayed copy arrives once (no feedback loop) alongside the local one.
-    time.sleep(0.2)
-    assert 1 <= len([r for r in collector.records if "secret" in r.getMessage()]) <= 2
+    assert len([r for r in collector.records if "secret" in r.getMessage()]) == 2
 
 
 def test_nested_servers_share_one_socket():

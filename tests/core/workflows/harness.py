@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
@@ -140,3 +141,38 @@ def result_line(proc: subprocess.CompletedProcess, prefix: str = "RESULT:") -> s
         if line.startswith(prefix):
             return line[len(prefix):].strip()
     raise AssertionError(f"no {prefix!r} line on stdout\n" + describe(proc))
+
+
+# ------------------------------------------------------------------ scripts written by the test itself
+def cli_env(base: Path, path: Optional[str] = None) -> Dict[str, str]:
+    """The environment for a script or ``toil`` command run in ``base``: a private TMPDIR
+    (``base/tmp``, also the coordination directory), no stray Toil settings; ``path`` replaces PATH."""
+    env = dict(os.environ)
+    (base / "tmp").mkdir(exist_ok=True)
+    env["TMPDIR"] = str(base / "tmp")
+    for var in ("TOIL_WORKDIR", "TOIL_COORDINATION_DIR", "TOIL_DISABLE_PLUGINS", "TOIL_WORKDIR_OVERRIDE",
+                "TOIL_COORDINATION_DIR_OVERRIDE"):
+        env.pop(var, None)
+    if path is not None:
+        env["PATH"] = path
+    return env
+
+
+def write_script(base: Path, source: str, name: str = "workflow.py") -> Path:
+    """Write a workflow script (dedented ``source``) into ``base``."""
+    script = base / name
+    script.write_text(textwrap.dedent(source))
+    return script
+
+
+def run_source(base: Path, source: str, *options: str, store: str = "js",
+               timeout: float = 240) -> subprocess.CompletedProcess:
+    """Run the workflow ``source`` in ``base`` with job store ``store`` and ``options``, to its end."""
+    return subprocess.run([sys.executable, str(write_script(base, source)), store, *options], cwd=str(base),
+                          env=cli_env(base), capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def toil_cli(base: Path, *args: str, path: Optional[str] = None, timeout: float = 240) -> subprocess.CompletedProcess:
+    """Run the ``toil`` command (``toil_core.cli.main``) in ``base``."""
+    return subprocess.run([sys.executable, "-m", "toil_core.cli.main", *args], cwd=str(base),
+                          env=cli_env(base, path), capture_output=True, text=True, timeout=timeout, check=False)

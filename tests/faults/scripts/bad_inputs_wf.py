@@ -55,6 +55,12 @@ def consume(job, value):
     return value
 
 
+def grows_a_finished_job(job, finished):
+    """Adds a child to ``finished`` (a copy of a job that has already run): refused."""
+    finished.addChildJobFn(hello)
+    return "grown"
+
+
 def graph(case):
     """The root job of ``case`` (may raise while building it, as the bad call does)."""
     if case in ("ok", "import", "import_bad_shared_name", "export", "export_missing_id",
@@ -91,6 +97,27 @@ def graph(case):
         child = root.addChildJobFn(hello)
         after = root.addFollowOnJobFn(hello)
         after.addChild(child)
+        return root
+    if case == "cycle_through_root":
+        root = Job.wrapJobFn(hello)
+        a = root.addChildJobFn(hello)
+        a.addChild(root)
+        return root
+    if case == "add_child_function":
+        root = Job.wrapJobFn(hello)
+        root.addChild(hello)
+        return root
+    if case == "add_follow_on_function":
+        root = Job.wrapJobFn(hello)
+        root.addFollowOn(hello)
+        return root
+    if case == "add_service_function":
+        root = Job.wrapJobFn(hello)
+        root.addService(hello)
+        return root
+    if case == "grow_finished_job":
+        root = Job.wrapJobFn(hello)
+        root.addFollowOnJobFn(grows_a_finished_job, root)
         return root
     if case == "two_roots":
         root = Job.wrapJobFn(hello)

@@ -3,3 +3,19 @@ from toil_core.job import *  # noqa: F401,F403
 from toil_core.job.requirements import *  # noqa
 from toil_core.lib.accelerators import AcceleratorRequirement, parse_accelerator, accelerator_satisfies, accelerators_fully_satisfy  # noqa
 from toil_core.job.graph import *  # noqa
+from toil_core.compat_names import (  # noqa: F401
+    REQUIREMENT_NAMES, ParseableAcceleratorRequirement, ParseableDivisibleResource, ParseableFlag,
+    ParseableIndivisibleResource, ParseableRequirement, ParsedRequirement, T,
+)
+from toil_core.compat_names import job_logger as logger  # noqa: F401
+
+__all__ = [
+    "AcceleratorRequirement", "ConflictingPredecessorError", "EncapsulatedJob", "FunctionWrappingJob",
+    "Job", "JobDescription", "JobException", "JobFunctionWrappingJob", "JobGraphDeadlockException",
+    "JobPromiseConstraintError", "ParseableAcceleratorRequirement", "ParseableDivisibleResource",
+    "ParseableFlag", "ParseableIndivisibleResource", "ParseableRequirement", "ParsedRequirement",
+    "Promise", "Promised", "PromisedRequirement", "PromisedRequirementFunctionWrappingJob",
+    "PromisedRequirementJobFunctionWrappingJob", "REQUIREMENT_NAMES", "RequirementsDict", "Requirer",
+    "ServiceHostJob", "T", "TemporaryID", "accelerator_satisfies", "accelerators_fully_satisfy", "logger",
+    "parse_accelerator", "unwrap", "unwrap_all",
+]

@@ -1,2 +1,7 @@
 """Compatibility module: upstream name ``toil.worker``; everything lives in toil_core."""
 from toil_core.worker.entry import *  # noqa: F401,F403
+from toil_core.compat_names import worker_logger as logger  # noqa: F401
+
+__all__ = [
+    "logger", "main", "workerScript",
+]

@@ -9,7 +9,8 @@ What is here, by the kind of plugin that needs it:
 
 ==========================  ===============================================================
 everyone                    spec records (:class:`BatchSystemSpec` ...), :data:`hookimpl`,
-                            :func:`setting` / :func:`settings_from` for options, plugin errors
+                            :func:`setting` / :func:`settings_from` for options, plugin errors,
+                            :class:`ToilError` (the root a backend's own errors derive from)
 batch systems               :class:`AbstractBatchSystem`, :class:`BatchSystemSupport`,
                             :class:`BatchSystemCleanupSupport`, :class:`BatchSystemLocalSupport`,
                             :class:`AbstractScalableBatchSystem`, :class:`NodeInfo`,
@@ -61,6 +62,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         NoSuchJobStoreException,
     )
     from toil_core.jobstores.url_access import AbstractURLAccess
+    from toil_core.lib.errors import ToilError
     from toil_core.plugins.errors import PluginError
     from toil_core.plugins.hookspecs import hookimpl
     from toil_core.plugins.settings import setting, settings_from
@@ -85,6 +87,7 @@ _HOMES: Dict[str, str] = {
     "setting": "toil_core.plugins.settings",
     "settings_from": "toil_core.plugins.settings",
     "PluginError": "toil_core.plugins.errors",
+    "ToilError": "toil_core.lib.errors",
     # batch systems
     "AbstractBatchSystem": "toil_core.batch.abstract",
     "AbstractScalableBatchSystem": "toil_core.batch.abstract",

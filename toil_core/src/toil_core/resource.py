@@ -26,13 +26,15 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 
+from toil_core.lib.errors import ToilError
+
 logger = logging.getLogger(__name__)
 
 USER_SCRIPT_FILE = "userScript"
 _SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "node_modules", ".tox", ".mypy_cache", ".pytest_cache"}
 
 
-class ResourceException(Exception):
+class ResourceException(ToilError):
     """The user module cannot be described, saved or loaded."""
 
 

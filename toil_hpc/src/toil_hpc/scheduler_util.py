@@ -13,7 +13,7 @@ import time
 from typing import Any, List, Mapping, Optional, Sequence
 
 import attrs
-from toil_core.plugin_api import WORKER_COMMAND, BatchJobExitReason
+from toil_core.plugin_api import WORKER_COMMAND, BatchJobExitReason, ToilError
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ PENDING, RUNNING, DONE = "pending", "running", "done"
 MiB = 1024 * 1024
 
 
-class SchedulerCommandError(Exception):
+class SchedulerCommandError(ToilError):
     """A scheduler command failed (or could not be started)."""
 
     def __init__(self, args: Sequence[str], returncode: Optional[int], stderr: str) -> None:

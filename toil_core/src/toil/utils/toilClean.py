@@ -1,2 +1,7 @@
 """Compatibility module: upstream name ``toil.utils.toilClean``; everything lives in toil_core."""
 from toil_core.utils.toilClean import *  # noqa: F401,F403
+from toil_core.compat_names import toil_clean_logger as logger  # noqa: F401
+
+__all__ = [
+    "logger", "main",
+]

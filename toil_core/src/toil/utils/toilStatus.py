@@ -1,2 +1,7 @@
 """Compatibility module: upstream name ``toil.utils.toilStatus``; everything lives in toil_core."""
 from toil_core.utils.toilStatus import *  # noqa: F401,F403
+from toil_core.compat_names import toil_status_logger as logger  # noqa: F401
+
+__all__ = [
+    "ToilStatus", "logger", "main",
+]

@@ -25,6 +25,7 @@ from toil_core.batch.invocation import (  # noqa: F401  (part of this module's A
     parse_worker_command,
     worker_command,
 )
+from toil_core.lib.errors import ToilError
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class WorkerCleanupInfo:
     clean_work_dir: str
 
 
-class InsufficientSystemResources(Exception):
+class InsufficientSystemResources(ToilError):
     """A job asks for more of a resource than the batch system may ever give it."""
 
     def __init__(
@@ -96,7 +97,7 @@ class InsufficientSystemResources(Exception):
         super().__init__(message)
 
 
-class AcquisitionTimeoutException(Exception):
+class AcquisitionTimeoutException(ToilError):
     def __init__(self, resource: str, requested: Any, available: Any) -> None:
         super().__init__(f"Timed out acquiring {requested} {resource}; {available} available.")
 
@@ -110,6 +111,12 @@ class AbstractBatchSystem(ABC):
 
     @classmethod
     def supportsWorkerCleanup(cls) -> bool:
+        return False
+
+    @classmethod
+    def runs_workers_beside_leader(cls) -> bool:
+        """Capability flag: True when every worker runs on the leader's host, so it sees the user
+        script at the leader's path and needs no auto-deployment (and no warning about its absence)."""
         return False
 
     def setUserScript(self, userScript: Any) -> None:

@@ -75,11 +75,16 @@ class _Server:
         if _TRACE is not None:
             _TRACE.write(f"{time.time():.6f} send {message}\n")
 
-    def job_store(self, locator: str, store_class: Optional[str] = None) -> Any:
+    def job_store(self, locator: str, store_class: Optional[str] = None,
+                  env: Optional[Dict[str, str]] = None) -> Any:
         store = self.stores.get(locator)
         if store is None:
+            from toil_core.jobstores.encryption import KEY_ENV
             from toil_core.resource import load_user_module
             from toil_core.worker.worker import workflow_dir
+
+            if env and env.get(KEY_ENV):  # an encrypted store: its key file, as the leader gave it
+                os.environ[KEY_ENV] = env[KEY_ENV]
 
             store = _open_job_store(locator, store_class)
             self.stores[locator] = store
@@ -92,7 +97,7 @@ class _Server:
     def run(self, request: Dict[str, Any]) -> None:
         job_id = request["id"]
         try:
-            store = self.job_store(request["locator"], request.get("store_class"))
+            store = self.job_store(request["locator"], request.get("store_class"), request.get("env"))
         except Exception as error:
             sys.stderr.write(f"toil fork server: cannot open job store {request['locator']}: {error}\n")
             self.send({"id": job_id, "status": 2})

@@ -95,6 +95,10 @@ class SingleMachineBatchSystem(BatchSystemSupport):
     def supportsWorkerCleanup(cls) -> bool:
         return True
 
+    @classmethod
+    def runs_workers_beside_leader(cls) -> bool:
+        return True
+
     def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int, max_jobs: Optional[int] = None) -> None:
         from toil_core.common.workdirs import get_toil_work_dir
 
@@ -109,6 +113,8 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             min(int(maxDisk), physical_disk),
         )
         self.physical = {"cores": physical_cores, "memory": physical_memory, "disk": physical_disk}
+        logger.debug("Setting up the single machine batch system: up to %g cores, %s bytes of memory "
+                     "and %s bytes of disk for jobs.", self.maxCores, self.maxMemory, self.maxDisk)
         if float(maxCores) > physical_cores and maxCores < (1 << 62):
             logger.warning("Limiting maxCores to the %d CPU cores of this machine.", physical_cores)
         self.scale = float(getattr(config, "scale", 1) or 1)

@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from typing import Any, Callable, List, Optional, Sequence
+from toil_core.lib.errors import ToilError
 
 __all__ = [
     "CommandError", "command", "leader_is_local", "local_leader_pid", "make_store", "open_store",
@@ -19,7 +20,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class CommandError(Exception):
+class CommandError(ToilError):
     """A failure to report as ``message`` on stderr, exiting with ``exit_code``."""
 
     def __init__(self, message: str, exit_code: int = 1) -> None:

@@ -85,7 +85,10 @@ def fetchJobStoreFiles(jobStore: Any, options: Any) -> List[str]:
         dest = os.path.join(destination, name)
         if dest in written:
             dest = os.path.join(destination, base)
-        _place(path, dest, options.useSymlinks)
+        if jobStore.encrypted:  # the plaintext, never a link to the sealed object
+            jobStore.copy_stored_path(path, dest)
+        else:
+            _place(path, dest, options.useSymlinks)
         logger.info("Fetched %s to %s", path, dest)
         written.append(dest)
     if not written:

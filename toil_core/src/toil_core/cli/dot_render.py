@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 from typing import Optional
+from toil_core.lib.errors import ToilError
 
 __all__ = ["DOT_FORMATS", "DotRenderError", "dot_format", "find_dot", "render_dot"]
 
@@ -21,7 +22,7 @@ INSTALL_HINT = ("Install Graphviz (Debian/Ubuntu: 'apt install graphviz'; Fedora
                 "--printDot to print the graph as DOT text, or give a .dot file.")
 
 
-class DotRenderError(Exception):
+class DotRenderError(ToilError):
     """The graph can't be rendered; the message says why and what to do."""
 
 

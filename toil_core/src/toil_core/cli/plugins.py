@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from typing import Any, Dict, List, Optional
 
 import attrs
@@ -21,7 +22,7 @@ __all__ = ["main"]
 
 #: Statuses that make ``toil plugins check`` fail.
 PROBLEMS = ("broken", "misconfigured", "incompatible", "conflict")
-_COLUMNS = ("name", "kind", "distribution", "version", "status")
+_COLUMNS = ("name", "kind", "distribution", "version", "status", "origin")
 
 
 def _table(rows: List[List[str]], headers: List[str]) -> List[str]:
@@ -31,13 +32,15 @@ def _table(rows: List[List[str]], headers: List[str]) -> List[str]:
     return lines
 
 
-def _print_infos(infos: List[Any]) -> None:
+def _print_infos(infos: List[Any], tracebacks: bool = False) -> None:
     rows = [[str(getattr(i, c) or "-") for c in _COLUMNS] for i in infos]
     for line in _table(rows, list(_COLUMNS)):
         print(line)
     for info in infos:
         if info.error:
             print(f"  {info.kind} {info.name!r} ({info.status}): {info.error}")
+            if tracebacks and info.traceback:
+                print("    " + info.traceback.replace("\n", "\n    "))
 
 
 def _print_environment(environment: Dict[str, Any]) -> None:
@@ -64,20 +67,45 @@ def cmd_list(options: argparse.Namespace) -> int:
     return 0
 
 
+def _default_text(value: Any) -> str:
+    """A default as a user would type it (not a repr of the attrs internals)."""
+    if isinstance(value, attrs.Factory):  # type: ignore[arg-type]
+        try:
+            value = value.factory()
+        except Exception:
+            return "(computed)"
+    if value is attrs.NOTHING:
+        return "(required)"
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value)) if value else "(empty)"
+    if isinstance(value, str):
+        return value if value else '""'
+    return str(value)
+
+
 def _settings_lines(settings: Optional[type]) -> List[str]:
+    """Each setting as its flag, environment variable, type, default and help."""
+    from toil_core.plugins.settings import describe_settings
+
     if settings is None:
         return ["settings: (none)"]
-    lines = [f"settings: {settings.__module__}.{settings.__qualname__}"]
-    for field in attrs.fields(settings):
-        default = field.default
-        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-            default = f"{getattr(default.factory, '__name__', 'factory')}()"
-        elif default is attrs.NOTHING:
-            default = "(required)"
-        kind = getattr(field.type, "__name__", field.type)
-        lines.append(f"    {field.name}: {kind or 'any'} = {default!r}")
-        for key, value in sorted(dict(field.metadata).items()):
-            lines.append(f"        {key}: {value}")
+    rows = describe_settings(settings)
+    if not rows:
+        return ["settings: (none)"]
+    lines = ["settings:"]
+    for row in rows:
+        flags = ", ".join(f for f in (row.flag, *row.old_flags) if f) or "(no flag)"
+        lines.append(f"  {flags}  ({row.name})")
+        lines.append(f"      environment: {', '.join(row.env) or '(none)'}")
+        kind = row.type + (f" (one of {', '.join(map(str, row.choices))})" if row.choices else "")
+        lines.append(f"      type: {kind}")
+        lines.append(f"      default: {_default_text(row.default)}")
+        for number, text in enumerate(textwrap.wrap(" ".join(row.help.split()), 80)):
+            lines.append(f"      {'help: ' if number == 0 else '      '}{text}")
     return lines
 
 
@@ -118,7 +146,10 @@ def cmd_show(options: argparse.Namespace) -> int:
         print(f"{kind_info(kind).title} '{name}'")
         for info in infos:
             print(f"distribution: {info.distribution or '-'} {info.version or ''}".rstrip())
-            print(f"entry point: {info.group} {info.name} = {info.value}")
+            if info.origin == "entry point":
+                print(f"entry point: {info.group} {info.name} = {info.value}")
+            else:
+                print(f"origin: {info.origin} ({info.value.partition(':')[2]})")
             print(f"status: {info.status}" + (f" ({info.error})" if info.error else ""))
             if info.location:
                 print(f"location: {info.location}")
@@ -142,7 +173,7 @@ def cmd_check(options: argparse.Namespace) -> int:
     if options.json:
         print(json.dumps([attrs.asdict(i) for i in results], indent=2))
     else:
-        _print_infos(results)
+        _print_infos(results, tracebacks=True)
     bad = [i for i in results if i.status in PROBLEMS]
     if bad:
         if not options.json:

@@ -13,6 +13,7 @@ import html
 import math
 import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
+from toil_core.lib.errors import ToilError
 
 __all__ = ["CHART_FORMATS", "ChartError", "chart_format", "check_png_support", "concurrency", "html_report",
            "job_type_bars", "svg_document", "write_chart"]
@@ -28,7 +29,7 @@ MARGIN = 24
 COLORS = {"bar": "#4c78a8", "line": "#f58518", "fill": "#fdd9b5", "axis": "#555555", "grid": "#dddddd"}
 
 
-class ChartError(Exception):
+class ChartError(ToilError):
     """A chart that can't be written; the message says why and what to do instead."""
 
 

@@ -17,6 +17,7 @@ import os
 import re
 import sys
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
+from toil_core.lib.errors import ToilError
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ LOG_LEVEL_NAMES = {
 }
 
 
-class OptionError(ValueError, RuntimeError):
+class OptionError(ToilError, ValueError, RuntimeError):
     """A workflow option has a bad value or contradicts another option.
 
     It is a ValueError (a bad value) and, like the errors upstream Toil raises for the same
@@ -359,6 +360,7 @@ def _defaults() -> Dict[str, Any]:
         "maxJobDuration": SYS_MAX_SIZE, "rescueJobsFrequency": 3600,
         # Miscellaneous
         "disableChaining": False, "disableJobStoreChecksumVerification": False, "sseKey": None,
+        "clientSideEncryption": False,
         "environment": {}, "servicePollingInterval": 60, "forceDockerAppliance": False,
         "statusWait": 3600, "disableProgress": False, "readGlobalFileMutableByDefault": False,
         # Debug
@@ -374,7 +376,7 @@ _BOOL_ATTRS = frozenset({
     "disableAutoDeployment", "manualMemArgs", "run_local_jobs_on_workers", "linkImports",
     "moveExports", "metrics", "assumeZeroOverhead", "defaultPreemptible",
     "enableUnlimitedPreemptibleRetries", "doubleMem", "disableChaining",
-    "disableJobStoreChecksumVerification", "forceDockerAppliance", "disableProgress",
+    "disableJobStoreChecksumVerification", "clientSideEncryption", "forceDockerAppliance", "disableProgress",
     "readGlobalFileMutableByDefault", "debugWorker", "disableWorkerOutputCapture", "cwl",
 })
 
@@ -549,6 +551,9 @@ class Config:
         self._check_nodes()
         if self.sseKey is not None:
             self._check_sse_key()
+        elif self.clientSideEncryption:
+            raise OptionError("--clientSideEncryption needs the key: add --sseKey PATH (a file holding a "
+                              "32 character key on its first line).")
 
     def _check_range(self, attr: str, low: Optional[float] = None, high: Optional[float] = None,
                      low_open: bool = False, hint: str = "") -> None:

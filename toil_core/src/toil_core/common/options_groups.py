@@ -233,12 +233,13 @@ def option_table() -> List[Opt]:
            help="Most job batches (one per distinct set of requirements) Parasol may create."),
         _o(BATCH, "--mesosEndpoint", "--mesosMaster", dest="mesos_endpoint",
            default=f"{leader_ip()}:5050", backend=True,
-           help="Host and port of the Mesos server, separated by a colon."),
+           help="Host and port of the Mesos master, as HOST:PORT (needs toil-mesos)."),
         _o(BATCH, "--mesosFrameworkId", dest="mesos_framework_id", default=None, backend=True,
            help="Use this Mesos framework ID."),
-        _o(BATCH, "--mesosRole", dest="mesos_role", default=None, backend=True, help="Use this Mesos role."),
+        _o(BATCH, "--mesosRole", dest="mesos_role", default=None, backend=True,
+           help="The Mesos role to take resources from (the framework then asks for the MULTI_ROLE capability)."),
         _o(BATCH, "--mesosName", dest="mesos_name", default="toil", backend=True,
-           help="The Mesos name to use."),
+           help="The framework name the Mesos master shows."),
         _o(BATCH, "--kubernetesHostPath", dest="kubernetes_host_path",
            default=env("TOIL_KUBERNETES_HOST_PATH"), backend=True,
            help="Path on the Kubernetes hosts to use as the shared inter-pod temporary directory."),
@@ -378,8 +379,14 @@ def option_table() -> List[Opt]:
            help="Skip checksum verification of files moved to and from the job store (currently "
                 "only done for non-streaming AWS files)."),
         _o(MISC, "--sseKey", dest="sseKey", default=None,
-           help="Path to a file holding a 32 character key for server-side encryption in the AWS or "
-                "Google job store."),
+           help="Path to a file holding a 32 character key. The AWS and Google job stores use it for "
+                "server-side encryption; the file job store (and any store with "
+                "--clientSideEncryption) encrypts everything it holds with it (needs "
+                "toil-core[encryption])."),
+        _o(MISC, "--clientSideEncryption", dest="clientSideEncryption", action="store_true", default=False,
+           help="Encrypt everything the job store holds with the --sseKey key before it leaves this "
+                "machine, on any job store (in addition to server-side encryption where the store "
+                "has it). Needs toil-core[encryption]."),
         _o(MISC, "--setEnv", "-e", dest="environment", action="append", default=[], metavar="NAME=VALUE or NAME",
            help="Set an environment variable early in each worker; a bare NAME takes the value from "
                 "the current environment. May be repeated."),

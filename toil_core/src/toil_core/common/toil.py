@@ -8,18 +8,19 @@ import sys
 from typing import Any, Optional, Type
 
 from toil_core.common.locator import build_locator, make_job_store, normalize_locator, parse_locator
+from toil_core.lib.errors import ToilError
 
 logger = logging.getLogger(__name__)
 
 ROOT_RETURN_VALUE_FILE = "rootJobReturnValue"
 
 
-class ToilRestartException(Exception):
+class ToilRestartException(ToilError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
 
 
-class ToilContextManagerException(Exception):
+class ToilContextManagerException(ToilError):
     def __init__(self) -> None:
         super().__init__('This method cannot be called outside the "with Toil(...)" context manager.')
 
@@ -87,6 +88,11 @@ class Toil:
     """
 
     def __init__(self, options: Any) -> None:
+        from toil_core.lib.error_report import debug_requested, install_excepthook
+
+        # A mistake in the options or the job graph ends the script with one message, not a
+        # traceback (which --logDebug brings back).
+        install_excepthook(debug_requested(options))
         self.options = options
         self.config: Any = None
         self._jobStore: Any = None
@@ -129,6 +135,7 @@ class Toil:
             # resume() refuses a store owned by another user before unpickling anything; the
             # lock keeps off a second leader; the check finds damaged job files. All three come
             # before the first write, so a refused restart leaves the store as it was.
+            job_store.provide_key(config.sseKey)
             job_store.resume()
             self._leader_lock = self._lock(job_store)
             try:
@@ -230,9 +237,11 @@ class Toil:
         from toil_core.job.saving import save_new_jobs, write_descriptions
 
         self._assert_context()
-        if self.config.restart or self._started:
+        if self.config.restart:
             raise ToilRestartException(
                 "A Toil workflow can only be started once. Use Toil.restart() to resume it.")
+        # As upstream, one ``with Toil(options)`` block may start several workflows one after the
+        # other (for example after importing a file once); each start saves a new root job.
         self._started = True
         rootJob.checkJobGraphForDeadlocks()
         job_store = self._jobStore
@@ -298,7 +307,7 @@ class Toil:
             logger.debug("No user module to deploy: %s", error)
             return
         deploy = not getattr(self.config, "disableAutoDeployment", False)
-        if deploy and not batch_system.supportsAutoDeployment() and type(batch_system).__name__ != "SingleMachineBatchSystem":
+        if deploy and not batch_system.supportsAutoDeployment() and not batch_system.runs_workers_beside_leader():
             logger.warning("Batch system does not support auto-deployment. The user script %s will have to be "
                            "present at the same location on every worker.", descriptor)
         save_user_module(job_store, descriptor, deploy=deploy)
@@ -366,6 +375,8 @@ class Toil:
     @staticmethod
     def createBatchSystem(config: Any) -> Any:
         cls = Toil._batch_system_class(config)
+        logger.debug("Creating the %s batch system (%s.%s).", getattr(config, "batchSystem", "?"),
+                     cls.__module__, cls.__qualname__)
         return cls(config, config.maxCores, config.maxMemory, config.maxDisk)
 
     @staticmethod

@@ -124,6 +124,11 @@ class CachingFileStore(AbstractFileStore):
         self._files = os.path.join(self.cache_dir, "files")
         self._tmp = os.path.join(self.cache_dir, "tmp")
         self._locks = os.path.join(self.cache_dir, "locks")
+        os.makedirs(self.file_store_dir, exist_ok=True)
+        try:  # private: it holds the plaintext of files read from an encrypted job store
+            os.mkdir(self.cache_dir, 0o700)
+        except FileExistsError:
+            pass
         for directory in (self._files, self._tmp, self._locks):
             os.makedirs(directory, exist_ok=True)
         #: (key, inode) of entries this job took into the cache from its temp dir.

@@ -1,8 +1,10 @@
 """Exceptions raised by the caching file store."""
 from __future__ import annotations
 
+from toil_core.lib.errors import ToilError
 
-class CacheError(Exception):
+
+class CacheError(ToilError):
     """Base class of caching file store errors."""
 
     def __init__(self, message: str) -> None:

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from typing import Any, Optional
+from toil_core.lib.errors import ToilError
 
 
-class JobException(Exception):
+class JobException(ToilError):
     """A general problem with a job or with the way jobs were connected."""
 
     def __init__(self, message: str) -> None:
@@ -26,7 +27,7 @@ class UnpicklableJobError(JobException, TypeError):
         self.cause = cause
 
 
-class JobPromiseConstraintError(RuntimeError):
+class JobPromiseConstraintError(ToilError, RuntimeError):
     """A job's promise was handed to a job that does not run after it."""
 
     def __init__(self, promisingJob: Any, recipientJob: Optional[Any] = None) -> None:
@@ -47,7 +48,7 @@ class JobPromiseConstraintError(RuntimeError):
         self.recipientJob = recipientJob
 
 
-class ConflictingPredecessorError(Exception):
+class ConflictingPredecessorError(ToilError):
     """The same predecessor was added twice to one job."""
 
     def __init__(self, predecessor: Any, successor: Any) -> None:

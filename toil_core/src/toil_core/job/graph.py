@@ -49,8 +49,50 @@ def root_jobs(start: "Job") -> Set["Job"]:
     return {job for job in seen.values() if not job._directPredecessors}
 
 
+def find_cycle(start: "Job") -> List["Job"]:
+    """A cycle of successor edges reachable from ``start`` (first job repeated at the end), or []."""
+    on_path: Dict[int, int] = {}
+    done: Set[int] = set()
+    path: List["Job"] = []
+    stack = [(start, iter(successors(start)))]
+    on_path[id(start)] = 0
+    path.append(start)
+    while stack:
+        node, nexts = stack[-1]
+        for child in nexts:
+            if id(child) in on_path:
+                return path[on_path[id(child)]:] + [child]
+            if id(child) not in done:
+                on_path[id(child)] = len(path)
+                path.append(child)
+                stack.append((child, iter(successors(child))))
+                break
+        else:
+            stack.pop()
+            path.pop()
+            del on_path[id(node)]
+            done.add(id(node))
+    return []
+
+
+def _no_root_error(start: "Job") -> JobGraphDeadlockException:
+    cycle = find_cycle(start)
+    if not cycle:  # every job has a predecessor, so some cycle leads into the graph from outside
+        for job in reachable(start):
+            cycle = next((c for c in (find_cycle(p) for p in job._directPredecessors) if c), [])
+            if cycle:
+                break
+    names = " -> ".join(str(job) for job in cycle) if cycle else str(start)
+    return JobGraphDeadlockException(
+        f"Graph contains no root jobs due to cycles. A cycle of job dependencies has been "
+        f"detected: {names}. It passes through the first job "
+        f"of the workflow, so no job can start. " + _CYCLE_FIX)
+
+
 def check_connected(start: "Job") -> None:
     roots = root_jobs(start)
+    if not roots:
+        raise _no_root_error(start)
     if len(roots) != 1:
         raise JobGraphDeadlockException(
             f"Graph does not contain exactly one root job: {roots}. Connect every job to the job "
@@ -73,7 +115,7 @@ def check_acyclic(start: "Job") -> None:
     """Raise if the graph, with follow-ons depending on their parent's whole child subtree, has a cycle."""
     roots = root_jobs(start)
     if not roots:
-        raise JobGraphDeadlockException("Graph contains no root jobs due to cycles. " + _CYCLE_FIX)
+        raise _no_root_error(start)
     WHITE, GREY, BLACK = 0, 1, 2
     colour: Dict[int, int] = {}
     for root in roots:

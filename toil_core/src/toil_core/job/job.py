@@ -29,6 +29,7 @@ _TRANSIENT = (
     "_tempDir",
     "_config",
     "_saved",
+    "_running",
     "_service_children",
     "_client",
     "_promiseJobStore",
@@ -84,6 +85,7 @@ class Job(Requirer):
         self._defer: Optional[Callable[..., None]] = None
         self._tempDir: Optional[str] = None
         self._saved = False
+        self._running = False
         self._temporary_id = TemporaryID()
         self.userModule = type(self).__module__
 
@@ -104,6 +106,7 @@ class Job(Requirer):
         self._fileStore = self._defer = self._tempDir = self._config = None
         self._description = None  # attached by the loader
         self._saved = True
+        self._running = False
 
     # ------------------------------------------------------------------ identity
     @property
@@ -176,7 +179,11 @@ class Job(Requirer):
 
     def _runner(self, fileStore: Any) -> Any:
         self._fileStore = fileStore
-        return self.run(fileStore)
+        self._running = True
+        try:
+            return self.run(fileStore)
+        finally:
+            self._running = False
 
     # ------------------------------------------------------------------ graph building
     def _add_predecessor(self, predecessor: "Job") -> None:
@@ -188,8 +195,36 @@ class Job(Requirer):
         if getattr(other, "_saved", False):
             raise JobException(f"Job {other} has already been saved and cannot get new predecessors.")
 
+    def _check_can_grow(self, what: str) -> None:
+        """Refuse a successor for a job that was saved and is not the one running now: it has run
+        (or is waiting in the job store), so what is added to this copy would never run."""
+        if getattr(self, "_saved", False) and not getattr(self, "_running", False) \
+                and getattr(self, "_defer", None) is None:
+            try:
+                label = str(self)
+            except Exception:  # a copy unpickled from a job's arguments has no description
+                label = repr(self._job_name())
+            raise JobException(
+                f"Cannot add a {what} to job {label}: it has already been saved to the job store "
+                f"(it has run, or the workflow has started), so the {what} would never run. Add "
+                f"it to the job that is running now (the 'job' argument of a job function, or "
+                f"'self' in Job.run), or to a new job before toil.start().")
+
+    @staticmethod
+    def _check_is_job(obj: Any, method: str, fn_method: str, job_fn_method: str) -> None:
+        if isinstance(obj, Job):
+            return
+        if callable(obj):
+            raise TypeError(
+                f"{method}() takes a Job, not the function {getattr(obj, '__name__', obj)!r}: use "
+                f"{job_fn_method}(fn, ...) for a function whose first argument is the job, or "
+                f"{fn_method}(fn, ...) for a plain function.")
+        raise TypeError(f"{method}() takes a Job, not {type(obj).__name__} {obj!r}.")
+
     def addChild(self, childJob: "Job") -> "Job":
         """Run ``childJob`` after this job, in parallel with its other children."""
+        self._check_is_job(childJob, "addChild", "addChildFn", "addChildJobFn")
+        self._check_can_grow("child")
         self._check_not_saved(childJob)
         childJob._add_predecessor(self)
         self._children.append(childJob)
@@ -197,6 +232,8 @@ class Job(Requirer):
 
     def addFollowOn(self, followOnJob: "Job") -> "Job":
         """Run ``followOnJob`` after this job and all its children (with their successors)."""
+        self._check_is_job(followOnJob, "addFollowOn", "addFollowOnFn", "addFollowOnJobFn")
+        self._check_can_grow("follow-on")
         self._check_not_saved(followOnJob)
         followOnJob._add_predecessor(self)
         self._followOns.append(followOnJob)
@@ -207,6 +244,10 @@ class Job(Requirer):
 
         Returns a promise of the value ``service.start()`` returns.
         """
+        if not isinstance(service, Job.Service):
+            raise TypeError(f"addService() takes a Job.Service (a subclass with start() and stop()), "
+                            f"not {type(service).__name__} {service!r}.")
+        self._check_can_grow("service")
         if service._hostJob is not None:
             raise JobException("Service has already been added to a job. Create a new service object "
                                "for each job that needs one.")

@@ -16,6 +16,7 @@ from toil_core.job.description import INLINE_BODY
 from toil_core.job.errors import JobPromiseConstraintError, UnpicklableJobError
 from toil_core.job.job import Job, ServiceHostJob
 from toil_core.job.promise import dumps_for_store, loads_from_store
+from toil_core.lib.store_errors import NoSuchFileException
 
 
 #: Bodies up to this many bytes live inside the job description instead of a separate file.
@@ -225,11 +226,9 @@ def load_job_body(job_store: Any, desc: Any, body_id: Optional[str] = None) -> J
         try:
             with job_store.read_file_stream(file_id) as stream:
                 data = stream.read()
-        except Exception as err:
-            if type(err).__name__ != "NoSuchFileException":
-                raise
+        except NoSuchFileException as err:
             locator = getattr(job_store, "locator", "JOBSTORE")
-            raise type(err)(
+            raise NoSuchFileException(
                 file_id, f"the body of job {desc}",
                 f"The job store '{locator}' is damaged: restore that file (or the whole job "
                 f"store) from a backup and resume with --restart, or remove the job store with "

@@ -75,10 +75,11 @@ class FileTransferMixin:
 
     _tmp: str
     _shared: str
+    _cipher: Any
     def _import_file(self, handler: Any, src_uri: str, shared_file_name: Optional[str],
                      hardlink: bool, symlink: bool) -> Optional[FileID]:
-        if not (isinstance(handler, type) and issubclass(handler, _url.FileURLAccess)):
-            return self._import_stream(handler, src_uri, shared_file_name)
+        if self._cipher is not None or not (isinstance(handler, type) and issubclass(handler, _url.FileURLAccess)):
+            return self._import_stream(handler, src_uri, shared_file_name)  # encrypted stores seal a copy
         src = handler.local_path(src_uri)
         st = handler._stat(src_uri)  # FileNotFoundError naming the URL
         if stat.S_ISDIR(st.st_mode):
@@ -137,6 +138,10 @@ class FileTransferMixin:
     def _export_file(self, handler: Any, file_id: str, dst_uri: str) -> None:
         path = self.get_local_path(file_id)
         executable = bool(os.stat(path).st_mode & stat.S_IXUSR)
+        if self._cipher is not None:  # an encrypted store exports the plaintext
+            with self.read_file_stream(file_id) as handle:
+                handler.write_to_url(handle, dst_uri, executable=executable)
+            return
         if not (isinstance(handler, type) and issubclass(handler, _url.FileURLAccess)):
             with open(path, "rb") as handle:
                 handler.write_to_url(handle, dst_uri, executable=executable)

@@ -62,8 +62,8 @@ def _as_handler(found: Any) -> Any:
     if found is None or hasattr(found, "read_from_url"):
         return found
     if hasattr(found, "load_object"):  # a spec record
-        return found.load_object()
-    return found
+        found = found.load_object()
+    return _url.as_url_access(found)  # a class written for upstream Toil's URLAccess
 
 
 def get_url_access_for(url: str, export: bool) -> Any:
@@ -193,6 +193,10 @@ class AbstractJobStore(CamelCaseAliases, metaclass=ABCMeta):
             raise NoSuchJobStoreException(self.locator) from None
         except Exception as err:  # truncated or garbled: any unpickling error
             raise CorruptJobStoreError(self.locator, self.shared_file_location(CONFIG_FILE), err) from err
+
+    def provide_key(self, key_path: Optional[str]) -> None:
+        """The key file (``--sseKey``) to open an encrypted store with, given before
+        :meth:`resume`. Stores without client-side encryption ignore it."""
 
     def shared_file_location(self, shared_file_name: str) -> str:
         """Where a shared file lives, for messages (stores with real paths give the path)."""

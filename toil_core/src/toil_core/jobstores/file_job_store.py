@@ -13,6 +13,7 @@ Layout under the job store directory (directories 0700, files 0600, or 0700 when
     logs/new/<stamp>                  stats/logging blobs not yet passed to read_logs
     logs/read/<stamp>                 blobs already passed to read_logs (for read_all=True)
     tmp/                              files being written; renamed into place when complete
+    encryption.json                   only in an encrypted store: format and key fingerprint (clear)
 
 ``<ff>`` fans the entries out over at most 256 sub-directories: the last two characters of a
 job ID (random hex), the first two of a file token. Fan-out directories are created on first
@@ -25,6 +26,10 @@ Crash safety: every job, file, shared file and log blob is written to ``tmp/`` (
 system) and published with one ``os.replace``/``rename``, so a process killed at any instant
 leaves either the old or the new content, never a partial one. Leftovers in ``tmp/`` are harmless.
 A write that runs out of space raises :class:`JobStoreFullError` naming the file and the fix.
+
+Encryption: a store created with a key (``--sseKey`` or ``--clientSideEncryption``) seals every
+job, file, shared file and log blob (see :mod:`toil_core.jobstores.encryption`); only the marker,
+the leader lock and ``encryption.json`` stay in clear.
 
 Safety: :meth:`resume` refuses a job store that another user owns before unpickling anything
 from it, and :meth:`acquire_leader_lock` keeps a second leader off a store in use.
@@ -41,13 +46,23 @@ import time
 import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Optional, Tuple, Union
+from typing import IO, Any, Callable, Dict, Iterator, Optional, Tuple, Union
 
 from ..job.description import JobDescription
 from . import url_access as _url
 from ._file_transfer import NEW_FILE as _NEW_FILE
 from ._file_transfer import FileTransferMixin, copy_into, file_basename, safe_job_name
 from .abstract import CONFIG_FILE, AbstractJobStore
+from ._sealed_io import SealedIOMixin, translating_tamper
+from .encryption import (
+    ENCRYPTION_FILE,
+    KEY_ENV,
+    check_metadata,
+    key_path_for,
+    load_cipher,
+    metadata_for,
+    wants_encryption,
+)
 from ._leader_lock import LeaderLock, lock_leader_file
 from .errors import (
     CorruptJobError,
@@ -71,7 +86,7 @@ _PARSE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, 
 #: errno values that mean "the file system is full" (EDQUOT: over quota).
 _NO_SPACE = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if e is not None)
 
-class FileJobStore(FileTransferMixin, AbstractJobStore):
+class FileJobStore(FileTransferMixin, SealedIOMixin, AbstractJobStore):
     """A job store in a directory; on a shared file system it serves distributed batch systems.
 
     :param path: the job store directory (a ``file:`` prefix is accepted and stripped).
@@ -108,6 +123,9 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
             self.jobStoreDir, self._jobs, self._files, self._job_files, self._shared, self._tmp,
             self._logs_new, self._logs_read))
         self._fix_dir_mode = bool(_url.current_umask() & 0o700)
+        #: Set when the store is encrypted (see :mod:`toil_core.jobstores.encryption`).
+        self._cipher = None
+        self._key_path: Optional[str] = None
 
     def __repr__(self) -> str:
         return f"FileJobStore({self.jobStoreDir!r})"
@@ -170,6 +188,8 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
             pass
 
     def _write_bytes(self, data: bytes, dest: str) -> None:
+        if self._cipher is not None:
+            data = self._seal_bytes(data, dest)
         tmp, fd = self._new_tmp()
         try:
             with self._space_checked(dest):
@@ -197,12 +217,17 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
         tmp, fd = self._new_tmp(mode)
         where = label if label is not None else (dest if isinstance(dest, str) else tmp)
         try:
-            if encoding is None and errors is None:
-                handle: IO[Any] = os.fdopen(fd, "wb")
+            if self._cipher is not None:
+                handle: IO[Any] = self._sealed_writer(os.fdopen(fd, "wb"), where, encoding, errors)
+            elif encoding is None and errors is None:
+                handle = os.fdopen(fd, "wb")
             else:
                 handle = os.fdopen(fd, "w", encoding=encoding, errors=errors)
         except BaseException:
-            os.close(fd)
+            try:
+                os.close(fd)
+            except OSError:
+                pass
             self._discard(tmp)
             raise
         try:
@@ -219,6 +244,8 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
 
     # ---------------------------------------------------------------------- lifecycle
     def initialize(self, config: Any) -> None:
+        # A bad key fails before anything is created.
+        cipher = load_cipher(config.sseKey) if wants_encryption(config, self) else None
         root = self.jobStoreDir
         parent = os.path.dirname(root)
         where = "Choose a job store path in a directory you can write to."
@@ -248,6 +275,10 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
                          os.path.dirname(self._logs_new.rstrip(os.sep)), self._logs_new,
                          self._logs_read):
                 self._mkdir(path)
+            if cipher is not None:
+                self._write_bytes(metadata_for(cipher), os.path.join(self.jobStoreDir, ENCRYPTION_FILE))
+                self._cipher = cipher
+                self._key_path = os.path.abspath(config.sseKey)
             # The config is written last: a store without it counts as never created.
             super().initialize(config)
         except BaseException:
@@ -259,7 +290,42 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
         if not os.path.isdir(self.jobStoreDir):
             raise NoSuchJobStoreException(self.locator)
         self.check_owner()
+        self._open_encryption()
         super().resume()
+
+    def provide_key(self, key_path: Optional[str]) -> None:
+        """The key file to open an encrypted store with (else :data:`KEY_ENV` names it)."""
+        self._key_path = os.path.abspath(key_path) if key_path else None
+
+    def _open_encryption(self) -> None:
+        try:
+            with open(os.path.join(self.jobStoreDir, ENCRYPTION_FILE), "rb") as handle:
+                raw = handle.read()
+        except FileNotFoundError:
+            self._cipher = None
+            return
+        key_path = key_path_for(self._key_path)
+        self._cipher = check_metadata(self.locator, raw, key_path)
+        self._key_path = os.path.abspath(key_path) if key_path else None
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether this store seals what it holds."""
+        return self._cipher is not None
+
+    def copy_stored_path(self, path: str, local_path: str) -> None:
+        """Copy the stored object at ``path`` (inside the store) to ``local_path``, decrypted when
+        the store is encrypted (for ``toil debug-file --fetch``)."""
+        if self._cipher is not None:
+            self._unseal_file_to(path, local_path)
+        else:
+            shutil.copy2(path, local_path)
+
+    def get_env(self) -> Dict[str, str]:
+        """Workers of an encrypted store find its key file through :data:`KEY_ENV`."""
+        if self._cipher is not None and self._key_path:
+            return {KEY_ENV: self._key_path}
+        return {}
 
     def shared_file_location(self, shared_file_name: str) -> str:
         return self._shared + shared_file_name
@@ -358,6 +424,8 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
                 raw = handle.read()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise NoSuchJobException(job_id) from None
+        if self._cipher is not None:
+            raw = self._unseal_bytes(raw, path)
         try:
             desc = JobDescription.from_bytes(raw)
         except _PARSE_ERRORS as err:
@@ -452,6 +520,13 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
             file_id = f"{token[:2]}/{token}-{name}"
         return file_id, self._files + file_id
 
+    def _copy_in(self, local_path: str, fd: int, dest: str) -> None:
+        """Copy a local file into the open descriptor of the temporary file for ``dest``."""
+        if self._cipher is not None:
+            self._seal_file_into(local_path, fd, dest)
+        else:
+            copy_into(local_path, fd)
+
     def _publish_new(self, tmp: str, dest: str) -> None:
         try:
             os.rename(tmp, dest)
@@ -466,7 +541,7 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
         try:
             with self._space_checked(dest):
                 try:
-                    copy_into(local_path, fd)
+                    self._copy_in(local_path, fd, dest)
                 finally:
                     os.close(fd)
                 self._publish_new(tmp, dest)
@@ -487,6 +562,10 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
     def get_empty_file_store_id(self, job_id: Optional[str] = None, cleanup: bool = False,
                                 basename: Optional[str] = None) -> str:
         file_id, dest = self._new_file_id(job_id, cleanup, basename)
+        if self._cipher is not None:  # an encrypted empty file is not empty: write it atomically
+            with self.write_reserved_file_stream(file_id):
+                pass
+            return file_id
         with self._space_checked(dest):
             try:
                 fd = os.open(dest, _NEW_FILE, 0o600)  # an empty file is complete when created
@@ -541,7 +620,11 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
         directory, base = os.path.split(local_path)
         tmp = os.path.join(directory, f".{base}.{os.urandom(6).hex()}.tmp")
         try:
-            if symlink:
+            if self._cipher is not None:
+                self._unseal_file_to(src, tmp)
+                if os.stat(src).st_mode & stat.S_IXUSR:
+                    os.chmod(tmp, stat.S_IMODE(os.stat(tmp).st_mode) | stat.S_IXUSR)
+            elif symlink:
                 os.symlink(src, tmp)
             else:
                 try:
@@ -566,14 +649,19 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
         except NoSuchFileException:
             raise self._missing(file_id) from None
         try:
-            if encoding is None and errors is None:
-                handle: IO[Any] = open(path, "rb")
-            else:
-                handle = open(path, "r", encoding=encoding, errors=errors)
+            handle = self._open_read(path, encoding, errors)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise self._missing(file_id) from None
-        with handle:
+        with translating_tamper(self.locator), handle:
             yield handle
+
+    def _open_read(self, path: str, encoding: Optional[str], errors: Optional[str]) -> IO[Any]:
+        """Open a stored object for reading (decrypting it in an encrypted store)."""
+        if self._cipher is not None:
+            return self._sealed_reader(path, encoding, errors)
+        if encoding is None and errors is None:
+            return open(path, "rb")
+        return open(path, "r", encoding=encoding, errors=errors)
 
     def delete_file(self, file_id: str) -> None:
         try:
@@ -599,7 +687,9 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
             st = os.stat(self._file_path(file_id))
         except (NoSuchFileException, OSError):
             return 0
-        return st.st_size if stat.S_ISREG(st.st_mode) else 0
+        if not stat.S_ISREG(st.st_mode):
+            return 0
+        return self._plain_size(st.st_size) if self._cipher is not None else st.st_size
 
     def _existing_mode(self, file_id: str) -> Tuple[str, int]:
         path = self._file_path(file_id)
@@ -629,7 +719,7 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
         try:
             with self._space_checked(dest):
                 try:
-                    copy_into(local_path, fd)
+                    self._copy_in(local_path, fd, dest)
                 finally:
                     os.close(fd)
                 self._publish_update(file_id, tmp, dest)
@@ -670,13 +760,10 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
         self._check_shared_name(shared_file_name)
         path = self._shared + shared_file_name
         try:
-            if encoding is None and errors is None:
-                handle: IO[Any] = open(path, "rb")
-            else:
-                handle = open(path, "r", encoding=encoding, errors=errors)
+            handle = self._open_read(path, encoding, errors)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise NoSuchFileException(shared_file_name) from None
-        with handle:
+        with translating_tamper(self.locator), handle:
             yield handle
 
     # ---------------------------------------------------------------------- logs
@@ -710,10 +797,9 @@ class FileJobStore(FileTransferMixin, AbstractJobStore):
             count += 1
         return count
 
-    @staticmethod
-    def _open_if_present(path: str) -> Optional[IO[bytes]]:
+    def _open_if_present(self, path: str) -> Optional[IO[bytes]]:
         try:
-            return open(path, "rb")
+            return self._open_read(path, None, None)
         except FileNotFoundError:
             return None
 

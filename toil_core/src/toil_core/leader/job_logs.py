@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from typing import Any, Dict
 
@@ -13,6 +14,8 @@ from toil_core.job.description import JobDescription
 logger = logging.getLogger("toil_core.leader.leader")
 
 LOG_MARKER = "---TOIL WORKER OUTPUT LOG---"
+#: Timestamps in log lines, ignored when comparing the logs of two attempts of a job.
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:[+-]\d{4}|Z)?")
 
 
 class JobLogsMixin:
@@ -26,12 +29,16 @@ class JobLogsMixin:
                 text = stream.read().decode("utf-8", errors="replace")
         except Exception:
             return
+        previous = self.failure_logs.get(desc.jobStoreID)
         self.failure_logs[desc.jobStoreID] = text
+        self._write_log_file(desc, text)
+        if previous is not None and _TIMESTAMP.sub("", previous) == _TIMESTAMP.sub("", text):
+            logger.warning("Job %s failed again, with the same log as its previous attempt.", desc)
+            return
         prefix = f"{desc.jobStoreID}"
         lines = [f"{prefix}    {LOG_MARKER}"] + [f"{prefix}    {line}" for line in text.splitlines()]
         lines.append(f"{prefix}    {LOG_MARKER}")
         logger.warning("Log from job %s follows:\n%s", desc, "\n".join(lines))
-        self._write_log_file(desc, text)
 
     def _write_log_file(self, desc: JobDescription, text: str) -> None:
         self._write_log_text(desc.jobName, str(desc.jobStoreID), text)

@@ -24,6 +24,7 @@ from typing import Any, Deque, Dict, List, Optional, Set
 
 from toil_core.batch.abstract import worker_command
 from toil_core.job.description import INLINE_BODY, SERVICE, JobDescription
+from toil_core.jobstores.errors import NoSuchJobException
 from toil_core.leader.checkpoints import CheckpointsMixin
 from toil_core.leader.errors import DeadlockException, FailedJobsException, KilledWorkflowException
 from toil_core.leader.job_logs import LOG_MARKER, JobLogsMixin
@@ -122,10 +123,8 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
         the leader may hold 100,000 pending descriptions (see :meth:`_store` for writing one back)."""
         try:
             desc = self.job_store.load_job(job_id)
-        except Exception as error:
-            if type(error).__name__ == "NoSuchJobException":
-                return None
-            raise
+        except NoSuchJobException:
+            return None
         desc.inline_body = None
         return desc
 
@@ -409,11 +408,24 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
             if not failed:
                 failed = [d for d in self.descs.values() if d.body_id is not None]
             logger.error("Failed jobs at end of the run: %s", " ".join(str(d) for d in failed))
+            # As upstream, the count also holds the jobs that ran but cannot finish because of the
+            # failures (their successors can never complete): the jobs that failed come first.
+            failed += self._stuck_predecessors(failed)
             logs = [f"Log from job {job_id}:\n{text}" for job_id, text in self.failure_logs.items()
                     if job_id in self.failed]
             self._write_status("failed.log")
-            raise FailedJobsException(self.job_store, failed, exit_code=1, logs=logs)
+            # The logs were printed when the jobs failed (unless the log level hid them): the
+            # report of the uncaught exception does not repeat them.
+            raise FailedJobsException(self.job_store, failed, exit_code=1, logs=logs,
+                                      logs_printed=logger.isEnabledFor(logging.WARNING))
         self._write_status("succeeded.log")
+
+    def _stuck_predecessors(self, failed: List[JobDescription]) -> List[JobDescription]:
+        """Tracked jobs that have run but wait on successors that can never finish (the jobs
+        upstream counts as failed along with the ones that failed)."""
+        failed_ids = {d.jobStoreID for d in failed}
+        return [d for d in self.descs.values()
+                if d.jobStoreID not in failed_ids and d.body_id is None and d.kind != SERVICE]
 
     def _stop_on_signal(self) -> None:
         if self._stop_signal == signal.SIGINT:

@@ -16,6 +16,7 @@ import logging
 from typing import Any, Dict, List, Optional, Set
 
 from toil_core.job.description import JobDescription
+from toil_core.jobstores.errors import NoSuchJobException
 from toil_core.worker.attempt_files import discard_attempt_files, is_attempt_owner
 
 logger = logging.getLogger(__name__)
@@ -27,10 +28,8 @@ SUCCEEDED_FILE = "succeeded.log"
 def _load(job_store: Any, job_id: str) -> Optional[JobDescription]:
     try:
         return job_store.load_job(job_id)
-    except Exception as error:
-        if type(error).__name__ == "NoSuchJobException":
-            return None
-        raise
+    except NoSuchJobException:
+        return None
 
 
 def _delete_subtree(job_store: Any, desc: JobDescription) -> None:

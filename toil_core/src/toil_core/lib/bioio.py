@@ -1,6 +1,7 @@
 """Old helpers kept for scripts written against early Toil (``toil.lib.bioio``)."""
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import tempfile
@@ -17,3 +18,8 @@ def getTempFile(suffix: str = "", rootDir: Optional[str] = None) -> str:
     handle, path = tempfile.mkstemp(suffix=suffix, dir=rootDir)
     os.close(handle)
     return path
+
+
+def getLogLevelString(logger: Optional[logging.Logger] = None) -> str:
+    """The name of the level ``logger`` (default: the root logger) logs at, such as ``"INFO"``."""
+    return logging.getLevelName((logger or logging.getLogger()).getEffectiveLevel())

@@ -11,3 +11,17 @@ def deprecated(new_function_name: str) -> Callable[[Callable[..., Any]], Callabl
         return function
 
     return decorate
+
+
+def compat_bytes(s: Any) -> Any:
+    """``s`` as text when it is bytes (decoded as UTF-8), else ``s`` unchanged."""
+    return s.decode("utf-8") if isinstance(s, bytes) else s
+
+
+def compat_bytes_recursive(data: Any) -> Any:
+    """``data`` with every bytes value inside dicts, lists, tuples and sets turned into text."""
+    if isinstance(data, dict):
+        return {compat_bytes_recursive(k): compat_bytes_recursive(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple, set)):
+        return type(data)(compat_bytes_recursive(item) for item in data)
+    return compat_bytes(data)

@@ -13,13 +13,14 @@ import shlex
 import shutil
 import subprocess
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from toil_core.lib.errors import ToilError
 
 logger = logging.getLogger(__name__)
 
 ONE_YEAR = 365 * 24 * 60 * 60
 
 
-class ContainerError(subprocess.CalledProcessError):
+class ContainerError(ToilError, subprocess.CalledProcessError):
     """A container (or the docker client) exited non-zero; ``stderr`` holds its error output."""
 
     def __init__(self, container: str, exit_status: int, command: Sequence[str], image: str,

@@ -210,3 +210,20 @@ def _old_retry_attempt(delay: float, expiration: float, predicate: Callable[[Exc
         logger.info("Got %s, trying again in %ss.", e, delay)
     else:
         succeeded.append(True)
+
+
+def return_status_code(e: BaseException) -> int:
+    """The HTTP status code carried by ``e`` (0 when it carries none); upstream's older spelling of
+    :func:`get_error_status`."""
+    return get_error_status(e)
+
+
+#: Decorator for a test that fails now and then for reasons outside the code under test: it reruns
+#: the test after 1 s, 1 s and 1 s when it fails an assertion (upstream: the same intervals).
+retry_flaky_test = retry(intervals=[1, 1, 1], errors=[AssertionError])
+
+#: Upstream binds the optional ``kubernetes`` and ``botocore`` SDKs here (None when absent). The
+#: core never imports an SDK (the AWS and Kubernetes backends bring their own error handling), so
+#: these are always None, as upstream's are without those extras.
+kubernetes: Any = None
+botocore: Any = None

@@ -7,6 +7,11 @@ import time
 from types import TracebackType
 from typing import Any, Callable, Optional, Type
 
+#: A monotonic clock in seconds, and a function that waits a number of seconds. Both can be replaced
+#: (keyword arguments of the classes below) so that tests drive time instead of waiting for it.
+Clock = Callable[[], float]
+Sleeper = Callable[[float], None]
+
 
 class LocalThrottle:
     """Thread-safe rate limiter; each thread is throttled independently.
@@ -14,24 +19,26 @@ class LocalThrottle:
     Call :meth:`throttle` before the rate-limited action, or decorate a function (deprecated).
     """
 
-    def __init__(self, min_interval: float) -> None:
+    def __init__(self, min_interval: float, *, clock: Clock = time.monotonic, sleep: Sleeper = time.sleep) -> None:
         self.min_interval = min_interval
         self.per_thread = threading.local()
+        self._clock = clock
+        self._sleep = sleep
 
     def throttle(self, wait: bool = True) -> bool:
         """Return True once ``min_interval`` has passed since this thread's last True.
 
         With ``wait`` the call sleeps until then; without it, returns False immediately if too soon.
         """
-        now = time.monotonic()
+        now = self._clock()
         last = getattr(self.per_thread, "last", None)
         if last is not None:
             remaining = last + self.min_interval - now
             if remaining > 0:
                 if not wait:
                     return False
-                time.sleep(remaining)
-                now = time.monotonic()
+                self._sleep(remaining)
+                now = self._clock()
         self.per_thread.last = now
         return True
 
@@ -49,24 +56,26 @@ class throttle:
     No sleeping happens when the body raises.
     """
 
-    def __init__(self, min_interval: float) -> None:
+    def __init__(self, min_interval: float, *, clock: Clock = time.monotonic, sleep: Sleeper = time.sleep) -> None:
         self.min_interval = min_interval
         self._start: Optional[float] = None
+        self._clock = clock
+        self._sleep = sleep
 
     def __enter__(self) -> "throttle":
-        self._start = time.monotonic()
+        self._start = self._clock()
         return self
 
     def __exit__(self, exc_type: Optional[Type[BaseException]], exc_val: Optional[BaseException],
                  exc_tb: Optional[TracebackType]) -> None:
         if exc_type is None and self._start is not None:
-            remaining = self._start + self.min_interval - time.monotonic()
+            remaining = self._start + self.min_interval - self._clock()
             if remaining > 0:
-                time.sleep(remaining)
+                self._sleep(remaining)
 
     def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with throttle(self.min_interval):
+            with throttle(self.min_interval, clock=self._clock, sleep=self._sleep):
                 return function(*args, **kwargs)
         return wrapper

@@ -157,9 +157,52 @@ def add_backend_options(parser: argparse.ArgumentParser, argv: Optional[Sequence
         description = f"{summary}These options apply to {spec.name}{chosen}. {_others_sentence(kind, name)}"
         title = backend_group_title(kind, spec.name)
         group = add_settings_options(parser, spec.settings, title, description.replace("%", "%%"))
+        if spec.settings is None and kind == "batch_system":
+            _add_upstream_options(spec, group)
         _place(parser, group, kind)
         selected.append(SelectedBackend(kind, spec.name, title))
     return selected
+
+
+def _add_upstream_options(spec: Any, group: Any) -> None:
+    """Options of a batch system written for upstream Toil (no settings class): its
+    ``add_options(parser)`` adds them and its ``setOptions(setOption)`` names those the config
+    keeps (see :func:`upstream_set_option`)."""
+    from .module_scan import ScannedBatchSystemSpec
+
+    if not isinstance(spec, ScannedBatchSystemSpec):
+        return
+    cls = spec.load_object()
+    if callable(getattr(cls, "add_options", None)):
+        cls.add_options(group)
+    if callable(getattr(cls, "setOptions", None)):
+        cls.setOptions(upstream_set_option)
+
+
+def upstream_set_option(option_name: str, parsing_function: Any = None, check_function: Any = None,
+                        default: Any = None, env: Any = None, old_names: Any = None) -> None:
+    """Upstream's ``setOption`` for a batch system's ``setOptions``: make every Config take
+    ``option_name`` from the parsed options (parsed and checked by the given functions; the default
+    read from the first set environment variable of ``env``)."""
+    import os
+
+    from toil_core.common.config import Config
+
+    for variable in env or ():
+        if os.environ.get(variable):
+            default = os.environ[variable]
+            if parsing_function is not None:
+                default = parsing_function(default)
+            break
+
+    def convert(value: Any) -> Any:
+        if parsing_function is not None and isinstance(value, str):
+            value = parsing_function(value)
+        if check_function is not None:
+            check_function(value)
+        return value
+
+    Config.register_option(option_name, default, convert)
 
 
 _FLAGS = {"batch_system": "--batchSystem", "provisioner": "--provisioner"}
@@ -182,7 +225,39 @@ def _two_pass_parse_known_args(self: argparse.ArgumentParser, args: Optional[Seq
                                namespace: Optional[argparse.Namespace] = None) -> Any:
     argv = list(sys.argv[1:] if args is None else args)
     add_backend_options(self, argv)
-    return type(self).parse_known_args(self, argv, namespace)
+    parsed, rest = type(self).parse_known_args(self, argv, namespace)
+    _check_values(self, parsed)
+    return parsed, rest
+
+
+def _check_values(parser: argparse.ArgumentParser, namespace: argparse.Namespace) -> None:
+    """Check the option values that can be checked while parsing (ranges, paths, combinations)
+    and end a bad command line as argparse does: one ``error:`` line, exit status 2.
+
+    The same checks run again when ``Toil(options)`` starts (values set by the script after
+    parsing are checked there). A restart is checked only there, as its stored options fill in
+    what the command line leaves out. Also installs the short error report for uncaught
+    mistakes (:mod:`toil_core.lib.error_report`), with tracebacks only under ``--logDebug``.
+    """
+    from toil_core.lib.error_report import debug_requested, install_excepthook
+
+    if not hasattr(namespace, "jobStore") or not hasattr(namespace, "retryCount"):
+        return  # not a parser with the workflow options
+    install_excepthook(debug_requested(namespace))
+    if getattr(namespace, "restart", False):
+        return
+    import logging
+
+    from toil_core.common.config import Config, OptionError
+
+    quiet = logging.getLogger(Config.__module__)  # its warnings come again when the run starts
+    was_disabled, quiet.disabled = quiet.disabled, True
+    try:
+        Config().setOptions(namespace)
+    except OptionError as err:
+        parser.exit(2, f"{parser.prog}: error: {err}\n")
+    finally:
+        quiet.disabled = was_disabled
 
 
 def install_two_pass(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -23,6 +23,7 @@ import pluggy
 
 from . import hookspecs
 from . import metadata as _md
+from . import module_scan
 from .errors import (
     PluginConflictError,
     PluginDisabledError,
@@ -88,6 +89,7 @@ def reset() -> None:
         _manager = None
         _cross_cutting_loaded = False
         importlib.invalidate_caches()
+        module_scan.reset()
         for callback in list(_reset_callbacks):
             callback()
 
@@ -103,7 +105,7 @@ def entry_points(kind: Optional[str] = None) -> List[EntryPointRecord]:
     with _lock:
         if _records is None:
             _records = _md.scan()
-        records = _records
+        records = _records + tuple(module_scan.records())
     if kind is None:
         return list(records)
     wanted = kind_info(kind).kind
@@ -117,11 +119,23 @@ def installed_names(kind: str) -> List[str]:
 
 def _match(kind: str, name: str) -> List[EntryPointRecord]:
     records = entry_points(kind)
+    declared = [r for r in records if not module_scan.is_scanned(r)]
+    if any(loose_key(r.name) == loose_key(name) for r in declared):
+        records = declared  # an entry point wins over an upstream-style module of the same name
     wanted = normalize_name(name)
     exact = [r for r in records if r.name == wanted]
     if exact:
         return exact
-    return [r for r in records if loose_key(r.name) == loose_key(wanted)]
+    loose = [r for r in records if loose_key(r.name) == loose_key(wanted)]
+    if loose:
+        return loose
+    # An upstream-style module may register a name other than its suffix: import the scanned
+    # modules of this kind (only now, as no entry point has the name) and look again.
+    scanned = module_scan.registering_module(kind, name)
+    if scanned is None:
+        return []
+    return [r for r in entry_points(kind) if module_scan.is_scanned(r) and r.value.endswith(":" + scanned.module)
+            and loose_key(r.name) == loose_key(wanted)]
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -169,7 +183,13 @@ def _load_plugin(record: EntryPointRecord, requested: str) -> Any:
     with _lock:
         if record in _loaded:
             return _loaded[record]
-    plugins, failures = _stevedore_load(record.group, [record.entry_point])
+    if module_scan.is_scanned(record):  # an upstream-style module: no entry point to give stevedore
+        try:
+            plugins, failures = [record.entry_point.load()], []
+        except Exception as exc:
+            plugins, failures = [], [exc]
+    else:
+        plugins, failures = _stevedore_load(record.group, [record.entry_point])
     if failures or not plugins:
         cause = failures[0] if failures else ImportError(f"entry point {record.value!r} did not load")
         _failures[record] = cause

@@ -12,15 +12,22 @@
         └── PluginMisconfiguredError  loads, but yields no spec of its name, a wrong value,
                                       or implements a hook this core does not know
 
-Each message names the cause and the cure. A static table (:data:`WELL_KNOWN`) maps the
-well-known backend names to the extra and distribution that provide them; it is used for the
-install hint only, never for discovery.
+Each message names the cause and the cure. A static table (:data:`PROVIDED_BY`) maps the
+well-known backend names to the first-party distribution that provides them; the extra of the
+install hint is looked up in toil-core's declared extras (:func:`declared_extras`), so a name
+whose distribution no extra installs yet is reported as not available rather than given a
+``pip install`` line that would fail. The table is used for these messages only, never for
+discovery.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Optional, Sequence, Tuple
+import functools
+import importlib.metadata
+import re
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .specs import kind_info, loose_key, normalize_name
+from toil_core.lib.errors import ToilError
 
 __all__ = [
     "PluginConflictError",
@@ -30,25 +37,29 @@ __all__ = [
     "PluginIncompatibleError",
     "PluginMisconfiguredError",
     "PluginNotInstalledError",
-    "WELL_KNOWN",
+    "PROVIDED_BY",
+    "declared_extras",
     "install_hint",
+    "provider",
 ]
 
-_HPC = ("hpc", "toil-hpc")
-_AWS = ("aws", "toil-aws")
-_GOOGLE = ("google", "toil-google")
-_CWL = ("cwl", "toil-cwl")
+_HPC = "toil-hpc"
+_AWS = "toil-aws"
+_GOOGLE = "toil-google"
+_CWL = "toil-cwl"
 
-#: (kind, normalized name) -> (extra of toil-core, distribution providing it).
-WELL_KNOWN: Dict[Tuple[str, str], Tuple[str, str]] = {
+#: (kind, normalized name) -> the first-party distribution that provides it. Which toil-core
+#: extra installs that distribution is not written here: :func:`declared_extras` reads it from
+#: toil-core's own metadata, so a hint never names an extra this release does not declare.
+PROVIDED_BY: Dict[Tuple[str, str], str] = {
     ("batch_system", "slurm"): _HPC,
     ("batch_system", "grid_engine"): _HPC,
     ("batch_system", "gridengine"): _HPC,
     ("batch_system", "htcondor"): _HPC,
     ("batch_system", "torque"): _HPC,
     ("batch_system", "lsf"): _HPC,
-    ("batch_system", "kubernetes"): ("kubernetes", "toil-k8s"),
-    ("batch_system", "mesos"): ("mesos", "toil-mesos"),
+    ("batch_system", "kubernetes"): "toil-k8s",
+    ("batch_system", "mesos"): "toil-mesos",
     ("batch_system", "aws_batch"): _AWS,
     ("job_store", "aws"): _AWS,
     ("job_store", "google"): _GOOGLE,
@@ -60,17 +71,53 @@ WELL_KNOWN: Dict[Tuple[str, str], Tuple[str, str]] = {
     ("subcommand", "cwl_runner"): _CWL,
 }
 
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_EXTRA_MARKER = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
 
-def install_hint(kind: str, name: str) -> Optional[Tuple[str, str]]:
-    """Return ``(extra, distribution)`` for a well-known name, or None."""
+
+def _canonical(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+@functools.lru_cache(maxsize=None)
+def declared_extras() -> Dict[str, str]:
+    """Distribution -> the toil-core extra that installs it, from toil-core's installed metadata
+    (its ``Requires-Dist`` lines with an ``extra == ...`` marker). Only extras that pull in
+    exactly one distribution count (``all`` and the like are not install hints)."""
+    try:
+        requirements = importlib.metadata.distribution("toil-core").requires or []
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree: no hints
+        return {}
+    by_extra: Dict[str, List[str]] = {}
+    for requirement in requirements:
+        name, marker = _REQUIREMENT_NAME.match(requirement), _EXTRA_MARKER.search(requirement)
+        if name and marker:
+            by_extra.setdefault(marker.group(1), []).append(_canonical(name.group(1)))
+    found: Dict[str, str] = {}
+    for extra, names in sorted(by_extra.items()):
+        if len(names) == 1 and names[0] != "toil-core":
+            found.setdefault(names[0], extra)
+    return found
+
+
+def provider(kind: str, name: str) -> Optional[str]:
+    """The first-party distribution known to provide ``name`` for ``kind``, or None."""
     kind = kind_info(kind).kind
     key = normalize_name(name)
-    if (kind, key) in WELL_KNOWN:
-        return WELL_KNOWN[(kind, key)]
-    for (k, known), hint in WELL_KNOWN.items():
+    if (kind, key) in PROVIDED_BY:
+        return PROVIDED_BY[(kind, key)]
+    for (k, known), distribution in PROVIDED_BY.items():
         if k == kind and loose_key(known) == loose_key(key):
-            return hint
+            return distribution
     return None
+
+
+def install_hint(kind: str, name: str) -> Optional[Tuple[str, str]]:
+    """``(extra, distribution)`` for a well-known name whose distribution a declared toil-core
+    extra installs, or None (unknown name, or no extra provides it in this release)."""
+    distribution = provider(kind, name)
+    extra = declared_extras().get(_canonical(distribution)) if distribution else None
+    return (extra, distribution) if extra and distribution else None
 
 
 def _installed_sentence(kind: str, installed: Sequence[str]) -> str:
@@ -93,7 +140,7 @@ def _dist(distribution: Optional[str], version: Optional[str]) -> str:
     return f"{distribution} {version}" if version else distribution
 
 
-class PluginError(RuntimeError):
+class PluginError(ToilError, RuntimeError):
     """Base class of all plugin errors. ``kind`` and ``name`` say which plugin was asked for."""
 
     kind: str = ""
@@ -126,7 +173,9 @@ class PluginNotInstalledError(PluginError):
         self.name = name
         self.installed = tuple(sorted(installed))
         hint = install_hint(self.kind, name)
-        self.extra, self.distribution = hint if hint else (None, None)
+        self.extra = hint[0] if hint else None
+        #: The distribution known to provide the name (set even when no extra installs it).
+        self.distribution = provider(self.kind, name)
         super().__init__(kind, name, self.installed)
 
     def _message(self) -> str:
@@ -136,6 +185,12 @@ class PluginNotInstalledError(PluginError):
             parts.append(
                 f"{info.title} {self.name!r} is not installed. Install it with: "
                 f"pip install 'toil-core[{self.extra}]' (provides {self.distribution}). "
+            )
+        elif self.distribution:
+            parts.append(
+                f"{info.title} {self.name!r} is not available: it comes with {self.distribution}, "
+                f"which this toil-core release does not provide yet (no toil-core extra installs "
+                f"it). "
             )
         else:
             parts.append(f"No installed plugin provides {info.label} {self.name!r}. ")

@@ -22,6 +22,7 @@ import attrs
 
 from . import discovery
 from . import metadata as _md
+from . import module_scan
 from .errors import PluginError, PluginImportError, PluginMisconfiguredError
 from .specs import KINDS, PluginSpec, kind_info, normalize_name
 
@@ -74,6 +75,11 @@ class PluginInfo:
     value: str = ""
     location: Optional[str] = None
     error: Optional[str] = None
+    #: ``entry point`` (declared in a distribution's metadata) or ``module scan`` (an upstream-style
+    #: ``toil_batch_system_*`` / ``toil_url_access_*`` module).
+    origin: str = "entry point"
+    #: The traceback of the failure behind ``error`` (broken and misconfigured plugins), if known.
+    traceback: Optional[str] = None
 
 
 def installed_names(kind: str) -> List[str]:
@@ -153,6 +159,7 @@ def _status_of(record: discovery.EntryPointRecord, records: List[Any]) -> Plugin
     requirement = discovery.incompatibility(record)
     status, summary = _summary_for(record)
     error: Optional[str] = None
+    trace: Optional[str] = None
     if token:
         status, error = "disabled", f"disabled by {discovery.DISABLE_ENV} ({token})"
     elif requirement:
@@ -166,11 +173,26 @@ def _status_of(record: discovery.EntryPointRecord, records: List[Any]) -> Plugin
         if failure is not None:
             status = "misconfigured" if isinstance(failure, PluginMisconfiguredError) else "broken"
             error = str(failure)
+            trace = _trace_of(failure)
+    distribution, version = record.distribution, record.version
+    if module_scan.is_scanned(record):
+        distribution, version, _dist = module_scan.distribution_of(record.entry_point.scanned.module)
     return PluginInfo(
-        name=record.name, kind=record.kind, distribution=record.distribution, version=record.version,
+        name=record.name, kind=record.kind, distribution=distribution, version=version,
         status=status, summary=summary, group=record.group, value=record.value,
         location=record.location, error=error,
+        origin=module_scan.MODULE_SCAN if module_scan.is_scanned(record) else "entry point", traceback=trace,
     )
+
+
+def _trace_of(failure: BaseException) -> Optional[str]:
+    """The traceback of what really went wrong: the original exception a plugin error wraps."""
+    import traceback
+
+    cause = failure.__cause__ or getattr(failure, "cause", None) or failure
+    if cause.__traceback__ is None:
+        return None
+    return "".join(traceback.format_exception(type(cause), cause, cause.__traceback__)).rstrip()
 
 
 def list_plugins(kind: Optional[str] = None) -> List[PluginInfo]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, List, Optional
 
+from toil_core.lib.errors import ToilError
+
 __all__ = [
     "ClusterCombinationNotSupportedException",
     "ClusterTypeNotSupportedException",
@@ -22,7 +24,7 @@ def _class_name(provisioner_class: Any) -> str:
     return getattr(provisioner_class, "__name__", None) or str(provisioner_class)
 
 
-class NoSuchClusterException(Exception):
+class NoSuchClusterException(ToilError):
     """No cluster of this name exists (for this provisioner and zone)."""
 
     def __init__(self, cluster_name: str) -> None:
@@ -31,7 +33,7 @@ class NoSuchClusterException(Exception):
                          f"(-p) and the zone (-z), or create it with 'toil launch-cluster'.")
 
 
-class ClusterTypeNotSupportedException(Exception):
+class ClusterTypeNotSupportedException(ToilError):
     """The provisioner cannot make clusters of the asked-for type (``mesos``, ``kubernetes``)."""
 
     def __init__(self, provisioner_class: Any, cluster_type: str) -> None:
@@ -41,7 +43,7 @@ class ClusterTypeNotSupportedException(Exception):
                          f"type '{cluster_type}'.")
 
 
-class ClusterCombinationNotSupportedException(Exception):
+class ClusterCombinationNotSupportedException(ToilError):
     """The provisioner cannot make this cluster type with nodes of this architecture."""
 
     def __init__(self, provisioner_class: Any, cluster_type: str, architecture: str,
@@ -55,7 +57,7 @@ class ClusterCombinationNotSupportedException(Exception):
         super().__init__(message + (f": {reason}" if reason else "."))
 
 
-class ManagedNodesNotSupportedException(RuntimeError):
+class ManagedNodesNotSupportedException(ToilError, RuntimeError):
     """The provisioner cannot add managed nodes (nodes that scale up and down by themselves,
     without the provisioner doing the work)."""
 

@@ -133,5 +133,8 @@ def _reset_discovery() -> None:
     discovery = sys.modules.get("toil_core.plugins.discovery")
     if discovery is not None:
         discovery.reset()
+    compat_modules = sys.modules.get("toil_core.compat_modules")
+    if compat_modules is not None:
+        compat_modules.reset()
 
 

@@ -309,5 +309,16 @@ class JobStoreContract(SubclassesAreTests):
                 handle.write(CONTENT)
             with store.read_shared_file_stream("contract-secret") as handle:
                 assert handle.read() == CONTENT
+            wrong = tmp_path / "wrong.key"
+            wrong.write_text(os.urandom(16).hex())
+            for key_path in (str(wrong), None):  # another key, and none: refused before any read
+                other = job_store_factory(locator)
+                other.provide_key(key_path)
+                with pytest.raises(Exception, match="key"):
+                    other.resume()
+            right = job_store_factory(locator)
+            right.provide_key(str(key))
+            right.resume()
+            assert self.read(right, file_id) == CONTENT
         finally:
             store.destroy()

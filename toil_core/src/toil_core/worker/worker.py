@@ -200,8 +200,13 @@ class Worker:
             if self.load_module:
                 load_user_module(self.job_store, self.node_dir)
             exit_code = self._run_chain()
-        except BaseException:  # noqa: B902 - anything that escapes is a failure of the current job
-            traceback.print_exc()
+        except BaseException as err:  # noqa: B902 - anything that escapes is a failure of the current job
+            from toil_core.lib.error_report import debug_requested, report
+
+            # A mistake the engine caught (an unpicklable return value, a missing file...) is its
+            # message and the user's lines that led to it; anything else its full traceback.
+            sys.stderr.write(report(err, debug_requested(self.config)))
+            sys.stderr.flush()
             exit_code = EXIT_JOB_FAILED
             current_id = self._current_id
             self._report_failure(current_id, capture)
@@ -271,6 +276,13 @@ class Worker:
             with file_store.open(job):
                 value = job._runner(file_store)
                 deleted = self._commit(store, job, value, file_store)
+        except BaseException:
+            # The job's log (what the leader shows for a failed job) names the files it used.
+            lines = file_store.access_log_lines()
+            if lines:
+                sys.stderr.write("\n".join(lines) + "\n")
+                sys.stderr.flush()
+            raise
         finally:
             job._defer = None
             os.chdir(cwd)

@@ -1,0 +1,120 @@
+"""Shared helpers for the tests that drive a batch system directly (single_machine and its local-job
+support): configs, job descriptions, collecting updates, and gated shell jobs.
+
+A :class:`ShellGate` job records when it started, then waits for the test to open the gate, then records
+when it ended. Tests wait for "N jobs started" with a deadline instead of sleeping, and after the run
+compute how many jobs really ran at once from the recorded intervals instead of timing the whole batch.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable, List, Tuple
+
+from toil_core.common.config import Config
+from toil_core.common.options import get_default_options
+from toil_core.job.description import JobDescription
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+
+
+def make_config(tmp_path: Path, **overrides: Any) -> Config:
+    """A full default Config for a job store under ``tmp_path``, with ``workDir`` = ``tmp_path``."""
+    options = get_default_options(str(tmp_path / "js"))
+    options.workDir = str(tmp_path)
+    for key, value in overrides.items():
+        setattr(options, key, value)
+    config = Config()
+    config.setOptions(options)
+    return config
+
+
+def desc(cores: float = 1, memory: int = 10 * MiB, disk: int = 10 * MiB, name: str = "job",
+         **kwargs: Any) -> JobDescription:
+    return JobDescription(jobName=name, cores=cores, memory=memory, disk=disk, **kwargs)
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.02) -> Any:
+    """Poll ``predicate`` until it is truthy; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def wait_all(system: Any, count: int, timeout: float = 30) -> List[Any]:
+    """The next ``count`` updates of ``system``; fails if they do not all arrive within ``timeout``."""
+    results: List[Any] = []
+    deadline = time.monotonic() + timeout
+    while len(results) < count and time.monotonic() < deadline:
+        update = system.getUpdatedBatchJob(1)
+        if update is not None:
+            results.append(update)
+    assert len(results) == count, f"only {len(results)} of {count} jobs finished: {results}"
+    return results
+
+
+def pid_gone(pid: int) -> bool:
+    """Whether process ``pid`` no longer exists (or is a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return True
+    return state in ("Z", "X")
+
+
+class ShellGate:
+    """Shell jobs that hold until :meth:`open` and record their start and end times (nanoseconds)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def command(self, name: object) -> str:
+        """A command for job ``name``: note the start, wait for the gate, note the end."""
+        d = self.directory
+        return (f"date +%s%N > {d}/start.{name}.tmp && mv {d}/start.{name}.tmp {d}/start.{name}; "
+                f"while [ ! -e {d}/open ]; do sleep 0.02; done; "
+                f"date +%s%N > {d}/end.{name}.tmp && mv {d}/end.{name}.tmp {d}/end.{name}")
+
+    def started(self) -> List[str]:
+        return sorted(p.name.split(".", 1)[1] for p in self.directory.glob("start.*") if not p.name.endswith(".tmp"))
+
+    def wait_started(self, count: int, timeout: float = 30) -> List[str]:
+        """Wait until at least ``count`` jobs have started; the names of those that have."""
+        return wait_for(lambda: len(self.started()) >= count and self.started(), timeout,
+                        f"{count} gated jobs to start (started: {self.started()})")
+
+    def open(self) -> None:
+        (self.directory / "open").touch()
+
+    def intervals(self) -> List[Tuple[int, int]]:
+        """(start, end) of every job that ran to its end."""
+        out = []
+        for start in self.directory.glob("start.*"):
+            if start.name.endswith(".tmp"):
+                continue
+            end = self.directory / ("end." + start.name.split(".", 1)[1])
+            if end.exists():
+                out.append((int(start.read_text()), int(end.read_text())))
+        return out
+
+    def max_overlap(self) -> int:
+        """The largest number of recorded jobs that were running at the same moment."""
+        spans = self.intervals()
+        return max((sum(1 for s, e in spans if s <= t < e) for t, _ in spans), default=0)
+
+
+def read_pid(path: Path, timeout: float = 10) -> int:
+    """The process id a job wrote to ``path`` (``echo $$ > path``), waiting for it to appear."""
+    text = wait_for(lambda: path.exists() and path.read_text().strip(), timeout, f"a pid in {path}")
+    return int(text)
+
+
+__all__ = ["GiB", "MiB", "ShellGate", "desc", "make_config", "pid_gone", "read_pid", "wait_all", "wait_for"]

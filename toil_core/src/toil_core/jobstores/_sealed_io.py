@@ -1,0 +1,110 @@
+"""The encrypted half of FileJobStore's I/O: what changes when the store has a key.
+
+FileJobStore calls these helpers at its few read and write choke points when ``self._cipher`` is
+set. Each stored object is sealed under its name relative to the store directory (log blobs under
+``logs/<blob>`` wherever they sit), so objects swapped on disk fail to decrypt.
+"""
+from __future__ import annotations
+
+import io
+import os
+from contextlib import contextmanager
+from typing import IO, Any, Iterator, Optional
+
+from toil_core.lib.aead_stream import DecryptionError, ObjectCipher, plaintext_size
+
+from .encryption import TamperedFileError
+
+__all__ = ["SealedIOMixin"]
+
+_COPY_BLOCK = 1 << 20
+
+
+class SealedIOMixin:
+    """Encrypting and decrypting file I/O for FileJobStore (uses its ``jobStoreDir`` and ``locator``)."""
+
+    _cipher: Optional[ObjectCipher]
+    jobStoreDir: str
+    locator: str
+
+    def _sealed_name(self, path: str) -> str:
+        """The name an object at ``path`` is sealed under (stable across log moves)."""
+        rel = os.path.relpath(path, self.jobStoreDir).replace(os.sep, "/")
+        if rel.startswith(("logs/new/", "logs/read/")):
+            rel = "logs/" + rel.rsplit("/", 1)[1]
+        return rel
+
+    def _seal_bytes(self, data: bytes, dest: str) -> bytes:
+        assert self._cipher is not None
+        return self._cipher.encrypt(self._sealed_name(dest), data)
+
+    def _unseal_bytes(self, raw: bytes, path: str) -> bytes:
+        assert self._cipher is not None
+        try:
+            return self._cipher.raw_reader(self._sealed_name(path), io.BytesIO(raw)).readall()
+        except DecryptionError as err:
+            raise TamperedFileError(self.locator, err) from None
+
+    def _sealed_writer(self, raw: IO[bytes], dest: str, encoding: Optional[str],
+                       errors: Optional[str]) -> IO[Any]:
+        """A handle that encrypts into ``raw`` (closing it closes ``raw``)."""
+        assert self._cipher is not None
+        sealed = io.BufferedWriter(self._cipher.writer(self._sealed_name(dest), raw), _COPY_BLOCK)
+        if encoding is None and errors is None:
+            return sealed
+        return io.TextIOWrapper(sealed, encoding=encoding, errors=errors)
+
+    def _sealed_reader(self, path: str, encoding: Optional[str], errors: Optional[str]) -> IO[Any]:
+        """A handle on the plaintext of the object at ``path`` (FileNotFoundError if absent)."""
+        assert self._cipher is not None
+        raw = open(path, "rb")
+        try:
+            plain: IO[Any] = self._cipher.reader(self._sealed_name(path), raw)
+        except DecryptionError as err:
+            raw.close()
+            raise TamperedFileError(self.locator, err) from None
+        except BaseException:
+            raw.close()
+            raise
+        if encoding is None and errors is None:
+            return plain
+        return io.TextIOWrapper(plain, encoding=encoding, errors=errors)
+
+    def _seal_file_into(self, local_path: str, fd: int, dest: str) -> None:
+        """Encrypt the local file at ``local_path`` into the open descriptor ``fd`` (left open)."""
+        assert self._cipher is not None
+        raw = os.fdopen(os.dup(fd), "wb")
+        with open(local_path, "rb", buffering=0) as source, \
+                self._cipher.writer(self._sealed_name(dest), raw) as sink:
+            while True:
+                block = source.read(_COPY_BLOCK)
+                if not block:
+                    break
+                sink.write(block)
+
+    def _unseal_file_to(self, path: str, local_path: str) -> None:
+        """Decrypt the object at ``path`` into a new file at ``local_path``."""
+        assert self._cipher is not None
+        name = self._sealed_name(path)
+        with open(path, "rb") as raw, open(local_path, "wb", buffering=0) as sink:
+            try:
+                for plain in self._cipher.raw_reader(name, raw).segments():
+                    view = memoryview(plain)
+                    while view:
+                        view = view[sink.write(view):]
+            except DecryptionError as err:
+                raise TamperedFileError(self.locator, err) from None
+
+    def _plain_size(self, stored_size: int) -> int:
+        assert self._cipher is not None
+        return plaintext_size(stored_size, self._cipher.segment_size)
+
+
+@contextmanager
+def translating_tamper(locator: str) -> Iterator[None]:
+    """Turn a :class:`DecryptionError` raised while a caller reads a stream into
+    :class:`TamperedFileError` naming the job store."""
+    try:
+        yield
+    except DecryptionError as err:
+        raise TamperedFileError(locator, err) from None
