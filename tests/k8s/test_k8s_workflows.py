@@ -97,3 +97,34 @@ def test_sort_example(k8s: Cluster, shared: Path, k8s_shared: Path) -> None:
     original = (shared / "fileToSort.txt").read_text().splitlines()
     assert len(original) == 200
     assert (shared / "sortedFile.txt").read_text().splitlines() == sorted(original)
+
+
+def test_leader_killed_then_restart_finishes_and_removes_the_orphans(k8s: Cluster, shared: Path,
+                                                                     k8s_shared: Path) -> None:
+    """SIGKILL the leader while its jobs run in pods: the pods run on (nothing shut them down);
+    --restart deletes the Jobs its predecessor left, reruns the work and finishes."""
+    import signal
+    import time
+
+    args = [sys.executable, str(WORKFLOWS / "two_naps.py"), f"file:{shared / 'jobstore'}", "--batchSystem",
+            "kubernetes", "--kubernetesHostPath", str(k8s_shared), "--nap", "20"]
+    leader = subprocess.Popen(args, cwd=str(shared), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        running: List[str] = []
+        while time.monotonic() < deadline and len(running) < 2:
+            running = k8s.kubectl("get", "pods", "-l", "toil_run", "--field-selector=status.phase=Running",
+                                  "-o", "name").stdout.split()
+            time.sleep(0.5)
+        assert len(running) == 2, "the two napping jobs never ran in pods"
+    finally:
+        leader.send_signal(signal.SIGKILL)
+        leader.communicate()
+    orphans = k8s.kubectl("get", "jobs", "-l", "toil_run", "-o", "name").stdout.split()
+    assert len(orphans) >= 2, "the killed leader's jobs should still be there"
+    proc = subprocess.run(args + ["--restart"], cwd=str(shared), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, describe(proc)
+    assert "napped: 40" in proc.stdout, describe(proc)
+    assert "left by an earlier run of this workflow" in proc.stderr, describe(proc)
+    left = k8s.kubectl("get", "jobs,pods", "-l", "toil_run", "-o", "name").stdout.split()
+    assert not set(orphans) & set(left), f"the killed leader's jobs are still there: {left}"

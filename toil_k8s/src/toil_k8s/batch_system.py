@@ -37,7 +37,7 @@ from toil_core.plugin_api import (
 
 from toil_k8s import capacity
 from toil_k8s.connection import Connection, KubernetesSetupError, connect
-from toil_k8s.manifests import RUN_LABEL, PodTemplate, job_manifest, sanitise_owner
+from toil_k8s.manifests import RUN_LABEL, WORKFLOW_LABEL, PodTemplate, job_manifest, label_value, sanitise_owner
 from toil_k8s.pod_state import Phase, PodView, is_stuck, view_pod
 from toil_k8s.settings import KubernetesSettings, environment_knobs
 
@@ -126,6 +126,7 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
             security_context=load_yaml_file(self.settings.kubernetes_security_context,
                                             "--kubernetesSecurityContext"),
             aws_secret_name=knobs.aws_secret_name,
+            workflow_id=getattr(config, "workflowID", None) or None,
         )
         self.connection: Connection = connect()
         self.namespace = self.connection.namespace
@@ -140,12 +141,30 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
         self._shut_down = False
         self._max_gpus: Optional[int] = None
         self._warned_too_big: Set[int] = set()
+        if getattr(config, "restart", False) and self.template.workflow_id:
+            self._remove_predecessors_jobs()
         logger.info("Kubernetes batch system: namespace %s via %s, image %s, run label %s", self.namespace,
                     self.connection.where, self.template.image, self.selector)
         self._threads = [threading.Thread(target=self._submit_loop, name="k8s-submit", daemon=True),
                          threading.Thread(target=self._monitor_loop, name="k8s-monitor", daemon=True)]
         for thread in self._threads:
             thread.start()
+
+    def _remove_predecessors_jobs(self) -> None:
+        """On --restart: delete the Jobs an earlier leader of this workflow left (it was killed
+        before its shutdown could), so they neither run on beside the rerun nor linger."""
+        selector = f"{WORKFLOW_LABEL}={label_value(self.template.workflow_id or '')}"
+        try:
+            left = self.connection.batch.list_namespaced_job(self.namespace, label_selector=selector,
+                                                             _request_timeout=30).items
+            if left:
+                logger.info("Deleting %d Kubernetes jobs left by an earlier run of this workflow.", len(left))
+                self.connection.batch.delete_collection_namespaced_job(
+                    self.namespace, label_selector=selector, propagation_policy="Foreground", _request_timeout=60)
+                self._delete_pods(selector)
+        except Exception as exc:  # noqa: BLE001 - a courtesy; the rerun works without it
+            logger.warning("Could not delete the jobs of an earlier run (%s): kubectl delete jobs -l %s", exc,
+                           selector)
 
     # ------------------------------------------------------------------ issuing
     def check_resource_request(self, requirer: Any) -> None:

@@ -18,6 +18,8 @@ import attrs
 
 #: Label carried by every Job (and its pod) of one batch system instance.
 RUN_LABEL = "toil_run"
+#: Label carried by every Job (and its pod) of one workflow, across restarts.
+WORKFLOW_LABEL = "toil_workflow"
 #: Where the work directory is mounted when there is no host path.
 POD_WORK_DIR = "/var/lib/toil"
 #: Added to each job's memory limit for the worker process around the job (bytes).
@@ -50,6 +52,11 @@ def sanitise_owner(name: Optional[str] = None) -> str:
             name = "toil"
     text = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:20].strip("-")
     return text or "toil"
+
+
+def label_value(text: str) -> str:
+    """``text`` made a valid label value (<= 63 of [A-Za-z0-9._-], alphanumeric at both ends)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text)[:63].strip("-._") or "none"
 
 
 def job_name(owner: str, run_id: str, job_number: int) -> str:
@@ -133,6 +140,7 @@ class PodTemplate:
     security_context: Optional[Dict[str, Any]] = None
     aws_secret_name: Optional[str] = None
     ttl_after_finished: int = TTL_AFTER_FINISHED
+    workflow_id: Optional[str] = None
 
     @property
     def work_dir(self) -> str:
@@ -180,6 +188,8 @@ def job_manifest(template: PodTemplate, job_number: int, *, args: List[str], env
     if security:
         container["securityContext"] = security
     labels = {RUN_LABEL: template.run_id, "toil_owner": template.owner}
+    if template.workflow_id:
+        labels[WORKFLOW_LABEL] = label_value(template.workflow_id)
     pod_spec: Dict[str, Any] = {
         "restartPolicy": "Never",
         "containers": [container],
