@@ -57,3 +57,18 @@ def test_debug_log_says_which_batch_system_was_set_up(tmp_path):
     lines = [line for line in proc.stderr.splitlines() if "single machine batch system" in line]
     assert lines, describe(proc)
     assert "up to 1 cores" in lines[0] and "memory" in lines[0] and "disk" in lines[0]
+
+
+def test_a_service_may_hold_its_host_jobs_promise(tmp_path):
+    """``job.addService(MyService(job.rv()))``: the service starts after its host ran, so it gets the
+    host's return value, and the jobs after the host read what the service's start() returned."""
+    proc, out = _run(tmp_path, "service-promise")
+    ok(proc)
+    assert _lines(proc, "result") == ["host value"]
+    assert (out / "seen.txt").read_text() == repr(("service saw", "host value"))
+
+
+def test_a_service_may_not_hold_a_promise_of_its_hosts_child(tmp_path):
+    proc, _ = _run(tmp_path, "service-promise-child", "--retryCount", "0")
+    assert proc.returncode != 0, describe(proc)
+    assert "JobPromiseConstraintError" in proc.stderr, describe(proc)

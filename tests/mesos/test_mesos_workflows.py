@@ -40,13 +40,13 @@ def test_tutorial(tutorial: str, tmp_path: Path, mesos_cluster: Any) -> None:
 
 def test_sort_example(tmp_path: Path, mesos_cluster: Any) -> None:
     before = _launched(mesos_cluster)
-    proc = run_python([SORT, "file:jobStore", "--numLines=1500", "--lineLength=10", "--N=4000",
+    proc = run_python([SORT, "file:jobStore", "--numLines=800", "--lineLength=10", "--N=3000",
                        "--overwriteOutput=True", "--batchSystem", "mesos", "--mesosMaster", mesos_cluster.master],
                       cwd=tmp_path)
     assert proc.returncode == 0, describe(proc)
     original = (tmp_path / "fileToSort.txt").read_text().splitlines()
     assert (tmp_path / "sortedFile.txt").read_text().splitlines() == sorted(original)
-    assert len(original) == 1500
+    assert len(original) == 800
     assert _launched(mesos_cluster) - before >= 4, "the sort did not split into Mesos tasks"
     assert not (tmp_path / "jobStore").exists()
 

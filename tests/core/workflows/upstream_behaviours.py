@@ -66,6 +66,42 @@ def file_user(job, out):
     raise RuntimeError("fails after using files")
 
 
+class EchoService(Job.Service):
+    """A service whose start() returns the value it was given (here: its host job's return value)."""
+
+    def __init__(self, value):
+        super().__init__(memory="100M", cores=0.1, disk="10M")
+        self.value = value
+
+    def start(self, job):
+        return ("service saw", self.value)
+
+    def check(self):
+        return True
+
+    def stop(self, job):
+        pass
+
+
+def reader(job, seen, out=None):
+    if out:
+        with open(os.path.join(out, "seen.txt"), "w") as handle:
+            handle.write(repr(seen))
+    return seen
+
+
+def service_host(job, out):
+    started = job.addService(EchoService(job.rv()))
+    job.addChildJobFn(reader, started, out)
+    return "host value"
+
+
+def service_wants_child_value(job):
+    child = job.addChildJobFn(reader, "child value")
+    job.addService(EchoService(child.rv()))
+    return "never saved"
+
+
 def main():
     parser = Job.Runner.getDefaultArgumentParser()
     parser.add_argument("--mode", required=True)
@@ -79,6 +115,10 @@ def main():
             file_id = toil.importFile("file://" + source)
             for suffix in ("-1", "-2", "-3"):
                 print("result", toil.start(Job.wrapJobFn(read_text, file_id, suffix)))
+        elif options.mode == "service-promise":
+            print("result", toil.start(Job.wrapJobFn(service_host, options.out)))
+        elif options.mode == "service-promise-child":
+            print("result", toil.start(Job.wrapJobFn(service_wants_child_value)))
         elif options.mode == "defer-closure":
             print("result", toil.start(Job.wrapJobFn(defers, options.out)))
         elif options.mode in ("diamond", "file-log"):

@@ -64,10 +64,12 @@ Each class keeps its upstream Toil name and the builtin bases upstream gives it,
     │   ├── CommandError                              a ``toil`` subcommand cannot do its work
     │   ├── ChartError                                ``toil stats --chart`` cannot draw
     │   └── DotRenderError                            ``toil status --dotFile`` cannot render
+    ├── ProxyConnectionError                          a proxy to a job store's service is unreachable
     └── KilledWorkflowException (also SystemExit)     ``toil kill`` or SIGTERM stopped the leader
 
 The classes of the last lines (``CommandError`` ... ``ApplianceImageNotFound``) live above this
-module's layer (the CLI and the top-level ``toil`` names), so they are not re-exported here.
+module's layer (the CLI and the top-level ``toil`` names), so they are not re-exported here. Besides
+the kill, ``ProxyConnectionError`` is the other one that is not an ``Exception``, as upstream has it.
 """
 from toil_core.batch.abstract import AcquisitionTimeoutException, InsufficientSystemResources
 from toil_core.common.config import OptionError

@@ -18,7 +18,9 @@ batch systems               :class:`AbstractBatchSystem`, :class:`BatchSystemSup
                             :class:`WorkerInvocation` (runs :data:`WORKER_COMMAND`),
                             :data:`EXIT_STATUS_UNAVAILABLE_VALUE`, :class:`WorkerCleanupInfo`,
                             :class:`InsufficientSystemResources`, :class:`ExternalBatchIdMessage`
-job stores                  :class:`AbstractJobStore` and its errors, :class:`FileID`
+job stores                  :class:`AbstractJobStore` and its errors (:class:`JobStoreError`
+                            is their base), :class:`JobDescription` (jobs are stored with
+                            its ``to_bytes`` / ``from_bytes``), :class:`FileID`
 file stores                 :class:`AbstractFileStore`
 URL access                  :class:`AbstractURLAccess`
 provisioners                :class:`AbstractProvisioner`, :class:`Shape`
@@ -54,8 +56,11 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     from toil_core.filestores.abstract import AbstractFileStore
     from toil_core.filestores.file_id import FileID
     from toil_core.jobstores.abstract import AbstractJobStore
+    from toil_core.job.description import JobDescription
     from toil_core.jobstores.errors import (
         ConcurrentFileModificationException,
+        CorruptJobError,
+        JobStoreError,
         JobStoreExistsException,
         NoSuchFileException,
         NoSuchJobException,
@@ -106,6 +111,9 @@ _HOMES: Dict[str, str] = {
     # job stores, file stores, URL access
     "AbstractJobStore": "toil_core.jobstores.abstract",
     "ConcurrentFileModificationException": "toil_core.jobstores.errors",
+    "CorruptJobError": "toil_core.jobstores.errors",
+    "JobDescription": "toil_core.job.description",
+    "JobStoreError": "toil_core.jobstores.errors",
     "JobStoreExistsException": "toil_core.jobstores.errors",
     "NoSuchFileException": "toil_core.jobstores.errors",
     "NoSuchJobException": "toil_core.jobstores.errors",

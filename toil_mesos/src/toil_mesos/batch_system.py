@@ -34,6 +34,7 @@ from toil_core.plugin_api import (
     BatchSystemLocalSupport,
     InsufficientSystemResources,
     NodeInfo,
+    ToilError,
     UpdatedBatchJobInfo,
     WorkerInvocation,
     settings_from,
@@ -76,7 +77,7 @@ KILL_TIMEOUT = 30.0
 EXECUTOR_ID = "toil-executor"
 
 
-class MesosRegistrationError(RuntimeError):
+class MesosRegistrationError(ToilError, RuntimeError):
     """The framework could not subscribe to the Mesos master."""
 
 
@@ -181,8 +182,11 @@ class MesosBatchSystem(BatchSystemLocalSupport, AbstractScalableBatchSystem):
         with self._lock:
             launched = [{"task_id": t.task_id, "agent_id": t.agent_id or ""}
                         for t in [*self._tasks.values(), *self._killing.values()] if t.agent_id]
+            killing = list(self._killing.values())
         if launched:
             self._try(driver.reconcile, launched)
+        for task in killing:  # kills the old master may never have passed on
+            self._try(driver.kill_task, task.task_id, task.agent_id)
 
     def disconnected(self, driver: SchedulerDriver) -> None:
         logger.warning("Disconnected from the Mesos master at %s", self.endpoint)

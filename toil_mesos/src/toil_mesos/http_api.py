@@ -15,12 +15,14 @@ import re
 from typing import Any, Dict, Iterator, Optional, Tuple
 from urllib.parse import urlsplit
 
+from toil_core.plugin_api import ToilError
+
 __all__ = ["ApiError", "EventStream", "call", "decode_data", "encode_data", "open_stream", "parse_endpoint"]
 
 JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
 
-class ApiError(Exception):
+class ApiError(ToilError):
     """A call the master or agent refused (HTTP status other than 200/202), or a broken stream."""
 
     def __init__(self, message: str, status: Optional[int] = None) -> None:
@@ -109,7 +111,10 @@ class EventStream:
             self._fill()
 
     def _fill(self) -> None:
-        chunk = self.response.read1(65536)
+        try:
+            chunk = self.response.read1(65536)
+        except (AttributeError, ValueError, http.client.HTTPException) as error:  # closed or garbled
+            raise ApiError(f"the event stream broke: {error!r}") from error
         if not chunk:
             raise ApiError("the event stream ended")
         self._buffer += chunk

@@ -100,6 +100,8 @@ class SchedulerDriver:
             except OSError as error:
                 self.last_error = f"{type(error).__name__}: {error}"
             except Exception as error:  # a bug in a callback must not end the driver silently
+                if self._stopped.is_set():
+                    return  # stop() closed the stream under the reader (http.client then fails oddly)
                 logger.exception("The Mesos scheduler driver hit an error")
                 self.last_error = repr(error)
             if self.stream_id is not None:

@@ -33,7 +33,7 @@ __all__ = ["DEBUG_HINT", "debug_requested", "format_user_error", "install_except
 DEBUG_HINT = "(Run again with --logDebug to see the traceback.)"
 
 #: Top-level packages whose exceptions and checks speak to the user.
-_OWN_PACKAGES = ("toil", "toil_core", "toil_hpc", "toil_cwl", "toil_mesos")
+_OWN_PACKAGES = ("toil", "toil_core", "toil_hpc", "toil_cwl", "toil_google", "toil_mesos")
 #: Built-in exception types the engine raises on purpose for bad input.
 _CHECK_TYPES = (ValueError, TypeError, OSError, RuntimeError)
 #: Never shortened: these mean a bug, not a mistake.
