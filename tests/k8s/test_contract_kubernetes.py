@@ -37,8 +37,12 @@ class TestKubernetesContract(BatchSystemContract):
                            kubernetes_pod_timeout=60)
 
     def test_runs_a_toil_workflow(self, shared: Path, k8s_shared: Path) -> None:  # type: ignore[override]
+        from toil_core.testing.batch_contract import path_without_worker
+
+        # as the suite does: the leader's interpreter directory is not on PATH
         result = run_tiny_workflow(shared / "workflow", "kubernetes",
-                                   extra_args=["--kubernetesHostPath", str(k8s_shared), "--logLevel", "INFO"])
+                                   extra_args=["--kubernetesHostPath", str(k8s_shared), "--logLevel", "INFO"],
+                                   env={"PATH": path_without_worker()})
         assert result.returncode == 0, result.stdout + result.stderr
         assert "tiny workflow result: 42" in result.stdout
 

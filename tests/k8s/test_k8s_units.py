@@ -149,3 +149,11 @@ def test_environment_knobs() -> None:
                                "TOIL_AWS_SECRET_NAME": "aws"})
     assert (knobs.appliance, knobs.watch_enabled, knobs.aws_secret_name) == ("img:1", False, "aws")
     assert environment_knobs({}).watch_enabled is True
+
+
+def test_dollars_survive_kubernetes_variable_expansion() -> None:
+    container = job_manifest(TEMPLATE, 1, args=["_toil_contained_executor", "--shell", "kill $$; echo $(x)"],
+                             environment={"V": "a$(B)"}, cores=1, memory=1, disk=1)["spec"]["template"]["spec"][
+        "containers"][0]
+    assert container["command"][-1] == "kill $$$$; echo $$(x)"
+    assert {"name": "V", "value": "a$$(B)"} in container["env"]

@@ -54,6 +54,12 @@ def sanitise_owner(name: Optional[str] = None) -> str:
     return text or "toil"
 
 
+def escape_expansion(text: str) -> str:
+    """``text`` safe from Kubernetes' ``$(VAR)`` expansion of container commands and env values
+    (``$$`` stands for ``$``): without it ``kill $$`` would become ``kill $``."""
+    return text.replace("$", "$$")
+
+
 def label_value(text: str) -> str:
     """``text`` made a valid label value (<= 63 of [A-Za-z0-9._-], alphanumeric at both ends)."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text)[:63].strip("-._") or "none"
@@ -173,13 +179,13 @@ def job_manifest(template: PodTemplate, job_number: int, *, args: List[str], env
     security = dict(template.security_context or {})
     if template.privileged:
         security["privileged"] = True
-    env = [{"name": key, "value": value} for key, value in sorted(environment.items())]
+    env = [{"name": key, "value": escape_expansion(value)} for key, value in sorted(environment.items())]
     env.append({"name": "TOIL_WORKDIR_OVERRIDE", "value": template.work_dir})
     container: Dict[str, Any] = {
         "name": "runner-container",
         "image": template.image,
         "imagePullPolicy": "IfNotPresent",
-        "command": list(args),
+        "command": [escape_expansion(arg) for arg in args],
         "env": env,
         "resources": {"requests": dict(resources), "limits": dict(resources)},
         "volumeMounts": mounts,
