@@ -19,7 +19,7 @@ PLUGIN_API = [
     "AbstractScalableBatchSystem", "AbstractURLAccess", "BatchJobExitReason", "BatchSystemCleanupSupport",
     "BatchSystemLocalSupport", "BatchSystemSpec", "BatchSystemSupport", "ConcurrentFileModificationException",
     "Config", "CorruptJobError", "EXIT_STATUS_UNAVAILABLE_VALUE", "ExternalBatchIdMessage", "FileID",
-    "InsufficientSystemResources", "JobDescription", "JobStoreError", "JobStoreExistsException", "JobStoreSpec", "NoSuchFileException",
+    "InsufficientSystemResources", "JobDescription", "LocalSubprocessBatchSystem", "JobStoreError", "JobStoreExistsException", "JobStoreSpec", "NoSuchFileException",
     "NoSuchJobException", "NoSuchJobStoreException", "NodeInfo", "PluginError", "ProvisionerSpec", "Shape",
     "SubcommandSpec", "ToilError", "URLAccessSpec", "UpdatedBatchJobInfo", "WORKER_COMMAND", "WorkerCleanupInfo",
     "WorkerInvocation", "add_argument_if_absent", "add_options", "hookimpl", "setting", "settings_from",

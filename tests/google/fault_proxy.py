@@ -6,7 +6,8 @@ Each request takes the next action from a plan, then the proxy forwards it (or n
 * ``"429"``, ``"503"``, ...: answer with that status and a JSON error, without forwarding;
 * ``"drop"``: close the connection without answering (a dropped connection);
 * ``"cut"``: forward, then relay the headers and only half of the body before closing
-  (a download broken mid-way).
+  (a download broken mid-way);
+* ``"corrupt"``: forward, and relay the answer with one byte of its body changed.
 
 When the plan is used up every request passes (``always`` makes one action repeat forever).
 ``faults`` counts the faults served.
@@ -48,7 +49,7 @@ class FaultProxy:
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return
-                if action not in ("pass", "cut"):
+                if action not in ("pass", "cut", "corrupt"):
                     payload = b'{"error": {"code": %s, "message": "injected fault"}}' % action.encode()
                     self.send_response(int(action))
                     self.send_header("Content-Type", "application/json")
@@ -62,6 +63,8 @@ class FaultProxy:
                 answer = conn.getresponse()
                 data = answer.read()
                 conn.close()
+                if action == "corrupt" and data:
+                    data = bytes([data[0] ^ 0xFF]) + data[1:]
                 self.send_response(answer.status)
                 for key, value in answer.getheaders():
                     if key.lower() not in ("transfer-encoding", "connection", "content-length"):

@@ -79,3 +79,19 @@ def test_the_retry_budget_is_bounded(proxy: FaultProxy, store, tmp_path, monkeyp
     with pytest.raises((gexc.ServiceUnavailable, gexc.RetryError)):
         store.initialize(make_config(tmp_path / "work"))
     assert proxy.faults >= 2  # retried before giving up
+
+
+def test_a_damaged_download_fails_the_checksum_instead_of_returning_wrong_bytes(proxy: FaultProxy, store,
+                                                                                 tmp_path) -> None:
+    from toil_google.objects import ChecksumError
+
+    store.initialize(make_config(tmp_path / "work"))
+    with store.write_file_stream() as (handle, file_id):
+        handle.write(b"precious bytes" * 1000)
+    proxy.only = "alt=media"
+    proxy.plan = ["corrupt"]
+    with pytest.raises(ChecksumError, match="arrived damaged"):
+        with store.read_file_stream(file_id) as handle:
+            handle.read()
+    with store.read_file_stream(file_id) as handle:  # the stored object is intact
+        assert handle.read() == b"precious bytes" * 1000

@@ -69,6 +69,14 @@ def test_sort_example_fails_then_restarts_on_google(gcs, bucket_client, tmp_path
     status = run([TOIL, "status", locator], tmp_path)
     assert status.returncode == 0, describe(status)
     assert "down" in status.stdout + status.stderr  # the failed job is listed
+    listed = run([TOIL, "debug-file", locator, "--listFilesInJobStore"], tmp_path)
+    assert listed.returncode == 0, describe(listed)
+    names = (tmp_path / "jobstore_files.txt").read_text().split()
+    assert "shared/config.pickle" in names and any(n.startswith("jobs/down-") for n in names), names
+    fetched = run([TOIL, "debug-file", locator, "--fetch", "rootJobStoreID", "--localFilePath", tmp_path / "got"],
+                  tmp_path)
+    assert fetched.returncode == 0, describe(fetched)
+    assert (tmp_path / "got" / "rootJobStoreID").read_text().startswith("setup")
     again = run(common, tmp_path)  # without --restart
     assert again.returncode != 0 and "already exists. Use --restart" in again.stderr, describe(again)
 
@@ -185,3 +193,23 @@ def test_restart_with_another_sse_key_fails_at_once_and_leaves_the_store(gcs, bu
     assert sorted((b.name, b.generation) for b in bucket_client.list_blobs(f"{name}--toil")) == objects
     clean = run([TOIL, "clean", locator], tmp_path)
     assert clean.returncode == 0, describe(clean)
+
+
+# ------------------------------------------------------------------------------ chapter 12 tutorials
+def test_tutorial_multiplejobs_runs_every_job_once_on_google(gcs, tmp_path: Path) -> None:
+    proc = run([sys.executable, E2E_SCRIPTS / "tutorial_multiplejobs3.py", f"google:{PROJECT}:{fresh_name('mj')}"],
+               tmp_path)
+    assert proc.returncode == 0, describe(proc)
+    prefix = "Hello world, I have a message: "
+    counts = {word: sum(1 for line in proc.stderr.splitlines() if prefix + word in line)
+              for word in ("first", "second or third", "last")}
+    assert counts == {"first": 1, "second or third": 2, "last": 1}, describe(proc)
+
+
+def test_tutorial_checkpoint_reruns_on_google(gcs, tmp_path: Path) -> None:
+    locator = f"google:{PROJECT}:{fresh_name('ckpt')}"
+    proc = run([sys.executable, E2E_SCRIPTS / "tutorial_checkpoints.py", locator, "--retryCount", "1"], tmp_path)
+    assert proc.returncode == 0, describe(proc)
+    assert "The checkpoint job ran 2 times" in proc.stdout.splitlines(), describe(proc)
+    assert "Successor defined by checkpoint run 2 succeeded" in proc.stderr, describe(proc)
+    assert "Successor defined by checkpoint run 1 succeeded" not in proc.stderr, describe(proc)

@@ -13,6 +13,7 @@ everyone                    spec records (:class:`BatchSystemSpec` ...), :data:`
                             :class:`ToilError` (the root a backend's own errors derive from)
 batch systems               :class:`AbstractBatchSystem`, :class:`BatchSystemSupport`,
                             :class:`BatchSystemCleanupSupport`, :class:`BatchSystemLocalSupport`,
+                            :class:`LocalSubprocessBatchSystem` (jobs as local subprocesses),
                             :class:`AbstractScalableBatchSystem`, :class:`NodeInfo`,
                             :class:`BatchJobExitReason`, :class:`UpdatedBatchJobInfo`,
                             :class:`WorkerInvocation` (runs :data:`WORKER_COMMAND`),
@@ -50,6 +51,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         WorkerCleanupInfo,
     )
     from toil_core.batch.invocation import WORKER_COMMAND, WorkerInvocation
+    from toil_core.batch.local_subprocess import LocalSubprocessBatchSystem
     from toil_core.bus import ExternalBatchIdMessage
     from toil_core.common.config import Config
     from toil_core.common.options import add_argument_if_absent, add_options
@@ -107,6 +109,7 @@ _HOMES: Dict[str, str] = {
     "WorkerCleanupInfo": "toil_core.batch.abstract",
     "WORKER_COMMAND": "toil_core.batch.invocation",
     "WorkerInvocation": "toil_core.batch.invocation",
+    "LocalSubprocessBatchSystem": "toil_core.batch.local_subprocess",
     "ExternalBatchIdMessage": "toil_core.bus",
     # job stores, file stores, URL access
     "AbstractJobStore": "toil_core.jobstores.abstract",

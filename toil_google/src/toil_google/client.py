@@ -109,6 +109,11 @@ def get_client(project: Optional[str] = None, allow_anonymous: bool = False) -> 
             client = storage.Client.create_anonymous_client()
         else:
             client = storage.Client(project=chosen, credentials=credentials)
+        # Recent clients look bucket metadata up in background threads for tracing, and check
+        # that the bucket still exists after every 404 (one extra request per missing job or
+        # file the job store looks for); the job store uses no tracing.
+        if getattr(client, "_bucket_metadata_cache", None) is not None:
+            client._bucket_metadata_cache = None
         _clients[key] = client
         return client
 

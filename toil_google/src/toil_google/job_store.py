@@ -32,13 +32,11 @@ import re
 import stat
 import time
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import IO, Any, Callable, Dict, Iterator, Optional, Tuple, Union
 
 from toil_core.plugin_api import (
     AbstractJobStore,
     CorruptJobError,
-    FileID,
     JobDescription,
     JobStoreExistsException,
     NoSuchFileException,
@@ -50,6 +48,7 @@ from toil_google.client import emulator_host, get_client, retry_policy
 from toil_google.errors import GoogleStoreError, SSEKeyMismatchError
 from toil_google.locator import parse_google_locator
 from toil_google.objects import ObjectIO, ObjectMissing, key_fingerprint
+from toil_google.transfers import GoogleTransfers
 
 __all__ = ["GoogleJobStore"]
 
@@ -84,14 +83,12 @@ def _read_sse_key(path: str) -> bytes:
     return key
 
 
-class GoogleJobStore(AbstractJobStore):
+class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     """A job store in the Cloud Storage bucket ``<name>--toil`` (see the module docstring).
 
     :param locator: the part of the locator after ``google:``.
     """
 
-    #: Signed URLs from get_public_url last this long (the V2 signing limit allows a year).
-    publicUrlExpiration = timedelta(days=365)
     #: ``--sseKey`` is a customer-supplied key Cloud Storage encrypts with (not client-side
     #: encryption, which ``--clientSideEncryption`` asks for).
     server_side_encryption = True
@@ -505,31 +502,6 @@ class GoogleJobStore(AbstractJobStore):
                                  before_commit=still_there) as handle:
             yield handle
 
-    # ---------------------------------------------------------------------- public URLs
-    def _public_url(self, name: str, what: str) -> str:
-        if not self.objects.exists(name):
-            raise NoSuchFileException(what)
-        signer = _signing_credentials()
-        if signer is not None:
-            blob = self.client.bucket(self.bucket_name).blob(name)
-            endpoint = emulator_host()
-            kwargs = {"api_access_endpoint": endpoint} if endpoint else {}
-            return blob.generate_signed_url(expiration=self.publicUrlExpiration, version="v2",
-                                            credentials=signer, **kwargs)
-        if emulator_host() is None:
-            logger.warning("The Google credentials in use cannot sign URLs; the URL of %s needs "
-                           "authorization to be read", what)
-        return self.objects.media_url(name)
-
-    def get_public_url(self, file_id: str) -> str:
-        """A signed URL (a service account key signs it), else the object's media URL (an
-        emulator, or credentials that cannot sign)."""
-        return self._public_url(self._file_name(file_id), file_id)
-
-    def get_shared_public_url(self, shared_file_name: str) -> str:
-        self._check_shared_name(shared_file_name)
-        return self._public_url(SHARED + shared_file_name, shared_file_name)
-
     # ---------------------------------------------------------------------- shared files
     @contextmanager
     def write_shared_file_stream(self, shared_file_name: str, encrypted: Optional[bool] = None,
@@ -564,6 +536,21 @@ class GoogleJobStore(AbstractJobStore):
         with _wrap_reader(raw, encoding, errors) as handle:
             yield handle
 
+    # ---------------------------------------------------------------------- toil debug-file
+    def list_stored_objects(self) -> Iterator[str]:
+        """The name of every object of the store (for ``toil debug-file``)."""
+        for info in self._plain().list(""):
+            yield info.name
+
+    def fetch_stored_object(self, name: str, local_path: str) -> None:
+        """Copy object ``name`` to ``local_path`` (``toil debug-file --fetch``)."""
+        clear = name == MARKER or name[len(SHARED):] in CLEAR_SHARED
+        io_ = self._plain() if clear else self.objects
+        try:
+            io_.download_to(name, local_path, encrypted=not clear)
+        except ObjectMissing:
+            raise NoSuchFileException(name) from None
+
     # ---------------------------------------------------------------------- logs
     def write_logs(self, msg: Union[bytes, str]) -> None:
         data = msg.encode("utf-8") if isinstance(msg, str) else bytes(msg)
@@ -595,67 +582,9 @@ class GoogleJobStore(AbstractJobStore):
             count += 1
         return count
 
-    # ---------------------------------------------------------------------- import / export
-    def _import_file(self, handler: Any, src_uri: str, shared_file_name: Optional[str],
-                     hardlink: bool, symlink: bool) -> Optional[FileID]:
-        from toil_google.url_access import GoogleURLAccess, split_gs_url
-
-        scheme = src_uri.split(":", 1)[0].lower()
-        if handler is GoogleURLAccess or (isinstance(handler, type) and issubclass(handler, GoogleURLAccess)):
-            bucket, key = split_gs_url(src_uri)
-            if shared_file_name is not None:
-                name = SHARED + shared_file_name
-                file_id = None
-            else:
-                file_id, name = self._new_file_id(None, False, key.rsplit("/", 1)[-1], "file")
-            try:
-                size = self.objects.copy_from(bucket, key, name)  # server-side
-            except Exception as err:
-                if getattr(err, "code", None) == 404:
-                    raise FileNotFoundError(f"No such object: '{src_uri}'") from err
-                raise
-            if file_id is None:
-                return None
-            executable = self.objects.stat(name)
-            return FileID(file_id, size, bool(executable and executable.metadata.get("executable") == "1"))
-        if scheme == "file" or "://" not in src_uri:
-            local = _local_path(src_uri)
-            if local is not None and os.path.isfile(local) and shared_file_name is None:
-                file_id = self.write_file(local)
-                st = os.stat(local)
-                return FileID(file_id, st.st_size, bool(st.st_mode & stat.S_IXUSR))
-        return super()._import_file(handler, src_uri, shared_file_name, hardlink, symlink)
-
-    def _export_file(self, handler: Any, file_id: str, dst_uri: str) -> None:
-        from toil_google.url_access import GoogleURLAccess, split_gs_url
-
-        if isinstance(handler, type) and issubclass(handler, GoogleURLAccess):
-            bucket, key = split_gs_url(dst_uri)
-            target = ObjectIO(get_client(self.project, allow_anonymous=True), bucket, None)
-            try:
-                target.copy_from(self.bucket_name, self._file_name(file_id), key, source_key=self.objects.key,
-                                 encrypted=False)
-            except Exception as err:
-                if getattr(err, "code", None) == 404 and not self.file_exists(file_id):
-                    raise self._missing(file_id) from err
-                raise
-            return
-        super()._export_file(handler, file_id, dst_uri)
-
 
 def _exec_meta(executable: bool) -> Optional[Dict[str, str]]:
     return {"executable": "1"} if executable else None
-
-
-def _local_path(uri: str) -> Optional[str]:
-    import urllib.parse
-
-    if "://" not in uri and not uri.lower().startswith("file:"):
-        return os.path.abspath(uri)
-    parsed = urllib.parse.urlparse(uri)
-    if parsed.scheme.lower() != "file" or parsed.netloc not in ("", "localhost"):
-        return None
-    return urllib.parse.unquote(parsed.path) or None
 
 
 @contextmanager
@@ -673,22 +602,3 @@ def _is_missing_bucket(err: BaseException) -> bool:
 
 def _is_not_encrypted_error(err: BaseException) -> bool:
     return getattr(err, "code", None) == 400 and "not encrypted" in str(err).lower()
-
-
-def _signing_credentials() -> Any:
-    """Credentials that can sign URLs locally (a service account key file), or None."""
-    path = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
-    if not path:
-        if emulator_host() is None:
-            creds = getattr(get_client(), "_credentials", None)
-            if creds is not None and hasattr(creds, "sign_bytes") and hasattr(creds, "signer_email"):
-                return creds
-        return None
-    try:
-        from google.oauth2 import service_account
-
-        return service_account.Credentials.from_service_account_file(path)
-    except (OSError, ValueError, KeyError) as err:
-        logger.debug("GOOGLE_APPLICATION_CREDENTIALS cannot sign URLs: %s", err)
-        return None
-

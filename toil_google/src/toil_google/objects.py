@@ -14,6 +14,10 @@ Guarantees:
   where possible and otherwise expires on the server, never becoming an object.
 * **Streaming.** Writers hold at most one chunk (:data:`CHUNK_SIZE`) in memory; readers stream
   one GET, and resume with a ``Range`` request after a dropped connection.
+* **Checksums.** Uploads send a CRC32C that the server checks; a reader computes the CRC32C of
+  what it received and compares it, at the end, with the one the server reported
+  (``x-goog-hash``), so a damaged or short transfer fails (:class:`ChecksumError`) instead of
+  returning wrong bytes.
 * **Customer-supplied keys.** With ``key`` set (``--sseKey``), every object except those
   written with ``encrypted=False`` is sent with the ``x-goog-encryption-*`` headers (AES256).
 * **Retries.** Every call uses :func:`toil_google.client.retry_policy`.
@@ -32,8 +36,9 @@ import attrs
 from toil_core.plugin_api import ToilError
 
 from toil_google.client import retry_policy
+from toil_google.errors import GoogleStoreError
 
-__all__ = ["CHUNK_SIZE", "RESUMABLE_THRESHOLD", "ObjectIO", "ObjectInfo", "ObjectMissing", "key_headers",
+__all__ = ["CHUNK_SIZE", "RESUMABLE_THRESHOLD", "ChecksumError", "ObjectIO", "ObjectInfo", "ObjectMissing", "key_headers",
            "key_fingerprint"]
 
 logger = logging.getLogger(__name__)
@@ -50,6 +55,26 @@ READ_RESUMES = 5
 
 class ObjectMissing(ToilError, KeyError):
     """The object does not exist (the job store turns this into its own exceptions)."""
+
+
+class ChecksumError(GoogleStoreError, OSError):
+    """The bytes read do not match the checksum the server reported for the object."""
+
+    def __init__(self, message: str) -> None:
+        GoogleStoreError.__init__(self, message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _reported_crc32c(headers: Any) -> Optional[str]:
+    """The base64 CRC32C in an ``x-goog-hash: crc32c=...,md5=...`` header, or None."""
+    for part in (headers.get("x-goog-hash") or "").split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "crc32c" and value:
+            return value
+    return None
 
 
 @attrs.frozen
@@ -316,6 +341,10 @@ class _DownloadStream(io.RawIOBase):
         self.metadata: Dict[str, str] = {}
         self.response: Any = None
         self.generation: Optional[str] = None
+        self.expected_crc: Optional[str] = None
+        import google_crc32c
+
+        self.crc = google_crc32c.Checksum()
 
     def readable(self) -> bool:
         return True
@@ -357,6 +386,8 @@ class _DownloadStream(io.RawIOBase):
         if self.size is None and length is not None:
             self.size = int(length) + self.offset
         self.generation = self.generation or headers.get("x-goog-generation")
+        if self.offset == 0:
+            self.expected_crc = _reported_crc32c(headers)
         if not self.metadata:
             self.metadata = {k[len("x-goog-meta-"):]: v for k, v in headers.items()
                              if k.lower().startswith("x-goog-meta-")}
@@ -382,9 +413,22 @@ class _DownloadStream(io.RawIOBase):
                 self.connect()
                 continue
             n = len(data)
+            if n == 0:
+                self._verify()
+                return 0
             buffer[:n] = data
+            self.crc.update(data)
             self.offset += n
             return n
+
+    def _verify(self) -> None:
+        if self.expected_crc is None:
+            return
+        got = base64.b64encode(self.crc.digest()).decode("ascii")
+        if got != self.expected_crc:
+            raise ChecksumError(f"Object {self.name} of bucket {self.objects.bucket_name} arrived damaged: its "
+                                f"CRC32C is {got}, the server reported {self.expected_crc}. Read it again.")
+        self.expected_crc = None  # checked once
 
     def close(self) -> None:
         if self.response is not None:

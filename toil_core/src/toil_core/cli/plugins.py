@@ -182,10 +182,28 @@ def cmd_check(options: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(options: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from toil_core.plugins.scaffold import ScaffoldError, new_plugin
+
+    try:
+        written = new_plugin(options.plugin_kind, options.name, Path(options.directory))
+    except ScaffoldError as err:
+        raise CommandError(str(err)) from err
+    root = written[0].parent
+    print(f"Wrote {len(written)} files to {root}:")
+    for path in written:
+        print(f"    {path.relative_to(root)}")
+    print(f"\nNext: pip install -e '{root}[test]' && pytest {root / 'tests'}\n"
+          f"      then run a workflow with --batchSystem {options.name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = parser_with_common_options(jobstore_option=False, prog="toil plugins")
     parser.description = "List, describe and check the installed plugins."
-    sub = parser.add_subparsers(dest="action", metavar="{list,show,check}")
+    sub = parser.add_subparsers(dest="action", metavar="{list,show,check,new}")
     sub.required = True
     listing = sub.add_parser("list", help="List the installed plugins (imports nothing).")
     listing.add_argument("--json", action="store_true", help="Print JSON.")
@@ -197,6 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("name", nargs="?", default=None, help="Check only this plugin.")
     check.add_argument("--json", action="store_true", help="Print JSON.")
     check.set_defaults(func=cmd_check)
+    new = sub.add_parser("new", help="Write a new, working plugin package to start from.")
+    new.add_argument("plugin_kind", choices=["batch_system"], metavar="KIND",
+                     help="The kind of plugin: batch_system.")
+    new.add_argument("name", help="Its name (the word users type, e.g. --batchSystem NAME).")
+    new.add_argument("--directory", default=".", help="Where to create toil-plugin-NAME (default: here).")
+    new.set_defaults(func=cmd_new, kind=None)
     for subparser in (listing, show, check):
         subparser.add_argument("--kind", default=None,
                                help="Only plugins of this kind: batch_system, job_store, provisioner, "

@@ -40,6 +40,15 @@ __all__ = ["Leader", "LOG_MARKER", "DeadlockException", "FailedJobsException", "
 logger = logging.getLogger(__name__)
 
 
+def _signal_note(status: Any) -> str:
+    """`` (killed by SIGSEGV)`` for the negative exit status of a process a signal ended."""
+    try:
+        number = -int(status)
+        return f" (killed by {signal.Signals(number).name})" if number > 0 else ""
+    except (TypeError, ValueError):
+        return ""
+
+
 class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin):
     """Runs one workflow attempt to completion or failure."""
 
@@ -291,8 +300,9 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
         self.progress.completed()
         if update.exitStatus != 0:
             logger.log(logging.DEBUG if fresh is None else logging.WARNING,
-                       "Job failed with exit value %s: %s\nExit reason: %s",
-                       update.exitStatus, fresh or job_id, getattr(update.exitReason, "name", update.exitReason))
+                       "Job failed with exit value %s%s: %s\nExit reason: %s",
+                       update.exitStatus, _signal_note(update.exitStatus), fresh or job_id,
+                       getattr(update.exitReason, "name", update.exitReason))
         if fresh is None:
             self._done(job_id, delete=False)
             return
@@ -301,7 +311,7 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
             logger.warning("Job %s ended without running; retrying it.", fresh)
             self._charge(fresh)
         elif update.exitStatus not in (0, EXIT_JOB_FAILED):
-            self._charge_chain(fresh)
+            self._charge_chain(fresh)  # unless the worker recorded this failure itself
         if fresh.body_id is not None:
             if fresh.logJobStoreFileID and fresh.logJobStoreFileID not in self.printed_logs:
                 self._print_job_log(fresh)
@@ -323,8 +333,13 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
         while target is not None and target.body_id is None:
             phase = target.children if target.children else target.followOns
             target = self._load(phase[0]) if len(phase) == 1 else None
-        if target is not None:
+        if target is not None and not self._worker_recorded(target):
             self._charge(target)
+
+    def _worker_recorded(self, desc: JobDescription) -> bool:
+        """True if the worker recorded the job's last failure itself (a job that called
+        ``sys.exit(N)`` ends its worker with status N): a log the leader has not printed yet."""
+        return bool(desc.logJobStoreFileID) and desc.logJobStoreFileID not in self.printed_logs
 
     def _totally_failed(self, desc: JobDescription) -> None:
         logger.error("Job %s is completely failed", desc)

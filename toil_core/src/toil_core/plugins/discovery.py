@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import logging
 import os
+import sys
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -113,8 +115,25 @@ def entry_points(kind: Optional[str] = None) -> List[EntryPointRecord]:
 
 
 def installed_names(kind: str) -> List[str]:
-    """Sorted names of the enabled entry points of ``kind``."""
-    return sorted({r.name for r in entry_points(kind) if disabled_by(r) is None})
+    """Sorted names of the enabled entry points of ``kind`` that are not known to be broken (their
+    module is missing, or it failed to load in this process)."""
+    return sorted({r.name for r in entry_points(kind)
+                   if disabled_by(r) is None and r not in _failures and missing_module(r) is None})
+
+
+def missing_module(record: EntryPointRecord) -> Optional[str]:
+    """The top-level module of ``record``'s entry point if it cannot be found (a broken or half
+    uninstalled distribution), else None. Looks on the module path; imports nothing."""
+    if module_scan.is_scanned(record):
+        return None
+    top = record.value.partition(":")[0].strip().split(".")[0]
+    if not top or top in sys.modules:
+        return None
+    try:
+        found = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        found = None
+    return None if found is not None else top
 
 
 def _match(kind: str, name: str) -> List[EntryPointRecord]:
@@ -265,6 +284,12 @@ def _usable_records(info: KindInfo, name: str) -> List[EntryPointRecord]:
             raise PluginDisabledError(info.kind, name, installed, disabled_by(matches[0]) or "")
         raise PluginNotInstalledError(info.kind, name, installed)
     labels = sorted({r.dist_label for r in enabled})
+    builtin = [r for r in enabled if _md.dist_key(r.distribution) == _md.dist_key(_md.CORE_DISTRIBUTION)]
+    if len(labels) > 1 and builtin:  # a built-in name: toil-core's own backend wins
+        from .reserved import warn_clash_once
+
+        warn_clash_once(info.kind, name, builtin[0], [r for r in enabled if r not in builtin])
+        enabled, labels = builtin, [builtin[0].dist_label]
     if len(labels) > 1:
         claims = [f"{r.dist_label} ({r.raw_name} = {r.value})" for r in enabled]
         raise PluginConflictError(info.kind, name, claims)

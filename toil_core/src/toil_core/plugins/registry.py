@@ -165,12 +165,27 @@ def _status_of(record: discovery.EntryPointRecord, records: List[Any]) -> Plugin
     elif requirement:
         status = "incompatible"
         error = f"{record.dist_label} requires {requirement} but toil-core {_md.core_version()} is installed"
-    elif any(r.kind == record.kind and r.name == record.name and r.dist_label != record.dist_label
-             and discovery.disabled_by(r) is None for r in records):
+    elif _md.dist_key(record.distribution) != _md.dist_key(_md.CORE_DISTRIBUTION) and any(
+            r.kind == record.kind and r.name == record.name and discovery.disabled_by(r) is None
+            and _md.dist_key(r.distribution) == _md.dist_key(_md.CORE_DISTRIBUTION) for r in records):
+        from .reserved import reserved_clash_message
+
+        builtin = next(r for r in records if r.kind == record.kind and r.name == record.name
+                       and _md.dist_key(r.distribution) == _md.dist_key(_md.CORE_DISTRIBUTION))
+        status, error = "conflict", reserved_clash_message(record.kind, record.name, builtin, [record])
+    elif _md.dist_key(record.distribution) != _md.dist_key(_md.CORE_DISTRIBUTION) and any(
+            r.kind == record.kind and r.name == record.name and r.dist_label != record.dist_label
+            and discovery.disabled_by(r) is None for r in records):
         status, error = "conflict", "another installed distribution claims this name"
     else:
         failure = discovery.failure_of(record)
-        if failure is not None:
+        missing = discovery.missing_module(record) if failure is None else None
+        if missing is not None:
+            status = "broken"
+            error = (f"its module {missing!r} ({record.value}) is not installed: reinstall "
+                     f"{record.distribution or 'the distribution'} (pip install --force-reinstall "
+                     f"{record.distribution or '...'})")
+        elif failure is not None:
             status = "misconfigured" if isinstance(failure, PluginMisconfiguredError) else "broken"
             error = str(failure)
             trace = _trace_of(failure)
