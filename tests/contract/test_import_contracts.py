@@ -16,7 +16,8 @@ REPO = Path(__file__).resolve().parents[2]
 #: The plugin API, pinned: adding or removing a name is a deliberate change to this list.
 PLUGIN_API = [
     "AbstractBatchSystem", "AbstractFileStore", "AbstractJobStore", "AbstractProvisioner",
-    "AbstractScalableBatchSystem", "AbstractURLAccess", "BatchJobExitReason", "BatchSystemCleanupSupport",
+    "AbstractScalableBatchSystem", "AbstractURLAccess", "ClusterTypeNotSupportedException",
+    "ManagedNodesNotSupportedException", "Node", "NoSuchClusterException", "BatchJobExitReason", "BatchSystemCleanupSupport",
     "BatchSystemLocalSupport", "BatchSystemSpec", "BatchSystemSupport", "ConcurrentFileModificationException",
     "Config", "CorruptJobError", "EXIT_STATUS_UNAVAILABLE_VALUE", "ExternalBatchIdMessage", "FileID",
     "InsufficientSystemResources", "JobDescription", "LocalSubprocessBatchSystem", "JobStoreError", "JobStoreExistsException", "JobStoreSpec", "NoSuchFileException",

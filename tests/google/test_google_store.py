@@ -323,3 +323,38 @@ def test_client_side_encryption_is_refused_rather_than_ignored(gcs, bucket_clien
     with pytest.raises(GoogleStoreError, match="does not do --clientSideEncryption"):
         store.initialize(make_config(sseKey=key_file(tmp_path, KEY), clientSideEncryption=True))
     assert f"{name}--toil" not in bucket_names(bucket_client)
+
+
+# ------------------------------------------------------------------------------ credentials
+@pytest.fixture
+def no_google_environment(monkeypatch, tmp_path: Path):
+    """No emulator, no credentials, no gcloud configuration, no metadata server."""
+    from toil_google.client import reset_clients
+
+    for name in ("STORAGE_EMULATOR_HOST", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("NO_GCE_CHECK", "True")
+    reset_clients()
+    yield
+    reset_clients()
+
+
+def test_an_unusable_credentials_file_is_named(no_google_environment, monkeypatch, tmp_path: Path) -> None:
+    from toil_google.client import get_client
+    from toil_google.errors import GoogleCredentialsError
+
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
+    with pytest.raises(GoogleCredentialsError, match="missing.json cannot be used"):
+        get_client(PROJECT)
+
+
+def test_without_credentials_gs_reads_are_anonymous_and_the_job_store_is_refused(no_google_environment) -> None:
+    from google.auth.credentials import AnonymousCredentials
+
+    from toil_google.client import get_client
+    from toil_google.errors import GoogleCredentialsError
+
+    assert isinstance(get_client(allow_anonymous=True)._credentials, AnonymousCredentials)
+    with pytest.raises(GoogleCredentialsError, match="No Google Cloud credentials found"):
+        get_client(PROJECT)

@@ -13,7 +13,8 @@ framework and an executor use, and keeps offers and resources honestly:
   in a sandbox directory with the ``MESOS_*`` environment a real agent gives it.
 
 Several agents can run, each on its own loopback address (127.0.1.N), some marked
-``preemptible:true``. A control port lets tests kill an agent (its tasks become TASK_LOST),
+``preemptible:true``. A control port lets tests add an agent (as a provisioner starting a machine
+would), kill an agent (its tasks become TASK_LOST),
 restart the master (a failover: the streams break, state survives as the agents would report it)
 and read a log of what happened. Run it as ``python mesos_double.py --agent 2:2048:4096
 --agent 1:1024:4096:preemptible``; it prints one JSON line with its addresses when ready.
@@ -196,6 +197,7 @@ class Agent:
         self.server: Optional[http.server.ThreadingHTTPServer] = None
         self.port = 0
         self.runs = itertools.count()
+        self.launched = time.time()
 
     def attributes_v1(self) -> List[Dict[str, Any]]:
         return [{"name": "preemptible", "type": "TEXT", "text": {"value": "true" if self.preemptible else "false"}}]
@@ -222,7 +224,7 @@ class Agent:
     def state(self) -> Dict[str, Any]:
         return {"id": self.id, "hostname": self.hostname, "port": self.port, "resources": self.total,
                 "used_resources": self.used(), "attributes": {"preemptible": "true" if self.preemptible else "false"},
-                "active": self.alive,
+                "active": self.alive, "launched": self.launched,
                 "tasks": [{"id": t.id, "framework_id": t.framework_id, "state": t.state} for t in self.tasks.values()]}
 
 
@@ -234,7 +236,8 @@ class MesosDouble:
         self.agents = [Agent(i, spec, work_dir) for i, spec in enumerate(agent_specs)]
         self.offers: Dict[str, Tuple[str, str, Dict[str, float]]] = {}  # id -> (framework, agent, amounts)
         self.log: Dict[str, Any] = {"subscriptions": [], "launches": [], "declines": 0, "kills": [],
-                                    "teardowns": [], "refused": [], "reconciles": 0}
+                                    "teardowns": [], "refused": [], "reconciles": 0, "lost": [],
+                                    "agents_added": [], "agents_killed": []}
         self.master_up = False
         self.port = port
         self.server: Optional[http.server.ThreadingHTTPServer] = None
@@ -617,11 +620,23 @@ class MesosDouble:
                 return 400, f"Unsupported call {body.get('type')}"
         return 202, ""
 
+    def add_agent(self, spec: str) -> Agent:
+        """A new machine joins the cluster (a provisioner started it): it is offered from now on."""
+        with self.lock:
+            agent = Agent(len(self.agents), spec, self.work_dir)
+            agent.server = _server((agent.hostname, 0), self, agent)
+            agent.port = agent.server.server_address[1]
+            threading.Thread(target=agent.server.serve_forever, daemon=True).start()
+            self.agents.append(agent)
+            self.log["agents_added"].append({"hostname": agent.hostname, "time": time.time()})
+        return agent
+
     def kill_agent(self, hostname: str) -> None:
         """The agent's machine dies: its processes are gone, its tasks LOST, its offers rescinded."""
         with self.lock:
             agent = next(a for a in self.agents if a.hostname == hostname)
             agent.alive = False
+            self.log["agents_killed"].append({"hostname": agent.hostname, "time": time.time()})
             for executor in agent.executors.values():
                 kill_tree(executor.process)
             for offer_id in [o for o, (_f, a, _r) in self.offers.items() if a == agent.id]:
@@ -631,6 +646,7 @@ class MesosDouble:
             for task in agent.tasks.values():
                 framework = self.frameworks.get(task.framework_id)
                 if task.state not in TERMINAL:
+                    self.log["lost"].append(task.id)
                     task.state = "TASK_LOST"
                     if framework is not None:
                         self._master_update(framework, task.id, agent.id, "TASK_LOST", "REASON_AGENT_REMOVED",
@@ -754,6 +770,14 @@ class _ControlHandler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        if self.path == "/add_agent":
+            agent = self.double.add_agent(body["spec"])
+            data = json.dumps({"hostname": agent.hostname, "port": agent.port, "id": agent.id}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         if self.path == "/kill_agent":
             self.double.kill_agent(body["hostname"])
         elif self.path == "/restart_master":
@@ -765,7 +789,7 @@ class _ControlHandler(http.server.BaseHTTPRequestHandler):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--agent", action="append", required=True, help="CPUS:MEM_MB:DISK_MB[:preemptible]")
+    parser.add_argument("--agent", action="append", default=[], help="CPUS:MEM_MB:DISK_MB[:preemptible]")
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()

@@ -24,7 +24,10 @@ job stores                  :class:`AbstractJobStore` and its errors (:class:`Jo
                             its ``to_bytes`` / ``from_bytes``), :class:`FileID`
 file stores                 :class:`AbstractFileStore`
 URL access                  :class:`AbstractURLAccess`
-provisioners                :class:`AbstractProvisioner`, :class:`Shape`
+provisioners                :class:`AbstractProvisioner`, :class:`Shape`, :class:`Node`,
+                            :class:`NoSuchClusterException`,
+                            :class:`ClusterTypeNotSupportedException`,
+                            :class:`ManagedNodesNotSupportedException`
 workflow runners            :func:`add_options`, :func:`add_argument_if_absent`, :class:`Config`
 ==========================  ===============================================================
 
@@ -80,7 +83,13 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         SubcommandSpec,
         URLAccessSpec,
     )
+    from toil_core.provisioners import (
+        ClusterTypeNotSupportedException,
+        ManagedNodesNotSupportedException,
+        NoSuchClusterException,
+    )
     from toil_core.provisioners.abstract import AbstractProvisioner, Shape
+    from toil_core.provisioners.node import Node
 
 #: Public name -> the module that defines it.
 _HOMES: Dict[str, str] = {
@@ -127,6 +136,10 @@ _HOMES: Dict[str, str] = {
     # provisioners
     "AbstractProvisioner": "toil_core.provisioners.abstract",
     "Shape": "toil_core.provisioners.abstract",
+    "Node": "toil_core.provisioners.node",
+    "NoSuchClusterException": "toil_core.provisioners",
+    "ClusterTypeNotSupportedException": "toil_core.provisioners",
+    "ManagedNodesNotSupportedException": "toil_core.provisioners",
     # workflow runners (toil-cwl, toil-wdl)
     "Config": "toil_core.common.config",
     "add_argument_if_absent": "toil_core.common.options",

@@ -77,14 +77,13 @@ def _credentials(allow_anonymous: bool) -> Tuple[Any, Optional[str]]:
     from google.auth import exceptions as auth_exceptions
 
     scopes = ["https://www.googleapis.com/auth/devstorage.full_control"]
-    if path:
-        try:
-            return google.auth.load_credentials_from_file(path, scopes=scopes)
-        except (OSError, auth_exceptions.DefaultCredentialsError) as err:
-            raise GoogleCredentialsError(f"GOOGLE_APPLICATION_CREDENTIALS={path} cannot be used: {err}") from err
     try:
+        # google.auth.default reads GOOGLE_APPLICATION_CREDENTIALS first, then the gcloud
+        # application default credentials, then the metadata server of a Google Cloud machine.
         return google.auth.default(scopes=scopes)
-    except auth_exceptions.DefaultCredentialsError:
+    except auth_exceptions.DefaultCredentialsError as err:
+        if path:
+            raise GoogleCredentialsError(f"GOOGLE_APPLICATION_CREDENTIALS={path} cannot be used: {err}") from err
         if allow_anonymous:
             logger.debug("No Google credentials; reading gs:// URLs anonymously")
             return AnonymousCredentials(), None

@@ -314,6 +314,7 @@ class Toil:
 
     def _run_leader(self, batch_system: Any, root_desc: Any) -> None:
         from toil_core.leader.leader import Leader
+        from toil_core.provisioners.scaler_setup import start_cluster_scaler
 
         try:
             from toil_core.plugins.registry import leader_started
@@ -328,12 +329,17 @@ class Toil:
         success = False
         realtime = (RealtimeLogger.start_server(self.config.logLevel, batch_system)
                     if getattr(self.config, "realTimeLogging", False) else contextlib.nullcontext())
+        scaler = start_cluster_scaler(self.config, batch_system)
         try:
             with realtime:
-                Leader(self.config, batch_system, self._jobStore, root_desc).run()
+                leader = Leader(self.config, batch_system, self._jobStore, root_desc)
+                leader.scaler_feed = scaler.feed if scaler is not None else None
+                leader.run()
             success = True
             logger.info("Finished toil run successfully.")
         finally:
+            if scaler is not None:
+                scaler.stop()
             try:
                 from toil_core.plugins.registry import leader_finished
 

@@ -106,6 +106,8 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
         self._last_deadlock_check = time.time()
         self._missing_counts: Dict[int, int] = {}
         self.messages = LeaderMessages(config, job_store, batch_system)  # --writeMessages, toil status
+        #: The cluster scaler's view of the issued jobs (set by Toil when --provisioner is given).
+        self.scaler_feed: Any = None
 
     # ------------------------------------------------------------------ helpers
     def _job_environment(self) -> Dict[str, str]:
@@ -275,6 +277,8 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
         batch_id = self.batch_system.issueBatchJob(command, desc, env)
         self.issued[batch_id] = desc.jobStoreID
         self.batch_id_of[desc.jobStoreID] = batch_id
+        if self.scaler_feed is not None:
+            self.scaler_feed.issued(batch_id, desc)
         self.messages.issued(desc.jobName, desc.jobStoreID, batch_id)
         if desc.kind == SERVICE:
             if desc.preemptible:
@@ -286,6 +290,8 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
 
     # ------------------------------------------------------------------ batch updates
     def _on_update(self, update: Any) -> None:
+        if self.scaler_feed is not None:
+            self.scaler_feed.finished(update.jobID, update.wallTime)
         job_id = self.issued.pop(update.jobID, None)
         if job_id is None:
             return
