@@ -101,7 +101,7 @@ def test_parse_summary_without_summary_says_so():
 
 def test_no_container_setup_passes_no_container(tmp_path: Path):
     setup = container_setup("no", tmp_path)
-    assert setup.mode == "no-container" and setup.runner_args == ["--no-container"]
+    assert setup.mode == "no-container" and setup.runner_args == ["--relax-path-checks", "--no-container"]
 
 
 SHOULD_FAIL_OUTPUT = """Test [1/2] wf_simple: Test simple workflow
