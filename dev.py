@@ -15,7 +15,8 @@ Set-up is idempotent: a stamp file in .venv records a hash of every pyproject.to
 requirement list); when nothing changed, set-up is skipped.  Set TOIL_DEV_FORCE_SETUP=1 to reinstall.
 
 A "distribution" is every top-level folder of the repository that holds a pyproject.toml (the root
-pyproject.toml is workspace configuration only and is never installed).
+pyproject.toml is workspace configuration only and is never installed), and every first-party plugin
+folder plugins/toil_* with one (plugins/template is the third-party kit's example and is not installed).
 """
 from __future__ import annotations
 
@@ -125,13 +126,18 @@ def _split_key(key: str) -> list[str]:
 # --------------------------------------------------------------------------------------------------------
 
 def discover_distributions(root: Path = ROOT) -> list[Path]:
-    """Every top-level folder with a pyproject.toml, sorted, toil_core first (others depend on it)."""
+    """Every top-level folder with a pyproject.toml, then the first-party plugins (plugins/toil_*),
+    sorted, toil_core first (others depend on it)."""
     found = [
         p for p in root.iterdir()
         if p.is_dir() and p.name not in IGNORED_DIRS and not p.name.startswith(".")
         and (p / "pyproject.toml").is_file()
     ]
-    return sorted(found, key=lambda p: (p.name != "toil_core", p.name))
+    plugins = root / "plugins"
+    if plugins.is_dir():
+        found += [p for p in plugins.iterdir()
+                  if p.is_dir() and p.name.startswith("toil_") and (p / "pyproject.toml").is_file()]
+    return sorted(found, key=lambda p: (p.name != "toil_core", p.relative_to(root).as_posix()))
 
 
 def _test_extra(dist: Path) -> bool:
@@ -156,7 +162,7 @@ def install_arguments(root: Path = ROOT) -> list[str]:
     """The `pip install` arguments for the whole workspace."""
     args: list[str] = []
     for dist in discover_distributions(root):
-        spec = "./" + dist.name + ("[test]" if _test_extra(dist) else "")
+        spec = "./" + dist.relative_to(root).as_posix() + ("[test]" if _test_extra(dist) else "")
         args += ["-e", spec]
     return args + TEST_REQUIREMENTS + _root_dev_requirements(root)
 
@@ -309,7 +315,7 @@ def setup(force: bool = False) -> Path:
         return py
     env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
     run([py, "-m", "pip", "install", "-q", "--upgrade", "pip"], cwd=ROOT, env=env)
-    dists = [d.name for d in discover_distributions()]
+    dists = [d.relative_to(ROOT).as_posix() for d in discover_distributions()]
     log("distributions: " + (", ".join(dists) or "(none)"))
     run([py, "-m", "pip", "install", "-q"] + install_arguments(), cwd=ROOT, env=env)
     STAMP.write_text(fingerprint + "\n")

@@ -23,10 +23,11 @@ def load_dev():
 
 def test_dev_discovers_toil_core():
     dev = load_dev()
-    names = [p.name for p in dev.discover_distributions()]
+    dists = dev.discover_distributions()
+    names = [p.name for p in dists]
     assert "toil_core" in names
     assert names[0] == "toil_core"
-    assert all((ROOT / n / "pyproject.toml").is_file() for n in names)
+    assert all((p / "pyproject.toml").is_file() for p in dists)
     args = dev.install_arguments()
     assert "-e" in args and any(a.startswith("./toil_core") for a in args)
     for req in ("pytest", "pytest-timeout", "psutil"):

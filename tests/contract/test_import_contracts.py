@@ -16,10 +16,11 @@ REPO = Path(__file__).resolve().parents[2]
 #: The plugin API, pinned: adding or removing a name is a deliberate change to this list.
 PLUGIN_API = [
     "AbstractBatchSystem", "AbstractFileStore", "AbstractJobStore", "AbstractProvisioner",
-    "AbstractScalableBatchSystem", "AbstractURLAccess", "BatchJobExitReason", "BatchSystemCleanupSupport",
+    "AbstractScalableBatchSystem", "AbstractURLAccess", "ClusterTypeNotSupportedException",
+    "ManagedNodesNotSupportedException", "Node", "NoSuchClusterException", "BatchJobExitReason", "BatchSystemCleanupSupport",
     "BatchSystemLocalSupport", "BatchSystemSpec", "BatchSystemSupport", "ConcurrentFileModificationException",
-    "Config", "EXIT_STATUS_UNAVAILABLE_VALUE", "ExternalBatchIdMessage", "FileID",
-    "InsufficientSystemResources", "JobStoreExistsException", "JobStoreSpec", "NoSuchFileException",
+    "Config", "CorruptJobError", "EXIT_STATUS_UNAVAILABLE_VALUE", "ExternalBatchIdMessage", "FileID",
+    "InsufficientSystemResources", "JobDescription", "LocalSubprocessBatchSystem", "JobStoreError", "JobStoreExistsException", "JobStoreSpec", "NoSuchFileException",
     "NoSuchJobException", "NoSuchJobStoreException", "NodeInfo", "PluginError", "ProvisionerSpec", "Shape",
     "SubcommandSpec", "ToilError", "URLAccessSpec", "UpdatedBatchJobInfo", "WORKER_COMMAND", "WorkerCleanupInfo",
     "WorkerInvocation", "add_argument_if_absent", "add_options", "hookimpl", "setting", "settings_from",

@@ -160,3 +160,47 @@ def test_fields_without_setting_have_no_help():
 
     assert describe_settings(Plain)[0].help == ""
     assert settings_from({"value": "4"}, Plain).value == 4
+
+
+# --- validators: range, choices, custom (issue 22 part 4) --------------------------------------------
+
+@attrs.frozen
+class _Bounded:
+    bounded_jobs: int = setting(4, "How many jobs at once.", minimum=1, maximum=64)
+    bounded_mode: str = setting("fast", "The mode.", choices=("fast", "safe"))
+    bounded_name: str = setting("abc", "A lowercase name.", validator=lambda v: v.islower())
+
+
+@pytest.mark.parametrize("given, fragment", [
+    ({"bounded_jobs": "0"}, "below the minimum, 1"),
+    ({"bounded_jobs": "65"}, "above the maximum, 64"),
+    ({"bounded_mode": "slow"}, "is not one of fast, safe"),
+    ({"bounded_name": "ABC"}, "is not accepted"),
+])
+def test_values_outside_the_validators_are_refused_naming_the_flag(given, fragment):
+    with pytest.raises(OptionError) as info:
+        settings_from(given, _Bounded, environ={})
+    assert fragment in str(info.value)
+    assert "--bounded" in str(info.value)
+
+
+def test_values_inside_the_validators_are_kept():
+    values = settings_from({"bounded_jobs": "64", "bounded_mode": "safe", "bounded_name": "xyz"}, _Bounded,
+                           environ={})
+    assert (values.bounded_jobs, values.bounded_mode, values.bounded_name) == (64, "safe", "xyz")
+
+
+def test_an_already_converted_value_is_validated_too():
+    with pytest.raises(OptionError) as info:
+        settings_from({"bounded_jobs": 100}, _Bounded, environ={})  # e.g. set on a Config by code
+    assert "above the maximum" in str(info.value)
+
+
+def test_the_command_line_refuses_an_out_of_range_value_and_the_help_shows_the_range(capsys):
+    parser = argparse.ArgumentParser(prog="wf")
+    add_settings_options(parser, _Bounded, "Options of the bounded batch system")
+    with pytest.raises(SystemExit) as info:
+        parser.parse_args(["--boundedJobs", "0"])
+    assert info.value.code == 2
+    assert "below the minimum, 1" in capsys.readouterr().err
+    assert "range: 1 <= value <= 64" in " ".join(parser.format_help().split())

@@ -112,7 +112,7 @@ def test_kill_sets_the_flag_for_a_remote_leader(running_workflow):
     assert "Received kill via job store. Shutting down." in (base / "leader.log").read_text()
 
 
-def test_kill_without_leader_sets_the_flag(tmp_path):
+def test_kill_without_a_running_leader_says_so(tmp_path):
     from toil_core.common.locator import open_job_store
 
     script = tmp_path / "wf.py"
@@ -132,9 +132,10 @@ def test_kill_without_leader_sets_the_flag(tmp_path):
                          env=_env(tmp_path), capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stderr
     result = toil(tmp_path, "kill", "js")  # the recorded leader pid has exited
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "Asked the leader to terminate."
-    assert open_job_store(str(tmp_path / "js")).read_kill_flag() is True
+    assert result.returncode == 1, result.stderr
+    assert "No leader is running for the workflow in job store 'js'" in result.stderr
+    assert "Asked the leader" not in result.stdout and "Traceback" not in result.stderr
+    assert open_job_store(str(tmp_path / "js")).read_kill_flag() is False
     missing = toil(tmp_path, "kill", "nothere")
     assert missing.returncode == 1 and "No job store found" in missing.stderr
 
@@ -160,8 +161,8 @@ def test_kill_never_signals_a_process_that_reused_the_leader_pid(tmp_path):
         old = time.time() - 30  # recorded long before the bystander started
         os.utime(pid_file, (old, old))
         result = toil(tmp_path, "kill", "js")
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.strip() == "Asked the leader to terminate."
+        assert result.returncode == 1, result.stderr
+        assert "No leader is running" in result.stderr
         assert bystander.poll() is None, "toil kill signalled a process that merely reused the leader's pid"
     finally:
         bystander.kill()

@@ -324,7 +324,8 @@ def test_log_to_master_and_access_log(make_fs, caplog):
     assert "LOG-TO-MASTER: hello leader" in caplog.text
     assert fs.access_log_lines() == []
     with fs.open(FakeJob()):
-        fid = fs.writeGlobalFile(write_local(fs.getLocalTempFile(), b"a"))
+        local = write_local(fs.getLocalTempFile(), b"a")
+        fid = fs.writeGlobalFile(local)
         path = fs.readGlobalFile(fid)
         with fs.readGlobalFileStream(fid) as handle:
             handle.read()
@@ -332,6 +333,7 @@ def test_log_to_master_and_access_log(make_fs, caplog):
         "Failed job accessed files:",
         f"Downloaded file '{fid}' to path '{path}'",
         f"Streamed file '{fid}'",
+        f"Wrote file '{fid}' from path '{os.path.abspath(local)}'",
     ]
 
 

@@ -59,7 +59,8 @@ def test_failure_report_on_stderr(tmp_path):
     end_line = next(line for line in err.splitlines() if "Failed jobs at end of the run" in line)
     assert "always_fails" in end_line
     assert "FailedJobsException" in err
-    assert "contains 1 failed jobs" in err
+    # As upstream: the failed job and the root, which cannot finish because of it.
+    assert "contains 2 failed jobs" in err
     # The job store is kept (default --clean onSuccess) so the run can be restarted.
     assert (tmp_path / "js").is_dir()
     assert "Finished toil run successfully." not in err
@@ -70,11 +71,11 @@ def test_failed_jobs_exception_attributes(tmp_path):
     assert proc.returncode == 3, describe(proc)
     caught = dict(line[len("CAUGHT "):].split("=", 1) for line in proc.stdout.splitlines()
                   if line.startswith("CAUGHT "))
-    assert caught["numberOfFailedJobs"] == "2"
+    assert caught["numberOfFailedJobs"] == "3"  # the two failed jobs and the root they block
     assert caught["exit_code"] == "1"
     locator = caught["jobStoreLocator"]
     assert locator.rstrip("/").endswith(os.path.join(str(tmp_path), "js")), locator
-    assert "contains 2 failed jobs" in caught["message"]
+    assert "contains 3 failed jobs" in caught["message"]
     assert "Deliberate failure XYZZY-42" in caught["message"]
 
 

@@ -279,3 +279,40 @@ def test_restart_of_a_workflow_whose_leader_died_at_the_very_end(tmp_path, tmp_p
     assert dict(faultkit.normalized_listing(js)) == reference.listing
     fault_table.record("leader crash", "killed after the last job, before the success marker; --restart",
                        "nothing rerun; same result; success recorded; partial write deleted")
+
+
+def _private_tmp_env(tmp_path: Path) -> Dict[str, str]:
+    import os
+
+    env = dict(os.environ)
+    (tmp_path / "tmpdir").mkdir(exist_ok=True)
+    env["TMPDIR"] = str(tmp_path / "tmpdir")
+    for var in ("TOIL_WORKDIR", "TOIL_COORDINATION_DIR", "TOIL_WORKDIR_OVERRIDE", "TOIL_COORDINATION_DIR_OVERRIDE"):
+        env.pop(var, None)
+    return env
+
+
+def test_what_a_killed_leader_leaves_in_tmpdir_goes_with_restart_and_clean(tmp_path, fault_table):
+    """Issue 14: the messages file and node directory of a SIGKILLed leader do not stay forever."""
+    seed = 7
+    env = _private_tmp_env(tmp_path)
+    tmpdir = Path(env["TMPDIR"])
+    js, out = tmp_path / "js", tmp_path / "out"
+    out.mkdir()
+    proc = faultkit.start(js, out, _args(seed), tmp_path, "first", env=env)
+    assert faultkit.watch_and_kill(proc, js, out, Trigger("done", 3)) is not None
+    first_messages = set(tmpdir.glob("toil-messages-*.txt"))
+    assert first_messages and list(tmpdir.glob("toil-*-*-*-*-*")), sorted(p.name for p in tmpdir.iterdir())
+    # The next run of the workflow removes the killed leader's messages file...
+    proc = faultkit.start(js, out, [*_args(seed), "--restart"], tmp_path, "second", env=env)
+    assert faultkit.watch_and_kill(proc, js, out, Trigger("done", 2)) is not None
+    assert not first_messages & set(tmpdir.glob("toil-messages-*.txt"))
+    # ... and `toil clean` removes what the second killed leader left.
+    clean = subprocess.run([str(TOIL), "clean", str(js)], cwd=str(tmp_path), env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert clean.returncode == 0, clean.stderr
+    assert not js.exists()
+    assert not list(tmpdir.glob("toil-messages-*.txt")), sorted(p.name for p in tmpdir.iterdir())
+    assert not [p for p in tmpdir.glob("toil-*") if p.is_dir()], sorted(p.name for p in tmpdir.iterdir())
+    fault_table.record("leader crash", "SIGKILL, then --restart, SIGKILL, then toil clean",
+                       "stale messages files and node directory removed")

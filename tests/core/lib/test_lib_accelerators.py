@@ -162,3 +162,45 @@ def test_restrictive_environment_maps_through_inherited_visible_devices(fake_nvi
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3,5")
     env = accelerators.get_restrictive_environment_for_local_accelerators({1})
     assert env == {"CUDA_VISIBLE_DEVICES": "5"}
+
+
+def test_a_typo_of_a_known_word_is_refused():
+    with pytest.raises(ValueError, match="Unknown accelerator 'gpuu' in 'gpuu': did you mean 'gpu'"):
+        parse_accelerator("gpuu")
+    with pytest.raises(ValueError, match="did you mean 'cuda'"):
+        parse_accelerator("cdua:2")
+    assert parse_accelerator("a100")["model"] == "a100"  # a model name far from every known word
+
+
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match="Unknown accelerator kind 'tpu'"):
+        parse_accelerator({"kind": "tpu"})
+
+
+def test_assignment_uses_each_free_device_once():
+    local = [parse_accelerator("cuda:1")] * 3
+    assert accelerators.assign_local_accelerators([parse_accelerator("gpu:2")], local, {0, 1, 2}) == [0, 1]
+    assert accelerators.assign_local_accelerators([parse_accelerator("gpu:2")], local, {2}) is None
+    assert accelerators.assign_local_accelerators(
+        [parse_accelerator("cuda:1"), parse_accelerator("gpu:1")], local, {1, 2}) == [1, 2]
+    assert accelerators.assign_local_accelerators([parse_accelerator("rocm:1")], local, {0, 1, 2}) is None
+
+
+@pytest.fixture
+def fake_rocm_smi(tmp_path, monkeypatch, clear_caches):
+    accelerators.count_amd_gpus.cache_clear()
+    script = tmp_path / "rocm-smi"
+    script.write_text("#!/bin/sh\necho '========= ROCm System Management Interface ========='\n"
+                      "echo 'GPU[0]\t\t: Device ID: 0x740f'\necho 'GPU[1]\t\t: Device ID: 0x740f'\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("ROCR_VISIBLE_DEVICES", raising=False)
+    yield
+    accelerators.count_amd_gpus.cache_clear()
+
+
+def test_amd_gpus_follow_the_nvidia_ones_and_get_rocr_visible_devices(fake_rocm_smi):
+    assert accelerators.get_individual_local_accelerators() == [
+        {"count": 1, "kind": "gpu", "brand": "amd", "api": "rocm"}] * 2
+    assert accelerators.get_restrictive_environment_for_local_accelerators([1]) == {
+        "CUDA_VISIBLE_DEVICES": "", "ROCR_VISIBLE_DEVICES": "1"}

@@ -55,6 +55,18 @@ def consume(job, value):
     return value
 
 
+def exits_3(job):
+    """Ends the way a command-line tool would, with its own exit status."""
+    import sys
+    sys.exit(3)
+
+
+def crashes(job):
+    """Dies of a segmentation fault (sent to itself), as a broken C extension would."""
+    import signal
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
 def grows_a_finished_job(job, finished):
     """Adds a child to ``finished`` (a copy of a job that has already run): refused."""
     finished.addChildJobFn(hello)
@@ -115,6 +127,10 @@ def graph(case):
         root = Job.wrapJobFn(hello)
         root.addService(hello)
         return root
+    if case == "job_exits_3":
+        return Job.wrapJobFn(exits_3)
+    if case == "segfault":
+        return Job.wrapJobFn(crashes)
     if case == "grow_finished_job":
         root = Job.wrapJobFn(hello)
         root.addFollowOnJobFn(grows_a_finished_job, root)
@@ -163,6 +179,10 @@ def graph(case):
         return Job.wrapJobFn(hello, preemptible="sometimes")
     if case == "bad_accelerators":
         return Job.wrapJobFn(hello, accelerators="gpu:many")
+    if case == "accelerator_typo":
+        return Job.wrapJobFn(hello, accelerators=["gpuu"])
+    if case == "too_many_gpus":
+        return Job.wrapJobFn(hello, accelerators=["cuda:1000"])
     if case == "too_many_cores":
         return Job.wrapJobFn(hello, cores=10 ** 6)
     if case == "too_much_memory":

@@ -8,14 +8,16 @@ from toil_core.compat_names import (  # noqa: F401
     ParseableIndivisibleResource, ParseableRequirement, ParsedRequirement, T,
 )
 from toil_core.compat_names import job_logger as logger  # noqa: F401
+from toil_core.job.description import CheckpointJobDescription, ServiceJobDescription  # noqa: F401
 
 __all__ = [
-    "AcceleratorRequirement", "ConflictingPredecessorError", "EncapsulatedJob", "FunctionWrappingJob",
-    "Job", "JobDescription", "JobException", "JobFunctionWrappingJob", "JobGraphDeadlockException",
-    "JobPromiseConstraintError", "ParseableAcceleratorRequirement", "ParseableDivisibleResource",
-    "ParseableFlag", "ParseableIndivisibleResource", "ParseableRequirement", "ParsedRequirement",
-    "Promise", "Promised", "PromisedRequirement", "PromisedRequirementFunctionWrappingJob",
+    "AcceleratorRequirement", "CheckpointJobDescription", "ConflictingPredecessorError",
+    "EncapsulatedJob", "FunctionWrappingJob", "Job", "JobDescription", "JobException",
+    "JobFunctionWrappingJob", "JobGraphDeadlockException", "JobPromiseConstraintError",
+    "ParseableAcceleratorRequirement", "ParseableDivisibleResource", "ParseableFlag",
+    "ParseableIndivisibleResource", "ParseableRequirement", "ParsedRequirement", "Promise", "Promised",
+    "PromisedRequirement", "PromisedRequirementFunctionWrappingJob",
     "PromisedRequirementJobFunctionWrappingJob", "REQUIREMENT_NAMES", "RequirementsDict", "Requirer",
-    "ServiceHostJob", "T", "TemporaryID", "accelerator_satisfies", "accelerators_fully_satisfy", "logger",
-    "parse_accelerator", "unwrap", "unwrap_all",
+    "ServiceHostJob", "ServiceJobDescription", "T", "TemporaryID", "accelerator_satisfies",
+    "accelerators_fully_satisfy", "logger", "parse_accelerator", "unwrap", "unwrap_all",
 ]

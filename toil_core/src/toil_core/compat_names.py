@@ -8,18 +8,23 @@ re-exports and the engine's own modules stay free of compatibility clutter. This
 """
 from __future__ import annotations
 
+import argparse
+import base64
+import contextlib
 import logging
 import pickle
 import sys
-from typing import IO, Any, Callable, Dict, List, TypeVar, Union
+from typing import IO, Any, Callable, Dict, Iterator, List, TypeVar, Union
 
 from toil_core.lib.accelerators import AcceleratorRequirement
+from toil_core.lib.expando import MagicExpando
 
 __all__ = [
     "BATCH_SYSTEMS", "JOBSTORE_HELP", "REQUIREMENT_NAMES", "SQLITE_TIMEOUT_SECS", "SYS_MAX_SIZE",
     "UUID_LENGTH", "MessageType", "ParseableAcceleratorRequirement", "ParseableDivisibleResource",
     "ParseableFlag", "ParseableIndivisibleResource", "ParseableRequirement", "ParsedRequirement", "T",
-    "a_short_time", "defaultTargetTime", "safeUnpickleFromStream", "upstream_logger",
+    "StatsDict", "a_short_time", "defaultTargetTime", "in_contexts", "nextChainable", "parse_args",
+    "safeUnpickleFromStream", "upstream_logger",
 ]
 
 # ---------------------------------------------------------------- loggers named like upstream's
@@ -126,3 +131,40 @@ paraSol_batch_system_factory = _factory("parasol")
 slurm_batch_system_factory = _factory("slurm")
 tes_batch_system_factory = _factory("tes")
 torque_batch_system_factory = _factory("torque")
+
+
+# ---------------------------------------------------------------- toil.worker
+class StatsDict(MagicExpando):
+    """The statistics a worker collects for the leader (``jobs`` lists the jobs it ran)."""
+
+    jobs: List[str]
+
+
+def nextChainable(predecessor: Any, jobStore: Any, config: Any) -> Any:
+    """The description of the job a worker may run right after ``predecessor`` in the same
+    process (its only successor of the next phase, with nothing else waiting on it), or None."""
+    # lazy: the worker layer is only needed by code that chains jobs by hand
+    from toil_core.worker.worker import chain_target
+
+    return chain_target(jobStore, predecessor, config)
+
+
+def parse_args(args: List[str]) -> argparse.Namespace:
+    """Parse a worker command line: ``JOBNAME JOBSTORE_LOCATOR JOBSTORE_ID [--context CTX ...]``."""
+    parser = argparse.ArgumentParser(prog="_toil_worker", description="Run one Toil job.")
+    parser.add_argument("jobName", help="the job's name, for logs")
+    parser.add_argument("jobStoreLocator", help="the job store holding the job")
+    parser.add_argument("jobStoreID", help="the ID of the job to run")
+    parser.add_argument("--context", default=[], action="append",
+                        help="a base64-encoded pickled context manager to run the job inside")
+    return parser.parse_args(args)
+
+
+@contextlib.contextmanager
+def in_contexts(contexts: List[str]) -> Iterator[None]:
+    """Enter every base64-encoded pickled context manager of ``contexts`` (in order), run the body,
+    then leave them in reverse order."""
+    with contextlib.ExitStack() as stack:
+        for encoded in contexts:
+            stack.enter_context(pickle.loads(base64.b64decode(encoded.encode("utf-8"))))
+        yield

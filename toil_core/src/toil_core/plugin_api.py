@@ -13,15 +13,21 @@ everyone                    spec records (:class:`BatchSystemSpec` ...), :data:`
                             :class:`ToilError` (the root a backend's own errors derive from)
 batch systems               :class:`AbstractBatchSystem`, :class:`BatchSystemSupport`,
                             :class:`BatchSystemCleanupSupport`, :class:`BatchSystemLocalSupport`,
+                            :class:`LocalSubprocessBatchSystem` (jobs as local subprocesses),
                             :class:`AbstractScalableBatchSystem`, :class:`NodeInfo`,
                             :class:`BatchJobExitReason`, :class:`UpdatedBatchJobInfo`,
                             :class:`WorkerInvocation` (runs :data:`WORKER_COMMAND`),
                             :data:`EXIT_STATUS_UNAVAILABLE_VALUE`, :class:`WorkerCleanupInfo`,
                             :class:`InsufficientSystemResources`, :class:`ExternalBatchIdMessage`
-job stores                  :class:`AbstractJobStore` and its errors, :class:`FileID`
+job stores                  :class:`AbstractJobStore` and its errors (:class:`JobStoreError`
+                            is their base), :class:`JobDescription` (jobs are stored with
+                            its ``to_bytes`` / ``from_bytes``), :class:`FileID`
 file stores                 :class:`AbstractFileStore`
 URL access                  :class:`AbstractURLAccess`
-provisioners                :class:`AbstractProvisioner`, :class:`Shape`
+provisioners                :class:`AbstractProvisioner`, :class:`Shape`, :class:`Node`,
+                            :class:`NoSuchClusterException`,
+                            :class:`ClusterTypeNotSupportedException`,
+                            :class:`ManagedNodesNotSupportedException`
 workflow runners            :func:`add_options`, :func:`add_argument_if_absent`, :class:`Config`
 ==========================  ===============================================================
 
@@ -48,14 +54,18 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         WorkerCleanupInfo,
     )
     from toil_core.batch.invocation import WORKER_COMMAND, WorkerInvocation
+    from toil_core.batch.local_subprocess import LocalSubprocessBatchSystem
     from toil_core.bus import ExternalBatchIdMessage
     from toil_core.common.config import Config
     from toil_core.common.options import add_argument_if_absent, add_options
     from toil_core.filestores.abstract import AbstractFileStore
     from toil_core.filestores.file_id import FileID
     from toil_core.jobstores.abstract import AbstractJobStore
+    from toil_core.job.description import JobDescription
     from toil_core.jobstores.errors import (
         ConcurrentFileModificationException,
+        CorruptJobError,
+        JobStoreError,
         JobStoreExistsException,
         NoSuchFileException,
         NoSuchJobException,
@@ -73,7 +83,13 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         SubcommandSpec,
         URLAccessSpec,
     )
+    from toil_core.provisioners import (
+        ClusterTypeNotSupportedException,
+        ManagedNodesNotSupportedException,
+        NoSuchClusterException,
+    )
     from toil_core.provisioners.abstract import AbstractProvisioner, Shape
+    from toil_core.provisioners.node import Node
 
 #: Public name -> the module that defines it.
 _HOMES: Dict[str, str] = {
@@ -102,10 +118,14 @@ _HOMES: Dict[str, str] = {
     "WorkerCleanupInfo": "toil_core.batch.abstract",
     "WORKER_COMMAND": "toil_core.batch.invocation",
     "WorkerInvocation": "toil_core.batch.invocation",
+    "LocalSubprocessBatchSystem": "toil_core.batch.local_subprocess",
     "ExternalBatchIdMessage": "toil_core.bus",
     # job stores, file stores, URL access
     "AbstractJobStore": "toil_core.jobstores.abstract",
     "ConcurrentFileModificationException": "toil_core.jobstores.errors",
+    "CorruptJobError": "toil_core.jobstores.errors",
+    "JobDescription": "toil_core.job.description",
+    "JobStoreError": "toil_core.jobstores.errors",
     "JobStoreExistsException": "toil_core.jobstores.errors",
     "NoSuchFileException": "toil_core.jobstores.errors",
     "NoSuchJobException": "toil_core.jobstores.errors",
@@ -116,6 +136,10 @@ _HOMES: Dict[str, str] = {
     # provisioners
     "AbstractProvisioner": "toil_core.provisioners.abstract",
     "Shape": "toil_core.provisioners.abstract",
+    "Node": "toil_core.provisioners.node",
+    "NoSuchClusterException": "toil_core.provisioners",
+    "ClusterTypeNotSupportedException": "toil_core.provisioners",
+    "ManagedNodesNotSupportedException": "toil_core.provisioners",
     # workflow runners (toil-cwl, toil-wdl)
     "Config": "toil_core.common.config",
     "add_argument_if_absent": "toil_core.common.options",

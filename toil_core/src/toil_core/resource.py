@@ -9,6 +9,7 @@ so functions and classes pickled by the leader as ``__main__.name`` resolve.
 """
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
 import importlib
@@ -22,7 +23,7 @@ import sys
 import tempfile
 import zipfile
 from collections import namedtuple
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple
 
 import attrs
 
@@ -278,6 +279,17 @@ _loaded: Dict[str, Any] = {}
 importing_user_module: Optional[str] = None
 
 
+_GUARD_ADVICE = ("Workers import the script to find its job functions, so put the code that starts the "
+                 "workflow under `if __name__ == \"__main__\":`.")
+
+
+class UnguardedScriptError(ToilError, RuntimeError):
+    """The workflow script runs its workflow code when a worker imports it (no ``__main__``
+    guard). Retrying cannot help, so the job is not retried (``toil_retry``)."""
+
+    toil_retry = False
+
+
 def check_not_importing() -> None:
     """Refuse to start a workflow from the top level of a script a worker is importing.
 
@@ -285,11 +297,9 @@ def check_not_importing() -> None:
     workflow in every worker that imports it, and so on without end.
     """
     if importing_user_module is not None:
-        raise RuntimeError(
+        raise UnguardedScriptError(
             f"The workflow script {importing_user_module!r} starts a workflow when it is imported. "
-            "Workers import the script to find its job functions, so put the code that starts the "
-            "workflow under `if __name__ == \"__main__\":`."
-        )
+            + _GUARD_ADVICE)
 
 
 def load_user_module(job_store: Any, scratch_dir: str) -> Optional[Any]:
@@ -317,9 +327,21 @@ def load_user_module(job_store: Any, scratch_dir: str) -> Optional[Any]:
         sys.path.insert(0, directory)
     global importing_user_module
     importing_user_module = record["name"]
+    advice = (f"The workflow script {record['name']!r} runs its workflow code, such as parsing the command "
+              f"line, when a worker imports it. " + _GUARD_ADVICE)
+
+    def refuse(parser: Any, message: str) -> NoReturn:
+        # argparse's usage text (for the worker's command line) would only hide the real problem.
+        raise UnguardedScriptError(advice)
+
+    saved_error = argparse.ArgumentParser.error
+    argparse.ArgumentParser.error = refuse  # type: ignore[assignment]
     try:
         module = importlib.import_module(record["name"])
+    except SystemExit as stop:
+        raise UnguardedScriptError(f"{advice} (It exited with status {stop.code}.)") from None
     finally:
+        argparse.ArgumentParser.error = saved_error  # type: ignore[method-assign]
         importing_user_module = None
     sys.modules["__main__"] = module
     _loaded[key] = module

@@ -27,6 +27,7 @@ from cwltool.process import shortname
 from cwltool.workflow import Workflow
 
 from toil.job import Job
+from toil_core.plugin_api import ToilError
 from toil_cwl.context import ContextRef, Path, WorkflowContext, static_resources, toil_resources
 from toil_cwl.fsaccess import upload_outputs
 from toil_cwl.steps import (
@@ -57,6 +58,33 @@ def _names(process: Any, step_id: Optional[str] = None) -> Dict[str, str]:
     if step_id is None and "#" in tool_id:
         unit = f"{document}#{tool_id.split('#', 1)[1]}"
     return {"unitName": unit, "displayName": tool_id}
+
+
+def _log_once() -> None:
+    """cwltool's logger has its own stderr handler; in a worker the root logger has one too, so
+    every cwltool line would be printed twice. Keep cwltool's (its lines read as cwltool's)."""
+    import logging
+
+    cwl_logger = logging.getLogger("cwltool")
+    if cwl_logger.handlers:
+        cwl_logger.propagate = False
+
+
+class ToolFailed(ToilError, WorkflowException):
+    """A CWL tool finished with a status other than success (cwltool logged why just before).
+
+    A ``permanentFail`` is not retried (``toil_retry`` is False: the worker then spends no
+    retries on it); a ``temporaryFail`` is, within --retryCount.
+    """
+
+    def __init__(self, tool_id: Any, status: Any) -> None:
+        super().__init__(f"{tool_id} finished with status {status}")
+        self.tool_id = tool_id
+        self.status = status
+        self.toil_retry = status != "permanentFail"
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.tool_id, self.status))
 
 
 class CWLBaseJob(Job):
@@ -99,12 +127,13 @@ def run_tool(job: Job, context: WorkflowContext, path: Path, inputs: Dict[str, A
     def receive(output: Any, status: str) -> None:
         results["output"], results["status"] = output, status
 
+    _log_once()
     for cwl_job in process.job(inputs, receive, runtime):
         if cwl_job is not None:
             cwl_job.run(runtime)
     status = results.get("status")
     if status != "success":
-        raise WorkflowException(f"{process.tool.get('id')} finished with status {status}")
+        raise ToolFailed(process.tool.get("id"), status)
     output = results.get("output") or {}
     upload_outputs(output, job.fileStore, getattr(runtime, "toil_materializer", None))
     return output

@@ -17,6 +17,7 @@ import contextlib
 import json
 import logging
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -159,6 +160,13 @@ def _apply_input_requirements(tool: Any, job_order: Dict[str, Any]) -> None:
     tool.requirements.extend(extra)
 
 
+def restart_command(args: argparse.Namespace) -> str:
+    """The exact command line that resumes this run from its job store."""
+    words = ["toil-cwl-runner", "--restart", "--jobStore", str(args.jobStore)]
+    words += [w for w in [args.workflow, *(args.job_order or [])] if w]
+    return shlex.join(words)
+
+
 def _toil_options(args: argparse.Namespace) -> Optional[str]:
     """Complete the Toil options; returns the directory of a generated job store, if any."""
     generated = None
@@ -254,7 +262,10 @@ def run_workflow(args: argparse.Namespace, stdout: TextIO) -> int:
                 if succeeded or not os.path.exists(os.path.join(generated, "jobstore")):
                     shutil.rmtree(generated, ignore_errors=True)
                 else:
-                    logger.error("The job store was kept for --restart: --jobStore %s", args.jobStore)
+                    logger.error("The temporary job store %s was kept. Fix the problem, then resume the "
+                                 "workflow with:\n  %s\nor remove the job store with: toil clean %s",
+                                 args.jobStore, restart_command(args), args.jobStore)
+                    args.kept_store_hint_given = True
         json.dump(output, stdout, indent=4, ensure_ascii=False, default=str)
         stdout.write("\n")
         stdout.flush()
@@ -322,6 +333,15 @@ def main(argv: Optional[List[str]] = None, stdout: Optional[TextIO] = None) -> i
         if isinstance(err, UnsupportedRequirement):
             logger.error("Workflow or tool uses unsupported feature:\n%s", err)
             return UNSUPPORTED_REQUIREMENT_EXIT_CODE
+        failed = getattr(err, "failed_jobs", None)
+        if failed is not None and not args.debug:
+            # The failed jobs' logs (with cwltool's own messages) were printed as they failed.
+            names = ", ".join(str(job) for job in failed)
+            cure = ("" if getattr(args, "kept_store_hint_given", False) else
+                    f" Fix the problem, then resume the workflow with: {restart_command(args)}")
+            logger.error("Workflow failed: %d job%s failed: %s.%s", len(failed), "" if len(failed) == 1 else "s",
+                         names, cure)
+            return 1
         logger.error("Workflow failed: %s", err, exc_info=args.debug)
         return 1
 

@@ -11,7 +11,10 @@ What a batch system must do (the leader calls these methods directly, once per j
 * ``shutdown()`` -- stop everything; safe to call twice.
 
 A Toil job's command is ``_toil_worker JOBNAME LOCATOR JOBID``; the worker program is installed
-next to the Python interpreter, so that directory is put first on the jobs' ``PATH``.
+next to the Python interpreter, so that directory is put first on the jobs' ``PATH`` (users often
+run ``/path/to/venv/bin/python workflow.py`` without activating the venv). Jobs run on this
+machine, so at most ``maxCores`` cores' worth of them run at once (``--maxCores``), and
+``runs_workers_beside_leader()`` says so.
 """
 from __future__ import annotations
 
@@ -46,6 +49,10 @@ class _Job:
 
 class ExampleLocalBatchSystem(BatchSystemSupport):
     """Runs at most ``--exampleMaxParallel`` jobs at once as local subprocesses."""
+
+    @classmethod
+    def runs_workers_beside_leader(cls) -> bool:
+        return True  # every job is a subprocess of the leader: the contract checks --maxCores
 
     def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         super().__init__(config, maxCores, maxMemory, maxDisk)
@@ -83,6 +90,9 @@ class ExampleLocalBatchSystem(BatchSystemSupport):
     def _start_queued(self) -> None:
         """Start queued jobs while there is room; the caller holds the lock."""
         while self._queued and len(self._running) < self.settings.example_max_parallel:
+            used = sum(j.desc.cores for j in self._running.values())
+            if self._running and used + self._queued[0].desc.cores > self.maxCores + 1e-9:
+                break  # the next job waits for cores (--maxCores); one job always runs
             job = self._queued.popleft()
             try:
                 job.process = self._popen(job)

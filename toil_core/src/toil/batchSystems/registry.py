@@ -8,6 +8,11 @@ from toil_core.compat_names import (  # noqa: F401
 )
 from toil_core.compat_names import registry_logger as logger  # noqa: F401
 
+
+# Upstream 6+ names used by upstream-style plugin modules (toil_batch_system_*): imported by name so
+# that they stay importable; not in __all__, which lists the upstream 5.10 names.
+from toil_core.batch.registry import add_batch_system_factory, get_batch_systems  # noqa: F401,E402
+
 __all__ = [
     "BATCH_SYSTEMS", "BATCH_SYSTEM_FACTORY_REGISTRY", "DEFAULT_BATCH_SYSTEM", "addBatchSystemFactory",
     "aws_batch_batch_system_factory", "gridengine_batch_system_factory", "htcondor_batch_system_factory",

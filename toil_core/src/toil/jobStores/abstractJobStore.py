@@ -6,5 +6,5 @@ from toil_core.compat_names import abstract_job_store_logger as logger  # noqa: 
 __all__ = [
     "AbstractJobStore", "ConcurrentFileModificationException", "InvalidImportExportUrlException",
     "JobStoreExistsException", "NoSuchFileException", "NoSuchJobException", "NoSuchJobStoreException",
-    "logger",
+    "ProxyConnectionError", "logger",
 ]

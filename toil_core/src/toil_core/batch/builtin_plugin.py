@@ -25,7 +25,7 @@ def toil_batch_systems() -> List[BatchSystemSpec]:
             settings=SingleMachineSettings,
             # Not "accelerators": single_machine does not check or assign GPUs yet, and the
             # contract suite holds a backend to every capability it declares.
-            capabilities=frozenset({"worker_cleanup", "fractional_cores", "walltime"}),
+            capabilities=frozenset({"worker_cleanup", "fractional_cores", "walltime", "accelerators"}),
             summary="Runs jobs as parallel processes on this machine.",
         )
     ]

@@ -91,7 +91,8 @@ class _Server:
             try:
                 load_user_module(store, workflow_dir(store.config))
             except BaseException as error:  # noqa: B902 - the child reports import errors properly
-                sys.stderr.write(f"toil fork server: could not preload the user module: {error}\n")
+                if getattr(error, "toil_retry", True) is not False:  # a permanent one: the job says it
+                    sys.stderr.write(f"toil fork server: could not preload the user module: {error}\n")
         return store
 
     def run(self, request: Dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
 """Upstream ``toil.batchSystems.registry`` names, answered by the plugin registry."""
 from __future__ import annotations
 
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, List
 
 DEFAULT_BATCH_SYSTEM = "single_machine"
 
@@ -9,11 +9,29 @@ DEFAULT_BATCH_SYSTEM = "single_machine"
 BATCH_SYSTEM_FACTORY_REGISTRY: Dict[str, Callable[[], Any]] = {}
 
 
+def add_batch_system_factory(key: str, class_factory: Callable[[], Any]) -> None:
+    """Register ``class_factory`` (a function returning an AbstractBatchSystem subclass) as
+    ``--batchSystem key``. Called by a workflow script, or by an upstream-style plugin module
+    (``toil_batch_system_*``) when it is imported: see :mod:`toil_core.plugins.module_scan`."""
+    from toil_core.plugins.upstream import register_plugin
+
+    register_plugin("batch_system", key, class_factory)
+
+
 def addBatchSystemFactory(key: str, batchSystemFactory: Callable[[], Any]) -> None:
-    BATCH_SYSTEM_FACTORY_REGISTRY[key] = batchSystemFactory
+    """Upstream 5.x spelling of :func:`add_batch_system_factory`."""
+    add_batch_system_factory(key, batchSystemFactory)
+
+
+def get_batch_systems() -> List[str]:
+    """The names ``--batchSystem`` accepts: installed plugins and registered factories."""
+    from toil_core.plugins.upstream import get_plugin_names
+
+    return sorted(set(get_plugin_names("batch_system")) | set(BATCH_SYSTEM_FACTORY_REGISTRY))
 
 
 def get_batch_system(key: str) -> Any:
+    """The batch system class for ``key`` (a registered factory's, else the plugin's)."""
     if key in BATCH_SYSTEM_FACTORY_REGISTRY:
         return BATCH_SYSTEM_FACTORY_REGISTRY[key]()
     from toil_core.plugins.registry import get_batch_system_class

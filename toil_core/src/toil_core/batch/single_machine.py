@@ -62,7 +62,8 @@ class _Job:
     """One issued job. Kept small: tens of thousands may wait at once. ``env`` may be shared
     between jobs and is never changed."""
 
-    __slots__ = ("batch_id", "command", "desc", "env", "cores", "memory", "disk", "started", "pid", "_worker")
+    __slots__ = ("batch_id", "command", "desc", "env", "cores", "memory", "disk", "accelerators", "devices",
+                 "started", "pid", "_worker")
 
     def __init__(self, batch_id: int, command: str, desc: Any, env: Dict[str, str], cores: float) -> None:
         self.batch_id = batch_id
@@ -72,6 +73,9 @@ class _Job:
         self.cores = cores
         self.memory = int(desc.memory)
         self.disk = int(desc.disk)
+        #: The accelerator requirements, and the local accelerators (indices) handed to the job.
+        self.accelerators: List[Dict[str, Any]] = list(getattr(desc, "accelerators", None) or [])
+        self.devices: List[int] = []
         self.started: Optional[float] = None
         self.pid: Optional[int] = None
         self._worker: Optional[List[str]] = _UNPARSED
@@ -85,7 +89,13 @@ class _Job:
 
 
 class SingleMachineBatchSystem(BatchSystemSupport):
-    """Runs jobs on this machine within --maxCores, --maxMemory and --maxDisk."""
+    """Runs jobs on this machine within --maxCores, --maxMemory and --maxDisk.
+
+    Accelerators are a resource too: the local GPUs (``nvidia-smi``, ``rocm-smi``) are found at
+    start, a job asking for accelerators gets specific ones (never one that another running job
+    has) and runs restricted to them (``CUDA_VISIBLE_DEVICES``, ``ROCR_VISIBLE_DEVICES``); a job
+    asking for accelerators this machine does not have is refused when it is issued.
+    """
 
     @classmethod
     def supportsAutoDeployment(cls) -> bool:
@@ -113,6 +123,8 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             min(int(maxDisk), physical_disk),
         )
         self.physical = {"cores": physical_cores, "memory": physical_memory, "disk": physical_disk}
+        logger.debug("Setting up the single machine batch system: up to %g cores, %s bytes of memory "
+                     "and %s bytes of disk for jobs.", self.maxCores, self.maxMemory, self.maxDisk)
         if float(maxCores) > physical_cores and maxCores < (1 << 62):
             logger.warning("Limiting maxCores to the %d CPU cores of this machine.", physical_cores)
         self.scale = float(getattr(config, "scale", 1) or 1)
@@ -127,6 +139,11 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         self._killed: set = set()
         self._updates: "queue.Queue[UpdatedBatchJobInfo]" = queue.Queue()
         self._free = {"cores": self.maxCores, "memory": self.maxMemory, "disk": self.maxDisk}
+        from toil_core.lib.accelerators import get_individual_local_accelerators
+
+        #: Every local accelerator (count 1 each); a job's devices are indices into this list.
+        self.accelerators = get_individual_local_accelerators()
+        self._free_accelerators = set(range(len(self.accelerators)))
         self._fork_server: Any = None
         self._store_classes: Dict[str, Optional[str]] = {}
         self._env_cache: Dict[Any, Any] = {}
@@ -148,6 +165,16 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             raise InsufficientSystemResources(requirer, "memory", self.maxMemory, name)
         if requirer.disk > self.maxDisk:
             raise InsufficientSystemResources(requirer, "disk", self.maxDisk, name)
+        wanted = list(getattr(requirer, "accelerators", None) or [])
+        if wanted:
+            from toil_core.lib.accelerators import assign_local_accelerators
+
+            if assign_local_accelerators(wanted, self.accelerators, range(len(self.accelerators))) is None:
+                found = (f"This machine has {len(self.accelerators)} accelerators that nvidia-smi or rocm-smi "
+                         f"list." if self.accelerators else
+                         "This machine has no accelerators that nvidia-smi or rocm-smi can see.")
+                raise InsufficientSystemResources(requirer, "accelerators", self.accelerators, name,
+                                                  details=[found])
 
     def issueBatchJob(self, command: str, job_desc: Any, job_environment: Optional[Dict[str, str]] = None) -> int:
         self.check_resource_request(job_desc)
@@ -184,7 +211,16 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         free = self._free
         if self.max_jobs and len(self._running) >= self.max_jobs:
             return False
-        return job.cores <= free["cores"] + 1e-9 and job.memory <= free["memory"] and job.disk <= free["disk"]
+        if not (job.cores <= free["cores"] + 1e-9 and job.memory <= free["memory"] and job.disk <= free["disk"]):
+            return False
+        if job.accelerators:
+            from toil_core.lib.accelerators import assign_local_accelerators
+
+            devices = assign_local_accelerators(job.accelerators, self.accelerators, self._free_accelerators)
+            if devices is None:
+                return False
+            job.devices = devices
+        return True
 
     def _schedule(self) -> None:
         """Start waiting jobs that fit; must hold the lock."""
@@ -206,6 +242,11 @@ class SingleMachineBatchSystem(BatchSystemSupport):
     def _start(self, job: _Job) -> None:
         for key in ("cores", "memory", "disk"):
             self._free[key] -= getattr(job, key)
+        if job.devices:
+            from toil_core.lib.accelerators import get_restrictive_environment_for_local_accelerators
+
+            self._free_accelerators.difference_update(job.devices)
+            job.env = {**job.env, **get_restrictive_environment_for_local_accelerators(job.devices)}
         self._running[job.batch_id] = job
         if job.worker is not None:
             server = self._server()
@@ -292,6 +333,7 @@ class SingleMachineBatchSystem(BatchSystemSupport):
                 return
             for key in ("cores", "memory", "disk"):
                 self._free[key] += getattr(job, key)
+            self._free_accelerators.update(job.devices)
             killed = batch_id in self._killed
             self._killed.discard(batch_id)
             self._schedule()

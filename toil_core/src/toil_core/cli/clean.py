@@ -2,14 +2,22 @@
 
 ``toil clean JOBSTORE`` removes every artifact of the job store (for the ``file:`` job store, its
 directory). A job store that does not exist is not an error: there is nothing to delete.
+
+It also removes what a leader that was killed (SIGKILL, a crash) left on this machine for the
+workflow: its messages files (``toil-messages-<workflow>-*.txt``) and its node directory
+(``toil-<workflow>``, after running the deferred functions orphaned there), unless that
+workflow's leader is still running here.
 """
 from __future__ import annotations
 
 import argparse
+import glob
 import logging
+import os
+import shutil
 from typing import List
 
-from toil_core.cli._common import CommandError, command, make_store
+from toil_core.cli._common import CommandError, command, local_leader_pid, make_store
 from toil_core.common.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["main"]
@@ -30,9 +38,12 @@ def main(argv: List[str]) -> int:
     from toil_core.jobstores.errors import NoSuchJobStoreException
 
     store = make_store(options.jobStore)
+    leftovers: List[str] = []
     try:
         store.resume()
         existed = True
+        if local_leader_pid(store) is None:
+            leftovers = _node_leftovers(store.config)
     except NoSuchJobStoreException:
         existed = False
     except Exception as err:  # unreadable config: still deletable
@@ -43,8 +54,39 @@ def main(argv: List[str]) -> int:
         store.destroy()
     except (OSError, RuntimeError) as err:
         raise CommandError(f"Could not delete the job store '{options.jobStore}': {err}") from err
+    _remove_leftovers(leftovers)
     if existed:
         logger.info("Successfully deleted the job store: %s", options.jobStore)
     else:
         logger.info("The job store '%s' does not exist, so there is nothing to delete.", options.jobStore)
     return 0
+
+
+def _node_leftovers(config: object) -> List[str]:
+    """This machine's files of the workflow that a killed leader would have left behind."""
+    from toil_core.common.workdirs import get_coordination_dir, get_toil_work_dir
+
+    workflow = getattr(config, "workflowID", None)
+    if not workflow:
+        return []
+    work_dir = get_toil_work_dir(getattr(config, "workDir", None))
+    coordination = get_coordination_dir(getattr(config, "workDir", None), getattr(config, "coordination_dir", None))
+    found = [os.path.join(work_dir, f"toil-{workflow}")]
+    for directory in dict.fromkeys([coordination, work_dir]):
+        found += glob.glob(os.path.join(glob.escape(directory), f"toil-messages-{glob.escape(workflow)}-*.txt"))
+    return [path for path in found if os.path.lexists(path)]
+
+
+def _remove_leftovers(paths: List[str]) -> None:
+    for path in paths:
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                from toil_core.filestores.deferred import DeferredFunctionManager
+
+                DeferredFunctionManager.cleanupWorker(path)  # what the dead workers left to do
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.remove(path)
+            logger.info("Removed %s, left behind by the workflow's last leader", path)
+        except OSError as err:
+            logger.warning("Could not remove %s: %s", path, err)

@@ -109,6 +109,56 @@ def fetchEntireJobStore(jobStore: Any, options: Any) -> str:
     return target
 
 
+def _object_store(store: Any) -> bool:
+    """True for a store kept as named objects (cloud stores): it lists them with
+    ``list_stored_objects()`` ("/"-separated names) and copies one out with
+    ``fetch_stored_object(name, local_path)`` (the plaintext, for encrypted stores)."""
+    return callable(getattr(store, "list_stored_objects", None)) and callable(
+        getattr(store, "fetch_stored_object", None))
+
+
+def object_store_files(store: Any, options: Any, locator: str) -> bool:
+    """``--listFilesInJobStore`` / ``--fetch`` / ``--fetchEntireJobStore`` on an object store
+    (:func:`_object_store`). Copies only: there is nothing local to link to. Returns whether
+    anything was asked for."""
+    names = sorted(store.list_stored_objects())
+    destination = os.path.abspath(options.localFilePath or os.getcwd())
+    did = False
+    if _flag(options.listFilesInJobStore):
+        with open(LISTING_FILE, "w") as handle:
+            for name in names:
+                logger.info("%s", name)
+                handle.write(name + "\n")
+        logger.info("Wrote the list of %i files in %s to %s", len(names), locator, os.path.abspath(LISTING_FILE))
+        did = True
+    if options.fetchEntireJobStore:
+        target = os.path.join(destination, re.sub(r"[^A-Za-z0-9._-]", "_", locator))
+        for name in names:
+            dest = os.path.join(target, *name.split("/"))
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            store.fetch_stored_object(name, dest)
+        logger.info("Fetched the job store %s to %s", locator, target)
+        did = True
+    if options.fetch:
+        os.makedirs(destination, exist_ok=True)
+        written: List[str] = []
+        for name in names:
+            base = name.rsplit("/", 1)[-1]
+            original = original_name(base)
+            if not any(fnmatch.fnmatchcase(base, p) or fnmatch.fnmatchcase(original, p) for p in options.fetch):
+                continue
+            dest = os.path.join(destination, original)
+            if dest in written:
+                dest = os.path.join(destination, base)
+            store.fetch_stored_object(name, dest)
+            logger.info("Fetched %s to %s", name, dest)
+            written.append(dest)
+        if not written:
+            logger.warning("No file in %s matches %s", locator, " ".join(options.fetch))
+        did = True
+    return did
+
+
 def _flag(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() not in _FALSE_WORDS)
 
@@ -137,7 +187,14 @@ def main(argv: List[str]) -> int:
     set_logging_from_options(options)
     store = open_store(options.jobStore)
     if not hasattr(store, "jobStoreDir"):
-        raise CommandError(f"toil debug-file only works with file: job stores, not '{options.jobStore}'.")
+        if not _object_store(store):
+            raise CommandError(f"toil debug-file does not work with the job store '{options.jobStore}': it "
+                               f"can neither list nor fetch its files.")
+        if options.useSymlinks:
+            logger.warning("--useSymlinks: the job store is not local, so its files are copied")
+        if not object_store_files(store, options, options.jobStore):
+            logger.info("Nothing to do: give --listFilesInJobStore, --fetch or --fetchEntireJobStore.")
+        return 0
     did = False
     if _flag(options.listFilesInJobStore):
         printContentsOfJobStore(store.jobStoreDir)

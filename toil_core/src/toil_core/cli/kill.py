@@ -1,8 +1,10 @@
 """Stop the running leader of a workflow.
 
 ``toil kill JOBSTORE``: if the workflow's leader runs on this machine it is sent SIGTERM
-(SIGKILL with ``--force``); otherwise the kill flag in the job store is set, and the leader,
-which polls it, shuts down within its polling interval. Either way the leader stops its jobs.
+(SIGKILL with ``--force``); if it runs on another machine the kill flag in the job store is
+set, and the leader, which polls it, shuts down within its polling interval. Either way the
+leader stops its jobs. A workflow whose leader ran here and is no longer running (finished,
+stopped, never started) has nothing to kill: that is an error (exit status 1).
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import os
 import signal
 from typing import List
 
-from toil_core.cli._common import CommandError, command, local_leader_pid, open_store
+from toil_core.cli._common import CommandError, command, leader_is_local, local_leader_pid, open_store
 from toil_core.common.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["main"]
@@ -47,6 +49,13 @@ def main(argv: List[str]) -> int:
             logger.info("Sent %s to the leader, process %i", sig.name, pid)
             print("Toil process %i successfully terminated." % pid)
             return 0
+    if leader_is_local(store):
+        # The leader ran (or would run) here and no such process is alive: a flag would only
+        # wait for a leader that never comes.
+        raise CommandError(
+            f"No leader is running for the workflow in job store '{options.jobStore}': it has "
+            f"finished or stopped, or was never started, so there is nothing to kill. "
+            f"('toil status {options.jobStore}' shows its state.)")
     store.write_kill_flag(kill=True)
     logger.info("Set the kill flag in job store %s; the leader checks it every %s seconds.",
                 options.jobStore, getattr(store.config, "kill_polling_interval", 5))

@@ -22,7 +22,7 @@ __all__ = ["main"]
 
 #: Statuses that make ``toil plugins check`` fail.
 PROBLEMS = ("broken", "misconfigured", "incompatible", "conflict")
-_COLUMNS = ("name", "kind", "distribution", "version", "status")
+_COLUMNS = ("name", "kind", "distribution", "version", "status", "origin")
 
 
 def _table(rows: List[List[str]], headers: List[str]) -> List[str]:
@@ -32,13 +32,15 @@ def _table(rows: List[List[str]], headers: List[str]) -> List[str]:
     return lines
 
 
-def _print_infos(infos: List[Any]) -> None:
+def _print_infos(infos: List[Any], tracebacks: bool = False) -> None:
     rows = [[str(getattr(i, c) or "-") for c in _COLUMNS] for i in infos]
     for line in _table(rows, list(_COLUMNS)):
         print(line)
     for info in infos:
         if info.error:
             print(f"  {info.kind} {info.name!r} ({info.status}): {info.error}")
+            if tracebacks and info.traceback:
+                print("    " + info.traceback.replace("\n", "\n    "))
 
 
 def _print_environment(environment: Dict[str, Any]) -> None:
@@ -144,7 +146,10 @@ def cmd_show(options: argparse.Namespace) -> int:
         print(f"{kind_info(kind).title} '{name}'")
         for info in infos:
             print(f"distribution: {info.distribution or '-'} {info.version or ''}".rstrip())
-            print(f"entry point: {info.group} {info.name} = {info.value}")
+            if info.origin == "entry point":
+                print(f"entry point: {info.group} {info.name} = {info.value}")
+            else:
+                print(f"origin: {info.origin} ({info.value.partition(':')[2]})")
             print(f"status: {info.status}" + (f" ({info.error})" if info.error else ""))
             if info.location:
                 print(f"location: {info.location}")
@@ -168,7 +173,7 @@ def cmd_check(options: argparse.Namespace) -> int:
     if options.json:
         print(json.dumps([attrs.asdict(i) for i in results], indent=2))
     else:
-        _print_infos(results)
+        _print_infos(results, tracebacks=True)
     bad = [i for i in results if i.status in PROBLEMS]
     if bad:
         if not options.json:
@@ -177,10 +182,28 @@ def cmd_check(options: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(options: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from toil_core.plugins.scaffold import ScaffoldError, new_plugin
+
+    try:
+        written = new_plugin(options.plugin_kind, options.name, Path(options.directory))
+    except ScaffoldError as err:
+        raise CommandError(str(err)) from err
+    root = written[0].parent
+    print(f"Wrote {len(written)} files to {root}:")
+    for path in written:
+        print(f"    {path.relative_to(root)}")
+    print(f"\nNext: pip install -e '{root}[test]' && pytest {root / 'tests'}\n"
+          f"      then run a workflow with --batchSystem {options.name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = parser_with_common_options(jobstore_option=False, prog="toil plugins")
     parser.description = "List, describe and check the installed plugins."
-    sub = parser.add_subparsers(dest="action", metavar="{list,show,check}")
+    sub = parser.add_subparsers(dest="action", metavar="{list,show,check,new}")
     sub.required = True
     listing = sub.add_parser("list", help="List the installed plugins (imports nothing).")
     listing.add_argument("--json", action="store_true", help="Print JSON.")
@@ -192,6 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("name", nargs="?", default=None, help="Check only this plugin.")
     check.add_argument("--json", action="store_true", help="Print JSON.")
     check.set_defaults(func=cmd_check)
+    new = sub.add_parser("new", help="Write a new, working plugin package to start from.")
+    new.add_argument("plugin_kind", choices=["batch_system"], metavar="KIND",
+                     help="The kind of plugin: batch_system.")
+    new.add_argument("name", help="Its name (the word users type, e.g. --batchSystem NAME).")
+    new.add_argument("--directory", default=".", help="Where to create toil-plugin-NAME (default: here).")
+    new.set_defaults(func=cmd_new, kind=None)
     for subparser in (listing, show, check):
         subparser.add_argument("--kind", default=None,
                                help="Only plugins of this kind: batch_system, job_store, provisioner, "

@@ -237,9 +237,11 @@ class Toil:
         from toil_core.job.saving import save_new_jobs, write_descriptions
 
         self._assert_context()
-        if self.config.restart or self._started:
+        if self.config.restart:
             raise ToilRestartException(
                 "A Toil workflow can only be started once. Use Toil.restart() to resume it.")
+        # As upstream, one ``with Toil(options)`` block may start several workflows one after the
+        # other (for example after importing a file once); each start saves a new root job.
         self._started = True
         rootJob.checkJobGraphForDeadlocks()
         job_store = self._jobStore
@@ -312,6 +314,7 @@ class Toil:
 
     def _run_leader(self, batch_system: Any, root_desc: Any) -> None:
         from toil_core.leader.leader import Leader
+        from toil_core.provisioners.scaler_setup import start_cluster_scaler
 
         try:
             from toil_core.plugins.registry import leader_started
@@ -326,12 +329,17 @@ class Toil:
         success = False
         realtime = (RealtimeLogger.start_server(self.config.logLevel, batch_system)
                     if getattr(self.config, "realTimeLogging", False) else contextlib.nullcontext())
+        scaler = start_cluster_scaler(self.config, batch_system)
         try:
             with realtime:
-                Leader(self.config, batch_system, self._jobStore, root_desc).run()
+                leader = Leader(self.config, batch_system, self._jobStore, root_desc)
+                leader.scaler_feed = scaler.feed if scaler is not None else None
+                leader.run()
             success = True
             logger.info("Finished toil run successfully.")
         finally:
+            if scaler is not None:
+                scaler.stop()
             try:
                 from toil_core.plugins.registry import leader_finished
 
@@ -373,6 +381,8 @@ class Toil:
     @staticmethod
     def createBatchSystem(config: Any) -> Any:
         cls = Toil._batch_system_class(config)
+        logger.debug("Creating the %s batch system (%s.%s).", getattr(config, "batchSystem", "?"),
+                     cls.__module__, cls.__qualname__)
         return cls(config, config.maxCores, config.maxMemory, config.maxDisk)
 
     @staticmethod

@@ -104,6 +104,8 @@ class AbstractFileStore(ABC):
         self.logged_messages: List[Dict[str, Any]] = []
         self.loggingMessages = self.logged_messages  # upstream's name for the same list
         self._accessLog: List[Tuple[str, Optional[str]]] = []
+        #: (file ID, local path or None for a stream) of every file the job wrote to the job store.
+        self._writeLog: List[Tuple[str, Optional[str]]] = []
         #: File ID -> local paths this job holds for it (reads, and writes from the temp dir).
         self._local_copies: Dict[str, List[str]] = {}
         self.jobName = str(jobDesc) if jobDesc is not None else "job"
@@ -150,6 +152,7 @@ class AbstractFileStore(ABC):
         """
         self._local_copies = {}
         self._accessLog = []
+        self._writeLog = []
         self._temp_dir = None
         self._is_open = True
         try:
@@ -252,6 +255,7 @@ class AbstractFileStore(ABC):
             os.chmod(path, mode | ((mode & 0o444) >> 2) | stat.S_IXUSR)
         job_id = self._job_id() if cleanup else None
         file_id = self.jobStore.write_file(path, job_id=job_id, cleanup=cleanup)
+        self._writeLog.append((str(file_id), path))
         return FileID(str(file_id), st.st_size, executable or is_executable_mode(st.st_mode)), path
 
     @abstractmethod
@@ -273,6 +277,7 @@ class AbstractFileStore(ABC):
         with self.jobStore.write_file_stream(job_id=job_id, cleanup=cleanup, basename=basename,
                                              encoding=encoding, errors=errors) as (handle, file_id):
             result = FileID(str(file_id), 0)
+            self._writeLog.append((str(file_id), None))
             yield handle, result
         result.size = self.jobStore.get_file_size(str(file_id))
 
@@ -281,8 +286,9 @@ class AbstractFileStore(ABC):
         self._accessLog.append((str(fileStoreID), destination))
 
     def access_log_lines(self) -> List[str]:
-        """Lines describing the files this job read, for a failure report ([] if none)."""
-        if not self._accessLog:
+        """Lines naming the files this job read and wrote through the file store, for its failure
+        report (a user greps the failed job's log for a file name); [] if none."""
+        if not self._accessLog and not self._writeLog:
             return []
         lines = ["Failed job accessed files:"]
         for file_id, destination in self._accessLog:
@@ -290,6 +296,11 @@ class AbstractFileStore(ABC):
                 lines.append(f"Streamed file '{file_id}'")
             else:
                 lines.append(f"Downloaded file '{file_id}' to path '{destination}'")
+        for file_id, source in self._writeLog:
+            if source is None:
+                lines.append(f"Wrote file '{file_id}' from a stream")
+            else:
+                lines.append(f"Wrote file '{file_id}' from path '{source}'")
         return lines
 
     @abstractmethod

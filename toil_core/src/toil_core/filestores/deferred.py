@@ -40,15 +40,20 @@ class DeferredFunction(namedtuple("DeferredFunction", "function args kwargs name
 
     @classmethod
     def create(cls, function: Callable[..., Any], *args: Any, **kwargs: Any) -> "DeferredFunction":
-        """Capture ``function(*args, **kwargs)``; everything must be picklable."""
+        """Capture ``function(*args, **kwargs)``. Serialised with dill, as upstream does, so lambdas
+        and closures work: a function that cannot be imported by name travels by value."""
+        import dill  # lazy: only jobs that defer something pay for importing dill
+
         name = getattr(function, "__qualname__", None) or getattr(function, "__name__", repr(function))
-        return cls(pickle.dumps(function), pickle.dumps(args), pickle.dumps(kwargs), name,
-                   getattr(function, "__module__", None))
+        return cls(dill.dumps(function, recurse=True), dill.dumps(args, recurse=True),
+                   dill.dumps(kwargs, recurse=True), name, getattr(function, "__module__", None))
 
     def invoke(self) -> Any:
         """Call the captured function with the captured arguments."""
-        function = pickle.loads(self.function)
-        return function(*pickle.loads(self.args), **pickle.loads(self.kwargs))
+        import dill  # lazy: see create
+
+        function = dill.loads(self.function)
+        return function(*dill.loads(self.args), **dill.loads(self.kwargs))
 
     def __str__(self) -> str:
         return f"{self.__class__.__name__}({self.name}, ...)"

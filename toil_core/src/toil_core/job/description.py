@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import attrs
+
+from toil_core.lib.accelerators import parse_accelerator
+from toil_core.lib.conversions import human2bytes
+from toil_core.lib.store_errors import NoSuchJobException
 
 #: Bump when the stored JSON layout changes incompatibly.
 SCHEMA_VERSION = 1
@@ -21,13 +25,19 @@ SERVICE = "service"
 INLINE_BODY = "inline"
 
 
-@attrs.define(slots=True, eq=False)
+@attrs.define(slots=True, eq=False, init=False)
 class JobDescription:
     """Everything the leader needs to know about one job, without its body.
 
     ``body_id`` is the job-store file holding the pickled Job; it is ``None`` once the job's
     ``run()`` has finished (upstream calls this "command is None"). Successors are listed by
     phase: all ``children`` (and their subtrees) finish before any ``followOns`` start.
+
+    Built as upstream builds it, ``JobDescription(requirements, jobName, unitName="",
+    displayName="", command=None, local=None)``: ``requirements`` maps ``memory``, ``cores``,
+    ``disk``, ``accelerators`` and ``preemptible`` to values (``"2G"`` strings allowed), and
+    ``command`` is ``"_toil <body file> ..."`` or any command line a batch system should run.
+    Any stored field may be given by keyword as well.
     """
 
     jobName: str = "Job"
@@ -69,12 +79,58 @@ class JobDescription:
     disk_explicit: bool = False
     #: Incremented on every stored update, for diagnostics and concurrent-update checks.
     version: int = 0
+    #: A command given as ``command=`` that is not a ``_toil`` body reference (stored only if set).
+    raw_command: Optional[str] = None
+
+    def __init__(self, requirements: Optional[Mapping[str, Any]] = None, jobName: str = "Job",
+                 unitName: Optional[str] = "", displayName: Optional[str] = "", command: Optional[str] = None,
+                 local: Optional[bool] = None, **fields: Any) -> None:
+        self.__attrs_init__(jobName=jobName, unitName=unitName or "", displayName=displayName or "",
+                            local=bool(local), **fields)
+        if requirements:
+            self._apply_requirements(requirements)
+        if command is not None:
+            self.command = command
+
+    def _apply_requirements(self, requirements: Mapping[str, Any]) -> None:
+        for name, value in requirements.items():
+            if value is None:
+                continue
+            if name in ("memory", "disk"):
+                setattr(self, name, human2bytes(value) if isinstance(value, str) else int(value))
+                setattr(self, f"{name}_explicit", True)
+            elif name == "cores":
+                self.cores = float(value)
+            elif name in ("preemptible", "preemptable"):
+                self.preemptible = value.strip().lower() in ("true", "1", "yes") \
+                    if isinstance(value, str) else bool(value)
+            elif name == "accelerators":
+                items = value if isinstance(value, list) else [value]
+                self.accelerators = [dict(parse_accelerator(item)) for item in items]
+            else:
+                raise ValueError(f"Unknown job requirement {name!r}: expected memory, cores, disk, "
+                                 f"accelerators or preemptible.")
 
     # ------------------------------------------------------------------ properties
     @property
     def command(self) -> Optional[str]:
-        """Upstream-compatible view: ``_toil <bodyID>`` while the job still has to run."""
+        """Upstream-compatible view: ``_toil <bodyID>`` while the job still has to run (or the
+        command line it was given)."""
+        if self.raw_command is not None:
+            return self.raw_command
         return None if self.body_id is None else f"_toil {self.body_id}"
+
+    @command.setter
+    def command(self, value: Optional[str]) -> None:
+        """``None`` marks the body as run; ``"_toil <file> ..."`` names the body's file; anything
+        else is kept as the command line itself."""
+        self.raw_command = None
+        if value is None:
+            self.body_id = None
+        elif value.split()[:1] == ["_toil"] and len(value.split()) > 1:
+            self.body_id = value.split()[1]
+        else:
+            self.raw_command = value
 
     @property
     def requirements(self) -> Dict[str, Any]:
@@ -109,6 +165,8 @@ class JobDescription:
     # ------------------------------------------------------------------ storage
     def to_dict(self) -> Dict[str, Any]:
         data = {field.name: getattr(self, field.name) for field in _FIELDS}
+        if data["raw_command"] is None:
+            del data["raw_command"]
         data["schema"] = SCHEMA_VERSION
         return data
 
@@ -128,7 +186,14 @@ class JobDescription:
             value = known.get(name)
             if type(value) is str:
                 known[name] = sys.intern(value)
-        return cls(**known)
+        if cls is JobDescription:  # the variant upstream uses for this kind of job
+            if known.get("kind") == SERVICE:
+                cls = ServiceJobDescription
+            elif known.get("checkpoint"):
+                cls = CheckpointJobDescription
+        desc = cls.__new__(cls)
+        desc.__attrs_init__(**known)  # stored fields as they are: no requirement parsing
+        return desc
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> "JobDescription":
@@ -143,6 +208,51 @@ class JobDescription:
 
     def __repr__(self) -> str:
         return f"JobDescription({self})"
+
+
+class ServiceJobDescription(JobDescription):
+    """The description of a job that hosts a service (``kind`` is ``"service"``)."""
+
+    __slots__ = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("kind", SERVICE)
+        super().__init__(*args, **kwargs)
+
+
+class CheckpointJobDescription(JobDescription):
+    """The description of a checkpoint job: rerun from its saved body when its subtree fails."""
+
+    __slots__ = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("checkpoint", True)
+        super().__init__(*args, **kwargs)
+
+    def restartCheckpoint(self, jobStore: Any) -> List[str]:
+        """Delete the checkpoint's successors and services (their whole subtree) from ``jobStore``
+        and make the checkpoint runnable again from its saved body; the try count is left alone.
+        The change is written at once. Returns the IDs of the deleted jobs."""
+        deleted: List[str] = []
+        stack = list(self.successors()) + list(self.services)
+        seen = set()
+        while stack:
+            job_id = stack.pop()
+            if job_id in seen:
+                continue
+            seen.add(job_id)
+            try:
+                below = jobStore.load_job(job_id)
+            except NoSuchJobException:
+                continue  # finished and deleted already
+            stack.extend(list(below.successors()) + list(below.services))
+            jobStore.delete_job(job_id)
+            deleted.append(job_id)
+        self.children, self.followOns, self.services = [], [], []
+        if self.checkpoint_body_id is not None:
+            self.body_id = self.checkpoint_body_id
+        jobStore.update_job(self)
+        return deleted
 
 
 _FIELDS = attrs.fields(JobDescription)

@@ -10,7 +10,12 @@ import os
 import uuid
 from typing import Any, Callable, Dict, List, Optional, Set
 
-from toil_core.job.description import SERVICE, JobDescription
+from toil_core.job.description import (
+    SERVICE,
+    CheckpointJobDescription,
+    JobDescription,
+    ServiceJobDescription,
+)
 from toil_core.job.errors import ConflictingPredecessorError, JobException
 from toil_core.job.promise import Promise
 from toil_core.job.requirements import Requirer, parse_preemptible
@@ -69,7 +74,7 @@ class Job(Requirer):
             preemptible = preemptable
         super().__init__(memory, cores, disk, accelerators, preemptible)
         job_name = self._job_name()
-        description_class = descriptionClass or JobDescription
+        description_class = descriptionClass or (CheckpointJobDescription if checkpoint else JobDescription)
         self._description = description_class(
             jobName=job_name,
             unitName=unitName or "",
@@ -482,6 +487,7 @@ class ServiceHostJob(Job):
             unitName=service.unitName,
         )
         self.service = service
+        self._description.__class__ = ServiceJobDescription  # upstream's variant for service hosts
         self._description.kind = SERVICE
         self._description.jobName = type(service).__name__
         self._description.displayName = type(service).__name__

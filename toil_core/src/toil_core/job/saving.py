@@ -86,8 +86,18 @@ def _fill_description(job: Job, config: Any) -> None:
 
 
 def _ancestors(job: Job) -> Set[int]:
+    """The jobs that always finish before ``job`` starts.
+
+    A service starts once the job it serves (its client) has run, so a service host's ancestors
+    are its client and the client's ancestors: as upstream, a service may hold its host job's
+    promise (``job.addService(MyService(job.rv()))``) or a promise of the host's predecessors,
+    never one of the host's successors.
+    """
     found: Set[int] = set()
     stack = list(job._directPredecessors)
+    client = getattr(job, "_client", None) if isinstance(job, ServiceHostJob) else None
+    if client is not None:
+        stack.append(client)
     while stack:
         node = stack.pop()
         if id(node) in found:

@@ -62,8 +62,8 @@ def _as_handler(found: Any) -> Any:
     if found is None or hasattr(found, "read_from_url"):
         return found
     if hasattr(found, "load_object"):  # a spec record
-        return found.load_object()
-    return found
+        found = found.load_object()
+    return _url.as_url_access(found)  # a class written for upstream Toil's URLAccess
 
 
 def get_url_access_for(url: str, export: bool) -> Any:

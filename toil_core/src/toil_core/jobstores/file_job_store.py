@@ -249,12 +249,25 @@ class FileJobStore(FileTransferMixin, SealedIOMixin, AbstractJobStore):
         root = self.jobStoreDir
         parent = os.path.dirname(root)
         where = "Choose a job store path in a directory you can write to."
+        # Missing parent directories are created (and said so); a start that fails removes them
+        # again with the store (see destroy), so a failed start leaves no empty folders behind.
+        missing = []
+        probe = parent
+        while probe and not os.path.lexists(probe):
+            missing.append(probe)
+            probe = os.path.dirname(probe) if os.path.dirname(probe) != probe else ""
         try:
             os.makedirs(parent, exist_ok=True)
         except OSError as err:
+            self._created_parents = [p for p in missing if os.path.isdir(p)]
+            self._remove_created_parents()
             raise JobStoreLocationError(
                 self.locator, f"its parent directory '{parent}' cannot be created ({err.strerror})",
                 where) from err
+        self._created_parents = missing
+        if missing:
+            logger.info("Created the missing parent directories of the job store: %s",
+                        ", ".join(reversed(missing)))
         try:
             self._mkdir(root)
         except FileExistsError:
@@ -264,6 +277,7 @@ class FileJobStore(FileTransferMixin, SealedIOMixin, AbstractJobStore):
                 raise NotAJobStoreError(self.locator, root) from None
             raise JobStoreExistsException(self.locator) from None
         except OSError as err:
+            self._remove_created_parents()
             if err.errno in _NO_SPACE:
                 raise JobStoreFullError(self.locator, root, err) from err
             raise JobStoreLocationError(
@@ -361,11 +375,13 @@ class FileJobStore(FileTransferMixin, SealedIOMixin, AbstractJobStore):
         marker goes last. A non-empty directory without the marker is left alone."""
         root = self.jobStoreDir
         if not os.path.isdir(root):
+            self._remove_created_parents()
             return
         marker = os.path.join(root, MARKER)
         if not os.path.exists(marker):
             try:
                 os.rmdir(root)  # an empty directory (initialize interrupted at once)
+                self._remove_created_parents()
                 return
             except FileNotFoundError:
                 return
@@ -390,6 +406,16 @@ class FileJobStore(FileTransferMixin, SealedIOMixin, AbstractJobStore):
             os.rmdir(root)
         except FileNotFoundError:
             pass
+        self._remove_created_parents()
+
+    def _remove_created_parents(self) -> None:
+        """Remove the parent directories :meth:`initialize` created, deepest first, while empty."""
+        for path in getattr(self, "_created_parents", None) or []:
+            try:
+                os.rmdir(path)
+            except OSError:
+                break  # not empty (or gone): it and its parents stay
+        self._created_parents = []
 
     def default_caching(self) -> bool:
         return False

@@ -74,6 +74,84 @@ class AbstractURLAccess:
         raise NotImplementedError
 
 
+class URLAccess(AbstractURLAccess):
+    """Upstream Toil's URL access base (``toil.lib.url.URLAccess``): a subclass implements the
+    underscored classmethods (``_supports_url``, ``_read_from_url``...) and serves this core's
+    interface unchanged, through the public methods below that call them."""
+
+    @classmethod
+    def _supports_url(cls, url: str, export: bool = False) -> bool:
+        raise NotImplementedError
+
+    @classmethod
+    def _url_exists(cls, url: str) -> bool:
+        raise NotImplementedError
+
+    @classmethod
+    def _get_size(cls, url: str) -> Optional[int]:
+        raise NotImplementedError
+
+    @classmethod
+    def _get_is_directory(cls, url: str) -> bool:
+        raise NotImplementedError
+
+    @classmethod
+    def _list_url(cls, url: str) -> List[str]:
+        raise NotImplementedError
+
+    @classmethod
+    def _read_from_url(cls, url: str, writable: IO[bytes]) -> Tuple[int, bool]:
+        raise NotImplementedError
+
+    @classmethod
+    def _open_url(cls, url: str) -> IO[bytes]:
+        raise NotImplementedError
+
+    @classmethod
+    def _write_to_url(cls, readable: IO[bytes], url: str, executable: bool = False) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def supports_url(cls, url: str, export: bool) -> bool:
+        return bool(cls._supports_url(url, export))
+
+    @classmethod
+    def url_exists(cls, url: str) -> bool:
+        return bool(cls._url_exists(url))
+
+    @classmethod
+    def get_size(cls, url: str) -> Optional[int]:
+        return cls._get_size(url)
+
+    @classmethod
+    def get_is_directory(cls, url: str) -> bool:
+        return bool(cls._get_is_directory(url))
+
+    @classmethod
+    def list_url(cls, url: str) -> List[str]:
+        return list(cls._list_url(url))
+
+    @classmethod
+    def read_from_url(cls, url: str, writable: IO[bytes]) -> Tuple[int, bool]:
+        return cls._read_from_url(url, writable)
+
+    @classmethod
+    def open_url(cls, url: str) -> IO[bytes]:
+        return cls._open_url(url)
+
+    @classmethod
+    def write_to_url(cls, readable: IO[bytes], url: str, executable: bool = False) -> None:
+        cls._write_to_url(readable, url, executable)
+
+
+def as_url_access(handler: Any) -> Any:
+    """``handler`` as this core's URL access interface: a class written for upstream Toil (only the
+    underscored methods, not derived from :class:`URLAccess`) is wrapped in a subclass of both."""
+    if handler is None or hasattr(handler, "read_from_url") or not hasattr(handler, "_read_from_url"):
+        return handler
+    return type(handler.__name__, (handler, URLAccess), {"__module__": handler.__module__})
+
+
 def url_scheme(url: str) -> str:
     """The lower-case scheme of ``url``; ``'file'`` for a bare path."""
     head, sep, _ = url.partition(":")

@@ -40,6 +40,15 @@ __all__ = ["Leader", "LOG_MARKER", "DeadlockException", "FailedJobsException", "
 logger = logging.getLogger(__name__)
 
 
+def _signal_note(status: Any) -> str:
+    """`` (killed by SIGSEGV)`` for the negative exit status of a process a signal ended."""
+    try:
+        number = -int(status)
+        return f" (killed by {signal.Signals(number).name})" if number > 0 else ""
+    except (TypeError, ValueError):
+        return ""
+
+
 class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin):
     """Runs one workflow attempt to completion or failure."""
 
@@ -97,6 +106,8 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
         self._last_deadlock_check = time.time()
         self._missing_counts: Dict[int, int] = {}
         self.messages = LeaderMessages(config, job_store, batch_system)  # --writeMessages, toil status
+        #: The cluster scaler's view of the issued jobs (set by Toil when --provisioner is given).
+        self.scaler_feed: Any = None
 
     # ------------------------------------------------------------------ helpers
     def _job_environment(self) -> Dict[str, str]:
@@ -266,6 +277,8 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
         batch_id = self.batch_system.issueBatchJob(command, desc, env)
         self.issued[batch_id] = desc.jobStoreID
         self.batch_id_of[desc.jobStoreID] = batch_id
+        if self.scaler_feed is not None:
+            self.scaler_feed.issued(batch_id, desc)
         self.messages.issued(desc.jobName, desc.jobStoreID, batch_id)
         if desc.kind == SERVICE:
             if desc.preemptible:
@@ -277,6 +290,8 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
 
     # ------------------------------------------------------------------ batch updates
     def _on_update(self, update: Any) -> None:
+        if self.scaler_feed is not None:
+            self.scaler_feed.finished(update.jobID, update.wallTime)
         job_id = self.issued.pop(update.jobID, None)
         if job_id is None:
             return
@@ -291,8 +306,9 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
         self.progress.completed()
         if update.exitStatus != 0:
             logger.log(logging.DEBUG if fresh is None else logging.WARNING,
-                       "Job failed with exit value %s: %s\nExit reason: %s",
-                       update.exitStatus, fresh or job_id, getattr(update.exitReason, "name", update.exitReason))
+                       "Job failed with exit value %s%s: %s\nExit reason: %s",
+                       update.exitStatus, _signal_note(update.exitStatus), fresh or job_id,
+                       getattr(update.exitReason, "name", update.exitReason))
         if fresh is None:
             self._done(job_id, delete=False)
             return
@@ -301,7 +317,7 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
             logger.warning("Job %s ended without running; retrying it.", fresh)
             self._charge(fresh)
         elif update.exitStatus not in (0, EXIT_JOB_FAILED):
-            self._charge_chain(fresh)
+            self._charge_chain(fresh)  # unless the worker recorded this failure itself
         if fresh.body_id is not None:
             if fresh.logJobStoreFileID and fresh.logJobStoreFileID not in self.printed_logs:
                 self._print_job_log(fresh)
@@ -323,8 +339,13 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
         while target is not None and target.body_id is None:
             phase = target.children if target.children else target.followOns
             target = self._load(phase[0]) if len(phase) == 1 else None
-        if target is not None:
+        if target is not None and not self._worker_recorded(target):
             self._charge(target)
+
+    def _worker_recorded(self, desc: JobDescription) -> bool:
+        """True if the worker recorded the job's last failure itself (a job that called
+        ``sys.exit(N)`` ends its worker with status N): a log the leader has not printed yet."""
+        return bool(desc.logJobStoreFileID) and desc.logJobStoreFileID not in self.printed_logs
 
     def _totally_failed(self, desc: JobDescription) -> None:
         logger.error("Job %s is completely failed", desc)
@@ -408,6 +429,9 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
             if not failed:
                 failed = [d for d in self.descs.values() if d.body_id is not None]
             logger.error("Failed jobs at end of the run: %s", " ".join(str(d) for d in failed))
+            # As upstream, the count also holds the jobs that ran but cannot finish because of the
+            # failures (their successors can never complete): the jobs that failed come first.
+            failed += self._stuck_predecessors(failed)
             logs = [f"Log from job {job_id}:\n{text}" for job_id, text in self.failure_logs.items()
                     if job_id in self.failed]
             self._write_status("failed.log")
@@ -416,6 +440,13 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
             raise FailedJobsException(self.job_store, failed, exit_code=1, logs=logs,
                                       logs_printed=logger.isEnabledFor(logging.WARNING))
         self._write_status("succeeded.log")
+
+    def _stuck_predecessors(self, failed: List[JobDescription]) -> List[JobDescription]:
+        """Tracked jobs that have run but wait on successors that can never finish (the jobs
+        upstream counts as failed along with the ones that failed)."""
+        failed_ids = {d.jobStoreID for d in failed}
+        return [d for d in self.descs.values()
+                if d.jobStoreID not in failed_ids and d.body_id is None and d.kind != SERVICE]
 
     def _stop_on_signal(self) -> None:
         if self._stop_signal == signal.SIGINT:

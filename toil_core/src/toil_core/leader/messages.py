@@ -8,6 +8,7 @@ is removed, so the status of a finished or failed run needs no file outside the 
 """
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import shutil
@@ -46,6 +47,14 @@ def _default_path(config: Any) -> str:
     directory = get_coordination_dir(getattr(config, "workDir", None),
                                      getattr(config, "coordination_dir", None))
     workflow = str(getattr(config, "workflowID", None) or "workflow")
+    if getattr(config, "workflowID", None):
+        # This leader holds the job store's lock: files of the workflow's earlier leaders here are
+        # theirs, left behind if they were killed.
+        for stale in glob.glob(os.path.join(glob.escape(directory), f"toil-messages-{glob.escape(workflow)}-*.txt")):
+            try:
+                os.remove(stale)
+            except OSError:
+                pass
     handle, path = tempfile.mkstemp(prefix=f"toil-messages-{workflow}-", suffix=".txt", dir=directory)
     os.close(handle)
     return path

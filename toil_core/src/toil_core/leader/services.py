@@ -160,7 +160,7 @@ class ServicesMixin:
             fresh = self._load(host_id)
             del self.hosts_awaiting_start[host_id]
             if fresh is not None and self.job_store.file_exists(fresh.startJobStoreID):
-                if update.exitStatus not in (0, EXIT_JOB_FAILED):
+                if update.exitStatus not in (0, EXIT_JOB_FAILED) and not self._worker_recorded(fresh):
                     self._charge(fresh)
                 if fresh.logJobStoreFileID and fresh.logJobStoreFileID not in self.printed_logs:
                     self._print_job_log(fresh)

@@ -7,8 +7,10 @@ the single-machine batch system can hand out GPUs and restrict jobs to theirs.
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import os
+import re
 import shutil
 import subprocess
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
@@ -77,6 +79,13 @@ def _parse_word(word: str, spec: Any) -> Dict[str, str]:
     if lowered in BRANDS:
         return {"brand": lowered}
     brand = next((b for b in BRANDS if lowered.startswith(b + "-")), None)
+    if brand is None:
+        close = difflib.get_close_matches(lowered, sorted(KINDS | APIS | BRANDS), n=1, cutoff=0.75)
+        if close:
+            raise ValueError(
+                f"Unknown accelerator {word!r} in {spec!r}: did you mean {close[0]!r}? Give a kind "
+                f"({', '.join(sorted(KINDS))}), an API ({', '.join(sorted(APIS))}), a brand "
+                f"({', '.join(sorted(BRANDS))}) or a model name such as 'nvidia-tesla-k80'.")
     return {"model": word, **({"brand": brand} if brand else {})}
 
 
@@ -114,6 +123,9 @@ def parse_accelerator(spec: ParseableAcceleratorRequirement) -> AcceleratorRequi
         for key in _FIELDS:
             if key in fields and not isinstance(fields[key], str):
                 raise TypeError(f"Accelerator field {key!r} must be a string, not {fields[key]!r}")
+        if "kind" in fields and fields["kind"].lower() not in KINDS:
+            raise ValueError(f"Unknown accelerator kind {fields['kind']!r} in {dict(spec)!r}; the known "
+                             f"kinds are: {', '.join(sorted(KINDS))}")
         fields["count"] = _parse_count(spec.get("count", 1), dict(spec))
         return _ordered(fields)
     raise TypeError(f"Cannot parse {spec!r} (type {type(spec).__name__}) as an accelerator requirement")
@@ -193,27 +205,81 @@ def count_nvidia_gpus() -> int:
     return sum(1 for line in out.splitlines() if line.strip().startswith("GPU "))
 
 
-def get_host_accelerator_numbers() -> List[str]:
-    """Host device ids we may use, honouring an inherited ``CUDA_VISIBLE_DEVICES``."""
-    count = count_nvidia_gpus()
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+@functools.lru_cache(maxsize=None)
+def count_amd_gpus() -> int:
+    """Number of GPUs ``rocm-smi --showid`` lists (its ``GPU[N]`` lines), or 0 when rocm-smi is
+    missing or fails. AMD GPUs are handed out like NVIDIA ones, restricted with
+    ``ROCR_VISIBLE_DEVICES``."""
+    if shutil.which("rocm-smi") is None:
+        return 0
+    try:
+        out = subprocess.run(["rocm-smi", "--showid"], capture_output=True, text=True, check=True,
+                             timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return 0
+    return len(set(re.findall(r"^\s*GPU\[(\d+)\]", out, re.MULTILINE)))
+
+
+def _visible(variable: str, count: int) -> List[str]:
+    visible = os.environ.get(variable)
     if visible is not None:
         return [d.strip() for d in visible.split(",") if d.strip()][:count]
     return [str(i) for i in range(count)]
 
 
+def get_host_accelerator_numbers() -> List[str]:
+    """Host NVIDIA device ids we may use, honouring an inherited ``CUDA_VISIBLE_DEVICES``."""
+    return _visible("CUDA_VISIBLE_DEVICES", count_nvidia_gpus())
+
+
+def get_amd_host_accelerator_numbers() -> List[str]:
+    """Host AMD device ids we may use, honouring an inherited ``ROCR_VISIBLE_DEVICES``."""
+    return _visible("ROCR_VISIBLE_DEVICES", count_amd_gpus())
+
+
 def get_individual_local_accelerators() -> List[AcceleratorRequirement]:
-    """List every usable local accelerator with count 1, indexed as in job assignments."""
-    return [{"count": 1, "kind": "gpu", "brand": "nvidia", "api": "cuda"}
-            for _ in get_host_accelerator_numbers()]
+    """List every usable local accelerator with count 1, indexed as in job assignments: the
+    NVIDIA GPUs (``nvidia-smi``) first, then the AMD GPUs (``rocm-smi``)."""
+    nvidia: List[AcceleratorRequirement] = [{"count": 1, "kind": "gpu", "brand": "nvidia", "api": "cuda"}
+                                            for _ in get_host_accelerator_numbers()]
+    amd: List[AcceleratorRequirement] = [{"count": 1, "kind": "gpu", "brand": "amd", "api": "rocm"}
+                                         for _ in get_amd_host_accelerator_numbers()]
+    return nvidia + amd
 
 
 def get_restrictive_environment_for_local_accelerators(accelerator_numbers: Iterable[int]) -> Dict[str, str]:
-    """Environment restricting a process to the given local accelerator numbers."""
+    """Environment restricting a process to the given local accelerators (indices into
+    :func:`get_individual_local_accelerators`): ``CUDA_VISIBLE_DEVICES`` for the NVIDIA ones and,
+    on a machine with AMD GPUs, ``ROCR_VISIBLE_DEVICES`` for those (each empty when the process
+    gets none of that brand)."""
     numbers = sorted(set(accelerator_numbers))
     host = get_host_accelerator_numbers()
+    amd_host = get_amd_host_accelerator_numbers()
+    if amd_host:
+        if any(n < 0 or n >= len(host) + len(amd_host) for n in numbers):
+            raise ValueError(f"Accelerator numbers {numbers} out of range; "
+                             f"{len(host) + len(amd_host)} available")
+        return {"CUDA_VISIBLE_DEVICES": ",".join(host[n] for n in numbers if n < len(host)),
+                "ROCR_VISIBLE_DEVICES": ",".join(amd_host[n - len(host)] for n in numbers if n >= len(host))}
     if os.environ.get("CUDA_VISIBLE_DEVICES") is not None:
         if any(n < 0 or n >= len(host) for n in numbers):
             raise ValueError(f"Accelerator numbers {numbers} out of range; {len(host)} available")
         return {"CUDA_VISIBLE_DEVICES": ",".join(host[n] for n in numbers)}
     return {"CUDA_VISIBLE_DEVICES": ",".join(str(n) for n in numbers)}
+
+
+def assign_local_accelerators(requirements: Sequence[Mapping[str, Any]],
+                              available: Sequence[AcceleratorRequirement],
+                              free: Iterable[int]) -> Optional[List[int]]:
+    """Indices (into ``available``) of free accelerators that together satisfy every requirement,
+    each index used once; None if the free ones cannot. Greedy, in index order."""
+    pool = sorted(set(free))
+    chosen: List[int] = []
+    for requirement in requirements:
+        wanted = int(requirement.get("count", 1))
+        matching = [i for i in pool if i not in chosen
+                    and accelerator_satisfies(available[i], requirement)]  # type: ignore[arg-type]
+        if len(matching) < wanted:
+            return None
+        chosen.extend(matching[:wanted])
+    return chosen

@@ -32,8 +32,10 @@ __all__ = ["DEBUG_HINT", "debug_requested", "format_user_error", "install_except
 #: The line printed under a short error report.
 DEBUG_HINT = "(Run again with --logDebug to see the traceback.)"
 
-#: Top-level packages whose exceptions and checks speak to the user.
-_OWN_PACKAGES = ("toil", "toil_core", "toil_hpc", "toil_cwl")
+def _is_own_package(name: str) -> bool:
+    """The engine's top-level packages, whose exceptions and checks speak to the user: ``toil``,
+    ``toil_core`` and the backends (``toil_hpc``, ``toil_cwl``, ...; no list to keep up to date)."""
+    return name == "toil" or name.startswith("toil_")
 #: Built-in exception types the engine raises on purpose for bad input.
 _CHECK_TYPES = (ValueError, TypeError, OSError, RuntimeError)
 #: Never shortened: these mean a bug, not a mistake.
@@ -43,15 +45,16 @@ _BUG_TYPES = (AttributeError, KeyError, IndexError, NameError, AssertionError, R
 def _package_dirs() -> tuple:
     """The directories of the engine's packages that are imported (for traceback frames)."""
     dirs = []
-    for name in _OWN_PACKAGES:
-        module = sys.modules.get(name)
+    for name, module in list(sys.modules.items()):
+        if "." in name or not _is_own_package(name):
+            continue
         for path in getattr(module, "__path__", None) or ():
             dirs.append(os.path.join(os.path.realpath(path), ""))
     return tuple(dirs)
 
 
 def _own_class(cls: type) -> bool:
-    return any(base.__module__.split(".")[0] in _OWN_PACKAGES for base in cls.__mro__
+    return any(_is_own_package(base.__module__.split(".")[0]) for base in cls.__mro__
                if base is not object and not base.__module__ == "builtins")
 
 
@@ -101,6 +104,8 @@ def user_frames(exc: BaseException, limit: int = 5) -> List[str]:
 def report(exc: BaseException, debug: bool = False) -> str:
     """What to print for ``exc``: the short report for a mistake (with the user's frames that
     led to it), else (or with ``debug``) the full traceback."""
+    if not debug and isinstance(exc, SystemExit):  # a deliberate exit: where, not a traceback
+        return "\n".join([f"SystemExit: the job called sys.exit({exc.code!r})", *user_frames(exc)]) + "\n"
     if debug or not is_user_error(exc):
         return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return "\n".join([format_user_error(exc), *user_frames(exc), DEBUG_HINT]) + "\n"

@@ -26,7 +26,7 @@ The messages are the upstream ones, so scripts and users matching on them keep w
 from __future__ import annotations
 
 from typing import Any, Optional
-from toil_core.lib.errors import ToilError
+from toil_core.lib.errors import ToilBaseException, ToilError
 
 __all__ = [
     "ConcurrentFileModificationException",
@@ -43,6 +43,7 @@ __all__ = [
     "NoSuchJobException",
     "NoSuchJobStoreException",
     "NotAJobStoreError",
+    "ProxyConnectionError",
     "UnknownJobStoreError",
     "UntrustedJobStoreError",
 ]
@@ -266,3 +267,8 @@ class InvalidJobStoreLocatorError(ToilError, RuntimeError):
     def __init__(self, locator: Optional[str] = None) -> None:
         super().__init__("Invalid job store locator syntax.")
         self.locator = locator
+
+
+class ProxyConnectionError(ToilBaseException):
+    """A proxy between Toil and a job store's service could not be reached (upstream's name; a
+    BaseException there too, so a plain ``except Exception`` does not swallow it)."""

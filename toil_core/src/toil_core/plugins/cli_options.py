@@ -157,9 +157,52 @@ def add_backend_options(parser: argparse.ArgumentParser, argv: Optional[Sequence
         description = f"{summary}These options apply to {spec.name}{chosen}. {_others_sentence(kind, name)}"
         title = backend_group_title(kind, spec.name)
         group = add_settings_options(parser, spec.settings, title, description.replace("%", "%%"))
+        if spec.settings is None and kind == "batch_system":
+            _add_upstream_options(spec, group)
         _place(parser, group, kind)
         selected.append(SelectedBackend(kind, spec.name, title))
     return selected
+
+
+def _add_upstream_options(spec: Any, group: Any) -> None:
+    """Options of a batch system written for upstream Toil (no settings class): its
+    ``add_options(parser)`` adds them and its ``setOptions(setOption)`` names those the config
+    keeps (see :func:`upstream_set_option`)."""
+    from .module_scan import ScannedBatchSystemSpec
+
+    if not isinstance(spec, ScannedBatchSystemSpec):
+        return
+    cls = spec.load_object()
+    if callable(getattr(cls, "add_options", None)):
+        cls.add_options(group)
+    if callable(getattr(cls, "setOptions", None)):
+        cls.setOptions(upstream_set_option)
+
+
+def upstream_set_option(option_name: str, parsing_function: Any = None, check_function: Any = None,
+                        default: Any = None, env: Any = None, old_names: Any = None) -> None:
+    """Upstream's ``setOption`` for a batch system's ``setOptions``: make every Config take
+    ``option_name`` from the parsed options (parsed and checked by the given functions; the default
+    read from the first set environment variable of ``env``)."""
+    import os
+
+    from toil_core.common.config import Config
+
+    for variable in env or ():
+        if os.environ.get(variable):
+            default = os.environ[variable]
+            if parsing_function is not None:
+                default = parsing_function(default)
+            break
+
+    def convert(value: Any) -> Any:
+        if parsing_function is not None and isinstance(value, str):
+            value = parsing_function(value)
+        if check_function is not None:
+            check_function(value)
+        return value
+
+    Config.register_option(option_name, default, convert)
 
 
 _FLAGS = {"batch_system": "--batchSystem", "provisioner": "--provisioner"}

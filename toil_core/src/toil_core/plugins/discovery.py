@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import logging
 import os
+import sys
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -23,6 +25,7 @@ import pluggy
 
 from . import hookspecs
 from . import metadata as _md
+from . import module_scan
 from .errors import (
     PluginConflictError,
     PluginDisabledError,
@@ -88,6 +91,7 @@ def reset() -> None:
         _manager = None
         _cross_cutting_loaded = False
         importlib.invalidate_caches()
+        module_scan.reset()
         for callback in list(_reset_callbacks):
             callback()
 
@@ -103,7 +107,7 @@ def entry_points(kind: Optional[str] = None) -> List[EntryPointRecord]:
     with _lock:
         if _records is None:
             _records = _md.scan()
-        records = _records
+        records = _records + tuple(module_scan.records())
     if kind is None:
         return list(records)
     wanted = kind_info(kind).kind
@@ -111,17 +115,46 @@ def entry_points(kind: Optional[str] = None) -> List[EntryPointRecord]:
 
 
 def installed_names(kind: str) -> List[str]:
-    """Sorted names of the enabled entry points of ``kind``."""
-    return sorted({r.name for r in entry_points(kind) if disabled_by(r) is None})
+    """Sorted names of the enabled entry points of ``kind`` that are not known to be broken (their
+    module is missing, or it failed to load in this process)."""
+    return sorted({r.name for r in entry_points(kind)
+                   if disabled_by(r) is None and r not in _failures and missing_module(r) is None})
+
+
+def missing_module(record: EntryPointRecord) -> Optional[str]:
+    """The top-level module of ``record``'s entry point if it cannot be found (a broken or half
+    uninstalled distribution), else None. Looks on the module path; imports nothing."""
+    if module_scan.is_scanned(record):
+        return None
+    top = record.value.partition(":")[0].strip().split(".")[0]
+    if not top or top in sys.modules:
+        return None
+    try:
+        found = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        found = None
+    return None if found is not None else top
 
 
 def _match(kind: str, name: str) -> List[EntryPointRecord]:
     records = entry_points(kind)
+    declared = [r for r in records if not module_scan.is_scanned(r)]
+    if any(loose_key(r.name) == loose_key(name) for r in declared):
+        records = declared  # an entry point wins over an upstream-style module of the same name
     wanted = normalize_name(name)
     exact = [r for r in records if r.name == wanted]
     if exact:
         return exact
-    return [r for r in records if loose_key(r.name) == loose_key(wanted)]
+    loose = [r for r in records if loose_key(r.name) == loose_key(wanted)]
+    if loose:
+        return loose
+    # An upstream-style module may register a name other than its suffix: import the scanned
+    # modules of this kind (only now, as no entry point has the name) and look again.
+    scanned = module_scan.registering_module(kind, name)
+    if scanned is None:
+        return []
+    return [r for r in entry_points(kind) if module_scan.is_scanned(r) and r.value.endswith(":" + scanned.module)
+            and loose_key(r.name) == loose_key(wanted)]
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -169,7 +202,13 @@ def _load_plugin(record: EntryPointRecord, requested: str) -> Any:
     with _lock:
         if record in _loaded:
             return _loaded[record]
-    plugins, failures = _stevedore_load(record.group, [record.entry_point])
+    if module_scan.is_scanned(record):  # an upstream-style module: no entry point to give stevedore
+        try:
+            plugins, failures = [record.entry_point.load()], []
+        except Exception as exc:
+            plugins, failures = [], [exc]
+    else:
+        plugins, failures = _stevedore_load(record.group, [record.entry_point])
     if failures or not plugins:
         cause = failures[0] if failures else ImportError(f"entry point {record.value!r} did not load")
         _failures[record] = cause
@@ -245,6 +284,12 @@ def _usable_records(info: KindInfo, name: str) -> List[EntryPointRecord]:
             raise PluginDisabledError(info.kind, name, installed, disabled_by(matches[0]) or "")
         raise PluginNotInstalledError(info.kind, name, installed)
     labels = sorted({r.dist_label for r in enabled})
+    builtin = [r for r in enabled if _md.dist_key(r.distribution) == _md.dist_key(_md.CORE_DISTRIBUTION)]
+    if len(labels) > 1 and builtin:  # a built-in name: toil-core's own backend wins
+        from .reserved import warn_clash_once
+
+        warn_clash_once(info.kind, name, builtin[0], [r for r in enabled if r not in builtin])
+        enabled, labels = builtin, [builtin[0].dist_label]
     if len(labels) > 1:
         claims = [f"{r.dist_label} ({r.raw_name} = {r.value})" for r in enabled]
         raise PluginConflictError(info.kind, name, claims)

@@ -69,6 +69,8 @@ PROVIDED_BY: Dict[Tuple[str, str], str] = {
     ("provisioner", "gce"): _GOOGLE,
     ("subcommand", "cwl"): _CWL,
     ("subcommand", "cwl_runner"): _CWL,
+    ("subcommand", "wdl"): "toil-wdl",
+    ("subcommand", "wdl_runner"): "toil-wdl",
 }
 
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")

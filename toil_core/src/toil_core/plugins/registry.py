@@ -22,6 +22,7 @@ import attrs
 
 from . import discovery
 from . import metadata as _md
+from . import module_scan
 from .errors import PluginError, PluginImportError, PluginMisconfiguredError
 from .specs import KINDS, PluginSpec, kind_info, normalize_name
 
@@ -74,6 +75,11 @@ class PluginInfo:
     value: str = ""
     location: Optional[str] = None
     error: Optional[str] = None
+    #: ``entry point`` (declared in a distribution's metadata) or ``module scan`` (an upstream-style
+    #: ``toil_batch_system_*`` / ``toil_url_access_*`` module).
+    origin: str = "entry point"
+    #: The traceback of the failure behind ``error`` (broken and misconfigured plugins), if known.
+    traceback: Optional[str] = None
 
 
 def installed_names(kind: str) -> List[str]:
@@ -153,24 +159,55 @@ def _status_of(record: discovery.EntryPointRecord, records: List[Any]) -> Plugin
     requirement = discovery.incompatibility(record)
     status, summary = _summary_for(record)
     error: Optional[str] = None
+    trace: Optional[str] = None
     if token:
         status, error = "disabled", f"disabled by {discovery.DISABLE_ENV} ({token})"
     elif requirement:
         status = "incompatible"
         error = f"{record.dist_label} requires {requirement} but toil-core {_md.core_version()} is installed"
-    elif any(r.kind == record.kind and r.name == record.name and r.dist_label != record.dist_label
-             and discovery.disabled_by(r) is None for r in records):
+    elif _md.dist_key(record.distribution) != _md.dist_key(_md.CORE_DISTRIBUTION) and any(
+            r.kind == record.kind and r.name == record.name and discovery.disabled_by(r) is None
+            and _md.dist_key(r.distribution) == _md.dist_key(_md.CORE_DISTRIBUTION) for r in records):
+        from .reserved import reserved_clash_message
+
+        builtin = next(r for r in records if r.kind == record.kind and r.name == record.name
+                       and _md.dist_key(r.distribution) == _md.dist_key(_md.CORE_DISTRIBUTION))
+        status, error = "conflict", reserved_clash_message(record.kind, record.name, builtin, [record])
+    elif _md.dist_key(record.distribution) != _md.dist_key(_md.CORE_DISTRIBUTION) and any(
+            r.kind == record.kind and r.name == record.name and r.dist_label != record.dist_label
+            and discovery.disabled_by(r) is None for r in records):
         status, error = "conflict", "another installed distribution claims this name"
     else:
         failure = discovery.failure_of(record)
-        if failure is not None:
+        missing = discovery.missing_module(record) if failure is None else None
+        if missing is not None:
+            status = "broken"
+            error = (f"its module {missing!r} ({record.value}) is not installed: reinstall "
+                     f"{record.distribution or 'the distribution'} (pip install --force-reinstall "
+                     f"{record.distribution or '...'})")
+        elif failure is not None:
             status = "misconfigured" if isinstance(failure, PluginMisconfiguredError) else "broken"
             error = str(failure)
+            trace = _trace_of(failure)
+    distribution, version = record.distribution, record.version
+    if module_scan.is_scanned(record):
+        distribution, version, _dist = module_scan.distribution_of(record.entry_point.scanned.module)
     return PluginInfo(
-        name=record.name, kind=record.kind, distribution=record.distribution, version=record.version,
+        name=record.name, kind=record.kind, distribution=distribution, version=version,
         status=status, summary=summary, group=record.group, value=record.value,
         location=record.location, error=error,
+        origin=module_scan.MODULE_SCAN if module_scan.is_scanned(record) else "entry point", traceback=trace,
     )
+
+
+def _trace_of(failure: BaseException) -> Optional[str]:
+    """The traceback of what really went wrong: the original exception a plugin error wraps."""
+    import traceback
+
+    cause = failure.__cause__ or getattr(failure, "cause", None) or failure
+    if cause.__traceback__ is None:
+        return None
+    return "".join(traceback.format_exception(type(cause), cause, cause.__traceback__)).rstrip()
 
 
 def list_plugins(kind: Optional[str] = None) -> List[PluginInfo]:

@@ -101,6 +101,9 @@ class SettingInfo:
     dest: Optional[str] = None
     name: str = ""
     default: Any = None
+    minimum: Any = None
+    maximum: Any = None
+    validator: Optional[Callable[[Any], Any]] = None
 
     @property
     def flags(self) -> Tuple[str, ...]:
@@ -114,12 +117,25 @@ class SettingInfo:
 
     def convert(self, value: Any) -> Any:
         """Convert text (from the command line or the environment) to the field's type."""
-        if value is None or not isinstance(value, str):
+        if value is None:
             return value
+        if not isinstance(value, str):
+            return self.check(value)
         convert = self.type or _infer_type(self.default)
-        result = convert(value)
+        return self.check(convert(value))
+
+    def check(self, result: Any) -> Any:
+        """``result`` if it is among the choices, within the range and accepted by the validator;
+        otherwise ValueError saying what is allowed."""
         if self.choices is not None and result not in self.choices:
-            raise ValueError(f"{value!r} is not one of {', '.join(map(str, self.choices))}")
+            raise ValueError(f"{result!r} is not one of {', '.join(map(str, self.choices))}")
+        if self.minimum is not None and result < self.minimum:
+            raise ValueError(f"{result!r} is below the minimum, {self.minimum!r}")
+        if self.maximum is not None and result > self.maximum:
+            raise ValueError(f"{result!r} is above the maximum, {self.maximum!r}")
+        if self.validator is not None and self.validator(result) is False:
+            raise ValueError(f"{result!r} is not accepted ({getattr(self.validator, '__doc__', None) or 'invalid'})"
+                             .replace("\n", " "))
         return result
 
 
@@ -135,6 +151,9 @@ def setting(
     choices: Optional[Sequence[Any]] = None,
     metavar: Optional[str] = None,
     dest: Optional[str] = None,
+    minimum: Any = None,
+    maximum: Any = None,
+    validator: Optional[Callable[[Any], Any]] = None,
 ) -> Any:
     """An attrs field for one backend setting.
 
@@ -148,6 +167,10 @@ def setting(
     :param type: converts text to the value (default: from the default's type; booleans
         accept true/false, yes/no, on/off, 1/0; lists are comma-separated).
     :param choices: the allowed values (after conversion).
+    :param minimum: the smallest allowed value (inclusive), e.g. ``minimum=1``.
+    :param maximum: the largest allowed value (inclusive).
+    :param validator: a function of the converted value that raises ValueError (its message is
+        shown) or returns False (its docstring is shown) to refuse it.
     :param dest: the argparse destination and Config attribute (default: the field name);
         give the upstream name (``kubernetes_host_path``) to share it with the core options.
     """
@@ -162,7 +185,7 @@ def setting(
     info = SettingInfo(
         help=help.strip(), flag=flag, old_flags=tuple(old_flags), env=env, old_env=tuple(old_env),
         type=type, choices=None if choices is None else tuple(choices), metavar=metavar, dest=dest,
-        default=default,
+        default=default, minimum=minimum, maximum=maximum, validator=validator,
     )
     if isinstance(default, (list, dict, set)):
         return attrs.field(factory=lambda: default.copy(), metadata={METADATA_KEY: info}, kw_only=True)
@@ -211,6 +234,10 @@ def _help_text(info: SettingInfo) -> str:
     extras = []
     if info.default not in (None, "", (), []):
         extras.append(f"default: {info.default!r}".replace("%", "%%"))
+    if info.minimum is not None or info.maximum is not None:
+        low = "" if info.minimum is None else f"{info.minimum!r} <= "
+        high = "" if info.maximum is None else f" <= {info.maximum!r}"
+        extras.append(f"range: {low}value{high}".replace("%", "%%"))
     if info.env_vars:
         extras.append("environment: " + ", ".join(info.env_vars))
     return f"{text} ({'; '.join(extras)})" if extras else text

@@ -59,9 +59,23 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    _rewrite_asserts()
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value
+
+
+def _rewrite_asserts() -> None:
+    """Under pytest, have the suites' own ``assert`` statements rewritten so that a failure shows
+    the values (pytest is not imported here if it is not running)."""
+    import sys
+
+    pytest = sys.modules.get("pytest")
+    if pytest is not None and not globals().get("_rewrite_registered"):
+        globals()["_rewrite_registered"] = True
+        names = [f"{__name__}.{m}" for m in sorted(set(_WHERE.values())) if f"{__name__}.{m}" not in sys.modules]
+        if names:
+            pytest.register_assert_rewrite(*names)
 
 
 def __dir__() -> list:

@@ -8,6 +8,15 @@
         batch_system_name = "my_bs"          # the --batchSystem word; class and capabilities
                                              # come from the installed plugin's spec
 
+Beyond the interface, the suite checks what real runs need: the workflow test runs with the
+interpreter's directory *off* ``PATH`` (as when a user runs ``/path/to/venv/bin/python workflow.py``
+without activating the venv: the batch system must find ``_toil_worker`` itself), a job killed by a
+signal is reported as ``-N`` or ``128+N``, and a batch system whose workers run beside the leader
+(``runs_workers_beside_leader()``, or the ``local`` capability) never runs more cores than
+``maxCores``. A job the suite issues marks its end in ``scratch``: once that mark exists the batch
+system has ``report_grace`` seconds to report it, so a backend that never reports fails in seconds;
+after one such failure the other tests stop waiting.
+
 Override fixtures to change how the batch system is made: ``batch_system_class``, ``config``,
 ``batch_system`` (must yield a ready instance and may shut it down afterwards), ``capabilities``
 and ``scratch`` (a directory that both this process and the jobs can see; override it with a
@@ -18,7 +27,11 @@ with the reason otherwise.
 from __future__ import annotations
 
 import os
+import re
 import shlex
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -46,6 +59,12 @@ class BatchSystemContract(SubclassesAreTests):
     max_disk: int = 2 * 2**30
     #: Seconds to wait for a short job to be reported (raise it for a slow scheduler).
     job_timeout: float = 60.0
+    #: Seconds a batch system may take to report a job after the job has visibly ended.
+    report_grace: float = 15.0
+    #: Seconds the end-to-end workflow may take.
+    workflow_timeout: float = 300.0
+    #: Set (on the class) when a job ended but was never reported: later waits give up at once.
+    _stuck: Optional[str] = None
 
     # ------------------------------------------------------------------ fixtures
     @pytest.fixture
@@ -84,31 +103,61 @@ class BatchSystemContract(SubclassesAreTests):
         path.mkdir(exist_ok=True)
         return path
 
+    @pytest.fixture(autouse=True)
+    def _end_marks(self, scratch: Path) -> None:
+        """Where the jobs the suite issues mark their end (see :meth:`issue`)."""
+        self._marks = scratch
     # ------------------------------------------------------------------ helpers
     def job(self, **requirements: Any) -> Any:
         """A job description (cores 1, 100 MiB memory and disk unless given)."""
         return make_job_description(**requirements)
 
     def issue(self, batch_system: Any, command: str, **kwargs: Any) -> int:
+        """Issue ``command``; it also leaves a mark in ``scratch`` when it exits (not when a signal
+        kills it), so :meth:`wait_for` knows when the job has ended."""
         job_desc = kwargs.pop("job_desc", None) or self.job()
-        return batch_system.issueBatchJob(command, job_desc, **kwargs)
+        marks: Optional[Path] = getattr(self, "_marks", None)
+        mark = marks / f".ended-{uuid.uuid4().hex}" if marks is not None else None
+        if mark is not None and re.fullmatch(r"[\w/.+-]+", str(mark)):
+            command = f"trap 'touch {mark}' EXIT; {command}"
+        else:
+            mark = None
+        job_id = batch_system.issueBatchJob(command, job_desc, **kwargs)
+        self.__dict__.setdefault("_end_mark_of", {})[job_id] = mark
+        return job_id
 
     def wait_for(self, batch_system: Any, job_id: int, timeout: Optional[float] = None) -> Any:
-        """The update of ``job_id``; fails the test if it does not come in time."""
+        """The update of ``job_id``; fails the test if it does not come in time: ``timeout`` (default
+        ``job_timeout``) seconds, or ``report_grace`` seconds after the job visibly ended."""
         pending: List[Any] = self.__dict__.setdefault("_pending_updates", [])
         for update in pending:
             if update.jobID == job_id:
                 pending.remove(update)
                 return update
-        deadline = time.monotonic() + (timeout or self.job_timeout)
+        if type(self)._stuck:
+            update = batch_system.getUpdatedBatchJob(1)
+            if update is not None and update.jobID == job_id:
+                return update
+            pytest.fail(f"batch job {job_id} was not reported; not waiting again: {type(self)._stuck}")
+        mark = self.__dict__.get("_end_mark_of", {}).get(job_id)
+        limit = timeout or self.job_timeout
+        deadline = time.monotonic() + limit
+        ended_at: Optional[float] = None
         while time.monotonic() < deadline:
             update = batch_system.getUpdatedBatchJob(1)
-            if update is None:
+            if update is not None:
+                if update.jobID == job_id:
+                    return update
+                pending.append(update)  # another job's: kept for a later wait_for
                 continue
-            if update.jobID == job_id:
-                return update
-            pending.append(update)  # another job's: kept for a later wait_for
-        pytest.fail(f"batch job {job_id} was not reported within {timeout or self.job_timeout}s "
+            if mark is not None and ended_at is None and mark.exists():
+                ended_at = time.monotonic()
+                deadline = min(deadline, ended_at + self.report_grace)
+        if ended_at is not None:
+            type(self)._stuck = (f"batch job {job_id} ended (its command exited) but getUpdatedBatchJob() did not "
+                                 f"report it within {self.report_grace:g}s; every finished job must be reported once")
+            pytest.fail(type(self)._stuck + f" (other updates: {pending})")
+        pytest.fail(f"batch job {job_id} was not reported within {limit:g}s and never ran to its end "
                     f"(other updates: {pending})")
 
     def wait_running(self, batch_system: Any, job_id: int) -> None:
@@ -160,6 +209,40 @@ class BatchSystemContract(SubclassesAreTests):
         job_id = self.issue(batch_system, "true")
         self.wait_for(batch_system, job_id)
         assert job_id not in batch_system.getIssuedBatchJobIDs()
+
+    @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+    def test_signal_death_is_a_failure_naming_the_signal(self, batch_system: Any, signum: int) -> None:
+        """A job killed by signal N (the kernel's OOM killer, a scheduler's limit) must not look
+        like success: it is reported as ``-N`` (Python's convention) or ``128+N`` (the shell's)."""
+        job_id = self.issue(batch_system, f"kill -{int(signum)} $$")
+        status = self.wait_for(batch_system, job_id).exitStatus
+        assert status in (-int(signum), 128 + int(signum)), (
+            f"a job killed by signal {int(signum)} was reported with exit status {status!r}; report -N or 128+N")
+
+    # ------------------------------------------------------------------ local resources
+    def test_local_jobs_respect_max_cores(self, batch_system_class: type, config: Any, scratch: Path,
+                                          capabilities: FrozenSet[str]) -> None:
+        """A batch system running jobs on the leader's machine never runs more cores at once than
+        the ``maxCores`` it was given (``--maxCores``)."""
+        beside = getattr(batch_system_class, "runs_workers_beside_leader", None)
+        if not ("local" in capabilities or (callable(beside) and beside())):
+            pytest.skip("the batch system does not run jobs on the leader's machine "
+                        "(runs_workers_beside_leader() is False and no 'local' capability)")
+        system = batch_system_class(config, 1, self.max_memory, self.max_disk)
+        spans = scratch / "spans"
+        spans.mkdir()
+        try:
+            ids = [self.issue(system, f"date +%s%N > {shlex.quote(str(spans))}/{n}.start; sleep 0.5; "
+                                      f"date +%s%N > {shlex.quote(str(spans))}/{n}.end", job_desc=self.job(cores=1))
+                   for n in range(3)]
+            for job_id in ids:
+                assert self.wait_for(system, job_id).exitStatus == 0
+        finally:
+            system.shutdown()
+        times = [(int((spans / f"{n}.start").read_text()), int((spans / f"{n}.end").read_text())) for n in range(3)]
+        at_once = max(sum(1 for s, e in times if s <= t < e) for t, _ in times)
+        assert at_once == 1, (f"{at_once} one-core jobs ran at once under maxCores=1: a local batch system "
+                              "must queue jobs that do not fit (check_resource_request only rejects the impossible)")
 
     # ------------------------------------------------------------------ killing
     def test_killed_job_stops_and_is_never_reported(self, batch_system: Any, scratch: Path) -> None:
@@ -248,11 +331,29 @@ class BatchSystemContract(SubclassesAreTests):
 
     # ------------------------------------------------------------------ Toil end to end
     def test_runs_a_toil_workflow(self, tmp_path: Path) -> None:
+        """A real workflow, started the way users often do: the interpreter by its path, its
+        directory (with ``_toil_worker``) not on ``PATH``. The batch system must run the worker
+        of this environment anyway (``WorkerInvocation.resolved()``, or the interpreter's
+        directory first on the jobs' ``PATH``)."""
         if not self.batch_system_name:
             pytest.skip("needs batch_system_name: the workflow names the batch system on its command line")
-        result = run_tiny_workflow(tmp_path / "workflow", self.batch_system_name,
-                                   extra_args=["--logLevel", "INFO"])
-        assert result.returncode == 0, result.stdout + result.stderr
+        if type(self)._stuck:
+            pytest.fail(f"not running a workflow on a batch system that does not report finished jobs: {type(self)._stuck}")
+        path = path_without_worker()
+        try:
+            result = run_tiny_workflow(tmp_path / "workflow", self.batch_system_name,
+                                       extra_args=["--logLevel", "INFO"], env={"PATH": path},
+                                       timeout=self.workflow_timeout)
+        except subprocess.TimeoutExpired as exc:
+            pytest.fail(f"the workflow did not finish within {self.workflow_timeout:g}s (is every finished job "
+                        f"reported?)\n--- leader's log (tail)\n{_tail(exc.stderr)}\n--- stdout\n{_tail(exc.stdout)}")
+        hint = ""
+        if "_toil_worker" in result.stderr and ("not found" in result.stderr or "127" in result.stderr):
+            hint = ("\nHint: jobs could not find `_toil_worker`; PATH was " + path + ". Run the worker of this "
+                    "interpreter's environment: WorkerInvocation.resolved(), or put "
+                    "os.path.dirname(sys.executable) first on the jobs' PATH.")
+        assert result.returncode == 0, (f"the workflow failed (exit {result.returncode}){hint}\n--- leader's log "
+                                        f"(tail)\n{_tail(result.stderr)}\n--- stdout\n{_tail(result.stdout)}")
         assert TINY_WORKFLOW_OK in result.stdout
 
     # ------------------------------------------------------------------ shutdown
@@ -269,6 +370,27 @@ class BatchSystemContract(SubclassesAreTests):
             self.wait_running(system, job_id)
         finally:
             system.shutdown()
-        time.sleep(3)
+        time.sleep(3)  # the job would have touched the marker 2 s after it started
         assert not marker.exists(), "a job kept running after shutdown()"
         assert os.path.isdir(scratch)
+
+
+def path_without_worker(path: Optional[str] = None) -> str:
+    """``PATH`` (default: this process's) without the interpreter's directory and without any
+    directory holding a ``_toil_worker`` program: what a job sees when the user did not activate
+    the virtual environment."""
+    from toil_core.batch.invocation import WORKER_COMMAND
+
+    skip = {os.path.realpath(os.path.dirname(sys.executable))}
+    kept = []
+    for entry in (path if path is not None else os.environ.get("PATH", "/usr/bin:/bin")).split(os.pathsep):
+        if not entry or os.path.realpath(entry) in skip or os.path.exists(os.path.join(entry, WORKER_COMMAND)):
+            continue
+        kept.append(entry)
+    return os.pathsep.join(kept) or "/usr/bin:/bin"
+
+
+def _tail(text: Any, limit: int = 6000) -> str:
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    return (text or "")[-limit:]

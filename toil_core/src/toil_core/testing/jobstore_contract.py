@@ -220,6 +220,21 @@ class JobStoreContract(SubclassesAreTests):
                 handle.write(content)
             assert self.read(job_store, file_id) == content
 
+    def test_reserved_files_of_a_job_attempt_are_distinct(self, job_store: Any) -> None:
+        """A worker reserves return-value files through an attempt-scoped view of the store
+        (``toil_core.worker.attempt_files``), which may name them with the store's own helper:
+        each must get its own file, or promises get each other's values."""
+        from toil_core.worker.attempt_files import attempt_scoped
+
+        job = self.new_job(job_store)
+        view = attempt_scoped(job_store, job.jobStoreID)
+        ids = [view.reserve_file_id() for _ in range(3)]
+        assert len(set(ids)) == 3, ids
+        for number, file_id in enumerate(ids):
+            with view.write_reserved_file_stream(file_id) as handle:
+                handle.write(b"value %d" % number)
+        assert [self.read(job_store, file_id) for file_id in ids] == [b"value 0", b"value 1", b"value 2"]
+
     def test_files_written_for_a_job_go_with_it(self, job_store: Any) -> None:
         job = self.new_job(job_store)
         with job_store.write_file_stream(job_id=job.jobStoreID, cleanup=True) as (handle, owned):

@@ -139,8 +139,19 @@ class _OutputCapture:
             os.close(fd)
 
 
-def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes) -> None:
-    """Store the failed attempt's log and charge one try to the job."""
+def job_exit_code(err: BaseException) -> int:
+    """The worker's exit status for a job that failed with ``err``: the job's own status when it
+    called ``sys.exit(N)`` (2 to 125), else :data:`EXIT_JOB_FAILED`. Either way the worker has
+    recorded the failure (charged the try, stored the log) before it exits."""
+    code = getattr(err, "code", None) if isinstance(err, SystemExit) else None
+    if isinstance(code, int) and not isinstance(code, bool) and 2 <= code <= 125:
+        return code
+    return EXIT_JOB_FAILED
+
+
+def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes, retry: bool = True) -> None:
+    """Store the failed attempt's log and charge one try to the job (all its tries when
+    ``retry`` is False: the failure is permanent, so trying again cannot help)."""
     try:
         desc = job_store.load_job(job_id)
     except Exception:
@@ -151,6 +162,9 @@ def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes) ->
         stream.write(log_data)
     desc.logJobStoreFileID = file_id
     charge_failure(desc, config)
+    if not retry and desc.remainingTryCount > 0:
+        logger.info("Job %s failed permanently; it is not retried.", desc)
+        desc.remainingTryCount = 0
     job_store.update_job(desc)
     if old_log:
         job_store.delete_file(old_log)
@@ -207,9 +221,11 @@ class Worker:
             # message and the user's lines that led to it; anything else its full traceback.
             sys.stderr.write(report(err, debug_requested(self.config)))
             sys.stderr.flush()
-            exit_code = EXIT_JOB_FAILED
+            exit_code = job_exit_code(err)
             current_id = self._current_id
-            self._report_failure(current_id, capture)
+            # An exception whose ``toil_retry`` attribute is False says that trying the job
+            # again cannot succeed (a CWL tool's permanentFail): no retries are spent on it.
+            self._report_failure(current_id, capture, retry=getattr(err, "toil_retry", True) is not False)
         finally:
             if capture is not None:
                 if exit_code == EXIT_OK and self.ran and self._send_success_log():
@@ -225,10 +241,10 @@ class Worker:
         level = str(getattr(self.config, "logLevel", "INFO") or "INFO").upper()
         return level == "DEBUG" or logging.getLogger().isEnabledFor(logging.DEBUG)
 
-    def _report_failure(self, job_id: str, capture: Optional[_OutputCapture]) -> None:
+    def _report_failure(self, job_id: str, capture: Optional[_OutputCapture], retry: bool = True) -> None:
         limit = int(getattr(self.config, "maxLogFileSize", 64000) or 0)
         data = capture.read(limit) if capture is not None else traceback.format_exc().encode()
-        record_failure(self.job_store, job_id, self.config, data)
+        record_failure(self.job_store, job_id, self.config, data, retry=retry)
 
     def _run_chain(self) -> int:
         from toil_core.filestores.deferred import DeferredFunctionManager
@@ -276,6 +292,13 @@ class Worker:
             with file_store.open(job):
                 value = job._runner(file_store)
                 deleted = self._commit(store, job, value, file_store)
+        except BaseException:
+            # The job's log (what the leader shows for a failed job) names the files it used.
+            lines = file_store.access_log_lines()
+            if lines:
+                sys.stderr.write("\n".join(lines) + "\n")
+                sys.stderr.flush()
+            raise
         finally:
             job._defer = None
             os.chdir(cwd)

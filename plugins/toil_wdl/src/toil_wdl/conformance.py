@@ -1,0 +1,98 @@
+"""Run the WDL conformance suite (DataBiosphere's wdl-conformance-tests) for toil-wdl-runner and
+for miniwdl, with the suite's own ``run.py``, and print passed / failed / skipped per WDL version.
+
+``python -m toil_wdl.conformance [--suite DIR] [--versions 1.0,1.1] [--runners toil-wdl-runner,miniwdl]
+[--numbers 0-10] [--threads N]``
+
+The suite folder is read-only (it is shared): ``run.py`` writes generated WDL files and result files
+next to the tests, so it runs on a copy in a temporary directory.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Optional
+
+__all__ = ["DEFAULT_SUITE", "main", "run_suite"]
+
+#: Where the shared copy of the suite lives in this workspace (next to the repository checkouts).
+DEFAULT_SUITE = os.environ.get("TOIL_WDL_CONFORMANCE",
+                               str(Path(__file__).resolve().parents[4].parent / "shared" / "conformance"
+                                   / "wdl-conformance-tests"))
+
+_SUMMARY = re.compile(r"(\d+) tests run, (\d+) succeeded, (\d+) failed, (\d+) skipped")
+_LINE = re.compile(r"^(\d+): (SUCCEEDED|FAILED|SKIPPED|IGNORED|WARNING): (.*)$")
+
+
+def find_suite(explicit: Optional[str] = None) -> Optional[Path]:
+    """The suite folder: ``explicit``, $TOIL_WDL_CONFORMANCE, or shared/conformance beside the checkout."""
+    candidates = [explicit] if explicit else [DEFAULT_SUITE]
+    here = Path(__file__).resolve()
+    candidates += [str(p / "shared" / "conformance" / "wdl-conformance-tests") for p in here.parents]
+    for c in candidates:
+        if c and (Path(c) / "conformance.yaml").is_file():
+            return Path(c)
+    return None
+
+
+def run_suite(suite: Path, runner: str, version: str, numbers: Optional[str] = None, threads: int = 1,
+              extra_args: Optional[str] = None, timeout: int = 7200) -> Dict[str, object]:
+    """Run one runner on one WDL version; returns counts and the per-test statuses."""
+    with tempfile.TemporaryDirectory(prefix="wdl-conformance-") as tmp:
+        copy = Path(tmp) / "suite"
+        shutil.copytree(suite, copy, ignore=shutil.ignore_patterns(".git", "build"))
+        cmd = [sys.executable, "run.py", "--runner", runner, "--versions", version, "--threads", str(threads),
+               "--quiet"]
+        if numbers:
+            cmd += ["--numbers", numbers]
+        if runner == "toil-wdl-runner":
+            cmd += ["--jobstore-path", str(Path(tmp) / "stores")]
+            if extra_args:
+                cmd += ["--toil-args", extra_args]
+        env = dict(os.environ)
+        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        env["TMPDIR"] = tmp
+        proc = subprocess.run(cmd, cwd=copy, env=env, capture_output=True, text=True, timeout=timeout)
+    statuses: Dict[int, str] = {}
+    for line in proc.stdout.splitlines():
+        m = _LINE.match(line)
+        if m:
+            statuses[int(m.group(1))] = m.group(2)
+    counts = {s: sum(1 for v in statuses.values() if v == s) for s in ("SUCCEEDED", "FAILED", "SKIPPED")}
+    return {"runner": runner, "version": version, "passed": counts["SUCCEEDED"], "failed": counts["FAILED"],
+            "skipped": counts["SKIPPED"], "statuses": statuses, "output": proc.stdout, "stderr": proc.stderr}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m toil_wdl.conformance", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--suite", default=None, help="The wdl-conformance-tests folder.")
+    parser.add_argument("--versions", default="1.0,1.1", help="Comma-separated WDL versions.")
+    parser.add_argument("--runners", default="toil-wdl-runner,miniwdl", help="Comma-separated runners.")
+    parser.add_argument("--numbers", default=None, help="Test numbers (run.py's -n syntax).")
+    parser.add_argument("--threads", type=int, default=1, help="Tests run in parallel.")
+    parser.add_argument("--show-failures", action="store_true", help="Print the reason of every failure.")
+    args = parser.parse_args(argv)
+    suite = find_suite(args.suite)
+    if suite is None:
+        print("wdl-conformance-tests not found: give --suite or set TOIL_WDL_CONFORMANCE", file=sys.stderr)
+        return 2
+    rows = []
+    for version in args.versions.split(","):
+        for runner in args.runners.split(","):
+            result = run_suite(suite, runner, version, args.numbers, args.threads)
+            rows.append(result)
+            print(f"{runner:16} WDL {version:8} passed {result['passed']:3}  failed {result['failed']:3}  "
+                  f"skipped {result['skipped']:3}", flush=True)
+            if args.show_failures:
+                print(result["output"])
+    return 0 if all(r["failed"] == 0 for r in rows if r["runner"] == "toil-wdl-runner") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

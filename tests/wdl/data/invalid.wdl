@@ -1,0 +1,5 @@
+version 1.0
+
+workflow invalid {
+  Int x = "not a number" + 
+}
