@@ -1,0 +1,420 @@
+"""``Toil``: the context manager that runs a workflow (``toil.common.Toil``)."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import shutil
+import sys
+from typing import Any, Optional, Type
+
+from toil_core.batch.registry import get_batch_system
+from toil_core.common.config import Config
+from toil_core.common.workdirs import get_coordination_dir, get_local_workflow_dir, get_toil_work_dir
+from toil_core.job.saving import load_return_value, save_new_jobs, write_descriptions
+from toil_core.jobstores.locator import (
+    build_locator,
+    make_job_store,
+    normalize_locator,
+    open_job_store,
+    parse_locator,
+)
+from toil_core.leader.leader import Leader
+from toil_core.leader.restart import clean_for_restart
+from toil_core.lib.error_report import debug_requested, install_excepthook
+from toil_core.lib.errors import ToilError
+from toil_core.plugins.registry import configure_plugins, leader_finished, leader_started
+from toil_core.provisioners.scaler_setup import start_cluster_scaler
+from toil_core.realtime_logger import RealtimeLogger
+from toil_core.resource import ModuleDescriptor, ResourceException, check_not_importing, save_user_module
+from toil_core.workflow.options import set_logging_from_options
+
+logger = logging.getLogger(__name__)
+
+ROOT_RETURN_VALUE_FILE = "rootJobReturnValue"
+
+
+class ToilRestartException(ToilError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class ToilContextManagerException(ToilError):
+    def __init__(self) -> None:
+        super().__init__('This method cannot be called outside the "with Toil(...)" context manager.')
+
+
+def normalize_uri(uri: str, check_existence: bool = False) -> str:
+    """Plain local paths become ``file://`` URLs (relative ones resolved from the current dir)."""
+    if "://" in uri or uri.startswith("file:"):
+        if uri.startswith("file:") and not uri.startswith("file://"):
+            uri = "file://" + os.path.abspath(uri[len("file:"):])
+        return uri
+    path = os.path.abspath(uri)
+    if check_existence and not os.path.exists(path):
+        raise FileNotFoundError(f"Could not find local file {path!r}.")
+    return "file://" + path
+
+
+def getDirSizeRecursively(dirPath: str) -> int:
+    """Bytes used on disk by ``dirPath`` and everything under it (each hard-linked file once)."""
+    total = 0
+    seen = set()
+    for root, dirs, files in os.walk(dirPath):
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue  # vanished while walking
+            key = (info.st_dev, info.st_ino)
+            if key in seen:
+                continue
+            seen.add(key)
+            total += getattr(info, "st_blocks", 0) * 512 if hasattr(info, "st_blocks") else info.st_size
+    return total
+
+
+def getFileSystemSize(dirPath: str) -> "tuple[int, int]":
+    """``(free bytes, total bytes)`` of the file system holding ``dirPath``."""
+    usage = shutil.disk_usage(dirPath)
+    return usage.free, usage.total
+
+
+def iC(minValue: int, maxValue: int = sys.maxsize) -> Any:
+    """Upstream option check: an int in ``[minValue, maxValue)``."""
+    assert isinstance(minValue, int) and isinstance(maxValue, int)
+    return lambda x: minValue <= x < maxValue
+
+
+def fC(minValue: float, maxValue: Optional[float] = None) -> Any:
+    """Upstream option check: a float in ``[minValue, maxValue)``."""
+    upper = float("inf") if maxValue is None else maxValue
+    return lambda x: minValue <= x < upper
+
+
+def _no_root_message(locator: str) -> str:
+    return (f"The job store '{locator}' holds no root job: the workflow was stopped before it "
+            f"started, so there is nothing to restart. Remove the job store with 'toil clean "
+            f"{locator}' and run the workflow again without --restart.")
+
+
+class Toil:
+    """Set up (or resume) a workflow's job store and run its jobs.
+
+    ``with Toil(options) as toil: result = toil.start(root_job)``; when ``options.restart`` is set,
+    call ``toil.restart()`` instead.
+    """
+
+    def __init__(self, options: Any) -> None:
+        # A mistake in the options or the job graph ends the script with one message, not a
+        # traceback (which --logDebug brings back).
+        install_excepthook(debug_requested(options))
+        self.options = options
+        self.config: Any = None
+        self._jobStore: Any = None
+        self._inContextManager = False
+        self._restarted = False
+        self._started = False
+        #: The job store's leader lock while this context runs the workflow (None if unlockable).
+        self._leader_lock: Any = None
+        #: True when this context created the job store (rather than resuming one).
+        self._fresh_store = False
+        #: True once start() saved the root job: only then can the workflow be restarted.
+        self._root_saved = False
+
+    # ------------------------------------------------------------------ context manager
+    def __enter__(self) -> "Toil":
+        check_not_importing()
+
+        set_logging_from_options(self.options)
+        config = Config()
+        config.setOptions(self.options)
+        config.jobStore = normalize_locator(config.jobStore)
+        # Resolve the batch system before touching the job store, so a bad name or a missing
+        # plugin fails without leaving a half-made job store behind.
+        self._batch_system_class(config)
+        job_store = make_job_store(config.jobStore)
+        if not config.restart:
+            config.workflowAttemptNumber = 0
+            job_store.initialize(config)
+            self._fresh_store = True
+            try:
+                self._leader_lock = self._lock(job_store)
+            except BaseException:
+                job_store.destroy()  # nothing was stored yet
+                raise
+        else:
+            # resume() refuses a store owned by another user before unpickling anything; the
+            # lock keeps off a second leader; the check finds damaged job files. All three come
+            # before the first write, so a refused restart leaves the store as it was.
+            job_store.provide_key(config.sseKey)
+            job_store.resume()
+            self._leader_lock = self._lock(job_store)
+            try:
+                if job_store.root_job_id() is None:
+                    raise ToilRestartException(_no_root_message(config.jobStore))
+                self._check_jobs_readable(job_store)
+                stored = job_store.config
+                config.workflowID = stored.workflowID
+                config.workflowAttemptNumber = int(getattr(stored, "workflowAttemptNumber", 0) or 0) + 1
+                job_store._config = config if hasattr(job_store, "_config") else None
+                self._set_store_config(job_store, config)
+                job_store.write_config()
+            except BaseException:
+                self._release_lock()
+                raise
+        self.config = config
+        self._jobStore = job_store
+        self._inContextManager = True
+        try:
+            configure_plugins(config)
+        except Exception:
+            logger.debug("Plugin configuration hooks failed", exc_info=True)
+        return self
+
+    @staticmethod
+    def _lock(job_store: Any) -> Any:
+        """The job store's leader lock (None for stores that cannot lock)."""
+        acquire = getattr(job_store, "acquire_leader_lock", None)
+        return acquire() if acquire is not None else None
+
+    def _release_lock(self) -> None:
+        lock, self._leader_lock = self._leader_lock, None
+        if lock is not None:
+            lock.release()
+
+    @staticmethod
+    def _check_jobs_readable(job_store: Any) -> None:
+        """Load every stored job description once, so a damaged one is reported (with its
+        path and the fix, by the job store) before the restart changes anything."""
+        for _desc in job_store.jobs():
+            pass
+
+    @staticmethod
+    def _set_store_config(job_store: Any, config: Any) -> None:
+        for attr in ("_config", "_Toil_config"):
+            if hasattr(job_store, attr):
+                setattr(job_store, attr, config)
+        if getattr(job_store, "config", None) is not config:
+            try:
+                job_store.config = config
+            except AttributeError:
+                pass
+
+    def __exit__(self, exc_type: Optional[Type[BaseException]], exc_val: Any, exc_tb: Any) -> bool:
+        config = self.config
+        try:
+            clean = getattr(config, "clean", "onSuccess")
+            if config.restart and not self._restarted:
+                clean = "never"
+            failed = exc_type is not None
+            if failed and self._fresh_store and not self._root_saved:
+                # Failed before the root job was saved (a bad graph, argument, import, ...):
+                # the store holds nothing a restart could use, so leave no half-made store.
+                logger.info("Deleting the job store '%s': the workflow failed before its root job "
+                            "was saved, so there is nothing to restart.", config.jobStore)
+                self._jobStore.destroy()
+                clean = "never"
+            if clean == "always" or (clean == "onError" and failed) or (clean == "onSuccess" and not failed):
+                logger.info("Attempting to delete the job store")
+                self._jobStore.destroy()
+                logger.info("Successfully deleted the job store: %s", config.jobStore)
+            self._clean_work_dir(failed)
+        except Exception:
+            if exc_type is None:
+                raise
+            logger.exception("Error while cleaning up the workflow")
+        finally:
+            self._inContextManager = False
+            self._release_lock()
+        return False
+
+    def _clean_work_dir(self, failed: bool) -> None:
+        policy = getattr(self.config, "cleanWorkDir", "always")
+        if policy == "always" or (policy == "onSuccess" and not failed) or (policy == "onError" and failed):
+            work = get_toil_work_dir(getattr(self.config, "workDir", None))
+            shutil.rmtree(os.path.join(work, f"toil-{self.config.workflowID}"), ignore_errors=True)
+
+    def _assert_context(self) -> None:
+        if not self._inContextManager:
+            raise ToilContextManagerException()
+
+    # ------------------------------------------------------------------ running
+    def start(self, rootJob: Any) -> Any:
+        """Run the workflow rooted at ``rootJob``; returns the root job's return value."""
+        self._assert_context()
+        if self.config.restart:
+            raise ToilRestartException(
+                "A Toil workflow can only be started once. Use Toil.restart() to resume it.")
+        # As upstream, one ``with Toil(options)`` block may start several workflows one after the
+        # other (for example after importing a file once); each start saves a new root job.
+        self._started = True
+        rootJob.checkJobGraphForDeadlocks()
+        job_store = self._jobStore
+        batch_system = self.createBatchSystem(self.config)
+        try:
+            self._prepare_leader_run(batch_system)
+            jobs = save_new_jobs(job_store, self.config, [rootJob])
+            root_desc = rootJob.description
+            if root_desc.rv_file_id is None:
+                root_desc.rv_file_id = job_store.get_empty_file_store_id()
+            for job in jobs:
+                batch_system.check_resource_request(job.description)
+            write_descriptions(job_store, jobs)
+            with job_store.write_shared_file_stream(ROOT_RETURN_VALUE_FILE) as stream:
+                stream.write(root_desc.rv_file_id.encode())
+            job_store.set_root_job(root_desc.jobStoreID)
+            self._root_saved = True
+            self._run_leader(batch_system, root_desc)
+        finally:
+            batch_system.shutdown()
+        return self._root_return_value()
+
+    def restart(self) -> Any:
+        """Resume the workflow in the job store; returns the root job's return value."""
+        self._assert_context()
+        if not self.config.restart:
+            raise ToilRestartException("A Toil workflow must be initiated with Toil.start(), not restart().")
+        self._restarted = True
+        job_store = self._jobStore
+        root_id = job_store.root_job_id()
+        if root_id is None:
+            # The first leader died before it saved the root job (which is what makes a job
+            # store startable): there is nothing to resume and no return value to give back.
+            raise ToilRestartException(_no_root_message(self.config.jobStore))
+        root_desc = clean_for_restart(job_store, self.config, root_id)
+        if root_desc is None:
+            logger.warning("Requested restart but the workflow has already been completed; allowing exports to rerun.")
+            return self._root_return_value()
+        batch_system = self.createBatchSystem(self.config)
+        try:
+            self._prepare_leader_run(batch_system)
+            self._run_leader(batch_system, root_desc)
+        finally:
+            batch_system.shutdown()
+        return self._root_return_value()
+
+    def _prepare_leader_run(self, batch_system: Any) -> None:
+        job_store = self._jobStore
+        job_store.write_leader_pid()
+        job_store.write_kill_flag(kill=False)
+        # Workers started by other batch systems recreate the leader's environment from this.
+        with job_store.write_shared_file_stream("environment.pickle") as stream:
+            pickle.dump(dict(os.environ), stream)
+        try:
+            descriptor = ModuleDescriptor.forModule("__main__")
+        except (ResourceException, KeyError) as error:
+            logger.debug("No user module to deploy: %s", error)
+            return
+        deploy = not getattr(self.config, "disableAutoDeployment", False)
+        if deploy and not batch_system.supportsAutoDeployment() and not batch_system.runs_workers_beside_leader():
+            logger.warning("Batch system does not support auto-deployment. The user script %s will have to be "
+                           "present at the same location on every worker.", descriptor)
+        save_user_module(job_store, descriptor, deploy=deploy)
+
+    def _run_leader(self, batch_system: Any, root_desc: Any) -> None:
+        try:
+            leader_started(self.config)
+        except Exception:
+            logger.debug("leader_started hooks failed", exc_info=True)
+
+        success = False
+        realtime = (RealtimeLogger.start_server(self.config.logLevel, batch_system)
+                    if getattr(self.config, "realTimeLogging", False) else contextlib.nullcontext())
+        scaler = start_cluster_scaler(self.config, batch_system)
+        try:
+            with realtime:
+                leader = Leader(self.config, batch_system, self._jobStore, root_desc)
+                leader.scaler_feed = scaler.feed if scaler is not None else None
+                leader.run()
+            success = True
+            logger.info("Finished toil run successfully.")
+        finally:
+            if scaler is not None:
+                scaler.stop()
+            try:
+                leader_finished(self.config, success)
+            except Exception:
+                logger.debug("leader_finished hooks failed", exc_info=True)
+
+    def _root_return_value(self) -> Any:
+        with self._jobStore.read_shared_file_stream(ROOT_RETURN_VALUE_FILE) as stream:
+            rv_file_id = stream.read().decode()
+        return load_return_value(self._jobStore, rv_file_id)
+
+    # ------------------------------------------------------------------ files
+    def import_file(self, src_uri: str, shared_file_name: Optional[str] = None, symlink: bool = False) -> Any:
+        """Copy a file from a URL (or local path) into the job store; returns its FileID."""
+        self._assert_context()
+        return self._jobStore.import_file(normalize_uri(src_uri), shared_file_name=shared_file_name, symlink=symlink)
+
+    def importFile(self, srcUrl: str, sharedFileName: Optional[str] = None, symlink: bool = False) -> Any:
+        return self.import_file(srcUrl, sharedFileName, symlink)
+
+    def export_file(self, file_id: Any, dst_uri: str) -> None:
+        """Copy a file out of the job store to a URL (or local path)."""
+        self._assert_context()
+        self._jobStore.export_file(file_id, normalize_uri(dst_uri))
+
+    def exportFile(self, jobStoreFileID: Any, dstUrl: str) -> None:
+        self.export_file(jobStoreFileID, dstUrl)
+
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _batch_system_class(config: Any) -> Any:
+        return get_batch_system(getattr(config, "batchSystem", "single_machine") or "single_machine")
+
+    @staticmethod
+    def createBatchSystem(config: Any) -> Any:
+        cls = Toil._batch_system_class(config)
+        logger.debug("Creating the %s batch system (%s.%s).", getattr(config, "batchSystem", "?"),
+                     cls.__module__, cls.__qualname__)
+        return cls(config, config.maxCores, config.maxMemory, config.maxDisk)
+
+    @staticmethod
+    def getJobStore(locator: str) -> Any:
+        return make_job_store(locator)
+
+    @staticmethod
+    def parseLocator(locator: str) -> Any:
+        return parse_locator(locator)
+
+    @staticmethod
+    def buildLocator(name: str, rest: str) -> str:
+        return build_locator(name, rest)
+
+    @staticmethod
+    def resumeJobStore(locator: str) -> Any:
+        return open_job_store(locator)
+
+    @staticmethod
+    def normalize_uri(uri: str, check_existence: bool = False) -> str:
+        return normalize_uri(uri, check_existence)
+
+    @staticmethod
+    def getToilWorkDir(configWorkDir: Optional[str] = None) -> str:
+        return get_toil_work_dir(configWorkDir)
+
+    @classmethod
+    def getLocalWorkflowDir(cls, workflowID: str, configWorkDir: Optional[str] = None) -> str:
+        return get_local_workflow_dir(workflowID, configWorkDir)
+
+    @staticmethod
+    def get_toil_coordination_dir(config_work_dir: Optional[str] = None,
+                                  config_coordination_dir: Optional[str] = None) -> str:
+        """The node's directory for locks and state shared by the workflow's processes."""
+        return get_coordination_dir(config_work_dir, config_coordination_dir)
+
+    @classmethod
+    def get_local_workflow_coordination_dir(cls, workflow_id: str, config_work_dir: Optional[str] = None,
+                                            config_coordination_dir: Optional[str] = None) -> str:
+        """This node's coordination directory for one workflow (created)."""
+        path = os.path.join(cls.get_toil_coordination_dir(config_work_dir, config_coordination_dir),
+                            f"toil-{workflow_id}")
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        return path
+
+    def writePIDFile(self) -> None:
+        self._jobStore.write_leader_pid()
