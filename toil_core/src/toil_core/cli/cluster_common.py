@@ -3,10 +3,15 @@ leader over ssh (the ``core`` user of the leader's public address; ``TOIL_CLUSTE
 overrides the address, ``TOIL_CLUSTER_SSH_USER`` the user, ``TOIL_CLUSTER_SSH_PORT`` the port)."""
 from __future__ import annotations
 
+import argparse
+import functools
 import os
 from typing import Any, List
 
 from toil_core.cli._common import CommandError
+from toil_core.lib.errors import ToilError
+from toil_core.plugins.registry import installed_names
+from toil_core.provisioners import cluster_factory
 
 __all__ = ["leader_address", "provisioner_for", "ssh_options"]
 
@@ -16,8 +21,6 @@ LEADER_CONTAINER = "toil_leader"
 
 def provisioner_for(options: Any, **kwargs: Any) -> Any:
     """The provisioner (``-p``) of the cluster ``options.clusterName`` in zone ``-z``."""
-    from toil_core.provisioners import cluster_factory
-
     try:
         return cluster_factory(options.provisioner, clusterName=options.clusterName, zone=options.zone, **kwargs)
     except ValueError as error:
@@ -51,15 +54,11 @@ def ssh_options(insecure: bool, extra: List[str]) -> List[str]:
 def require_provisioner(argv: List[str], command_name: str) -> None:
     """Fail with a hint when the provisioner ``-p`` (default aws) is not installed, before the
     command's own arguments are checked (they mean nothing without one)."""
-    import argparse
-
     if "-h" in argv or "--help" in argv:
         return
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("-p", "--provisioner", default="aws")
     known, _ = pre.parse_known_args(argv)
-    from toil_core.plugins.registry import installed_names
-
     installed = installed_names("provisioner")
     if known.provisioner not in installed:
         raise CommandError(
@@ -70,10 +69,6 @@ def require_provisioner(argv: List[str], command_name: str) -> None:
 
 def cluster_errors(func: Any) -> Any:
     """Report Toil's own errors from the provisioner (no such cluster, ...) as one line."""
-    import functools
-
-    from toil_core.lib.errors import ToilError
-
     @functools.wraps(func)
     def wrapper(argv: List[str]) -> Any:
         try:

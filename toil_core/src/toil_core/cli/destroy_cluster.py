@@ -7,7 +7,7 @@ from typing import List
 
 from toil_core.cli._common import command
 from toil_core.cli.cluster_common import cluster_errors, provisioner_for, require_provisioner
-from toil_core.common.options import parser_with_common_options, set_logging_from_options
+from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["main"]
 

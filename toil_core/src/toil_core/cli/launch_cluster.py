@@ -13,7 +13,8 @@ from typing import Dict, List, Optional
 
 from toil_core.cli._common import CommandError, command
 from toil_core.cli.cluster_common import cluster_errors, provisioner_for, require_provisioner
-from toil_core.common.options import parser_with_common_options, set_logging_from_options
+from toil_core.provisioners.node_types import parse_node_types
+from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["main"]
 
@@ -70,8 +71,6 @@ def _workers(node_types: Optional[str], workers: Optional[str]) -> List[tuple]:
         return []
     if not node_types or not workers:
         raise CommandError("--nodeTypes and --workers (-w) go together: one count per node type.")
-    from toil_core.provisioners.node_types import parse_node_types
-
     types = parse_node_types(node_types)
     counts = workers.split(",")
     if len(counts) != len(types):

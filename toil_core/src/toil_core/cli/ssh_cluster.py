@@ -16,7 +16,7 @@ from toil_core.cli.cluster_common import (
     require_provisioner,
     ssh_options,
 )
-from toil_core.common.options import parser_with_common_options, set_logging_from_options
+from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["main"]
 

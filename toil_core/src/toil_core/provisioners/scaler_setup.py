@@ -7,7 +7,9 @@ import logging
 from typing import Any, Optional
 
 from toil_core.batch.abstract import AbstractScalableBatchSystem
+from toil_core.batch.abstract import AbstractScalableBatchSystem
 from toil_core.common.config import OptionError
+from toil_core.provisioners import cluster_factory
 from toil_core.provisioners import cluster_factory
 from toil_core.provisioners.cluster_scaler import ClusterScaler, JobShapeFeed, ScalerThread
 
