@@ -105,7 +105,7 @@ def test_drawn_builtin_bases_are_real_builtins():
             assert hasattr(builtins, base) or base == "CalledProcessError", (name, base)
 
 
-@pytest.mark.parametrize("package", ["toil_hpc", "toil_cwl", "toil_mesos", "toil_google"])
+@pytest.mark.parametrize("package", ["toil_hpc", "toil_cwl", "toil_aws", "toil_mesos", "toil_google"])
 def test_backend_exceptions_descend_from_toil_error(package):
     module = importlib.import_module(package)
     for name, cls in defined_exceptions(module).items():

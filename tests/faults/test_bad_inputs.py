@@ -58,13 +58,33 @@ def _c(name: str, args: str, expect: str, code: int, store: str = "absent", loca
 USAGE = 2  # argparse's exit status: a bad command line, found while parsing
 ERROR = 1  # an uncaught exception (reported in a few lines, without a traceback)
 
+
+def _not_installed_case() -> Case:
+    """A well-known backend whose plugin is not installed here: a job store scheme while one
+    of them is missing (toil-aws and toil-google provide them), else a batch system."""
+    from importlib.metadata import entry_points
+
+    groups = entry_points()
+    select = getattr(groups, "select", None)
+    found = select(group="toil.job_stores") if select else groups.get("toil.job_stores", [])
+    installed = {ep.name for ep in found}
+    for scheme in ("aws", "google"):
+        if scheme not in installed:
+            return _c("locator-plugin-not-installed", "",
+                      rf"Unknown job store implementation '{scheme}'.*(Install it with|is not available)", ERROR,
+                      locator=f"{scheme}:us-west-2:bucketprefix")
+    batch_systems = {ep.name for ep in (select(group="toil.batch_systems") if select
+                                        else groups.get("toil.batch_systems", []))}
+    name = next(n for n in ("kubernetes", "mesos", "slurm") if n not in batch_systems)
+    return _c("locator-plugin-not-installed", f"--batchSystem {name}",
+              rf"Batch system '{name}' is not (installed.*Install it with|available)", USAGE)
+
 CASES: List[Case] = [
     # -- malformed or unusable locators
     _c("locator-empty", "", r"The job store locator is empty; give a path", USAGE, locator=""),
     _c("locator-unknown-scheme", "", r"Unknown job store implementation 'nosuch'.*Installed job stores: file",
        ERROR, locator="nosuch:somewhere"),
-    _c("locator-plugin-not-installed", "", r"Unknown job store implementation 'aws'.*(Install it with|is not available)",
-       ERROR, locator="aws:us-west-2:bucketprefix"),
+    _not_installed_case(),
     _c("locator-nothing-after-scheme", "", r"'google:' has nothing after 'google:'", ERROR, locator="google:"),
     _c("locator-file-without-path", "", r"'file:' has no path after 'file:'", USAGE, locator="file:"),
     _c("locator-file-url-other-host", "", r"names the host 'otherhost'.*use file:/path", USAGE,

@@ -46,6 +46,7 @@ Each class keeps its upstream Toil name and the builtin bases upstream gives it,
     │   │   └── InvalidSourceCacheError               a bad source for a cached write
     │   ├── ResourceException                         the user module cannot be deployed
     │   │   └── InvalidUserScriptName                 a user module with an unusable name
+    │   ├── UnguardedScriptError (also RuntimeError)  a script with no ``__main__`` guard
     │   ├── NoSuchClusterException                    a cluster that does not exist
     │   ├── ClusterTypeNotSupportedException          a provisioner without that cluster type
     │   ├── ClusterCombinationNotSupportedException   ... or that type and architecture
@@ -61,6 +62,7 @@ Each class keeps its upstream Toil name and the builtin bases upstream gives it,
     │   │   ├── PluginIncompatibleError               the plugin needs another toil-core
     │   │   ├── PluginConflictError                   two plugins claim one name
     │   │   └── PluginMisconfiguredError              a plugin declares itself wrongly
+    │   ├── ScaffoldError (also ValueError)           ``toil plugins new`` cannot use a name
     │   ├── CommandError                              a ``toil`` subcommand cannot do its work
     │   ├── ChartError                                ``toil stats --chart`` cannot draw
     │   └── DotRenderError                            ``toil status --dotFile`` cannot render

@@ -283,7 +283,7 @@ _GUARD_ADVICE = ("Workers import the script to find its job functions, so put th
                  "workflow under `if __name__ == \"__main__\":`.")
 
 
-class UnguardedScriptError(RuntimeError):
+class UnguardedScriptError(ToilError, RuntimeError):
     """The workflow script runs its workflow code when a worker imports it (no ``__main__``
     guard). Retrying cannot help, so the job is not retried (``toil_retry``)."""
 

@@ -27,6 +27,7 @@ from cwltool.process import shortname
 from cwltool.workflow import Workflow
 
 from toil.job import Job
+from toil_core.plugin_api import ToilError
 from toil_cwl.context import ContextRef, Path, WorkflowContext, static_resources, toil_resources
 from toil_cwl.fsaccess import upload_outputs
 from toil_cwl.steps import (
@@ -69,7 +70,7 @@ def _log_once() -> None:
         cwl_logger.propagate = False
 
 
-class ToolFailed(WorkflowException):
+class ToolFailed(ToilError, WorkflowException):
     """A CWL tool finished with a status other than success (cwltool logged why just before).
 
     A ``permanentFail`` is not retried (``toil_retry`` is False: the worker then spends no

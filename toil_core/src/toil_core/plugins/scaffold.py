@@ -12,13 +12,15 @@ import re
 from pathlib import Path
 from typing import Dict, List
 
+from toil_core.lib.errors import ToilError
+
 __all__ = ["KINDS_SUPPORTED", "ScaffoldError", "new_plugin", "plugin_files"]
 
 #: Kinds ``toil plugins new`` can write.
 KINDS_SUPPORTED = ("batch_system",)
 
 
-class ScaffoldError(ValueError):
+class ScaffoldError(ToilError, ValueError):
     """A name or destination ``toil plugins new`` cannot use (the message says why)."""
 
 

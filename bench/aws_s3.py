@@ -1,0 +1,88 @@
+"""The fan-out and files benchmarks on an ``aws:`` job store against a local S3 server, beside the
+same workflows on a ``file:`` job store, with the S3 requests per job.
+
+    .venv/bin/python bench/aws_s3.py [--children 100] [--files 20] [--readers 3]
+
+Starts moto's S3 server on loopback (installed by ``python3 dev.py setup``), runs each workflow
+once per job store (one process each, wall clock around it, as bench/run.py does), and counts
+the requests the server answered during each run from its access log, so the leader's, the
+workers' and the clean-up's requests all count. Prints one line per run and the ratios.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Dict, List
+
+BENCH = Path(__file__).resolve().parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _requests(log: Path) -> int:
+    """Requests the server logged so far (one werkzeug access line each)."""
+    return sum(1 for line in log.read_text(errors="replace").splitlines() if '" 2' in line or '" 3' in line
+               or '" 4' in line or '" 5' in line)
+
+
+def _run(script: str, store: str, args: List[str], env: Dict[str, str]) -> float:
+    began = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(BENCH / script), store, "--logLevel=WARNING", *args], env=env,
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - began
+    if proc.returncode != 0:
+        raise SystemExit(f"{script} on {store} failed:\n{proc.stderr[-4000:]}")
+    return seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, default=100)
+    parser.add_argument("--files", type=int, default=20)
+    parser.add_argument("--readers", type=int, default=3)
+    options = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="toil-bench-aws-"))
+    port = _free_port()
+    log = work / "moto.log"
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}")
+    with open(log, "wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                  stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        cases = [("fanout", "wf_fanout.py", [f"--benchChildren={options.children}"], options.children + 1),
+                 ("files", "wf_files.py", [f"--benchFiles={options.files}", f"--benchReaders={options.readers}",
+                                           "--benchFileMB=1"], options.readers + 1)]
+        for name, script, args, jobs in cases:
+            file_seconds = _run(script, f"file:{work / (name + '-store')}", args, env)
+            before = _requests(log)
+            aws_seconds = _run(script, f"aws:us-east-1:bench-{uuid.uuid4().hex[:12]}", args, env)
+            requests = _requests(log) - before
+            print(f"{name}: {jobs} jobs; file: {file_seconds:.1f} s; aws: {aws_seconds:.1f} s "
+                  f"({aws_seconds / file_seconds:.2f}x); {requests} S3 requests = {requests / jobs:.1f} per job")
+    finally:
+        server.terminate()
+        server.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,642 @@
+"""AWSJobStore: the ``aws:<region>:<name>`` job store, everything in one S3 bucket.
+
+Layout of the bucket ``<name>--toil`` (no database: S3 is strongly consistent)::
+
+    toil-job-store                      marker, written first and deleted last; holds the format and
+                                        the SSE-C key's fingerprint (never encrypted)
+    plain/<name>                        shared files written with encrypted=False (config.pickle)
+    shared/<name>                       the other shared files (rootJobStoreID, pid.log, ...)
+    jobs/<job id>                       one JSON job description per job
+    files/f/<token>/<basename>          stored files; file ID = "f/<token>/<basename>"
+    files/o/<owner>/<token>/<basename>  files written for a job (cleanup=True) or a job attempt;
+                                        file ID = "o/<owner>/<token>/<basename>"; delete_job(owner)
+                                        deletes the prefix
+    logs/new/<ns stamp>-<random>        stats/logging blobs not yet read
+    logs/read/<ns stamp>-<random>       blobs passed to read_logs already (for read_all)
+
+A file ID is its key relative to ``files/``, so finding a file costs nothing; loading a job is
+one GET, creating or replacing one is one PUT, and no operation but ``jobs()``, ``read_logs()``,
+``delete_job()`` (of the job's own prefix), ``--restart``'s clean-up and ``destroy()`` lists.
+
+Crash safety: every job, file, shared file and log blob is one PUT, or one multipart upload that
+becomes visible only when completed; either way S3 shows the old or the new object, never a
+partial one. Multipart uploads left by killed writers are invisible and are aborted by
+``--restart`` (:meth:`discard_temporary_files`). ``delete_job`` removes the job's files before
+the job, so a crash in between leaves a finished job to delete again, never orphans.
+
+All object bytes pass through :class:`~toil_aws.objects.ObjectStore` (the SSE-C key rides there).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+import time
+import urllib.parse
+from contextlib import contextmanager
+from typing import IO, Any, Callable, Dict, Iterator, Optional, Tuple, Union
+
+import botocore.exceptions
+from toil_core.plugin_api import (
+    AbstractJobStore,
+    CorruptJobError,
+    FileID,
+    JobDescription,
+    JobStoreExistsException,
+    NoSuchFileException,
+    NoSuchJobException,
+    NoSuchJobStoreException,
+    settings_from,
+)
+
+from toil_aws import session
+from toil_aws.locator import Locator, parse
+from toil_aws.objects import ObjectMissing, ObjectStore, reader_handle, writer_context
+from toil_aws.session import AWSSetupError, error_code, is_missing
+from toil_aws.settings import DEFAULT_PART_SIZE, MIN_PART_SIZE, AWSJobStoreSettings
+from toil_aws.sse import SSEKeyError, fingerprint, matches, read_key
+
+__all__ = ["AWSJobStore"]
+
+logger = logging.getLogger(__name__)
+
+MARKER = "toil-job-store"
+FORMAT = 1
+CONFIG_FILE = "config.pickle"
+_COPY_CHUNK = 1 << 20
+#: Names the key file for workers and tools (the core's variable for encrypted stores).
+KEY_ENV = "TOIL_SSE_KEY"
+_PARSE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, AttributeError, ValueError)
+
+
+def _token() -> str:
+    return os.urandom(10).hex()
+
+
+def _basename(name: Optional[str], default: str) -> str:
+    if not name:
+        return default
+    name = name.replace("/", "_").replace("\0", "_")
+    if name in (".", ".."):
+        return default
+    while len(name.encode("utf-8", "surrogateescape")) > 200:
+        name = name[1:]
+    return name
+
+
+def _safe_name(name: str) -> str:
+    out = "".join(c if (c.isascii() and (c.isalnum() or c in "._-")) else "_" for c in name[:60])
+    return out.lstrip(".") or "job"
+
+
+class AWSJobStore(AbstractJobStore):
+    """A job store in one S3 bucket (see the module docstring for the layout).
+
+    :param locator: ``<region>:<name>`` (as after ``aws:``; the prefix is accepted too).
+    :param partSize: multipart part size in bytes (default: ``--awsPartSize`` / 50 MiB).
+    """
+
+    #: ``--sseKey`` alone means SSE-C here (the core's client-side encryption is not plugged in).
+    server_side_encryption = True
+
+    def __init__(self, locator: str, partSize: Optional[int] = None) -> None:
+        self._where: Locator = parse(locator)
+        self._part_size_arg = partSize
+        self._sse_key: Optional[bytes] = None
+        self._key_path: Optional[str] = None
+        self._objects = ObjectStore(self._client, self._where.bucket, None, partSize or DEFAULT_PART_SIZE)
+        self._marker: Optional[Dict[str, Any]] = None
+        super().__init__(str(self._where))
+
+    def __repr__(self) -> str:
+        return f"AWSJobStore({self.locator!r})"
+
+    # ---------------------------------------------------------------------- plumbing
+    @property
+    def region(self) -> str:
+        return self._where.region
+
+    @property
+    def bucket_name(self) -> str:
+        return self._where.bucket
+
+    def _client(self) -> Any:
+        return session.client("s3", self._where.region)
+
+    @property
+    def objects(self) -> ObjectStore:
+        """The object I/O seam of this store (one bucket, this store's SSE-C key)."""
+        return self._objects
+
+    def _apply(self, config: Any, key_path: Optional[str]) -> None:
+        """Take the part size from ``config`` and the SSE-C key from ``key_path`` (checked against
+        the store's marker when the store exists)."""
+        part = self._part_size_arg or settings_from(config, AWSJobStoreSettings).aws_part_size
+        if part < MIN_PART_SIZE:
+            raise AWSSetupError(f"--awsPartSize ({part}) must be at least {MIN_PART_SIZE} bytes (S3's smallest "
+                                "part).")
+        key = read_key(key_path) if key_path else None
+        if self._marker is not None:
+            self._check_key(key)
+        self._sse_key = key
+        self._key_path = key_path
+        self._objects = ObjectStore(self._client, self._where.bucket, key, part)
+
+    def provide_key(self, key_path: Optional[str]) -> None:
+        """The ``--sseKey`` file to open the store with (else ``$TOIL_SSE_KEY`` names it)."""
+        self._key_path = key_path
+
+    def _check_key(self, key: Optional[bytes]) -> None:
+        recorded = (self._marker or {}).get("sse")
+        if recorded and key is None:
+            raise SSEKeyError(f"The job store '{self.locator}' is encrypted with an SSE-C key and no key was "
+                              f"given: give the same key with --sseKey PATH (for toil status, stats and clean: "
+                              f"{KEY_ENV}=PATH).")
+        if key is not None and not recorded:
+            raise SSEKeyError(f"The job store '{self.locator}' was made without an SSE-C key: run without "
+                              "--sseKey (its objects are not encrypted with a customer key).")
+        if key is not None and recorded and not matches(key, recorded):
+            raise SSEKeyError(f"The --sseKey key is not the key the job store '{self.locator}' was made with: "
+                              "give the key file used when the workflow started.")
+
+    def _need_credentials(self, what: str) -> None:
+        if not session.has_credentials():
+            raise AWSSetupError(session.no_credentials_message(what))
+
+    def _explain(self, err: botocore.exceptions.ClientError, doing: str) -> AWSSetupError:
+        code = error_code(err)
+        if code in ("AccessDenied", "403", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+            return AWSSetupError(
+                f"Access denied to the S3 bucket '{self.bucket_name}' while {doing} the job store "
+                f"'{self.locator}' ({code}). Check that your AWS credentials may use that bucket, or pick another "
+                "job store name (bucket names are global: another account may own it).")
+        return AWSSetupError(f"S3 refused {doing} the job store '{self.locator}': {err}")
+
+    # ---------------------------------------------------------------------- lifecycle
+    def initialize(self, config: Any) -> None:
+        self._need_credentials(f"create the job store '{self.locator}'")
+        self._marker = None
+        if getattr(config, "clientSideEncryption", False):
+            raise AWSSetupError("The aws: job store does not support --clientSideEncryption yet; give --sseKey "
+                                "alone to have S3 encrypt every object with your key (SSE-C).")
+        # The key file and the part size are checked before anything is made.
+        self._apply(config, getattr(config, "sseKey", None))
+        created = self._create_bucket()
+        try:
+            self._marker = {"format": FORMAT, "sse": fingerprint(self._sse_key) if self._sse_key else None}
+            self._objects.put(MARKER, json.dumps(self._marker).encode("utf-8"), plain=True)
+            super().initialize(config)  # the config is written last: a store without it was never made
+        except BaseException:
+            if created:
+                self.destroy()
+            raise
+
+    def _create_bucket(self) -> bool:
+        """Create the bucket; False if an empty or half-made store of ours was there already."""
+        client = self._client()
+        args: Dict[str, Any] = {"Bucket": self.bucket_name}
+        if self.region != "us-east-1":
+            args["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+        try:
+            client.head_bucket(Bucket=self.bucket_name)
+            exists = True
+        except botocore.exceptions.ClientError as err:
+            if not is_missing(err):
+                raise self._explain(err, "creating") from None
+            exists = False
+        if not exists:
+            # (in us-east-1 S3 answers 200 to creating a bucket one owns already: hence the HEAD)
+            try:
+                client.create_bucket(**args)
+                return True
+            except botocore.exceptions.ClientError as err:
+                code = error_code(err)
+                if code == "BucketAlreadyExists":
+                    raise AWSSetupError(
+                        f"Cannot create the job store '{self.locator}': the bucket '{self.bucket_name}' belongs "
+                        "to another AWS account (bucket names are global). Choose another job store name."
+                    ) from None
+                if code != "BucketAlreadyOwnedByYou":
+                    raise self._explain(err, "creating") from None
+        if self._objects.head(f"plain/{CONFIG_FILE}", plain=True) is not None:
+            raise JobStoreExistsException(self.locator)
+        if self._objects.head(MARKER, plain=True) is None and any(True for _ in self._objects.list("")):
+            raise AWSSetupError(
+                f"Cannot create the job store '{self.locator}': the bucket '{self.bucket_name}' exists, is not "
+                "empty and is not a Toil job store. Choose another job store name.")
+        return False  # an empty bucket, or a store whose creation was interrupted: finish it
+
+    def resume(self) -> None:
+        self._need_credentials(f"use the job store '{self.locator}'")
+        try:
+            data, _ = self._objects.get(MARKER, plain=True)
+        except ObjectMissing:
+            raise NoSuchJobStoreException(self.locator) from None
+        except botocore.exceptions.ClientError as err:
+            raise self._explain(err, "opening") from None
+        try:
+            self._marker = json.loads(data)
+        except ValueError:
+            self._marker = {}
+        # The key: given with provide_key (the leader's --sseKey), else named by $TOIL_SSE_KEY (workers,
+        # toil status). Checked against the marker before anything else is read.
+        key_path = self._key_path or os.environ.get(KEY_ENV) or None
+        key = read_key(key_path) if key_path else None
+        self._check_key(key)
+        self._objects = ObjectStore(self._client, self._where.bucket, key, self._objects.part_size)
+        self._sse_key = key
+        super().resume()
+        self._apply(self._config, key_path)
+
+    def shared_file_location(self, shared_file_name: str) -> str:
+        return f"s3://{self.bucket_name}/{self._shared_key(shared_file_name, True)}"
+
+    def destroy(self) -> None:
+        """Delete every object and the bucket. Idempotent; a bucket without the marker that is
+        not empty is left alone."""
+        client = self._client()
+        try:
+            client.head_bucket(Bucket=self.bucket_name)
+        except botocore.exceptions.ClientError as err:
+            if is_missing(err):
+                return
+            raise self._explain(err, "deleting") from None
+        plain = ObjectStore(self._client, self.bucket_name, None, self._objects.part_size)
+        keys = [key for key, _ in plain.list("")]
+        if keys and MARKER not in keys:
+            raise AWSSetupError(f"Refusing to delete the bucket '{self.bucket_name}': it is not empty and is not "
+                                "a Toil job store (no marker object).")
+        plain.abort_uploads()
+        plain.delete_many([k for k in keys if k != MARKER])
+        plain.delete(MARKER)
+        try:
+            client.delete_bucket(Bucket=self.bucket_name)
+        except botocore.exceptions.ClientError as err:
+            if not is_missing(err):
+                raise
+        self._marker = None
+
+    def get_env(self) -> Dict[str, str]:
+        """The S3 endpoint variables, and the key file's path for an encrypted store."""
+        env = session.endpoint_env()
+        if self._sse_key is not None and self._key_path:
+            env[KEY_ENV] = os.path.abspath(self._key_path)
+        return env
+
+    def default_caching(self) -> bool:
+        return False
+
+    # ---------------------------------------------------------------------- jobs
+    @staticmethod
+    def _job_key(job_id: Any) -> str:
+        job_id = str(job_id)
+        if not job_id or "/" in job_id or job_id in (".", ".."):
+            raise NoSuchJobException(job_id)
+        return "jobs/" + job_id
+
+    def assign_job_id(self, job_description: JobDescription) -> None:
+        job_description.jobStoreID = f"{_safe_name(job_description.jobName or 'job')}-{_token()}"
+
+    def create_job(self, job_description: JobDescription) -> JobDescription:
+        if job_description.jobStoreID is None:
+            self.assign_job_id(job_description)
+        self._objects.put(self._job_key(job_description.jobStoreID), job_description.to_bytes())
+        return job_description
+
+    def job_exists(self, job_id: str) -> bool:
+        try:
+            return self._objects.head(self._job_key(job_id)) is not None
+        except NoSuchJobException:
+            return False
+
+    def load_job(self, job_id: str) -> JobDescription:
+        key = self._job_key(job_id)
+        try:
+            raw, _ = self._objects.get(key)
+        except ObjectMissing:
+            raise NoSuchJobException(job_id) from None
+        try:
+            desc = JobDescription.from_bytes(raw)
+        except _PARSE_ERRORS as err:
+            raise CorruptJobError(job_id, f"s3://{self.bucket_name}/{key}", err, self.locator) from err
+        if desc.jobStoreID != job_id:
+            raise CorruptJobError(job_id, f"s3://{self.bucket_name}/{key}",
+                                  f"it describes job '{desc.jobStoreID}'", self.locator)
+        return desc
+
+    def update_job(self, job_description: JobDescription) -> None:
+        """Replace the stored description (one PUT). :raises NoSuchJobException: if the job was
+        deleted (a late update must not resurrect it)."""
+        key = self._job_key(job_description.jobStoreID)
+        if self._objects.head(key) is None:
+            raise NoSuchJobException(job_description.jobStoreID)
+        job_description.version += 1
+        try:
+            self._objects.put(key, job_description.to_bytes())
+        except BaseException:
+            job_description.version -= 1
+            raise
+
+    def delete_job(self, job_id: str) -> None:
+        try:
+            key = self._job_key(job_id)
+        except NoSuchJobException:
+            return
+        self._objects.delete_prefix(f"files/o/{job_id}/")  # the job's files first (see the module)
+        self._objects.delete(key)
+
+    def jobs(self) -> Iterator[JobDescription]:
+        for key, _ in list(self._objects.list("jobs/")):
+            try:
+                yield self.load_job(key[len("jobs/"):])
+            except NoSuchJobException:
+                continue  # deleted while we iterate
+
+    def job_file_owners(self) -> Iterator[str]:
+        """IDs that own files (jobs, job attempts); ``delete_job(owner)`` deletes them."""
+        for prefix, is_prefix in self._objects.list("files/o/", delimiter="/"):
+            if is_prefix:
+                yield prefix[len("files/o/"):].rstrip("/")
+
+    def discard_temporary_files(self) -> int:
+        """Abort the multipart uploads killed writers left (only while no other process writes)."""
+        return self._objects.abort_uploads()
+
+    # ---------------------------------------------------------------------- files
+    def _new_file_id(self, job_id: Optional[str], cleanup: bool, basename: Optional[str],
+                     default: str = "stream") -> Tuple[str, str]:
+        """``(file ID, object key)`` of a new file (the pair the core's attempt scoping expects
+        from a store that can name a file before it exists)."""
+        name = _basename(basename, default)
+        if cleanup and job_id is not None:
+            self._job_key(job_id)  # validates it
+            file_id = f"o/{job_id}/{_token()}/{name}"
+        else:
+            file_id = f"f/{_token()}/{name}"
+        return file_id, "files/" + file_id
+
+    @staticmethod
+    def _file_key(file_id: Any) -> str:
+        fid = str(file_id)
+        if not fid.startswith(("f/", "o/")) or "\0" in fid or "/../" in f"/{fid}/":
+            raise NoSuchFileException(file_id)
+        return "files/" + fid
+
+    def _missing(self, file_id: Any) -> NoSuchFileException:
+        return NoSuchFileException(
+            file_id, None,
+            f"(no object for it in the bucket '{self.bucket_name}' of job store '{self.locator}'). Pass a file "
+            "ID returned by writeGlobalFile or importFile in this workflow; if it was one, the file was deleted.")
+
+    def _upload_local(self, local_path: str, key: str, check: Optional[Callable[[], None]] = None) -> None:
+        executable = bool(os.stat(local_path).st_mode & stat.S_IXUSR)
+        writer = self._objects.open_write(key, executable, check)
+        try:
+            with open(local_path, "rb") as source:
+                while True:
+                    chunk = source.read(max(_COPY_CHUNK, min(self._objects.part_size, 16 << 20)))
+                    if not chunk:
+                        break
+                    writer.write(chunk)
+        except BaseException:
+            writer.abort()
+            raise
+        writer.commit()
+
+    def write_file(self, local_path: str, job_id: Optional[str] = None, cleanup: bool = False) -> str:
+        file_id, key = self._new_file_id(job_id, cleanup, os.path.basename(local_path), "file")
+        self._upload_local(local_path, key)
+        return file_id
+
+    @contextmanager
+    def write_file_stream(self, job_id: Optional[str] = None, cleanup: bool = False,
+                          basename: Optional[str] = None, encoding: Optional[str] = None,
+                          errors: Optional[str] = None) -> Iterator[Tuple[IO[Any], str]]:
+        file_id, key = self._new_file_id(job_id, cleanup, basename)
+        writer = self._objects.open_write(key)
+        with writer_context(writer, encoding, errors) as handle:
+            yield handle, file_id
+
+    def get_empty_file_store_id(self, job_id: Optional[str] = None, cleanup: bool = False,
+                                basename: Optional[str] = None) -> str:
+        file_id, key = self._new_file_id(job_id, cleanup, basename)
+        self._objects.put(key, b"")
+        return file_id
+
+    def reserve_file_id(self) -> str:
+        """A fresh file ID; nothing is stored until :meth:`write_reserved_file_stream`."""
+        return self._new_file_id(None, False, None)[0]
+
+    @contextmanager
+    def write_reserved_file_stream(self, file_id: str) -> Iterator[IO[Any]]:
+        writer = self._objects.open_write(self._file_key(file_id))
+        with writer_context(writer, None, None) as handle:
+            yield handle
+
+    def _reader(self, file_id: Any) -> Any:
+        try:
+            return self._objects.open_read(self._file_key(file_id))
+        except (ObjectMissing, NoSuchFileException):
+            raise self._missing(file_id) from None
+
+    def read_file(self, file_id: str, local_path: str, symlink: bool = False) -> None:
+        """Download the file to ``local_path`` atomically (executable bit kept); ``symlink`` is
+        ignored (there is nothing local to link to)."""
+        local_path = os.path.abspath(local_path)
+        directory, base = os.path.split(local_path)
+        tmp = os.path.join(directory, f".{base}.{os.urandom(6).hex()}.tmp")
+        reader = self._reader(file_id)
+        try:
+            with reader, open(tmp, "wb") as out:
+                while True:
+                    chunk = reader.read(_COPY_CHUNK)
+                    if not chunk:
+                        break
+                    out.write(chunk)
+            if reader.head.executable:
+                mode = stat.S_IMODE(os.stat(tmp).st_mode)
+                os.chmod(tmp, mode | stat.S_IXUSR | ((mode & 0o044) >> 2))
+            os.replace(tmp, local_path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+
+    @contextmanager
+    def read_file_stream(self, file_id: str, encoding: Optional[str] = None,
+                         errors: Optional[str] = None) -> Iterator[IO[Any]]:
+        handle = reader_handle(self._reader(file_id), encoding, errors)
+        with handle:
+            yield handle
+
+    def delete_file(self, file_id: str) -> None:
+        try:
+            self._objects.delete(self._file_key(file_id))
+        except NoSuchFileException:
+            pass
+
+    def _head_file(self, file_id: Any) -> Any:
+        try:
+            return self._objects.head(self._file_key(file_id))
+        except NoSuchFileException:
+            return None
+
+    def file_exists(self, file_id: str) -> bool:
+        return self._head_file(file_id) is not None
+
+    def get_file_size(self, file_id: str) -> int:
+        head = self._head_file(file_id)
+        return head.size if head is not None else 0
+
+    def file_info(self, file_id: str) -> FileID:
+        """The file's FileID (size and executable bit). :raises NoSuchFileException:"""
+        head = self._head_file(file_id)
+        if head is None:
+            raise self._missing(file_id)
+        return FileID(str(file_id), head.size, head.executable)
+
+    def _still_there(self, file_id: Any) -> Callable[[], None]:
+        def check() -> None:
+            # A file deleted while it was being rewritten stays deleted.
+            if self._head_file(file_id) is None:
+                raise NoSuchFileException(file_id)
+        return check
+
+    def update_file(self, file_id: str, local_path: str) -> None:
+        if self._head_file(file_id) is None:
+            raise self._missing(file_id)
+        self._upload_local(local_path, self._file_key(file_id), self._still_there(file_id))
+
+    @contextmanager
+    def update_file_stream(self, file_id: str, encoding: Optional[str] = None,
+                           errors: Optional[str] = None) -> Iterator[IO[Any]]:
+        head = self._head_file(file_id)
+        if head is None:
+            raise self._missing(file_id)
+        writer = self._objects.open_write(self._file_key(file_id), head.executable, self._still_there(file_id))
+        with writer_context(writer, encoding, errors) as handle:
+            yield handle
+
+    def _presign(self, key: str) -> str:
+        expires = int(min(self.publicUrlExpiration.total_seconds(), 7 * 24 * 3600))  # SigV4's limit
+        return self._client().generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket_name, "Key": key}, ExpiresIn=expires)
+
+    def get_public_url(self, file_id: str) -> str:
+        """A presigned GET URL (valid 7 days, SigV4's limit). With --sseKey the reader must send
+        the SSE-C headers too."""
+        if self._head_file(file_id) is None:
+            raise self._missing(file_id)
+        return self._presign(self._file_key(file_id))
+
+    def get_shared_public_url(self, shared_file_name: str) -> str:
+        self._check_shared_name(shared_file_name)
+        for encrypted in (True, False):
+            key = self._shared_key(shared_file_name, encrypted)
+            if self._objects.head(key, plain=not encrypted) is not None:
+                return self._presign(key)
+        raise NoSuchFileException(shared_file_name)
+
+    # ---------------------------------------------------------------------- shared files
+    @staticmethod
+    def _shared_key(name: str, encrypted: bool) -> str:
+        return ("shared/" if encrypted else "plain/") + name
+
+    @contextmanager
+    def write_shared_file_stream(self, shared_file_name: str, encrypted: Optional[bool] = None,
+                                 encoding: Optional[str] = None,
+                                 errors: Optional[str] = None) -> Iterator[IO[Any]]:
+        self._check_shared_name(shared_file_name)
+        secret = encrypted is not False
+        objects = self._objects if secret else ObjectStore(self._client, self.bucket_name, None,
+                                                           self._objects.part_size)
+        writer = objects.open_write(self._shared_key(shared_file_name, secret))
+        with writer_context(writer, encoding, errors) as handle:
+            yield handle
+
+    @contextmanager
+    def read_shared_file_stream(self, shared_file_name: str, encoding: Optional[str] = None,
+                                errors: Optional[str] = None) -> Iterator[IO[Any]]:
+        self._check_shared_name(shared_file_name)
+        # The config is always plain (workers read it before they know the key); other shared
+        # files are encrypted unless written with encrypted=False.
+        order = (False, True) if shared_file_name == CONFIG_FILE else (True, False)
+        reader = None
+        for secret in order:
+            objects = self._objects if secret else ObjectStore(self._client, self.bucket_name, None,
+                                                               self._objects.part_size)
+            try:
+                reader = objects.open_read(self._shared_key(shared_file_name, secret))
+                break
+            except ObjectMissing:
+                continue
+            except botocore.exceptions.ClientError as err:
+                if error_code(err) == "NoSuchBucket":
+                    break
+                raise
+        if reader is None:
+            raise NoSuchFileException(shared_file_name)
+        handle = reader_handle(reader, encoding, errors)
+        with handle:
+            yield handle
+
+    # ---------------------------------------------------------------------- logs
+    def write_logs(self, msg: Union[bytes, str]) -> None:
+        data = msg.encode("utf-8") if isinstance(msg, str) else bytes(msg)
+        self._objects.put(f"logs/new/{time.time_ns():020d}-{os.urandom(6).hex()}", data)
+
+    def read_logs(self, callback: Callable[[IO[bytes]], Any], read_all: bool = False) -> int:
+        """Pass each unread blob (oldest first) to ``callback``, then mark it read (a copy under
+        ``logs/read/``, then the delete of the unread one). With ``read_all``, blobs read before
+        come first. A blob whose callback raised stays unread."""
+        import io
+
+        count = 0
+        if read_all:
+            for key, _ in list(self._objects.list("logs/read/")):
+                try:
+                    data, _ = self._objects.get(key)
+                except ObjectMissing:
+                    continue
+                callback(io.BytesIO(data))
+                count += 1
+        for key, _ in list(self._objects.list("logs/new/")):
+            try:
+                data, _ = self._objects.get(key)
+            except ObjectMissing:
+                continue  # consumed by another reader
+            callback(io.BytesIO(data))
+            self._objects.put("logs/read/" + key[len("logs/new/"):], data)
+            self._objects.delete(key)
+            count += 1
+        return count
+
+    # ---------------------------------------------------------------------- import / export
+    def _import_file(self, handler: Any, src_uri: str, shared_file_name: Optional[str],
+                     hardlink: bool, symlink: bool) -> Optional[FileID]:
+        from toil_aws.s3_urls import S3URLAccess
+
+        if not (isinstance(handler, type) and issubclass(handler, S3URLAccess)) or shared_file_name is not None:
+            return super()._import_file(handler, src_uri, shared_file_name, hardlink, symlink)
+        bucket, key = S3URLAccess.split(src_uri)
+        source = S3URLAccess.client_for(bucket)
+        head = S3URLAccess.head(src_uri)
+        file_id, own_key = self._new_file_id(None, False, urllib.parse.unquote(key.rsplit("/", 1)[-1]), "file")
+        self._objects.copy_in(source, bucket, key, own_key, head.executable)
+        return FileID(file_id, head.size, head.executable)
+
+    def _export_file(self, handler: Any, file_id: str, dst_uri: str) -> None:
+        from toil_aws.s3_urls import S3URLAccess
+
+        if not (isinstance(handler, type) and issubclass(handler, S3URLAccess)):
+            return super()._export_file(handler, file_id, dst_uri)
+        head = self._head_file(file_id)
+        if head is None:
+            raise self._missing(file_id)
+        bucket, key = S3URLAccess.split(dst_uri)
+        destination = ObjectStore(lambda: S3URLAccess.client_for(bucket), bucket, None, self._objects.part_size)
+        destination.copy_in(self._client(), self.bucket_name, self._file_key(file_id), key, head.executable,
+                            source_sse={k: v for k, v in self._objects.sse_args().items()})
