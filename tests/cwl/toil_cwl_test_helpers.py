@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import List
 
 DATA = Path(__file__).resolve().parent / "data"
-CONFORMANCE = Path(__file__).resolve().parent / "conformance"
 
 
 def runner_command() -> List[str]:

@@ -37,6 +37,7 @@ SUITE_IMAGES = (
     "docker.io/library/python:3",
     "docker.io/library/alpine:latest",
     "docker.io/library/bash:4.4.12",
+    "docker.io/library/bash:4.4",
 )
 ENTRYPOINT = """#!/bin/sh
 # like the official bash image: "IMAGE -c CMD" runs bash -c CMD, "IMAGE PROGRAM ARGS" runs PROGRAM

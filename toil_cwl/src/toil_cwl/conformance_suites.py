@@ -1,40 +1,44 @@
-"""Where the CWL conformance suites come from, and how they are prepared for cwltest.
+"""Where the official CWL conformance suites come from, and how they are prepared for cwltest.
 
-Per version, in order (:func:`find_suite`):
+Only the official suites are used (the common-workflow-language releases, unmodified). Per version,
+in order (:func:`find_suite`):
 
 1. ``--spec VERSION=PATH``: a checkout of common-workflow-language/cwl-VERSION (or its YAML file);
 2. ``$CWL_CONFORMANCE_DIR/cwl-VERSION``;
-3. a shallow ``git clone`` of https://github.com/common-workflow-language/cwl-VERSION into
-   ``$XDG_CACHE_HOME/toil-cwl-conformance`` (needs network access to GitHub);
-4. the part of the v1.2 suite bundled in ``tests/cwl/conformance/v1.2`` (see its README); for v1.0
-   and v1.1 a suite derived from it (:func:`derive_suite`).
+3. ``shared/conformance/cwl-VERSION`` beside this repository's checkout (the project's copies of the
+   released suites: cwl-v1.2 at v1.2.1, cwl-v1.1 at v1.1.0, v1.0 from common-workflow-language);
+4. for v1.2, the unmodified copy of the released v1.2.1 suite in ``tests/cwl/conformance/cwl-v1.2``
+   (what CI runs; see its README);
+5. a shallow ``git clone`` of https://github.com/common-workflow-language/cwl-VERSION into
+   ``$XDG_CACHE_HOME/toil-cwl-conformance`` (needs network access to GitHub).
 
 :func:`load_tests` flattens a suite (``$import`` of test indexes, paths made absolute) and
 :func:`write_suite` writes such a list, optionally filtered, as a YAML cwltest can run from anywhere;
 cwltest's own selection flags (``-s``/``-n``) number tests in a way its JUnit report gets wrong, so
-selections are made here instead.
+selections are made here instead (:func:`select_tags` picks by tag).
 """
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import attrs
 
-__all__ = ["BUNDLED", "Suite", "derive_suite", "find_suite", "load_tests", "write_suite"]
+__all__ = ["SHARED", "VENDORED", "Suite", "find_suite", "load_tests", "requires_container", "select_tags",
+           "write_suite"]
 
 VERSIONS = ("v1.0", "v1.1", "v1.2")
 YAML_NAMES = ("conformance_tests.yaml", "conformance_test_v1.0.yaml", "conformance_test_v1.1.yaml",
               "conformance_test_v1.2.yaml")
 GITHUB = "https://github.com/common-workflow-language/cwl-{version}.git"
-#: tests/cwl/conformance of this source tree (absent from an installed wheel)
-BUNDLED = Path(__file__).resolve().parents[3] / "tests" / "cwl" / "conformance"
-_VERSION_LINE = re.compile(r"""(["']?cwlVersion["']?\s*:\s*["']?)v1\.2\b""")
+_REPO = Path(__file__).resolve().parents[3]
+#: The project's copies of the released suites, beside the checkout (absent from an installed wheel).
+SHARED = _REPO.parent / "shared" / "conformance"
+#: The unmodified copy of the released v1.2.1 suite in this source tree (absent from an installed wheel).
+VENDORED = _REPO / "tests" / "cwl" / "conformance"
 
 
 @attrs.define
@@ -53,11 +57,13 @@ def _yaml(path: Path) -> Any:
 
 
 def _yaml_in(path: Path) -> Optional[Path]:
+    """The conformance YAML of a suite checkout (v1.0 keeps it in the repository's ``v1.0/``)."""
     if path.is_file():
         return path
-    for name in YAML_NAMES:
-        if (path / name).is_file():
-            return path / name
+    for folder in (path, path / "v1.0"):
+        for name in YAML_NAMES:
+            if (folder / name).is_file():
+                return folder / name
     return None
 
 
@@ -78,7 +84,7 @@ def _clone(version: str, cache: Path) -> Optional[Path]:
 
 
 def find_suite(version: str, specs: Dict[str, str], allow_download: bool = True) -> Tuple[Optional[Suite], str]:
-    """The suite of ``version``, or None and the reason none was found."""
+    """The official suite of ``version``, or None and the reason none was found."""
     if version in specs:
         found = _yaml_in(Path(specs[version]).expanduser().resolve())
         if found is None:
@@ -89,59 +95,67 @@ def find_suite(version: str, specs: Dict[str, str], allow_download: bool = True)
         found = _yaml_in(Path(root).expanduser() / f"cwl-{version}")
         if found:
             return Suite(version, found, f"$CWL_CONFORMANCE_DIR/cwl-{version}"), ""
+    found = _yaml_in(SHARED / f"cwl-{version}")
+    if found:
+        return Suite(version, found, f"{SHARED}/cwl-{version}"), ""
+    found = _yaml_in(VENDORED / f"cwl-{version}")
+    if found:
+        return Suite(version, found, f"tests/cwl/conformance/cwl-{version} (released suite)"), ""
     if allow_download:
         cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "toil-cwl-conformance"
         cloned = _clone(version, cache)
         found = _yaml_in(cloned) if cloned else None
         if found:
             return Suite(version, found, f"git clone of cwl-{version}"), ""
-    bundled = _yaml_in(BUNDLED / version)
-    if bundled:
-        return Suite(version, bundled, "bundled part of the v1.2 suite"), ""
-    derived = derive_suite(version)
-    if derived:
-        return Suite(version, derived, f"official {version} test list on the bundled files (derived)"), ""
-    return None, "not available (no checkout, no network access to GitHub, nothing bundled)"
+    return None, (f"the official cwl-{version} suite was not found: give --spec {version}=PATH, set "
+                  f"CWL_CONFORMANCE_DIR, or put it in {SHARED}")
 
 
-def derive_suite(version: str, target: Optional[Path] = None) -> Optional[Path]:
-    """A ``version`` suite from the official test list cwltool ships (``cwltool/schemas/VERSION``) and
-    the bundled v1.2 test files, with their cwlVersion set to ``version`` and the files of
-    ``tests/cwl/conformance/VERSION/tests`` (upstream's copies for that version, where they differ)
-    laid over them; keeps the tests whose tool and job files exist. Returns its YAML, or None."""
-    import cwltool
+def requires_container(test: Dict[str, Any]) -> bool:
+    """Whether the test's tool lists DockerRequirement under ``requirements`` (not just hints):
+    without containers a runner must report it unsupported."""
+    tool = str(test.get("tool", "")).split("#")[0]
+    try:
+        text = Path(tool).read_text(encoding="utf-8")
+    except OSError:
+        return False
+    document = _yaml_text(text)
+    return "DockerRequirement" in _requirement_classes(document)
+
+
+def _yaml_text(text: str) -> Any:
     from ruamel.yaml import YAML
 
-    official = _yaml_in(Path(cwltool.__file__).parent / "schemas" / version)
-    source = BUNDLED / "v1.2" / "tests"
-    if official is None or not source.is_dir():
+    try:
+        return YAML(typ="safe", pure=True).load(text)
+    except Exception:  # noqa: BLE001 - a tool the YAML loader cannot read simply has no known requirements
         return None
-    tests = _yaml(official) or []
-    target = target or Path(tempfile.mkdtemp(prefix=f"toil-cwl-conformance-{version}-"))
-    files = target / ("v1.0" if version == "v1.0" else "tests")
-    shutil.copytree(source, files, dirs_exist_ok=True, ignore=shutil.ignore_patterns("conditionals"))
-    for path in list(files.rglob("*.cwl")) + list(files.rglob("*.yml")) + list(files.rglob("*.yaml")):
-        text = path.read_text(encoding="utf-8")
-        path.write_text(_VERSION_LINE.sub(lambda m: m.group(1) + version, text), encoding="utf-8")
-    overlay = BUNDLED / version / "tests"
-    if overlay.is_dir():
-        shutil.copytree(overlay, files, dirs_exist_ok=True)
-    kept = []
-    for test in tests:
-        if not isinstance(test, dict) or "tool" not in test:
-            continue
-        needed = [test["tool"].split("#")[0]] + ([test["job"]] if test.get("job") else [])
-        if all((target / name).is_file() for name in needed):
-            if "label" in test:
-                test["id"] = test.pop("label")
-            kept.append(test)
-    if not kept:
-        return None
-    out = target / "conformance_tests.yaml"
-    with open(out, "w", encoding="utf-8") as handle:
-        YAML(typ="safe", pure=True).dump(kept, handle)
-    return out
 
+
+def _requirement_classes(document: Any) -> List[str]:
+    """Classes of every ``requirements`` entry in a CWL document (packed graphs included)."""
+    found: List[str] = []
+    if isinstance(document, dict):
+        for entry in document.get("requirements") or []:
+            if isinstance(entry, dict) and "class" in entry:
+                found.append(str(entry["class"]))
+        if isinstance(document.get("requirements"), dict):
+            found.extend(str(k) for k in document["requirements"])
+        for value in document.values():
+            if isinstance(value, (dict, list)):
+                found.extend(_requirement_classes(value))
+    elif isinstance(document, list):
+        for item in document:
+            found.extend(_requirement_classes(item))
+    return found
+
+
+def select_tags(tests: Iterable[Dict[str, Any]], include: Iterable[str],
+                exclude: Iterable[str] = ()) -> List[str]:
+    """IDs of the tests carrying any tag of ``include`` and none of ``exclude``."""
+    wanted, unwanted = set(include), set(exclude)
+    return [t["id"] for t in tests
+            if wanted & set(t.get("tags") or ()) and not unwanted & set(t.get("tags") or ())]
 
 def _absolute(test: Dict[str, Any], base: Path) -> Dict[str, Any]:
     test = dict(test)
@@ -150,6 +164,9 @@ def _absolute(test: Dict[str, Any], base: Path) -> Dict[str, Any]:
         if isinstance(value, str) and "://" not in value:
             path, _, fragment = value.partition("#")
             test[key] = str((base / path).resolve()) + (f"#{fragment}" if fragment else "")
+    output = test.get("output")
+    if isinstance(output, dict) and set(output) == {"$import"}:  # expected output kept in a file beside the list
+        test["output"] = _yaml(base / str(output["$import"]))
     if "label" in test:  # older lists: a numeric id plus a label, which became the id on release
         test["id"] = test.pop("label")
     return test

@@ -1,5 +1,0 @@
-public class Hello {
-    public static void main(String[] argv) {
-        System.out.println("Hello from Java");
-    }
-}
