@@ -102,10 +102,8 @@ class WorkflowContext:
                     "beta_dependency_resolvers_configuration", "beta_dependencies_directory",
                     "beta_conda_dependencies")}))
         else:
-            from cwltool.main import find_default_container
-
             rc.find_default_container = functools.partial(
-                find_default_container,
+                _default_container,
                 default_container=settings["runtime"].get("default_container"),
                 use_biocontainers=settings.get("beta_use_biocontainers"),
                 container_image_cache_path=settings.get("beta_dependencies_directory"))
@@ -131,6 +129,23 @@ class WorkflowContext:
             if limit and out.get(key) is not None and out[key] > limit:
                 out[key] = limit
         return out
+
+
+def _default_container(builder: Any, default_container: Optional[str] = None,
+                       use_biocontainers: Optional[bool] = None,
+                       container_image_cache_path: Optional[str] = None) -> Optional[str]:
+    """The container of a tool without DockerRequirement: ``--default-container``, else (with
+    ``--beta-use-biocontainers``) one matching its SoftwareRequirement.
+
+    cwltool has this function in ``cwltool.main``, whose import (argparse set-up, rich, pydot...)
+    costs a CWL job about half a second; a job must not pay that for a default that is rarely set.
+    """
+    if not default_container and use_biocontainers:
+        from cwltool.software_requirements import get_container_from_software_requirements
+
+        default_container = get_container_from_software_requirements(
+            use_biocontainers, builder, container_image_cache_path)
+    return default_container
 
 
 class ContextRef:

@@ -45,7 +45,7 @@ from toil_cwl.steps import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CWLCollect", "CWLJob", "CWLOutputs", "CWLResources", "CWLStep", "CWLWorkflow", "root_job"]
+__all__ = ["CWLBatch", "CWLCollect", "CWLJob", "CWLOutputs", "CWLResources", "CWLStep", "CWLWorkflow", "root_job"]
 
 #: Requirements of the jobs that only move data or expand the graph.
 INTERNAL = {"cores": 0.1, "memory": 256 * 1024 * 1024, "disk": 16 * 1024 * 1024}
@@ -295,14 +295,98 @@ class CWLStep(CWLBaseJob):
             return one(inputs)
         depth = nesting_depth(step)
         elements = scatter_elements(step, inputs)
-        results = map_nested(elements, depth, one)
-        return Gathered(results, [shortname(o["id"]) for o in step.tool["outputs"]], depth)
+        names = [shortname(o["id"]) for o in step.tool["outputs"]]
+        resources = None if self.inline else batchable_resources(context, self.path)
+        if resources is None:
+            return Gathered(map_nested(elements, depth, one), names, depth)
+        pending: List[Dict[str, Any]] = []
+
+        def queue(io: Dict[str, Any]) -> Any:
+            evaluated = post_scatter_eval(step, workflow, io, fs_access, runtime, engine)
+            if evaluated is None:
+                return skipped_outputs(step)
+            pending.append(tool_inputs(step, evaluated))
+            return _Slot(len(pending) - 1)
+
+        results = map_nested(elements, depth, queue)
+        size = batch_size(len(pending), resources, context.settings)
+        process = context.process_at(self.path)
+        batches: List[Job] = []
+        for start in range(0, len(pending), size):
+            part = pending[start:start + size]
+            job: Job
+            if len(part) == 1:
+                job = CWLJob(self.ctx, self.path, part[0], resources=resources, internal=False,
+                             names=_names(process, self.path[-1]))
+            else:
+                job = CWLBatch(self.ctx, self.path, part, resources=resources, internal=False,
+                               names=_names(process, self.path[-1]))
+            self.addChild(job)
+            batches.append(job)
+
+        def promise(value: Any) -> Any:
+            if not isinstance(value, _Slot):
+                return value
+            job = batches[value.index // size]
+            return job.rv() if isinstance(job, CWLJob) else job.rv(value.index % size)
+
+        return Gathered(map_nested(results, depth, promise), names, depth)
 
     @staticmethod
     def _step_outputs(step: Any, outputs: Dict[str, Any]) -> Dict[str, Any]:
         result = skipped_outputs(step)
         result.update({k: v for k, v in outputs.items() if k in result})
         return result
+
+
+class _Slot:
+    """Stands for the output of the n-th pending scatter element until its batch job exists."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+def batchable_resources(context: WorkflowContext, path: Path) -> Optional[Dict[str, Any]]:
+    """The (clamped) job requirements of the tool a scattered step runs, when its elements may share
+    a job: a CommandLineTool or ExpressionTool with fixed resources; None otherwise."""
+    if context.settings.get("scatter_batch_size", 1) <= 1:
+        return None
+    process = context.process_at(path)
+    if isinstance(process, Workflow):
+        return None
+    resources = static_resources(process)
+    return None if resources is None else context.clamp(resources)
+
+
+def batch_size(count: int, resources: Dict[str, Any], settings: Dict[str, Any]) -> int:
+    """Elements per job for a scatter of ``count`` elements of a tool needing ``resources``.
+
+    Enough jobs are kept to fill every job slot the batch system offers (its cores over the tool's)
+    four times over, so short and long elements still balance; only the elements beyond that share
+    jobs, at most ``scatter_batch_size`` per job. Where the slots are unknown (no limits), the
+    slots are taken as the cores count of the limit itself.
+    """
+    limit = max(1, int(settings.get("scatter_batch_size", 1)))
+    cores = float(resources.get("cores") or 1)
+    total = float((settings.get("limits") or {}).get("cores") or 1)
+    slots = max(1, int(total // max(cores, 0.01)))
+    jobs_wanted = 4 * slots
+    if count <= jobs_wanted:
+        return 1
+    return max(1, min(limit, -(-count // jobs_wanted)))
+
+
+class CWLBatch(CWLBaseJob):
+    """Runs one tool on several scatter elements in turn; returns the list of their outputs."""
+
+    def __init__(self, ctx: ContextRef, path: Path, elements: List[Dict[str, Any]], resources: Dict[str, Any],
+                 internal: bool, names: Dict[str, str], on_workers: bool = False) -> None:
+        super().__init__(ctx, path, resources, internal, names, on_workers)
+        self.elements = elements
+
+    def run(self, fileStore: Any) -> Any:
+        context = self.context()
+        return [run_tool(self, context, self.path, inputs) for inputs in self.elements]
 
 
 class CWLCollect(Job):

@@ -103,9 +103,13 @@ def load_process(args: argparse.Namespace) -> Tuple[Any, Any, str, Any]:
 
         overrides = file_uri(os.path.abspath(args.overrides))
         loading.overrides_list.extend(load_overrides(overrides, tool_file_uri))
+    from toil_cwl.schema_cache import load_cached_schemas, save_schemas
+
+    load_cached_schemas()
     loading, workflowobj, uri = fetch_document(uri, loading)
     loading, uri = resolve_and_validate_document(loading, workflowobj, uri)
     tool = make_tool(uri, loading)
+    save_schemas()
     return tool, (job_order, job_loader), input_basedir, loading
 
 

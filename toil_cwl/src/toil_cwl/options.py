@@ -80,6 +80,12 @@ def _cwl_options(parser: argparse.ArgumentParser) -> None:
     add(g, "--tmp-outdir-prefix", dest="tmp_outdir_prefix", default=None,
         help="Path prefix for the tools' intermediate output directories (default: inside each "
              "job's temporary directory).")
+    add(g, "--scatter-batch-size", dest="scatter_batch_size", type=int, default=50,
+        help="Run up to this many elements of a scattered CommandLineTool or ExpressionTool one "
+             "after another in one job, when the scatter has more elements than four per job slot "
+             "the batch system offers (saves the per-job costs on big scatters of short tools; a "
+             "failed element fails its batch, which is retried whole). 1 gives every element its "
+             "own job.")
     add(g, "--log-dir", dest="log_dir", default="",
         help="Write the standard output and error files of the tools into this directory.")
 
@@ -184,4 +190,5 @@ def runtime_settings(args: argparse.Namespace, input_basedir: str) -> Dict[str, 
         "beta_use_biocontainers": args.beta_use_biocontainers,
         "mpi_config_file": args.mpi_config_file,
         "internal_on_workers": bool(getattr(args, "run_local_jobs_on_workers", False)),
+        "scatter_batch_size": max(1, int(getattr(args, "scatter_batch_size", 1) or 1)),
     }
