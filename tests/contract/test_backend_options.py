@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from toil_core.common.options import get_default_argument_parser
+from toil_core.workflow.options import get_default_argument_parser
 from toil_core.plugins.cli_options import add_backend_options, install_two_pass, selected_backends
 from toil_core.plugins.errors import PROVIDED_BY, install_hint
 from toil_core.plugins.registry import installed_names
@@ -168,7 +168,7 @@ def test_parse_known_args_subparsers_and_copies(example):
     assert duplicate.parse_args(["js", "--batchSystem", "example_bs", "--exampleTimeout", "3"]).example_timeout == 3.0
     top = __import__("argparse").ArgumentParser()
     sub = top.add_subparsers(dest="command").add_parser("run")
-    from toil_core.common.options import add_options
+    from toil_core.workflow.options import add_options
 
     add_options(sub)
     assert top.parse_args(["run", "js", "--batchSystem", "example_bs", "--exArgs", "b"]).example_args == "b"

@@ -73,7 +73,7 @@ def run_python(code, marker, cwd):
 def test_batch_system_option_imports_only_that_plugin(iso_plugins):
     marker = iso_plugins / "marker"
     result, imported = run_python("""
-        from toil_core.common.options import get_default_argument_parser
+        from toil_core.workflow.options import get_default_argument_parser
         from toil_core.plugins.registry import get_batch_system_class
         options = get_default_argument_parser().parse_args(["file:js", "--batchSystem", "iso_bs"])
         print(get_batch_system_class(options.batchSystem).__name__)

@@ -17,7 +17,7 @@ import sys
 sys.path.insert(0, {str(HERE)!r})
 import pytest
 import contract_fakes
-from toil_core.common.locator import parse_locator
+from toil_core.jobstores.locator import parse_locator
 """
 
 CASES = {

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, List, Tuple
 
 from toil_core.common.config import Config
-from toil_core.common.options import get_default_options
+from toil_core.workflow.options import get_default_options
 from toil_core.job.description import JobDescription
 
 MiB = 1024 * 1024

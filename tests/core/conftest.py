@@ -57,8 +57,8 @@ def job_store_options() -> dict:
 def job_store(tmp_path: Path, job_store_options: dict) -> Iterator[Any]:
     """A job store at ``tmp_path/js`` made through its locator and initialized with a full default Config."""
     from toil_core.common.config import Config
-    from toil_core.common.locator import make_job_store
-    from toil_core.common.options import get_default_options
+    from toil_core.jobstores.locator import make_job_store
+    from toil_core.workflow.options import get_default_options
 
     locator = str(tmp_path / "js")
     options = get_default_options(locator)

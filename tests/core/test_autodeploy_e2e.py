@@ -58,7 +58,7 @@ def result_of(proc):
 
 
 def user_script_record(store: Path):
-    from toil_core.common.locator import open_job_store
+    from toil_core.jobstores.locator import open_job_store
     from toil_core.resource import read_user_module_record
 
     job_store = open_job_store(str(store))

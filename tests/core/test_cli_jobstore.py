@@ -75,7 +75,7 @@ if __name__ == "__main__":
 
 
 def jobs_of(store: Path) -> dict:
-    from toil_core.common.locator import open_job_store
+    from toil_core.jobstores.locator import open_job_store
 
     return {(j.displayName or j.jobName): j for j in open_job_store(str(store)).jobs()}
 

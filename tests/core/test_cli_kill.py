@@ -96,7 +96,7 @@ def test_kill_signals_a_local_leader(running_workflow):
 
 
 def test_kill_sets_the_flag_for_a_remote_leader(running_workflow):
-    from toil_core.common.locator import open_job_store
+    from toil_core.jobstores.locator import open_job_store
 
     proc, base = running_workflow
     store = open_job_store(str(base / "js"))
@@ -113,7 +113,7 @@ def test_kill_sets_the_flag_for_a_remote_leader(running_workflow):
 
 
 def test_kill_without_a_running_leader_says_so(tmp_path):
-    from toil_core.common.locator import open_job_store
+    from toil_core.jobstores.locator import open_job_store
 
     script = tmp_path / "wf.py"
     script.write_text(textwrap.dedent('''
@@ -141,7 +141,7 @@ def test_kill_without_a_running_leader_says_so(tmp_path):
 
 
 def test_kill_never_signals_a_process_that_reused_the_leader_pid(tmp_path):
-    from toil_core.common.locator import open_job_store
+    from toil_core.jobstores.locator import open_job_store
 
     script = tmp_path / "wf.py"
     script.write_text("from toil.common import Toil\nfrom toil.job import Job\n\n"

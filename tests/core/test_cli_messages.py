@@ -111,7 +111,7 @@ def read_messages(path: Path) -> list:
 
 
 def stored_copy(base: Path) -> bytes:
-    from toil_core.common.locator import open_job_store
+    from toil_core.jobstores.locator import open_job_store
 
     with open_job_store(str(base / "js")).read_shared_file_stream("messages.txt") as stream:
         return stream.read()

@@ -113,7 +113,7 @@ def raw_stats(base: Path) -> dict:
 
 def recorded_job_times(base: Path) -> list:
     """(start, end) of every job, read straight from the stats blobs of the job store."""
-    from toil_core.common.locator import open_job_store
+    from toil_core.jobstores.locator import open_job_store
 
     times = []
 

@@ -85,7 +85,7 @@ def failed_store(tmp_path_factory) -> Path:
 
 
 def remaining_jobs(base: Path) -> dict:
-    from toil_core.common.locator import open_job_store
+    from toil_core.jobstores.locator import open_job_store
 
     return {job.jobStoreID: job for job in open_job_store(str(base / "js")).jobs()}
 

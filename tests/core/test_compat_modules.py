@@ -100,11 +100,11 @@ def test_job_runner_and_service_are_nested_classes():
 def test_same_objects_as_toil_core():
     import toil.common
     import toil.job
-    import toil_core.common.toil
+    import toil_core.workflow.toil
     import toil_core.job
 
     assert toil.job.Job is toil_core.job.Job
-    assert toil.common.Toil is toil_core.common.toil.Toil
+    assert toil.common.Toil is toil_core.workflow.toil.Toil
 
 
 def test_failed_jobs_exception_is_the_same_class_everywhere():

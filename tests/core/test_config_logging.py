@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from toil_core.common.options import (
+from toil_core.workflow.options import (
     LOG_DATE_FORMAT,
     LOG_FORMAT,
     get_default_argument_parser,

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from toil_core.common.config import Config, OptionError
-from toil_core.common.options import (
+from toil_core.workflow.options import (
     add_argument_if_absent,
     add_options,
     addOptions,

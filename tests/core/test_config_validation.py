@@ -7,7 +7,6 @@ import pickle
 
 import pytest
 
-from toil_core.common import config as config_module
 from toil_core.common.config import (
     Config,
     OptionError,
@@ -15,7 +14,7 @@ from toil_core.common.config import (
     normalize_jobstore,
     parse_node_types,
 )
-from toil_core.common.options import add_options, get_default_argument_parser
+from toil_core.workflow.options import add_options, get_default_argument_parser
 
 
 def parse(*args):
@@ -189,20 +188,6 @@ def test_private_human2bytes(text, size):
 def test_private_human2bytes_rejects(text):
     with pytest.raises(ValueError):
         _human2bytes(text)
-
-
-def test_sizes_fall_back_to_private_parser(monkeypatch):
-    import builtins
-    real_import = builtins.__import__
-
-    def no_conversions(name, *args, **kwargs):
-        if name == "toil_core.lib.conversions":
-            raise ImportError("simulated")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_conversions)
-    assert config_module.human2bytes("2K") == 2048
-    assert config_module.parse_size("1024 Mib") == 1024 ** 3
 
 
 # ---- autoscaling -------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def _wait_exit(leader, timeout=STOP_DEADLINE):
 
 
 def test_kill_flag_stops_the_leader(tmp_path):
-    from toil_core.common.locator import open_job_store
+    from toil_core.jobstores.locator import open_job_store
 
     leader, out, long_pid = _start_long_workflow(tmp_path)
     open_job_store(str(tmp_path / "js")).write_kill_flag(kill=True)
@@ -72,7 +72,7 @@ def test_kill_flag_stops_the_leader(tmp_path):
 
 
 def test_restart_after_kill_flag(tmp_path):
-    from toil_core.common.locator import open_job_store
+    from toil_core.jobstores.locator import open_job_store
 
     leader, out, _ = _start_long_workflow(tmp_path)
     wait_for(lambda: "short" in names(events(out), "end"), 30, "the short job to finish")

@@ -133,7 +133,7 @@ SHELL_LEADER = """
 import sys, time
 from toil_core.batch.single_machine import SingleMachineBatchSystem
 from toil_core.common.config import Config
-from toil_core.common.options import get_default_options
+from toil_core.workflow.options import get_default_options
 from toil_core.job.description import JobDescription
 
 options = get_default_options(sys.argv[1] + "/js")

@@ -95,7 +95,7 @@ def test_checker_catches_forbidden_imports():
         "get_spec('url_access', 'https')",
         "import toil_core.testing, toil_core.provisioners, toil_core.provisioners.abstract\n"
         "from toil_core.plugins.settings import describe_settings\n"
-        "from toil_core.common.options import get_default_argument_parser\n"
+        "from toil_core.workflow.options import get_default_argument_parser\n"
         "get_default_argument_parser().parse_args(['file:js', '--batchSystem', 'single_machine'])",
     ],
 )

@@ -85,7 +85,7 @@ def _dist_key(name: Optional[str]) -> str:
 
 
 def _disabled_distributions() -> Sequence[str]:
-    # Imported here: toil_core.plugins pulls in pluggy, and ``import toil`` must stay cheap.
+    # lazy: toil_core.plugins pulls in pluggy, and ``import toil`` must stay cheap
     from toil_core.plugins.metadata import disable_tokens
 
     return [_dist_key(token) for token in disable_tokens() if ":" not in token]

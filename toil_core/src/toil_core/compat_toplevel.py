@@ -7,6 +7,7 @@ exist raises :class:`ApplianceImageNotFound`.
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import shutil
@@ -37,9 +38,11 @@ cache_path = "~/.cache/aws/cached_temporary_credentials"
 
 def toilPackageDirPath() -> str:
     """The directory of the top-level ``toil`` package (it ends in ``/toil``)."""
-    import toil  # lazy: the facade package sits above this module; imported only when asked
-
-    path = os.path.dirname(os.path.abspath(toil.__file__))
+    # Found, not imported: the facade package sits above this module (toil_core/README.md).
+    spec = importlib.util.find_spec("toil")
+    if spec is None or spec.origin is None:
+        raise ImportError("The toil package (the facade of toil-core) is not installed.")
+    path = os.path.dirname(os.path.abspath(spec.origin))
     assert path.endswith("/toil"), path
     return path
 

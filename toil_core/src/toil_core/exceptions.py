@@ -75,7 +75,6 @@ the kill, ``ProxyConnectionError`` is the other one that is not an ``Exception``
 """
 from toil_core.batch.abstract import AcquisitionTimeoutException, InsufficientSystemResources
 from toil_core.common.config import OptionError
-from toil_core.common.toil import ToilContextManagerException, ToilRestartException
 from toil_core.filestores.errors import (
     CacheError,
     CacheUnbalancedError,
@@ -101,6 +100,7 @@ from toil_core.provisioners import (
     NoSuchClusterException,
 )
 from toil_core.resource import InvalidUserScriptName, ResourceException
+from toil_core.workflow.toil import ToilContextManagerException, ToilRestartException
 
 __all__ = [
     "AcquisitionTimeoutException", "InsufficientSystemResources", "OptionError", "ToilContextManagerException",

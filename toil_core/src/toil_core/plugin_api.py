@@ -57,11 +57,10 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     from toil_core.batch.local_subprocess import LocalSubprocessBatchSystem
     from toil_core.bus import ExternalBatchIdMessage
     from toil_core.common.config import Config
-    from toil_core.common.options import add_argument_if_absent, add_options
     from toil_core.filestores.abstract import AbstractFileStore
     from toil_core.filestores.file_id import FileID
-    from toil_core.jobstores.abstract import AbstractJobStore
     from toil_core.job.description import JobDescription
+    from toil_core.jobstores.abstract import AbstractJobStore
     from toil_core.jobstores.errors import (
         ConcurrentFileModificationException,
         CorruptJobError,
@@ -90,6 +89,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     )
     from toil_core.provisioners.abstract import AbstractProvisioner, Shape
     from toil_core.provisioners.node import Node
+    from toil_core.workflow.options import add_argument_if_absent, add_options
 
 #: Public name -> the module that defines it.
 _HOMES: Dict[str, str] = {
@@ -142,8 +142,8 @@ _HOMES: Dict[str, str] = {
     "ManagedNodesNotSupportedException": "toil_core.provisioners",
     # workflow runners (toil-cwl, toil-wdl)
     "Config": "toil_core.common.config",
-    "add_argument_if_absent": "toil_core.common.options",
-    "add_options": "toil_core.common.options",
+    "add_argument_if_absent": "toil_core.workflow.options",
+    "add_options": "toil_core.workflow.options",
 }
 
 __all__ = sorted(_HOMES)

@@ -35,6 +35,12 @@ USER_SCRIPT_FILE = "userScript"
 _SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "node_modules", ".tox", ".mypy_cache", ".pytest_cache"}
 
 
+def _url_scheme(url: str) -> str:
+    """The scheme of a resource's URL (``file`` for a bare path), as URL access plugins are named."""
+    head, sep, _ = url.partition(":")
+    return head.lower() if sep and head and "/" not in head else "file"
+
+
 class ResourceException(ToilError):
     """The user module cannot be described, saved or loaded."""
 
@@ -266,7 +272,6 @@ def localize(job_store: Any, record: Dict[str, Any], scratch_dir: str, force_dep
         try:
             os.rename(staging, target)
         except OSError:  # another worker won the race
-            import shutil
 
             shutil.rmtree(staging, ignore_errors=True)
     logger.debug("Using deployed copy of %s from %s", descriptor.name, target)
@@ -467,10 +472,11 @@ class Resource(namedtuple("Resource", ("name", "pathHash", "url", "contentHash")
         """Fetch the resource into :attr:`localDirPath` (once); then call ``callback(self)``."""
         dir_path = self.localDirPath
         if not os.path.exists(dir_path):
-            from toil_core.jobstores.abstract import AbstractJobStore
+            # lazy: workers import this module; the plugin registry is slow to import
+            from toil_core.plugins.registry import get_url_access
 
             buffer = io.BytesIO()
-            AbstractJobStore.read_from_url(self.url, buffer)
+            get_url_access(_url_scheme(self.url)).read_from_url(self.url, buffer)
             data = buffer.getvalue()
             if hashlib.md5(data).hexdigest() != self.contentHash:
                 raise ResourceException(f"The downloaded resource {self.name!r} is corrupt.")

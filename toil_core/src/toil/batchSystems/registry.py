@@ -1,10 +1,17 @@
 """Compatibility module: upstream name ``toil.batchSystems.registry``; everything lives in toil_core."""
 from toil_core.batch.registry import *  # noqa: F401,F403
 from toil_core.compat_names import (  # noqa: F401
-    BATCH_SYSTEMS, aws_batch_batch_system_factory, gridengine_batch_system_factory,
-    htcondor_batch_system_factory, kubernetes_batch_system_factory, lsf_batch_system_factory,
-    mesos_batch_system_factory, paraSol_batch_system_factory, slurm_batch_system_factory,
-    tes_batch_system_factory, torque_batch_system_factory,
+    BATCH_SYSTEMS,
+    aws_batch_batch_system_factory,
+    gridengine_batch_system_factory,
+    htcondor_batch_system_factory,
+    kubernetes_batch_system_factory,
+    lsf_batch_system_factory,
+    mesos_batch_system_factory,
+    paraSol_batch_system_factory,
+    slurm_batch_system_factory,
+    tes_batch_system_factory,
+    torque_batch_system_factory,
 )
 from toil_core.compat_names import registry_logger as logger  # noqa: F401
 

@@ -25,11 +25,17 @@ from toil_core.batch.invocation import (  # noqa: F401  (part of this module's A
     parse_worker_command,
     worker_command,
 )
+from toil_core.common.workdirs import get_coordination_dir, get_toil_work_dir
 from toil_core.lib.errors import ToilError
+from toil_core.lib.threading import LastProcessStandingArena
+from toil_core.plugins.registry import get_batch_system_class
 
 logger = logging.getLogger(__name__)
 
 EXIT_STATUS_UNAVAILABLE_VALUE = 255
+
+#: The registered batch system that runs ``local`` jobs for :class:`BatchSystemLocalSupport`.
+LOCAL_BATCH_SYSTEM = "single_machine"
 
 
 class BatchJobExitReason(enum.IntEnum):
@@ -196,8 +202,6 @@ class BatchSystemSupport(AbstractBatchSystem):
             raise InsufficientSystemResources(requirer, "disk", self.maxDisk, name)
 
     def get_batch_logs_dir(self) -> str:
-        from toil_core.common.workdirs import get_toil_work_dir
-
         chosen = getattr(self.config, "batch_logs_dir", None) or os.environ.get("TOIL_BATCH_LOGS_DIR")
         if chosen:
             os.makedirs(chosen, exist_ok=True)
@@ -216,8 +220,6 @@ class BatchSystemSupport(AbstractBatchSystem):
     @staticmethod
     def workerCleanup(info: WorkerCleanupInfo) -> None:
         """Remove this node's workflow directory when the clean-work-dir policy allows it."""
-        from toil_core.common.workdirs import get_toil_work_dir
-
         if info.clean_work_dir not in ("always", "onSuccess", "onError"):
             return
         if info.clean_work_dir != "always":
@@ -251,9 +253,6 @@ class WorkerCleanupContext:
         self._arena: Any = None
 
     def __enter__(self) -> None:
-        from toil_core.lib.threading import LastProcessStandingArena
-        from toil_core.common.workdirs import get_coordination_dir
-
         info = self.workerCleanupInfo
         self._arena = LastProcessStandingArena(
             get_coordination_dir(info.work_dir, info.coordination_dir), f"{info.workflow_id}-cleanup")
@@ -310,12 +309,13 @@ class BatchSystemLocalSupport(BatchSystemSupport):
 
     def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         super().__init__(config, maxCores, maxMemory, maxDisk)
-        from toil_core.batch.single_machine import SingleMachineBatchSystem
-
         max_local = getattr(config, "max_local_jobs", None)
         if max_local is None:
             max_local = os.cpu_count() or 1
-        self.localBatch = SingleMachineBatchSystem(config, maxCores, maxMemory, maxDisk, max_jobs=max_local)
+        # The local batch system is the registered ``single_machine`` plugin: this base class
+        # never names the class that implements it.
+        local_class = get_batch_system_class(LOCAL_BATCH_SYSTEM)
+        self.localBatch = local_class(config, maxCores, maxMemory, maxDisk, max_jobs=max_local)
         self._id_lock = threading.Lock()
         self._next_job_id = 0
         self._local_to_global: Dict[int, int] = {}

@@ -18,7 +18,9 @@ next to the jobs a restarted leader runs.
 from __future__ import annotations
 
 import gc
+import importlib
 import json
+import logging
 import os
 import queue
 import selectors
@@ -27,9 +29,18 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from typing import Any, Callable, Dict, Optional
 
 from toil_core.batch.process_life import die_with_parent, kill_group
+from toil_core.jobstores.encryption import KEY_ENV
+from toil_core.jobstores.locator import open_job_store, parse_locator
+from toil_core.resource import load_user_module
+from toil_core.worker.worker import run_worker, workflow_dir
+
+#: What every job needs, imported by the server before its first fork (the leader, which imports
+#: this module too, never runs a job and does not import them).
+WARM_MODULES = ("toil_core.worker.worker", "toil_core.filestores", "toil_core.lib.conversions")
 
 
 #: Developer aid: TOIL_FORK_SERVER_TRACE=path logs every request and reply with a timestamp.
@@ -41,16 +52,11 @@ def _open_job_store(locator: str, store_class: Optional[str] = None) -> Any:
     """Open the job store; with ``store_class`` ("module:Class", resolved by the leader through
     the plugin registry) the plugin machinery is not imported here, keeping forks cheap."""
     if store_class:
-        import importlib
-
-        from toil_core.common.locator import parse_locator
-
         module_name, _, attr = store_class.partition(":")
         cls = getattr(importlib.import_module(module_name), attr)
         store = cls(parse_locator(locator)[1])
         store.resume()
         return store
-    from toil_core.common.locator import open_job_store
 
     return open_job_store(locator)
 
@@ -79,10 +85,6 @@ class _Server:
                   env: Optional[Dict[str, str]] = None) -> Any:
         store = self.stores.get(locator)
         if store is None:
-            from toil_core.jobstores.encryption import KEY_ENV
-            from toil_core.resource import load_user_module
-            from toil_core.worker.worker import workflow_dir
-
             if env and env.get(KEY_ENV):  # an encrypted store: its key file, as the leader gave it
                 os.environ[KEY_ENV] = env[KEY_ENV]
 
@@ -120,11 +122,10 @@ class _Server:
                 os.close(0)
                 os.dup2(2, 1)  # never write to the protocol pipe
                 os.environ.update(request.get("env") or {})
-                from toil_core.worker.worker import run_worker
 
                 profile_dir = os.environ.get("TOIL_PROFILE_WORKERS_DIR")
                 if profile_dir:  # developer aid: one cProfile dump per job
-                    import cProfile
+                    import cProfile  # lazy: a developer aid, only with TOIL_PROFILE_WORKERS_DIR
 
                     profiler = cProfile.Profile()
                     code = profiler.runcall(run_worker, store, request["job"])
@@ -132,7 +133,6 @@ class _Server:
                 else:
                     code = run_worker(store, request["job"])
             except BaseException:  # noqa: B902
-                import traceback
 
                 traceback.print_exc()
             finally:
@@ -223,14 +223,11 @@ class _Server:
 
 def main() -> None:
     # Workers log through the logging module; configure it like the leader asked.
-    import logging
-
     level = os.environ.get("TOIL_WORKER_LOG_LEVEL", "INFO")
     logging.basicConfig(level=getattr(logging, level, logging.INFO),
                         format="[%(asctime)s] [%(threadName)s] [%(levelname).1s] [%(name)s] %(message)s")
-    import toil_core.worker.worker  # noqa: F401 - warm the imports every job needs
-    import toil_core.filestores  # noqa: F401
-    import toil_core.lib.conversions  # noqa: F401 - parses requirement sizes in jobs that add jobs
+    for module in WARM_MODULES:  # imported once here, so every forked job finds them loaded
+        importlib.import_module(module)
 
     _Server().serve()
 

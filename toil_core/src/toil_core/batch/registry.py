@@ -3,18 +3,17 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List
 
-DEFAULT_BATCH_SYSTEM = "single_machine"
+from toil_core.plugins.factories import BATCH_SYSTEM_FACTORY_REGISTRY
+from toil_core.plugins.registry import get_batch_system_class
+from toil_core.plugins.upstream import get_plugin_names, register_plugin
 
-#: Factories added at run time by workflows (upstream ``addBatchSystemFactory``).
-BATCH_SYSTEM_FACTORY_REGISTRY: Dict[str, Callable[[], Any]] = {}
+DEFAULT_BATCH_SYSTEM = "single_machine"
 
 
 def add_batch_system_factory(key: str, class_factory: Callable[[], Any]) -> None:
     """Register ``class_factory`` (a function returning an AbstractBatchSystem subclass) as
     ``--batchSystem key``. Called by a workflow script, or by an upstream-style plugin module
     (``toil_batch_system_*``) when it is imported: see :mod:`toil_core.plugins.module_scan`."""
-    from toil_core.plugins.upstream import register_plugin
-
     register_plugin("batch_system", key, class_factory)
 
 
@@ -25,8 +24,6 @@ def addBatchSystemFactory(key: str, batchSystemFactory: Callable[[], Any]) -> No
 
 def get_batch_systems() -> List[str]:
     """The names ``--batchSystem`` accepts: installed plugins and registered factories."""
-    from toil_core.plugins.upstream import get_plugin_names
-
     return sorted(set(get_plugin_names("batch_system")) | set(BATCH_SYSTEM_FACTORY_REGISTRY))
 
 
@@ -34,15 +31,11 @@ def get_batch_system(key: str) -> Any:
     """The batch system class for ``key`` (a registered factory's, else the plugin's)."""
     if key in BATCH_SYSTEM_FACTORY_REGISTRY:
         return BATCH_SYSTEM_FACTORY_REGISTRY[key]()
-    from toil_core.plugins.registry import get_batch_system_class
-
     return get_batch_system_class(key)
 
 
 def single_machine_batch_system_factory() -> Any:
-    from toil_core.batch.single_machine import SingleMachineBatchSystem
-
-    return SingleMachineBatchSystem
+    return get_batch_system_class(DEFAULT_BATCH_SYSTEM)
 
 
 def save_batch_system_plugin_state() -> Dict[str, Callable[[], Any]]:

@@ -31,6 +31,19 @@ from toil_core.batch.abstract import (
     WorkerCleanupInfo,
     parse_worker_command,
 )
+from toil_core.batch.fork_server import ForkServerClient
+from toil_core.batch.process_life import die_with_parent, kill_group, wait_gone
+from toil_core.common.workdirs import get_toil_work_dir
+from toil_core.filestores.deferred import DeferredFunctionManager
+from toil_core.jobstores.locator import open_job_store, parse_locator
+from toil_core.lib.accelerators import (
+    assign_local_accelerators,
+    get_individual_local_accelerators,
+    get_restrictive_environment_for_local_accelerators,
+)
+from toil_core.lib.threading import cpu_count
+from toil_core.plugins.registry import get_spec
+from toil_core.worker.worker import run_worker
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +61,6 @@ def _physical_memory() -> int:
 
 def _cpu_count() -> int:
     try:
-        from toil_core.lib.threading import cpu_count
-
         return int(cpu_count())
     except Exception:  # pragma: no cover
         return os.cpu_count() or 1
@@ -110,8 +121,6 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         return True
 
     def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int, max_jobs: Optional[int] = None) -> None:
-        from toil_core.common.workdirs import get_toil_work_dir
-
         work_dir = get_toil_work_dir(getattr(config, "workDir", None))
         physical_cores = _cpu_count()
         physical_memory = _physical_memory()
@@ -139,7 +148,6 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         self._killed: set = set()
         self._updates: "queue.Queue[UpdatedBatchJobInfo]" = queue.Queue()
         self._free = {"cores": self.maxCores, "memory": self.maxMemory, "disk": self.maxDisk}
-        from toil_core.lib.accelerators import get_individual_local_accelerators
 
         #: Every local accelerator (count 1 each); a job's devices are indices into this list.
         self.accelerators = get_individual_local_accelerators()
@@ -167,8 +175,6 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             raise InsufficientSystemResources(requirer, "disk", self.maxDisk, name)
         wanted = list(getattr(requirer, "accelerators", None) or [])
         if wanted:
-            from toil_core.lib.accelerators import assign_local_accelerators
-
             if assign_local_accelerators(wanted, self.accelerators, range(len(self.accelerators))) is None:
                 found = (f"This machine has {len(self.accelerators)} accelerators that nvidia-smi or rocm-smi "
                          f"list." if self.accelerators else
@@ -214,8 +220,6 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         if not (job.cores <= free["cores"] + 1e-9 and job.memory <= free["memory"] and job.disk <= free["disk"]):
             return False
         if job.accelerators:
-            from toil_core.lib.accelerators import assign_local_accelerators
-
             devices = assign_local_accelerators(job.accelerators, self.accelerators, self._free_accelerators)
             if devices is None:
                 return False
@@ -243,8 +247,6 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         for key in ("cores", "memory", "disk"):
             self._free[key] -= getattr(job, key)
         if job.devices:
-            from toil_core.lib.accelerators import get_restrictive_environment_for_local_accelerators
-
             self._free_accelerators.difference_update(job.devices)
             job.env = {**job.env, **get_restrictive_environment_for_local_accelerators(job.devices)}
         self._running[job.batch_id] = job
@@ -261,9 +263,6 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         cached = self._store_classes.get(locator)
         if cached is None and locator not in self._store_classes:
             try:
-                from toil_core.common.locator import parse_locator
-                from toil_core.plugins.registry import get_spec
-
                 cached = get_spec("job_stores", parse_locator(locator)[0]).load
             except Exception:  # let the worker side report the problem
                 cached = None
@@ -272,8 +271,6 @@ class SingleMachineBatchSystem(BatchSystemSupport):
 
     def _server(self) -> Any:
         if self._fork_server is None or not self._fork_server.alive():
-            from toil_core.batch.fork_server import ForkServerClient
-
             level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
             self._fork_server = ForkServerClient(self._on_started, self._on_exit, log_level=str(level),
                                                  on_dead=self._on_fork_server_death)
@@ -310,8 +307,6 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         group; the jobs are reported only once their processes are gone, so a retry never runs
         next to a lost attempt that could still commit.
         """
-        from toil_core.batch.process_life import kill_group, wait_gone
-
         with self._lock:
             if self._fork_server is server:
                 self._fork_server = None
@@ -344,8 +339,6 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             self._updates.put(UpdatedBatchJobInfo(batch_id, status, reason, wall))
 
     def _run_shell(self, job: _Job) -> None:
-        from toil_core.batch.process_life import die_with_parent
-
         env = dict(os.environ)
         env.update(job.env)
         leader = os.getpid()
@@ -377,9 +370,6 @@ class SingleMachineBatchSystem(BatchSystemSupport):
 
     def _run_in_process(self, job: _Job) -> None:
         """--debugWorker: run the Toil job right here, without forking, output not captured."""
-        from toil_core.common.locator import open_job_store
-        from toil_core.worker.worker import run_worker
-
         _, locator, job_id = job.worker
         started = time.time()
         saved_env = dict(os.environ)
@@ -456,13 +446,9 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         config = self.config
         workflow_id = getattr(config, "workflowID", None)
         if workflow_id:
-            from toil_core.common.workdirs import get_toil_work_dir
-
             node_dir = os.path.join(get_toil_work_dir(getattr(config, "workDir", None)), f"toil-{workflow_id}")
             if os.path.isdir(node_dir):
                 try:
-                    from toil_core.filestores.deferred import DeferredFunctionManager
-
                     DeferredFunctionManager.cleanupWorker(node_dir)
                 except Exception:
                     logger.exception("Could not run orphaned deferred functions")

@@ -10,7 +10,12 @@ import logging
 import os
 import sys
 from typing import Any, Callable, List, Optional, Sequence
+
+from toil_core.jobstores.abstract import get_node_id
+from toil_core.jobstores.errors import NoSuchFileException, NoSuchJobStoreException
+from toil_core.jobstores.locator import make_job_store
 from toil_core.lib.errors import ToilError
+from toil_core.plugins.errors import PluginError
 
 __all__ = [
     "CommandError", "command", "leader_is_local", "local_leader_pid", "make_store", "open_store",
@@ -29,10 +34,6 @@ class CommandError(ToilError):
 
 
 def _plugin_error_types() -> tuple:
-    try:
-        from toil_core.plugins.errors import PluginError
-    except ImportError:  # pragma: no cover - the plugin package is part of the core
-        return ()
     return (PluginError,)
 
 
@@ -66,8 +67,6 @@ def command(func: Callable[[List[str]], Optional[int]]) -> Callable[..., int]:
 
 def make_store(locator: str) -> Any:
     """The (not yet opened) job store object for ``locator``."""
-    from toil_core.common.locator import make_job_store
-
     try:
         return make_job_store(locator)
     except ValueError as err:
@@ -76,8 +75,6 @@ def make_store(locator: str) -> Any:
 
 def open_store(locator: str, missing_message: Optional[str] = None) -> Any:
     """Resume the job store at ``locator``; CommandError if there is none."""
-    from toil_core.jobstores.errors import NoSuchJobStoreException
-
     store = make_store(locator)
     try:
         store.resume()
@@ -88,8 +85,6 @@ def open_store(locator: str, missing_message: Optional[str] = None) -> Any:
 
 def store_exists(locator: str) -> bool:
     """True if a (complete) job store exists at ``locator``."""
-    from toil_core.jobstores.errors import NoSuchJobStoreException
-
     try:
         make_store(locator).resume()
     except NoSuchJobStoreException:
@@ -119,9 +114,6 @@ def pid_is_alive(pid: int) -> bool:
 
 def leader_is_local(store: Any) -> bool:
     """True unless the store records a leader node that is not this machine."""
-    from toil_core.jobstores.abstract import get_node_id
-    from toil_core.jobstores.errors import NoSuchFileException
-
     try:
         recorded = store.read_leader_node_id()
     except NoSuchFileException:
@@ -158,8 +150,6 @@ def local_leader_pid(store: Any) -> Optional[int]:
     A process that started after the pid was recorded is not the leader but a later process that
     reused its pid (the leader has ended); it is never returned.
     """
-    from toil_core.jobstores.errors import NoSuchFileException
-
     try:
         pid = store.read_leader_pid()
     except (NoSuchFileException, ValueError):

@@ -18,7 +18,10 @@ import shutil
 from typing import List
 
 from toil_core.cli._common import CommandError, command, local_leader_pid, make_store
-from toil_core.common.options import parser_with_common_options, set_logging_from_options
+from toil_core.common.workdirs import get_coordination_dir, get_toil_work_dir
+from toil_core.filestores.deferred import DeferredFunctionManager
+from toil_core.jobstores.errors import NoSuchJobStoreException
+from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["main"]
 
@@ -35,7 +38,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: List[str]) -> int:
     options = build_parser().parse_args(argv)
     set_logging_from_options(options)
-    from toil_core.jobstores.errors import NoSuchJobStoreException
 
     store = make_store(options.jobStore)
     leftovers: List[str] = []
@@ -64,8 +66,6 @@ def main(argv: List[str]) -> int:
 
 def _node_leftovers(config: object) -> List[str]:
     """This machine's files of the workflow that a killed leader would have left behind."""
-    from toil_core.common.workdirs import get_coordination_dir, get_toil_work_dir
-
     workflow = getattr(config, "workflowID", None)
     if not workflow:
         return []
@@ -81,8 +81,6 @@ def _remove_leftovers(paths: List[str]) -> None:
     for path in paths:
         try:
             if os.path.isdir(path) and not os.path.islink(path):
-                from toil_core.filestores.deferred import DeferredFunctionManager
-
                 DeferredFunctionManager.cleanupWorker(path)  # what the dead workers left to do
                 shutil.rmtree(path, ignore_errors=True)
             else:

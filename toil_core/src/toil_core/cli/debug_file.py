@@ -16,7 +16,7 @@ import shutil
 from typing import Any, Iterator, List, Optional
 
 from toil_core.cli._common import CommandError, command, open_store
-from toil_core.common.options import parser_with_common_options, set_logging_from_options
+from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["fetchJobStoreFiles", "main", "printContentsOfJobStore", "stored_files"]
 

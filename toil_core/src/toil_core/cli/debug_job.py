@@ -14,7 +14,9 @@ import os
 from typing import Any, List
 
 from toil_core.cli._common import CommandError, command, open_store
-from toil_core.common.options import parser_with_common_options, set_logging_from_options
+from toil_core.jobstores.errors import NoSuchJobException
+from toil_core.worker.worker import run_worker
+from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["main", "print_job_info", "find_job"]
 
@@ -35,8 +37,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def find_job(store: Any, wanted: str) -> Any:
     """The description of job ``wanted``: an ID, or a name that matches exactly one job."""
-    from toil_core.jobstores.errors import NoSuchJobException
-
     try:
         return store.load_job(wanted)
     except NoSuchJobException:
@@ -102,7 +102,6 @@ def main(argv: List[str]) -> int:
     if desc.body_id is None:
         print(f"Job {desc} has already run; there is nothing to run.")
         return 0
-    from toil_core.worker.worker import run_worker
 
     # Only this job: never chain on to its successors here.
     store.config.disableChaining = True

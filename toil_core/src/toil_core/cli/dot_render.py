@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 from typing import Optional
+
 from toil_core.lib.errors import ToilError
 
 __all__ = ["DOT_FORMATS", "DotRenderError", "dot_format", "find_dot", "render_dot"]

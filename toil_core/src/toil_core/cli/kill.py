@@ -15,7 +15,7 @@ import signal
 from typing import List
 
 from toil_core.cli._common import CommandError, command, leader_is_local, local_leader_pid, open_store
-from toil_core.common.options import parser_with_common_options, set_logging_from_options
+from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["main"]
 

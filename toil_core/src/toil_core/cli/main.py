@@ -14,6 +14,11 @@ import inspect
 import sys
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from toil_core import __version__
+from toil_core.plugins import registry
+from toil_core.plugins.errors import PluginError, install_hint
+from toil_core.plugins.registry import get_subcommand, installed_names
+
 __all__ = ["BUILTIN_COMMANDS", "commands", "main", "printHelp", "printVersion", "run_command"]
 
 #: Built-in subcommand name -> module.
@@ -51,8 +56,6 @@ def _first_line(doc: Optional[str]) -> str:
 def _plugin_names() -> List[str]:
     """The names of the subcommands installed plugins provide (metadata only)."""
     try:
-        from toil_core.plugins.registry import installed_names
-
         return [_display(n) for n in installed_names("subcommand")]
     except Exception as err:  # a broken metadata scan must not break the built-in commands
         print(f"Warning: could not list the plugin subcommands: {err}", file=sys.stderr)
@@ -65,8 +68,6 @@ def commands() -> List[str]:
 
 
 def _plugin_summary(name: str) -> str:
-    from toil_core.plugins import registry
-
     try:
         summary = registry.get_spec("subcommand", name).summary
     except Exception as err:
@@ -88,8 +89,6 @@ def _summaries() -> List[Tuple[str, str]]:
 
 
 def _version() -> str:
-    from toil_core import __version__
-
     return str(__version__)
 
 
@@ -118,8 +117,6 @@ def _unknown(word: str) -> int:
         key = _display(word.strip().lower())
         provider = _PLUGIN_HINTS.get(key)
         try:
-            from toil_core.plugins.errors import install_hint
-
             hint = install_hint("subcommand", key)
         except Exception:
             hint = None
@@ -156,8 +153,6 @@ def _call_with_argv(func: Callable[..., Any], argv: List[str], prog: str) -> Any
 
 
 def _run_plugin_command(name: str, argv: List[str]) -> Any:
-    from toil_core.plugins.registry import get_subcommand
-
     obj = get_subcommand(name)
     prog = f"toil {name}"
     if isinstance(obj, type):
@@ -188,7 +183,6 @@ def run_command(name: str, argv: Sequence[str]) -> int:
     if name in BUILTIN_COMMANDS:
         module = importlib.import_module(BUILTIN_COMMANDS[name])
         return _exit_code(module.main(args))
-    from toil_core.plugins.errors import PluginError
 
     try:
         return _exit_code(_run_plugin_command(name, args))

@@ -11,12 +11,18 @@ import argparse
 import json
 import sys
 import textwrap
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import attrs
 
 from toil_core.cli._common import CommandError, command
-from toil_core.common.options import parser_with_common_options, set_logging_from_options
+from toil_core.plugins import registry
+from toil_core.plugins.errors import PluginError, PluginNotInstalledError
+from toil_core.plugins.scaffold import ScaffoldError, new_plugin
+from toil_core.plugins.settings import describe_settings
+from toil_core.plugins.specs import KINDS, kind_info, normalize_name
+from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["main"]
 
@@ -52,8 +58,6 @@ def _print_environment(environment: Dict[str, Any]) -> None:
 
 
 def cmd_list(options: argparse.Namespace) -> int:
-    from toil_core.plugins import registry
-
     infos = registry.list_plugins(options.kind)
     environment = registry.plugin_environment()
     if options.json:
@@ -89,8 +93,6 @@ def _default_text(value: Any) -> str:
 
 def _settings_lines(settings: Optional[type]) -> List[str]:
     """Each setting as its flag, environment variable, type, default and help."""
-    from toil_core.plugins.settings import describe_settings
-
     if settings is None:
         return ["settings: (none)"]
     rows = describe_settings(settings)
@@ -119,10 +121,6 @@ def _spec_lines(spec: Any) -> List[str]:
 
 
 def cmd_show(options: argparse.Namespace) -> int:
-    from toil_core.plugins import registry
-    from toil_core.plugins.errors import PluginError, PluginNotInstalledError
-    from toil_core.plugins.specs import KINDS, kind_info, normalize_name
-
     kinds = [kind_info(options.kind).kind] if options.kind else list(KINDS)
     wanted = normalize_name(options.name)
     shown = 0
@@ -164,8 +162,6 @@ def cmd_show(options: argparse.Namespace) -> int:
 
 
 def cmd_check(options: argparse.Namespace) -> int:
-    from toil_core.plugins import registry
-
     results = registry.check_plugins(options.name, options.kind)
     if options.name and not results:
         raise CommandError(f"No plugin named '{options.name}' is installed. "
@@ -183,10 +179,6 @@ def cmd_check(options: argparse.Namespace) -> int:
 
 
 def cmd_new(options: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from toil_core.plugins.scaffold import ScaffoldError, new_plugin
-
     try:
         written = new_plugin(options.plugin_kind, options.name, Path(options.directory))
     except ScaffoldError as err:
@@ -233,8 +225,6 @@ def main(argv: List[str]) -> int:
     options = build_parser().parse_args(argv)
     set_logging_from_options(options)
     if options.kind:
-        from toil_core.plugins.specs import kind_info
-
         try:
             options.kind = kind_info(options.kind).kind
         except ValueError as err:

@@ -14,7 +14,8 @@ import sys
 from typing import IO, Any, Dict, List, Optional, Tuple
 
 from toil_core.cli._common import CommandError, command, open_store
-from toil_core.common.options import parser_with_common_options, set_logging_from_options
+from toil_core.cli.stats_chart import ChartError, chart_format, check_png_support, write_chart
+from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 __all__ = [
     "add_stats_options", "category_choices", "getStats", "main", "prettyMemory", "prettyTime",
@@ -318,8 +319,6 @@ def main(argv: List[str]) -> int:
             "them as they finish. Make sure the workflow was run with --stats.")
     tree = processData(store.config, stats)
     if any(path.lower().endswith(".png") for path in options.chart):
-        from toil_core.cli.stats_chart import ChartError, check_png_support
-
         try:
             check_png_support()
         except ChartError as error:
@@ -330,8 +329,6 @@ def main(argv: List[str]) -> int:
 
 
 def _chart_path(text: str) -> str:
-    from toil_core.cli.stats_chart import ChartError, chart_format
-
     try:
         chart_format(text)
     except ChartError as error:
@@ -341,8 +338,6 @@ def _chart_path(text: str) -> str:
 
 def write_charts(paths: List[str], tree: Dict[str, Any], jobs: List[Dict[str, Any]], job_store: str) -> None:
     """Write the ``--chart`` files (format from each file's extension)."""
-    from toil_core.cli.stats_chart import ChartError, write_chart
-
     try:
         for path in paths:
             kind = write_chart(path, tree, jobs, title=f"Toil stats: {job_store}")

@@ -13,6 +13,7 @@ import html
 import math
 import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
+
 from toil_core.lib.errors import ToilError
 
 __all__ = ["CHART_FORMATS", "ChartError", "chart_format", "check_png_support", "concurrency", "html_report",
@@ -274,10 +275,10 @@ def html_report(tree: Dict[str, Any], jobs: Sequence[Dict[str, Any]], title: str
 def check_png_support() -> Any:
     """matplotlib's pyplot (with a file-only backend); ChartError if matplotlib is not installed."""
     try:
-        import matplotlib
+        import matplotlib  # lazy: matplotlib is an optional dependency, only for .png charts
 
         matplotlib.use("Agg")
-        from matplotlib import pyplot
+        from matplotlib import pyplot  # lazy: matplotlib is an optional dependency, only for .png charts
     except ImportError as error:
         raise ChartError(f"Writing a PNG chart needs matplotlib, which is not installed ({error}). "
                          "Install it with 'pip install matplotlib', or write an .svg or .html chart "

@@ -12,8 +12,20 @@ import sys
 from collections import deque
 from typing import Any, Dict, List, Optional
 
-from toil_core.cli._common import CommandError, command, local_leader_pid, make_store, pid_is_alive
-from toil_core.common.options import parser_with_common_options, set_logging_from_options
+from toil_core.cli._common import (
+    CommandError,
+    command,
+    leader_is_local,
+    local_leader_pid,
+    make_store,
+    pid_is_alive,
+)
+from toil_core.cli.dot_render import DotRenderError, dot_format, find_dot, render_dot
+from toil_core.cli.status_bus import job_state, print_bus_states
+from toil_core.job.errors import JobException
+from toil_core.jobstores.errors import NoSuchFileException, NoSuchJobException, NoSuchJobStoreException
+from toil_core.leader.messages import read_run_messages
+from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["ToilStatus", "main"]
 
@@ -32,8 +44,6 @@ def _open(job_store_name: str) -> Any:
 
 
 def _has_shared_file(store: Any, name: str) -> bool:
-    from toil_core.jobstores.errors import NoSuchFileException
-
     try:
         with store.read_shared_file_stream(name):
             return True
@@ -69,8 +79,6 @@ class ToilStatus:
 
     # ------------------------------------------------------------------ loading
     def _load_specified(self, job_ids: List[str]) -> List[Any]:
-        from toil_core.jobstores.errors import NoSuchJobException
-
         jobs = []
         for job_id in job_ids:
             try:
@@ -82,8 +90,6 @@ class ToilStatus:
     def fetchRootJob(self) -> Any:
         """The root job's description. Like ``load_root_job`` but the JobException raised when
         the root job is gone says that the workflow completed."""
-        from toil_core.job.errors import JobException
-
         root_id = self.jobStore.root_job_id()
         if root_id is None:
             raise JobException("No root job is set in the job store: the workflow was never started.")
@@ -94,8 +100,6 @@ class ToilStatus:
     def traverseJobGraph(self, rootJob: Any, jobsToReport: Optional[List[Any]] = None,
                          foundJobStoreIDs: Optional[set] = None) -> List[Any]:
         """Every stored job reachable from ``rootJob`` through successors and services."""
-        from toil_core.jobstores.errors import NoSuchJobException
-
         found = foundJobStoreIDs if foundJobStoreIDs is not None else set()
         jobs = jobsToReport if jobsToReport is not None else []
         queue = deque([rootJob])
@@ -180,8 +184,6 @@ class ToilStatus:
 
     def printJobLog(self) -> None:
         """Print the stored log of every reported job that has one (jobs that failed)."""
-        from toil_core.jobstores.errors import NoSuchFileException
-
         for job in self.jobsToReport:
             if job.logJobStoreFileID is None:
                 continue
@@ -220,9 +222,6 @@ class ToilStatus:
         """Whether the leader recorded in the job store still runs: 'QUEUED' if there is no job
         store or no recorded leader, 'RUNNING' if its process exists on this machine (or it ran on
         another machine, where it can't be checked), 'COMPLETED' if the process is gone."""
-        from toil_core.cli._common import leader_is_local
-        from toil_core.jobstores.errors import NoSuchFileException, NoSuchJobStoreException
-
         try:
             store = _open(jobStoreName)
             pid = store.read_leader_pid()
@@ -237,8 +236,6 @@ class ToilStatus:
         """The workflow's status: 'QUEUED' if the job store does not exist (yet); 'COMPLETED' if
         the leader recorded success or the root job is gone; 'ERROR' if the leader recorded
         failed jobs and is not running again; 'RUNNING' otherwise."""
-        from toil_core.jobstores.errors import NoSuchJobStoreException
-
         try:
             store = _open(jobStoreName)
         except NoSuchJobStoreException:
@@ -257,9 +254,6 @@ class ToilStatus:
 def print_status(job_store_name: str, jobs: Optional[List[Any]] = None) -> None:
     """Print the workflow's status, the state of each of ``jobs`` that has not run, and what the
     leader's message bus says about the jobs it issued (with their batch system IDs)."""
-    from toil_core.cli.status_bus import job_state, print_bus_states
-    from toil_core.leader.messages import read_run_messages
-
     status = ToilStatus.getStatus(job_store_name)
     print(f"Workflow status: {status}")
     if status == "QUEUED":
@@ -305,8 +299,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _dot_path(text: str) -> str:
-    from toil_core.cli.dot_render import DotRenderError, dot_format
-
     try:
         dot_format(text)
     except DotRenderError as error:
@@ -324,9 +316,6 @@ def _summary_line(stats: Dict[str, Any], total: int, store: str) -> str:
 
 @command
 def main(argv: List[str]) -> int:
-    from toil_core.job.errors import JobException
-    from toil_core.jobstores.errors import NoSuchJobStoreException
-
     options = build_parser().parse_args(argv)
     set_logging_from_options(options)
     incomplete = 1 if options.failIfNotComplete else 0
@@ -370,8 +359,6 @@ def main(argv: List[str]) -> int:
 
 def _check_graphviz(path: str) -> None:
     """Fail before any output if ``path`` needs Graphviz and it is not installed."""
-    from toil_core.cli.dot_render import DotRenderError, dot_format, find_dot
-
     if dot_format(path) is not None:
         try:
             find_dot()
@@ -380,8 +367,6 @@ def _check_graphviz(path: str) -> None:
 
 
 def _render(status: ToilStatus, path: str) -> None:
-    from toil_core.cli.dot_render import DotRenderError, render_dot
-
     try:
         render_dot(status.dot_chart(), path)
     except DotRenderError as error:

@@ -16,7 +16,11 @@ import math
 import os
 import re
 import sys
+import urllib.parse
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
+
+from toil_core.lib.accelerators import parse_accelerator_list as parse_list
+from toil_core.lib.conversions import human2bytes as shared_human2bytes
 from toil_core.lib.errors import ToilError
 
 logger = logging.getLogger(__name__)
@@ -45,7 +49,7 @@ class OptionError(ToilError, ValueError, RuntimeError):
 
 
 # --------------------------------------------------------------------------------------------
-# Parsing primitives (re-exported by toil_core.common.options)
+# Parsing primitives (re-exported by toil_core.workflow.options)
 # --------------------------------------------------------------------------------------------
 
 _TRUE_WORDS = frozenset({"true", "t", "yes", "y", "on", "1"})
@@ -115,13 +119,9 @@ def _human2bytes(text: str) -> int:
 
 
 def human2bytes(text: str) -> int:
-    """Size parser: the shared ``toil_core.lib.conversions.human2bytes`` if it is importable,
-    else this module's own."""
-    try:
-        from toil_core.lib.conversions import human2bytes as shared
-    except Exception:  # not written yet, or broken: keep options working
-        shared = _human2bytes
-    return int(shared(text))
+    """Size parser: the job model's ``toil_core.lib.conversions.human2bytes``, so option values
+    and job requirements agree."""
+    return int(shared_human2bytes(text))
 
 
 def parse_size(value: Any) -> int:
@@ -230,8 +230,6 @@ def parse_node_types(value: Any) -> List[NodeType]:
 def parse_accelerator_list(value: Any) -> List[Dict[str, Any]]:
     """``gpu:2,nvidia-tesla-k80`` -> accelerator requirement dicts (count, kind, brand/api/model),
     with the job model's parser so job requirements and ``--defaultAccelerators`` agree."""
-    from toil_core.lib.accelerators import parse_accelerator_list as parse_list
-
     return [dict(a) for a in parse_list(value)]
 
 
@@ -273,8 +271,6 @@ def normalize_jobstore(locator: Any) -> str:
 def _file_locator_path(text: str, rest: str) -> str:
     path = rest
     if rest.startswith("//"):
-        import urllib.parse
-
         parsed = urllib.parse.urlparse(text)
         if parsed.netloc not in ("", "localhost"):
             raise ValueError(f"{text!r} names the host {parsed.netloc!r}, but a file job store is a "

@@ -1,6 +1,6 @@
 """The table of Toil workflow options, one entry per option, grouped like upstream Toil.
 
-Each :class:`Opt` holds argparse ``add_argument`` keyword arguments; ``toil_core.common.options``
+Each :class:`Opt` holds argparse ``add_argument`` keyword arguments; ``toil_core.workflow.options``
 turns the table into argparse groups or optparse groups.  Flag names, destinations and defaults
 are those of Toil 5.10 (FEATURES.md section 8).
 """

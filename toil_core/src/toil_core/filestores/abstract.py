@@ -85,6 +85,16 @@ def is_executable_mode(mode: int) -> bool:
 class AbstractFileStore(ABC):
     """Interface used by user code run by Toil to read and write files (see module docstring)."""
 
+    #: The file store classes :meth:`createFileStore` builds, by whether they cache. A subclass
+    #: declares its kind with ``class X(AbstractFileStore, caching=...)``; this base class never
+    #: names them (the ``toil_core.filestores`` package imports both built-in ones).
+    _by_caching: Dict[bool, type] = {}
+
+    def __init_subclass__(cls, caching: Optional[bool] = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if caching is not None:
+            AbstractFileStore._by_caching[caching] = cls
+
     def __init__(self, jobStore: Any, jobDesc: Any, file_store_dir: str,
                  waitForPreviousCommit: Optional[Callable[[], Any]] = None) -> None:
         self.jobStore = jobStore
@@ -122,20 +132,16 @@ class AbstractFileStore(ABC):
         if caching is None:
             default = getattr(jobStore, "default_caching", None)
             caching = bool(default()) if callable(default) else False
-        if caching:
-            from .caching import CachingFileStore
-            return CachingFileStore(jobStore, jobDesc, file_store_dir, waitForPreviousCommit)
-        from .noncaching import NonCachingFileStore
-        return NonCachingFileStore(jobStore, jobDesc, file_store_dir, waitForPreviousCommit)
+        store_class: Any = AbstractFileStore._by_caching[bool(caching)]
+        return store_class(jobStore, jobDesc, file_store_dir, waitForPreviousCommit)
 
     @staticmethod
     def shutdownFileStore(workflowID: str, config_work_dir: Optional[str],
                           config_coordination_dir: Optional[str]) -> None:
         """Remove this node's cache of the workflow (call once no worker of it runs here)."""
-        from .caching import CachingFileStore
         cache_dir = os.path.join(local_workflow_dir(workflowID, config_work_dir),
                                  cache_dir_name(workflowID))
-        CachingFileStore.shutdown(cache_dir)
+        AbstractFileStore._by_caching[True].shutdown(cache_dir)
 
     @classmethod
     def shutdown(cls, shutdown_info: Any) -> None:

@@ -44,8 +44,12 @@ from contextlib import contextmanager, suppress
 from typing import Any, Iterator, List, Optional, Tuple, Union
 
 from .abstract import AbstractFileStore, cache_dir_name, remove_tree
-from .errors import (CacheError, CacheUnbalancedError, IllegalDeletionCacheError,  # noqa: F401
-                     InvalidSourceCacheError)  # re-exported here, as upstream
+from .errors import (  # noqa: F401
+    CacheError,
+    CacheUnbalancedError,
+    IllegalDeletionCacheError,
+    InvalidSourceCacheError,  # re-exported here, as upstream
+)
 from .file_id import FileID
 
 logger = logging.getLogger(__name__)
@@ -104,7 +108,7 @@ def _copy(src: str, dest: str, writable: bool) -> None:
     os.chmod(dest, (mode | stat.S_IWUSR) if writable else (mode & ~_WRITE_BITS))
 
 
-class CachingFileStore(AbstractFileStore):
+class CachingFileStore(AbstractFileStore, caching=True):
     """A file store that shares downloaded and written files between the jobs of a node."""
 
     #: Cache limit in bytes; None means "as much as the filesystem allows, minus the margin".

@@ -27,7 +27,7 @@ def make_private_copy(path: str) -> None:
     os.replace(tmp, path)
 
 
-class NonCachingFileStore(AbstractFileStore):
+class NonCachingFileStore(AbstractFileStore, caching=False):
     """A file store without a node cache: reads copy (or symlink), writes upload directly."""
 
     def writeGlobalFile(self, localFileName: str, cleanup: bool = False,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import Any, Optional
+
 from toil_core.lib.errors import ToilError
 
 

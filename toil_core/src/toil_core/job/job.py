@@ -10,6 +10,7 @@ import os
 import uuid
 from typing import Any, Callable, Dict, List, Optional, Set
 
+from toil_core.job import graph
 from toil_core.job.description import (
     SERVICE,
     CheckpointJobDescription,
@@ -305,20 +306,20 @@ class Job(Requirer):
     @staticmethod
     def wrapFn(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> "Job":
         """A job that calls ``fn(*args, **kwargs)``."""
-        from toil_core.job import wrapping
+        from toil_core.job import wrapping  # lazy: wrapping.py subclasses Job, so it imports this module
 
         return wrapping.wrap_function(fn, args, kwargs, pass_job=False)
 
     @staticmethod
     def wrapJobFn(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> "Job":
         """A job that calls ``fn(job, *args, **kwargs)``."""
-        from toil_core.job import wrapping
+        from toil_core.job import wrapping  # lazy: wrapping.py subclasses Job, so it imports this module
 
         return wrapping.wrap_function(fn, args, kwargs, pass_job=True)
 
     def encapsulate(self, name: Optional[str] = None) -> "Job":
         """Wrap this job and its successors so they act as one job to the outside."""
-        from toil_core.job.wrapping import EncapsulatedJob
+        from toil_core.job.wrapping import EncapsulatedJob  # lazy: wrapping.py subclasses Job
 
         return EncapsulatedJob(self, unitName=name)
 
@@ -328,35 +329,23 @@ class Job(Requirer):
 
     # ------------------------------------------------------------------ graph checks
     def getRootJobs(self) -> Set["Job"]:
-        from toil_core.job import graph
-
         return graph.root_jobs(self)
 
     def getTopologicalOrderingOfJobs(self) -> List["Job"]:
-        from toil_core.job import graph
-
         return graph.topological_order(self)
 
     def checkJobGraphForDeadlocks(self) -> None:
-        from toil_core.job import graph
-
         graph.check_for_deadlocks(self)
 
     def checkJobGraphConnected(self) -> None:
-        from toil_core.job import graph
-
         graph.check_connected(self)
 
     def checkJobGraphAcyclic(self) -> None:
-        from toil_core.job import graph
-
         graph.check_acyclic(self)
 
     checkJobGraphAcylic = checkJobGraphAcyclic
 
     def checkNewCheckpointsAreLeafVertices(self) -> None:
-        from toil_core.job import graph
-
         graph.check_new_checkpoints_are_leaves(self)
 
     # ------------------------------------------------------------------ compatibility
@@ -364,7 +353,7 @@ class Job(Requirer):
         self._config = config
 
     def getUserScript(self) -> Any:
-        from toil_core.resource import ModuleDescriptor
+        from toil_core.resource import ModuleDescriptor  # lazy: import-time of toil.job
 
         return ModuleDescriptor.forModule(self.userModule)
 
@@ -384,6 +373,7 @@ class Job(Requirer):
 
     def saveBody(self, jobStore: Any) -> None:
         """Store just this job's pickled body in ``jobStore`` and record where in its description."""
+        # lazy: saving imports the user-module machinery; `import toil.job` stays light
         from toil_core.job.saving import _fill_description, write_body
 
         _fill_description(self, jobStore.config)
@@ -393,6 +383,7 @@ class Job(Requirer):
 
     def saveAsRootJob(self, jobStore: Any) -> JobDescription:
         """Save this job and everything reachable from it, and make it the workflow's root job."""
+        # lazy: saving imports the user-module machinery; `import toil.job` stays light
         from toil_core.job.saving import save_new_jobs, write_descriptions
 
         self.checkJobGraphForDeadlocks()
@@ -403,7 +394,7 @@ class Job(Requirer):
 
     @staticmethod
     def loadJob(jobStore: Any, jobDescription: JobDescription) -> "Job":
-        from toil_core.job.saving import load_job_body
+        from toil_core.job.saving import load_job_body  # lazy: import-time of toil.job
 
         return load_job_body(jobStore, jobDescription)
 
@@ -412,13 +403,14 @@ class Job(Requirer):
 
         @staticmethod
         def getDefaultArgumentParser(jobstore_as_flag: bool = False) -> Any:
-            from toil_core.common.options import get_default_argument_parser
+            # lazy: Job.Runner is the one permitted upward edge (the workflow layer)
+            from toil_core.workflow.options import get_default_argument_parser
 
             return get_default_argument_parser(jobstore_as_flag=jobstore_as_flag)
 
         @staticmethod
         def getDefaultOptions(jobStore: Optional[str] = None, jobstore_as_flag: bool = False) -> Any:
-            from toil_core.common.options import get_default_options
+            from toil_core.workflow.options import get_default_options  # lazy: Job.Runner, upward edge
 
             if jobStore is None and not jobstore_as_flag:
                 raise ValueError("getDefaultOptions needs a job store locator.")
@@ -426,14 +418,14 @@ class Job(Requirer):
 
         @staticmethod
         def addToilOptions(parser: Any, jobstore_as_flag: bool = False) -> None:
-            from toil_core.common.options import add_options
+            from toil_core.workflow.options import add_options  # lazy: Job.Runner, upward edge
 
             add_options(parser, jobstore_as_flag=jobstore_as_flag)
 
         @staticmethod
         def startToil(job: "Job", options: Any) -> Any:
             """Deprecated: run the workflow like ``with Toil(options)`` would."""
-            from toil_core.common.toil import Toil
+            from toil_core.workflow.toil import Toil  # lazy: Job.Runner, upward edge
 
             with Toil(options) as toil:
                 if not toil.options.restart:
@@ -512,7 +504,7 @@ class ServiceHostJob(Job):
         return self._fileStore
 
     def run(self, fileStore: Any) -> Any:
-        from toil_core.worker.service_host import host_service
+        from toil_core.job.service_host import host_service  # lazy: import-time of toil.job
 
         return host_service(self, fileStore)
 

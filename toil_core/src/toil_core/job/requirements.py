@@ -9,6 +9,10 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict, List, Optional, Union
 
+from toil_core.job.promise import Promise, PromisedRequirement
+from toil_core.lib.accelerators import parse_accelerator
+from toil_core.lib.conversions import human2bytes
+
 try:  # Python 3.8+
     from typing import TypedDict
 except ImportError:  # pragma: no cover
@@ -43,8 +47,6 @@ def parse_size(value: Any, name: str) -> Optional[int]:
             f"not the float {value!r}."
         )
     if isinstance(value, str):
-        from toil_core.lib.conversions import human2bytes
-
         result = human2bytes(value)
         if result < 0:
             raise ValueError(f"The {name} requirement must not be negative, got {value!r}.")
@@ -92,15 +94,12 @@ def parse_accelerators(value: Any) -> Optional[ParsedAccelerators]:
     """A list of accelerator requirement dicts from an int, string, dict or list of those."""
     if value is None:
         return None
-    from toil_core.lib.accelerators import parse_accelerator
 
     items: List[Any] = list(value) if isinstance(value, (list, tuple)) else [value]
     return [dict(parse_accelerator(item)) for item in items]
 
 
 def _is_promise_like(value: Any) -> bool:
-    from toil_core.job.promise import Promise, PromisedRequirement
-
     return isinstance(value, (Promise, PromisedRequirement))
 
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import base64
 import pickle
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tuple
 
-from toil_core.job.description import INLINE_BODY
-
+from toil_core.job.description import INLINE_BODY, SERVICE
 from toil_core.job.errors import JobPromiseConstraintError, UnpicklableJobError
-from toil_core.job.job import Job, ServiceHostJob
 from toil_core.job.promise import dumps_for_store, loads_from_store
 from toil_core.lib.store_errors import NoSuchFileException
+from toil_core.resource import check_deployable
+
+if TYPE_CHECKING:  # job.py imports this module when a job is saved; only its types are needed here
+    from toil_core.job.job import Job
 
 
 #: Bodies up to this many bytes live inside the job description instead of a separate file.
@@ -51,6 +53,11 @@ def _dumps_return_value(job: Job, value: Any, job_store: Any) -> bytes:
             f"file ID.", err) from err
 
 
+def _is_service_host(job: Job) -> bool:
+    """Whether ``job`` is a ServiceHostJob (the only kind of job whose description says SERVICE)."""
+    return job.description.kind == SERVICE
+
+
 def collect_unsaved(starts: Iterable[Job]) -> List[Job]:
     """Unsaved jobs reachable from ``starts`` (successors and service hosts), parents first."""
     order: List[Job] = []
@@ -66,7 +73,7 @@ def collect_unsaved(starts: Iterable[Job]) -> List[Job]:
         stack.extend(reversed(job._followOns))
         stack.extend(reversed(job._children))
         stack.extend(job._services)
-        if isinstance(job, ServiceHostJob):
+        if _is_service_host(job):
             stack.extend(job._service_children)
     return order
 
@@ -95,7 +102,7 @@ def _ancestors(job: Job) -> Set[int]:
     """
     found: Set[int] = set()
     stack = list(job._directPredecessors)
-    client = getattr(job, "_client", None) if isinstance(job, ServiceHostJob) else None
+    client = getattr(job, "_client", None) if _is_service_host(job) else None
     if client is not None:
         stack.append(client)
     while stack:
@@ -109,7 +116,7 @@ def _ancestors(job: Job) -> Set[int]:
 
 def _runs_before(promisor: Job, consumer: Job, consumer_ancestors: Set[int]) -> bool:
     """Whether ``promisor`` always finishes before ``consumer`` starts."""
-    if isinstance(promisor, ServiceHostJob):
+    if _is_service_host(promisor):
         client = promisor._client
         return client is not None and (client is consumer or id(client) in consumer_ancestors)
     if id(promisor) in consumer_ancestors:
@@ -146,8 +153,6 @@ def save_new_jobs(job_store: Any, config: Any, starts: Iterable[Job]) -> List[Jo
     Descriptions are filled and linked but not yet written: call :func:`write_descriptions`
     after anything else that may take promises (such as the running job's return value).
     """
-    from toil_core.resource import check_deployable
-
     jobs = collect_unsaved(starts)
     for job in jobs:
         check_deployable(getattr(job, "userModule", None))
@@ -155,7 +160,7 @@ def save_new_jobs(job_store: Any, config: Any, starts: Iterable[Job]) -> List[Jo
         if job.description.jobStoreID is None:
             job_store.assign_job_id(job.description)
     for job in jobs:
-        if isinstance(job, ServiceHostJob):
+        if _is_service_host(job):
             desc = job.description
             desc.startJobStoreID = job_store.get_empty_file_store_id(desc.jobStoreID, cleanup=True)
             desc.terminateJobStoreID = job_store.get_empty_file_store_id(desc.jobStoreID, cleanup=True)

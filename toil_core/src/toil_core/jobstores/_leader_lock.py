@@ -12,6 +12,7 @@ host H"), for the message the refused leader shows.
 from __future__ import annotations
 
 import errno
+import fcntl
 import logging
 import os
 import socket
@@ -60,8 +61,6 @@ def lock_leader_file(path: str, locator: str) -> Optional[LeaderLock]:
     :raises NoSuchJobStoreException: if the directory holding ``path`` is gone.
     :returns: the lock, or None (after a warning) where the file system cannot lock files.
     """
-    import fcntl
-
     with _guard:
         if path in _held:
             raise JobStoreInUseError(locator, path, f"this process, pid {os.getpid()}")

@@ -51,6 +51,7 @@ def _registry_get_url_access() -> Optional[Callable[[str], Any]]:
     global _registry_function
     if _registry_function is _UNSET:
         try:
+            # lazy: workers open job stores; the plugin registry is slow to import
             from toil_core.plugins.registry import get_url_access
         except ImportError:
             get_url_access = None
@@ -104,6 +105,7 @@ def get_url_access_for(url: str, export: bool) -> Any:
 
 def _is_not_installed(err: BaseException) -> bool:
     try:
+        # lazy: workers open job stores; the plugin registry is slow to import
         from toil_core.plugins.errors import PluginNotInstalledError
     except ImportError:  # pragma: no cover - the plugin package is part of the core
         return False

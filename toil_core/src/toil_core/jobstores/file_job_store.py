@@ -52,8 +52,9 @@ from ..job.description import JobDescription
 from . import url_access as _url
 from ._file_transfer import NEW_FILE as _NEW_FILE
 from ._file_transfer import FileTransferMixin, copy_into, file_basename, safe_job_name
-from .abstract import CONFIG_FILE, AbstractJobStore
+from ._leader_lock import LeaderLock, lock_leader_file
 from ._sealed_io import SealedIOMixin, translating_tamper
+from .abstract import CONFIG_FILE, AbstractJobStore
 from .encryption import (
     ENCRYPTION_FILE,
     KEY_ENV,
@@ -63,7 +64,6 @@ from .encryption import (
     metadata_for,
     wants_encryption,
 )
-from ._leader_lock import LeaderLock, lock_leader_file
 from .errors import (
     CorruptJobError,
     JobStoreExistsException,

@@ -341,6 +341,7 @@ def builtin_url_access(scheme: str) -> Optional[type]:
     if scheme == "file":
         return FileURLAccess
     if scheme in ("http", "https", "ftp"):
+        # lazy: urllib.request is slow to import; only http(s)/ftp URLs need it
         from .http_access import HTTPURLAccess
 
         return HTTPURLAccess
@@ -350,6 +351,7 @@ def builtin_url_access(scheme: str) -> Optional[type]:
 def __getattr__(name: str) -> Any:
     """``url_access.HTTPURLAccess`` keeps working, without importing urllib.request up front."""
     if name == "HTTPURLAccess":
+        # lazy: urllib.request is slow to import; only http(s)/ftp URLs need it
         from .http_access import HTTPURLAccess
 
         return HTTPURLAccess

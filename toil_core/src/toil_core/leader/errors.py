@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import Any, List, Optional
+
 from toil_core.lib.errors import ToilBaseException, ToilError
 
 

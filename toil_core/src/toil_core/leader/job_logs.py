@@ -2,6 +2,7 @@
 --writeLogs / --writeLogsGzip files, and messages jobs sent with log() / logToMaster."""
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import os
@@ -57,8 +58,6 @@ class JobLogsMixin:
             attempt += 1
             path = os.path.join(directory, f"{name}_{attempt}{extension}")
         if extension == ".log.gz":
-            import gzip
-
             with gzip.open(path, "wt") as handle:
                 handle.write(text)
         else:

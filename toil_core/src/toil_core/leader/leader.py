@@ -23,6 +23,7 @@ import time
 from typing import Any, Deque, Dict, List, Optional, Set
 
 from toil_core.batch.abstract import worker_command
+from toil_core.job.commit import EXIT_JOB_FAILED, charge_failure
 from toil_core.job.description import INLINE_BODY, SERVICE, JobDescription
 from toil_core.jobstores.errors import NoSuchJobException
 from toil_core.leader.checkpoints import CheckpointsMixin
@@ -33,7 +34,6 @@ from toil_core.leader.parents import ParentIndex
 from toil_core.leader.periodic import PeriodicChecksMixin
 from toil_core.leader.progress import ProgressBar
 from toil_core.leader.services import ServicesMixin
-from toil_core.worker.worker import EXIT_JOB_FAILED, charge_failure
 
 __all__ = ["Leader", "LOG_MARKER", "DeadlockException", "FailedJobsException", "KilledWorkflowException"]
 

@@ -28,6 +28,8 @@ from toil_core.bus import (
     replay_message_bus,
     replay_message_stream,
 )
+from toil_core.common.workdirs import get_coordination_dir
+from toil_core.jobstores.errors import NoSuchFileException
 
 __all__ = ["LeaderMessages", "MESSAGES_COPY", "MESSAGES_PATH_RECORD", "read_run_messages"]
 
@@ -42,8 +44,6 @@ FLUSH_INTERVAL = 0.5
 
 
 def _default_path(config: Any) -> str:
-    from toil_core.common.workdirs import get_coordination_dir
-
     directory = get_coordination_dir(getattr(config, "workDir", None),
                                      getattr(config, "coordination_dir", None))
     workflow = str(getattr(config, "workflowID", None) or "workflow")
@@ -160,8 +160,6 @@ def read_run_messages(job_store: Any) -> Tuple[Optional[str], Dict[str, JobStatu
     in the job store. ``(None, {})`` if there is neither (a run before messages were kept, or a
     leader on another machine that is still running).
     """
-    from toil_core.jobstores.errors import NoSuchFileException
-
     try:
         with job_store.read_shared_file_stream(MESSAGES_PATH_RECORD) as stream:
             live = stream.read().decode("utf-8").strip()

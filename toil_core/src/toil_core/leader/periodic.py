@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Set
 
+from toil_core.batch.abstract import BatchJobExitReason, UpdatedBatchJobInfo
 from toil_core.job.description import SERVICE
 from toil_core.leader.errors import DeadlockException, KilledWorkflowException
 
@@ -59,7 +60,6 @@ class PeriodicChecksMixin:
                 to_kill.append(batch_id)
         if to_kill:
             self.batch_system.killBatchJobs(to_kill)
-            from toil_core.batch.abstract import BatchJobExitReason, UpdatedBatchJobInfo
 
             for batch_id in to_kill:
                 self._on_update(UpdatedBatchJobInfo(batch_id, 3, BatchJobExitReason.KILLED, None))

@@ -6,8 +6,8 @@ import collections
 import logging
 from typing import Any, Set
 
+from toil_core.job.commit import EXIT_JOB_FAILED
 from toil_core.job.description import SERVICE, JobDescription
-from toil_core.worker.worker import EXIT_JOB_FAILED
 
 logger = logging.getLogger("toil_core.leader.leader")
 

@@ -15,6 +15,8 @@ import shutil
 import subprocess
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
+from toil_core.lib.container_cli import docker_command
+
 try:  # Python >= 3.11
     from typing import NotRequired, TypedDict
 except ImportError:  # pragma: no cover - Python 3.9/3.10
@@ -182,8 +184,6 @@ def have_working_nvidia_smi() -> bool:
 @functools.lru_cache(maxsize=None)
 def have_working_nvidia_docker_runtime() -> bool:
     """True if a container engine is reachable and advertises an ``nvidia`` runtime."""
-    from toil_core.lib.container_cli import docker_command
-
     try:
         result = subprocess.run(docker_command() + ["info", "--format", "{{json .Runtimes}}"],
                                 capture_output=True, text=True, timeout=60)

@@ -109,6 +109,7 @@ def get_aws_zone_from_boto() -> Optional[str]:
     """A zone in the region of the legacy Boto 2 configuration, when the ``boto`` module is installed
     and configures ``[Boto] ec2_region_name``; None otherwise."""
     try:
+        # lazy: boto is an optional legacy SDK, almost never installed
         import boto  # type: ignore[import-not-found]  # optional legacy SDK, absent almost always
     except ImportError:
         return None

@@ -13,6 +13,7 @@ import shlex
 import shutil
 import subprocess
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
 from toil_core.lib.errors import ToilError
 
 logger = logging.getLogger(__name__)

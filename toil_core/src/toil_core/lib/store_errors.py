@@ -25,7 +25,9 @@ The messages are the upstream ones, so scripts and users matching on them keep w
 """
 from __future__ import annotations
 
+import pwd
 from typing import Any, Optional
+
 from toil_core.lib.errors import ToilBaseException, ToilError
 
 __all__ = [
@@ -209,8 +211,6 @@ class UntrustedJobStoreError(JobStoreError):
 
 def _user_name(uid: int) -> str:
     try:
-        import pwd
-
         return f"user '{pwd.getpwuid(uid).pw_name}' (uid {uid})"
     except (ImportError, KeyError):
         return f"uid {uid}"

@@ -8,7 +8,7 @@ description names the other installed backends. Only the chosen backends' plugin
 imported.
 
 :func:`install_two_pass` makes an argparse parser do this on every ``parse_args`` /
-``parse_known_args`` (``toil_core.common.options.add_options`` calls it);
+``parse_known_args`` (``toil_core.workflow.options.add_options`` calls it);
 :func:`add_backend_options` is the first pass on its own.
 
 A batch system that is not installed (or fails to load) ends the parse (exit status 2, like any
@@ -20,6 +20,8 @@ help: the run reports it when it needs the backend.
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import re
 import sys
 import types
@@ -27,6 +29,15 @@ from typing import Any, List, Optional, Sequence, Tuple
 
 import attrs
 
+from toil_core.common.config import Config, OptionError
+from toil_core.lib.error_report import debug_requested, install_excepthook
+
+from . import discovery
+from .errors import PluginError
+from .factories import is_workflow_factory
+from .module_scan import ScannedBatchSystemSpec
+from .registry import get_spec
+from .settings import add_settings_options
 from .specs import kind_info, normalize_name
 
 __all__ = [
@@ -73,8 +84,6 @@ def _first_pass(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argpars
 
 def _job_store_schemes(namespace: argparse.Namespace) -> List[str]:
     """Schemes of installed job stores named by ``--jobStore`` or a positional argument."""
-    from . import discovery
-
     installed = set(discovery.installed_names("job_store"))
     candidates = [namespace.jobStore] if namespace.jobStore else []
     candidates += [a for a in namespace.rest if not a.startswith("-")]
@@ -102,8 +111,6 @@ def selected_backends(parser: argparse.ArgumentParser, argv: Sequence[str]) -> L
 
 
 def _others_sentence(kind: str, name: str) -> str:
-    from . import discovery
-
     info = kind_info(kind)
     others = [n for n in discovery.installed_names(kind) if n != normalize_name(name)]
     if not others:
@@ -116,9 +123,7 @@ def _others_sentence(kind: str, name: str) -> str:
 def _is_workflow_factory(kind: str, name: str) -> bool:
     if kind != "batch_system":
         return False
-    from toil_core.batch.registry import BATCH_SYSTEM_FACTORY_REGISTRY
-
-    return name in BATCH_SYSTEM_FACTORY_REGISTRY
+    return is_workflow_factory(name)
 
 
 def add_backend_options(parser: argparse.ArgumentParser, argv: Optional[Sequence[str]] = None,
@@ -130,10 +135,6 @@ def add_backend_options(parser: argparse.ArgumentParser, argv: Optional[Sequence
     plugin error's message (exit status 2) -- unless ``-h``/``--help`` is among the arguments,
     in which case the message is shown in the help.
     """
-    from .errors import PluginError
-    from .registry import get_spec
-    from .settings import add_settings_options
-
     args = list(sys.argv[1:] if argv is None else argv)
     wants_help = any(a in _HELP_FLAGS for a in args)
     selected: List[SelectedBackend] = []
@@ -168,8 +169,6 @@ def _add_upstream_options(spec: Any, group: Any) -> None:
     """Options of a batch system written for upstream Toil (no settings class): its
     ``add_options(parser)`` adds them and its ``setOptions(setOption)`` names those the config
     keeps (see :func:`upstream_set_option`)."""
-    from .module_scan import ScannedBatchSystemSpec
-
     if not isinstance(spec, ScannedBatchSystemSpec):
         return
     cls = spec.load_object()
@@ -184,10 +183,6 @@ def upstream_set_option(option_name: str, parsing_function: Any = None, check_fu
     """Upstream's ``setOption`` for a batch system's ``setOptions``: make every Config take
     ``option_name`` from the parsed options (parsed and checked by the given functions; the default
     read from the first set environment variable of ``env``)."""
-    import os
-
-    from toil_core.common.config import Config
-
     for variable in env or ():
         if os.environ.get(variable):
             default = os.environ[variable]
@@ -239,16 +234,11 @@ def _check_values(parser: argparse.ArgumentParser, namespace: argparse.Namespace
     what the command line leaves out. Also installs the short error report for uncaught
     mistakes (:mod:`toil_core.lib.error_report`), with tracebacks only under ``--logDebug``.
     """
-    from toil_core.lib.error_report import debug_requested, install_excepthook
-
     if not hasattr(namespace, "jobStore") or not hasattr(namespace, "retryCount"):
         return  # not a parser with the workflow options
     install_excepthook(debug_requested(namespace))
     if getattr(namespace, "restart", False):
         return
-    import logging
-
-    from toil_core.common.config import Config, OptionError
 
     quiet = logging.getLogger(Config.__module__)  # its warnings come again when the run starts
     was_disabled, quiet.disabled = quiet.disabled, True

@@ -23,9 +23,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import attrs
 import pluggy
 
-from . import hookspecs
+from . import hookspecs, module_scan
 from . import metadata as _md
-from . import module_scan
 from .errors import (
     PluginConflictError,
     PluginDisabledError,
@@ -183,6 +182,7 @@ def _stevedore_load(group: str, selected: Sequence[Any]) -> Tuple[List[Any], Lis
 
     stevedore is imported here, not at module level, so listing plugins never pays for it.
     """
+    # lazy: stevedore is slow to import; listing plugins never needs it
     from stevedore.named import NamedExtensionManager
 
     class _SelectedManager(NamedExtensionManager):
@@ -286,6 +286,7 @@ def _usable_records(info: KindInfo, name: str) -> List[EntryPointRecord]:
     labels = sorted({r.dist_label for r in enabled})
     builtin = [r for r in enabled if _md.dist_key(r.distribution) == _md.dist_key(_md.CORE_DISTRIBUTION)]
     if len(labels) > 1 and builtin:  # a built-in name: toil-core's own backend wins
+        # lazy: reserved.py registers a reset hook with this module when imported (mutual use)
         from .reserved import warn_clash_once
 
         warn_clash_once(info.kind, name, builtin[0], [r for r in enabled if r not in builtin])

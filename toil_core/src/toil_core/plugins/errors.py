@@ -26,8 +26,9 @@ import importlib.metadata
 import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .specs import kind_info, loose_key, normalize_name
 from toil_core.lib.errors import ToilError
+
+from .specs import kind_info, loose_key, normalize_name
 
 __all__ = [
     "PluginConflictError",
@@ -196,7 +197,7 @@ class PluginNotInstalledError(PluginError):
             )
         else:
             parts.append(f"No installed plugin provides {info.label} {self.name!r}. ")
-            import difflib
+            import difflib  # lazy: only for a misspelt name; every plugin lookup imports this module
 
             close = difflib.get_close_matches(normalize_name(self.name), self.installed, n=1)
             if close:

@@ -14,6 +14,8 @@ from typing import Any, List, Optional, Tuple
 
 import attrs
 
+from toil_core import __version__
+
 from .specs import KINDS, kind_info, normalize_name
 from .versions import unsatisfied_core_requirement
 
@@ -139,8 +141,6 @@ def core_version() -> str:
     try:
         return importlib.metadata.version(CORE_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
-        from toil_core import __version__
-
         return __version__
 
 

@@ -28,6 +28,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import attrs
 
+from .metadata import EntryPointRecord
 from .specs import BatchSystemSpec, PluginSpec, URLAccessSpec, kind_info, loose_key, normalize_name
 
 __all__ = [
@@ -290,8 +291,6 @@ def records() -> List[Any]:
     """An entry point record for every scanned module (origin ``module scan``), named by what the
     module registered if it has been imported, else by its suffix. Imports nothing. The distribution
     is left out (finding it reads every installed distribution): see :func:`distribution_of`."""
-    from .metadata import EntryPointRecord
-
     out = []
     modules = scanned_modules()
     if not modules:

@@ -16,14 +16,15 @@ import logging
 import os
 import sys
 import threading
+import traceback
 from typing import Any, Dict, List, Optional, Tuple
 
 import attrs
 
-from . import discovery
+from . import discovery, module_scan
 from . import metadata as _md
-from . import module_scan
 from .errors import PluginError, PluginImportError, PluginMisconfiguredError
+from .reserved import reserved_clash_message
 from .specs import KINDS, PluginSpec, kind_info, normalize_name
 
 __all__ = [
@@ -168,8 +169,6 @@ def _status_of(record: discovery.EntryPointRecord, records: List[Any]) -> Plugin
     elif _md.dist_key(record.distribution) != _md.dist_key(_md.CORE_DISTRIBUTION) and any(
             r.kind == record.kind and r.name == record.name and discovery.disabled_by(r) is None
             and _md.dist_key(r.distribution) == _md.dist_key(_md.CORE_DISTRIBUTION) for r in records):
-        from .reserved import reserved_clash_message
-
         builtin = next(r for r in records if r.kind == record.kind and r.name == record.name
                        and _md.dist_key(r.distribution) == _md.dist_key(_md.CORE_DISTRIBUTION))
         status, error = "conflict", reserved_clash_message(record.kind, record.name, builtin, [record])
@@ -202,8 +201,6 @@ def _status_of(record: discovery.EntryPointRecord, records: List[Any]) -> Plugin
 
 def _trace_of(failure: BaseException) -> Optional[str]:
     """The traceback of what really went wrong: the original exception a plugin error wraps."""
-    import traceback
-
     cause = failure.__cause__ or getattr(failure, "cause", None) or failure
     if cause.__traceback__ is None:
         return None

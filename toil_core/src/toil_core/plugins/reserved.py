@@ -19,7 +19,7 @@ def _forget_warnings() -> None:
 
 
 def _register_reset() -> None:
-    from . import discovery
+    from . import discovery  # lazy: discovery.py imports this module lazily; the two use each other
 
     discovery.on_reset(_forget_warnings)
 
@@ -34,7 +34,7 @@ def builtin_records(records: List[EntryPointRecord]) -> List[EntryPointRecord]:
 
 def reserved_owner(kind: str, name: str) -> Optional[str]:
     """``toil-core VERSION`` if ``name`` is a built-in plugin of ``kind``, else None."""
-    from . import discovery
+    from . import discovery  # lazy: discovery.py imports this module lazily; the two use each other
 
     wanted = normalize_name(name)
     for record in builtin_records(discovery.entry_points(kind)):

@@ -12,7 +12,10 @@ import re
 from pathlib import Path
 from typing import Dict, List
 
+from toil_core import __version__ as core_version
 from toil_core.lib.errors import ToilError
+
+from .reserved import reserved_owner
 
 __all__ = ["KINDS_SUPPORTED", "ScaffoldError", "new_plugin", "plugin_files"]
 
@@ -35,8 +38,6 @@ def _flag(name: str) -> str:
 
 def plugin_files(name: str) -> Dict[str, str]:
     """Relative path -> contents of the batch-system plugin package for ``name``."""
-    from toil_core import __version__ as core_version
-
     major = int(core_version.split(".")[0] or 1)
     package = f"toil_plugin_{name}"
     dist = f"toil-plugin-{name.replace('_', '-')}"
@@ -149,7 +150,6 @@ def new_plugin(kind: str, name: str, directory: Path) -> List[Path]:
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name or ""):
         raise ScaffoldError(f"Plugin name {name!r} must be lowercase letters, digits and underscores, "
                             "starting with a letter (it becomes --batchSystem NAME and a Python package).")
-    from .reserved import reserved_owner
 
     owner = reserved_owner("batch_system", name)
     if owner:

@@ -271,6 +271,7 @@ def add_settings_options(
     group = _find_group(parser, group_title) or parser.add_argument_group(group_title, description)
     if description and not group.description:
         group.description = description
+    # lazy: plugin spec modules import settings during discovery; Config is slow to import
     from toil_core.common.config import Config
 
     for info in setting_infos(settings_cls):
@@ -317,6 +318,7 @@ def settings_from(source: Any, settings_cls: type, environ: Optional[Mapping[str
         try:
             values[info.name] = info.convert(value)
         except (ValueError, TypeError) as err:
+            # lazy: plugin spec modules import settings during discovery; Config is slow to import
             from toil_core.common.config import OptionError
 
             raise OptionError(f"Invalid value {value!r} for {origin}: {err}") from err

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, List, Literal
 
-from . import module_scan
+from . import discovery, module_scan
+from .errors import PluginNotInstalledError
+from .factories import BATCH_SYSTEM_FACTORY_REGISTRY
+from .registry import load_plugin_object
 
 __all__ = ["PluginType", "get_plugin", "get_plugin_names", "plugin_types", "register_plugin", "remove_plugin"]
 
@@ -24,8 +27,6 @@ def register_plugin(plugin_type: PluginType, plugin_name: str, plugin_being_regi
     ``--batchSystem`` word, or the URL scheme)."""
     registration = module_scan.register(plugin_type, plugin_name, plugin_being_registered)
     if registration.kind == "batch_system" and registration.module is None:
-        from toil_core.batch.registry import BATCH_SYSTEM_FACTORY_REGISTRY
-
         BATCH_SYSTEM_FACTORY_REGISTRY[registration.name] = plugin_being_registered
 
 
@@ -33,16 +34,12 @@ def remove_plugin(plugin_type: PluginType, plugin_name: str) -> None:
     """Forget a plugin registered with :func:`register_plugin` (unknown names are ignored)."""
     module_scan.remove(plugin_type, plugin_name)
     if plugin_type == "batch_system":
-        from toil_core.batch.registry import BATCH_SYSTEM_FACTORY_REGISTRY
-
         BATCH_SYSTEM_FACTORY_REGISTRY.pop(plugin_name, None)
 
 
 def get_plugin_names(plugin_type: PluginType) -> List[str]:
     """The names of every available plugin of ``plugin_type``: installed entry points and what the
     upstream-style modules register (they are imported for this)."""
-    from . import discovery
-
     module_scan.import_all(plugin_type)
     names = set(discovery.installed_names(plugin_type))
     names.update(r.name for r in module_scan.registrations(plugin_type))
@@ -57,9 +54,6 @@ def get_plugin(plugin_type: PluginType, plugin_name: str) -> Callable[[], Any]:
         registration = module_scan.find(plugin_type, plugin_name)
     if registration is not None:
         return registration.factory
-    from . import discovery
-    from .errors import PluginNotInstalledError
-    from .registry import load_plugin_object
 
     try:
         discovery.resolve(plugin_type, plugin_name)

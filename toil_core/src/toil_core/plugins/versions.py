@@ -70,6 +70,7 @@ def requirement_satisfied(spec: str, version: str) -> bool:
     if not spec:
         return True
     try:
+        # lazy: packaging is slow to import; only plugins that declare a requirement need it
         from packaging.specifiers import InvalidSpecifier, SpecifierSet
     except ImportError:  # pragma: no cover - exercised by the fallback tests directly
         return _fallback_satisfied(spec, version)
@@ -83,6 +84,7 @@ def _marker_applies(marker: str) -> bool:
     if not marker:
         return True
     try:
+        # lazy: packaging is slow to import; only plugins that declare a marker need it
         from packaging.markers import InvalidMarker, Marker
     except ImportError:  # pragma: no cover
         return "extra" not in marker

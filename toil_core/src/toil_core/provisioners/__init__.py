@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, List, Optional
 
 from toil_core.lib.errors import ToilError
+from toil_core.plugins.registry import get_provisioner_class
 
 __all__ = [
     "ClusterCombinationNotSupportedException",
@@ -70,7 +71,5 @@ def cluster_factory(provisioner: str, clusterName: Optional[str] = None, cluster
     :raises PluginNotInstalledError: if no installed plugin provides it (the message says which
         ``pip install`` adds it).
     """
-    from toil_core.plugins.registry import get_provisioner_class
-
     cls = get_provisioner_class(provisioner)
     return cls(clusterName, clusterType, zone, nodeStorage, nodeStorageOverrides, sseKey)

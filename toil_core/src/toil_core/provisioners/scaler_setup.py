@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
+from toil_core.batch.abstract import AbstractScalableBatchSystem
 from toil_core.common.config import OptionError
+from toil_core.provisioners import cluster_factory
 from toil_core.provisioners.cluster_scaler import ClusterScaler, JobShapeFeed, ScalerThread
 
 __all__ = ["start_cluster_scaler"]
@@ -22,8 +24,6 @@ def start_cluster_scaler(config: Any, batch_system: Any) -> Optional[ScalerThrea
     name = getattr(config, "provisioner", None)
     if not name:
         return None
-    from toil_core.batch.abstract import AbstractScalableBatchSystem
-    from toil_core.provisioners import cluster_factory
 
     if not isinstance(batch_system, AbstractScalableBatchSystem):
         raise OptionError(

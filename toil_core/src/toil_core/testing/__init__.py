@@ -20,6 +20,7 @@ Everything in ``__all__`` is a stable, documented API (a test pins it).
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any, Dict
 
 __all__ = [
@@ -68,8 +69,6 @@ def __getattr__(name: str) -> Any:
 def _rewrite_asserts() -> None:
     """Under pytest, have the suites' own ``assert`` statements rewritten so that a failure shows
     the values (pytest is not imported here if it is not running)."""
-    import sys
-
     pytest = sys.modules.get("pytest")
     if pytest is not None and not globals().get("_rewrite_registered"):
         globals()["_rewrite_registered"] = True

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+
+from toil_core.common.config import Config
+from toil_core.job.description import JobDescription
 
 __all__ = [
     "HEAVY_MODULES",
@@ -44,8 +48,6 @@ class SubclassesAreTests:
 def make_config(work_dir: Optional[os.PathLike] = None, **values: Any) -> Any:
     """A :class:`~toil_core.common.config.Config` with defaults, a fresh workflow ID and the
     given attributes (``work_dir`` is created and used as ``workDir``)."""
-    from toil_core.common.config import Config
-
     config = Config()
     config.workflowID = str(uuid.uuid4())
     if work_dir is not None:
@@ -60,8 +62,6 @@ def make_job_description(name: str = "contract", cores: float = 1, memory: int =
                          disk: int = 100 * 2**20, accelerators: Optional[List[Dict[str, Any]]] = None,
                          preemptible: bool = False) -> Any:
     """A job description with these requirements, as the leader passes to ``issueBatchJob``."""
-    from toil_core.job.description import JobDescription
-
     return JobDescription(jobName=name, displayName=name, jobStoreID=f"{name}-{uuid.uuid4().hex[:8]}",
                           cores=cores, memory=memory, disk=disk, accelerators=list(accelerators or []),
                           preemptible=preemptible)
@@ -129,8 +129,6 @@ def core_requirement_problem(requirements: Iterable[str], core: str = "toil-core
     ``requirements`` are ``Requires-Dist`` strings (``importlib.metadata`` ``requires``) or the
     ``dependencies`` of a pyproject.toml. Requirements behind an ``extra`` marker are ignored.
     """
-    import re
-
     core_key = re.sub(r"[-_.]+", "-", core).lower()
     found = []
     for requirement in requirements:

@@ -39,8 +39,18 @@ from typing import Any, FrozenSet, List, Optional
 
 import pytest
 
-from ._support import TINY_WORKFLOW_OK, SubclassesAreTests, make_config, make_job_description, \
-    run_tiny_workflow, wait_until
+from toil_core.batch.abstract import InsufficientSystemResources
+from toil_core.batch.invocation import WORKER_COMMAND
+from toil_core.plugins.registry import get_batch_system_class, get_spec
+
+from ._support import (
+    TINY_WORKFLOW_OK,
+    SubclassesAreTests,
+    make_config,
+    make_job_description,
+    run_tiny_workflow,
+    wait_until,
+)
 
 __all__ = ["BatchSystemContract"]
 
@@ -71,7 +81,6 @@ class BatchSystemContract(SubclassesAreTests):
     def spec(self) -> Any:
         if not self.batch_system_name:
             return None
-        from toil_core.plugins.registry import get_spec
 
         return get_spec("batch_system", self.batch_system_name)
 
@@ -83,7 +92,6 @@ class BatchSystemContract(SubclassesAreTests):
     def batch_system_class(self, spec: Any) -> type:
         if spec is None:
             pytest.fail("Set batch_system_name or override the batch_system_class fixture.")
-        from toil_core.plugins.registry import get_batch_system_class
 
         return get_batch_system_class(self.batch_system_name)  # type: ignore[arg-type]
 
@@ -298,8 +306,6 @@ class BatchSystemContract(SubclassesAreTests):
     # ------------------------------------------------------------------ resources
     @pytest.mark.parametrize("resource", ["cores", "memory", "disk"])
     def test_too_large_a_request_is_rejected(self, batch_system: Any, resource: str) -> None:
-        from toil_core.batch.abstract import InsufficientSystemResources
-
         limits = {"cores": self.max_cores, "memory": self.max_memory, "disk": self.max_disk}
         too_much = {resource: limits[resource] * 1000}
         with pytest.raises(InsufficientSystemResources):
@@ -313,7 +319,6 @@ class BatchSystemContract(SubclassesAreTests):
     def test_accelerators_beyond_the_machine_are_rejected(self, batch_system: Any,
                                                           capabilities: FrozenSet[str]) -> None:
         self.require(capabilities, "accelerators")
-        from toil_core.batch.abstract import InsufficientSystemResources
 
         gpus = [{"count": 4096, "kind": "gpu", "api": "cuda", "brand": "nvidia"}]
         with pytest.raises(InsufficientSystemResources):
@@ -379,8 +384,6 @@ def path_without_worker(path: Optional[str] = None) -> str:
     """``PATH`` (default: this process's) without the interpreter's directory and without any
     directory holding a ``_toil_worker`` program: what a job sees when the user did not activate
     the virtual environment."""
-    from toil_core.batch.invocation import WORKER_COMMAND
-
     skip = {os.path.realpath(os.path.dirname(sys.executable))}
     kept = []
     for entry in (path if path is not None else os.environ.get("PATH", "/usr/bin:/bin")).split(os.pathsep):

@@ -26,6 +26,17 @@ from typing import Any, Callable, FrozenSet, List, Optional
 
 import pytest
 
+from toil_core.job.description import JobDescription
+from toil_core.jobstores.errors import (
+    JobStoreExistsException,
+    NoSuchFileException,
+    NoSuchJobException,
+    NoSuchJobStoreException,
+)
+from toil_core.jobstores.locator import make_job_store
+from toil_core.plugins.registry import get_spec
+from toil_core.worker.attempt_files import attempt_scoped
+
 from ._support import SubclassesAreTests, make_config
 
 __all__ = ["JobStoreContract"]
@@ -47,7 +58,6 @@ class JobStoreContract(SubclassesAreTests):
     def spec(self) -> Any:
         if not self.job_store_name:
             return None
-        from toil_core.plugins.registry import get_spec
 
         return get_spec("job_store", self.job_store_name)
 
@@ -63,8 +73,6 @@ class JobStoreContract(SubclassesAreTests):
 
     @pytest.fixture
     def job_store_factory(self, spec: Any) -> Callable[[str], Any]:
-        from toil_core.common.locator import make_job_store
-
         return make_job_store
 
     @pytest.fixture
@@ -83,8 +91,6 @@ class JobStoreContract(SubclassesAreTests):
     # ------------------------------------------------------------------ helpers
     @staticmethod
     def new_job(store: Any, name: str = "contract", **fields: Any) -> Any:
-        from toil_core.job.description import JobDescription
-
         desc = JobDescription(jobName=name, **fields)
         store.assign_job_id(desc)
         store.create_job(desc)
@@ -110,21 +116,15 @@ class JobStoreContract(SubclassesAreTests):
         assert other.config.workflowID == workflow_id
 
     def test_initialize_twice_is_refused(self, job_store: Any, job_store_factory: Any, locator: str) -> None:
-        from toil_core.jobstores.errors import JobStoreExistsException
-
         with pytest.raises(JobStoreExistsException):
             job_store_factory(locator).initialize(make_config())
 
     def test_resume_of_a_missing_store_raises(self, job_store_factory: Any, locator: str) -> None:
-        from toil_core.jobstores.errors import NoSuchJobStoreException
-
         with pytest.raises(NoSuchJobStoreException):
             job_store_factory(locator).resume()
 
     def test_destroy_removes_everything_and_is_idempotent(self, job_store_factory: Any, locator: str,
                                                           config: Any) -> None:
-        from toil_core.jobstores.errors import NoSuchJobStoreException
-
         store = job_store_factory(locator)
         store.initialize(config)
         self.new_job(store)
@@ -154,8 +154,6 @@ class JobStoreContract(SubclassesAreTests):
         assert loaded.remainingTryCount == 7 and loaded.children == ["child-id"]
 
     def test_delete_a_job(self, job_store: Any) -> None:
-        from toil_core.jobstores.errors import NoSuchJobException
-
         job = self.new_job(job_store)
         job_store.delete_job(job.jobStoreID)
         assert not job_store.job_exists(job.jobStoreID)
@@ -168,15 +166,11 @@ class JobStoreContract(SubclassesAreTests):
         assert {job.jobStoreID for job in job_store.jobs()} >= ids
 
     def test_root_job(self, job_store: Any) -> None:
-        from toil_core.job.description import JobDescription
-
         root = job_store.create_root_job(JobDescription(jobName="root"))
         assert job_store.load_root_job().jobStoreID == root.jobStoreID
 
     # ------------------------------------------------------------------ files
     def test_write_read_update_delete_a_file(self, job_store: Any, tmp_path: Path) -> None:
-        from toil_core.jobstores.errors import NoSuchFileException
-
         local = tmp_path / "input.bin"
         local.write_bytes(CONTENT)
         file_id = job_store.write_file(str(local))
@@ -224,8 +218,6 @@ class JobStoreContract(SubclassesAreTests):
         """A worker reserves return-value files through an attempt-scoped view of the store
         (``toil_core.worker.attempt_files``), which may name them with the store's own helper:
         each must get its own file, or promises get each other's values."""
-        from toil_core.worker.attempt_files import attempt_scoped
-
         job = self.new_job(job_store)
         view = attempt_scoped(job_store, job.jobStoreID)
         ids = [view.reserve_file_id() for _ in range(3)]
@@ -253,8 +245,6 @@ class JobStoreContract(SubclassesAreTests):
 
     # ------------------------------------------------------------------ shared files
     def test_shared_files(self, job_store: Any) -> None:
-        from toil_core.jobstores.errors import NoSuchFileException
-
         with job_store.write_shared_file_stream("contract-shared") as handle:
             handle.write(b"first")
         with job_store.write_shared_file_stream("contract-shared") as handle:

@@ -22,7 +22,14 @@ import sys
 import textwrap
 from typing import Any, List, Sequence, Tuple
 
+import attrs
 import pytest
+
+from toil_core.common.options_groups import option_table
+from toil_core.plugins import discovery
+from toil_core.plugins.metadata import CORE_DISTRIBUTION, dist_key
+from toil_core.plugins.registry import load_plugin_object
+from toil_core.plugins.settings import describe_settings, setting_infos
 
 from ._support import HEAVY_MODULES, SubclassesAreTests, core_requirement_problem, subprocess_env
 
@@ -48,9 +55,6 @@ class PluginPackagingContract(SubclassesAreTests):
     # ------------------------------------------------------------------ fixtures
     @pytest.fixture
     def records(self) -> List[Any]:
-        from toil_core.plugins import discovery
-        from toil_core.plugins.metadata import dist_key
-
         if not self.distribution:
             pytest.fail("Set distribution to the plugin's distribution name.")
         discovery.reset()
@@ -62,15 +66,10 @@ class PluginPackagingContract(SubclassesAreTests):
     @pytest.fixture
     def specs(self, records: List[Any]) -> List[Tuple[Any, Any]]:
         """``(record, spec)`` for every entry point that registers a backend."""
-        from toil_core.plugins import discovery
-
         return [(r, discovery.resolve(r.kind, r.name).spec) for r in records if r.kind != "plugin"]
 
     # ------------------------------------------------------------------ tests
     def test_each_entry_point_yields_a_spec_of_its_own_name(self, records: List[Any]) -> None:
-        from toil_core.plugins import discovery
-        from toil_core.plugins.metadata import dist_key
-
         for record in records:
             if record.kind == "plugin":
                 discovery.load_cross_cutting_plugins()
@@ -81,8 +80,6 @@ class PluginPackagingContract(SubclassesAreTests):
             assert dist_key(resolved.record.distribution) == dist_key(self.distribution)
 
     def test_load_strings_name_objects_of_the_right_kind(self, specs: List[Tuple[Any, Any]]) -> None:
-        from toil_core.plugins.registry import load_plugin_object
-
         for record, spec in specs:
             obj = load_plugin_object(record.kind, record.name)
             base = _BASES.get(record.kind)
@@ -100,10 +97,6 @@ class PluginPackagingContract(SubclassesAreTests):
             assert spec.summary.strip(), f"{spec.kind} {spec.name!r} has no summary"
 
     def test_settings_have_help_and_defaults(self, specs: List[Tuple[Any, Any]]) -> None:
-        import attrs
-
-        from toil_core.plugins.settings import describe_settings
-
         for _record, spec in specs:
             if spec.settings is None:
                 continue
@@ -113,9 +106,6 @@ class PluginPackagingContract(SubclassesAreTests):
                 assert row.help.strip(), f"{spec.settings.__name__}.{row.name} has no help (use setting())"
 
     def test_setting_flags_do_not_clash_with_core_options(self, specs: List[Tuple[Any, Any]]) -> None:
-        from toil_core.common.options_groups import option_table
-        from toil_core.plugins.settings import setting_infos
-
         core = {flag: opt for opt in option_table() for flag in opt.flags}
         for _record, spec in specs:
             for info in setting_infos(spec.settings):
@@ -147,8 +137,6 @@ class PluginPackagingContract(SubclassesAreTests):
         assert not eager, f"importing {modules} imports the backend modules {eager}; keep load strings lazy"
 
     def test_toil_core_requirement_is_a_bounded_range(self, records: List[Any]) -> None:
-        from toil_core.plugins.metadata import CORE_DISTRIBUTION, dist_key
-
         if dist_key(self.distribution) == dist_key(CORE_DISTRIBUTION):
             pytest.skip("toil-core itself")
         problem = core_requirement_problem(records[0].requires())

@@ -24,6 +24,10 @@ from typing import Any, Dict, Optional
 
 import pytest
 
+from toil_core.plugins.registry import get_provisioner_class
+from toil_core.provisioners import ClusterTypeNotSupportedException
+from toil_core.provisioners.abstract import AbstractProvisioner
+
 from ._support import SubclassesAreTests
 
 __all__ = ["ProvisionerContract"]
@@ -51,7 +55,6 @@ class ProvisionerContract(SubclassesAreTests):
     def provisioner_class(self) -> type:
         if not self.provisioner_name:
             pytest.fail("Set provisioner_name or override the provisioner_class fixture.")
-        from toil_core.plugins.registry import get_provisioner_class
 
         return get_provisioner_class(self.provisioner_name)
 
@@ -74,8 +77,6 @@ class ProvisionerContract(SubclassesAreTests):
 
     # ------------------------------------------------------------------ tests
     def test_is_an_abstract_provisioner(self, provisioner_class: type) -> None:
-        from toil_core.provisioners.abstract import AbstractProvisioner
-
         assert issubclass(provisioner_class, AbstractProvisioner)
         missing = sorted(getattr(provisioner_class, "__abstractmethods__", ()))
         assert not inspect.isabstract(provisioner_class), f"methods not implemented: {missing}"
@@ -87,8 +88,6 @@ class ProvisionerContract(SubclassesAreTests):
 
     def test_unsupported_cluster_type_is_refused(self, provisioner_class: type, cluster_name: str,
                                                  zone: Optional[str]) -> None:
-        from toil_core.provisioners import ClusterTypeNotSupportedException
-
         with pytest.raises(ClusterTypeNotSupportedException):
             provisioner_class(cluster_name, "toil-contract-no-such-type", zone, 50, None, None)
 

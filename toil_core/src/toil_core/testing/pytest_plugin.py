@@ -26,6 +26,7 @@ import pytest
 
 def pytest_report_header(config: Any) -> List[str]:
     try:
+        # lazy: every pytest run loads this plugin through its entry point
         from toil_core.plugins.registry import list_plugins
 
         names = [f"{info.kind}:{info.name}" for info in list_plugins()]
@@ -36,6 +37,7 @@ def pytest_report_header(config: Any) -> List[str]:
 
 @pytest.fixture
 def toil_plugins_reset(monkeypatch: Any) -> Iterator[None]:
+    # lazy: every pytest run loads this plugin through its entry point
     from toil_core.plugins import discovery
 
     monkeypatch.delenv(discovery.DISABLE_ENV, raising=False)
@@ -46,6 +48,7 @@ def toil_plugins_reset(monkeypatch: Any) -> Iterator[None]:
 
 @pytest.fixture
 def toil_fake_distributions(tmp_path: Any, toil_plugins_reset: None) -> Iterator[Any]:
+    # lazy: every pytest run loads this plugin through its entry point
     from toil_core.testing.fake_dist import FakeDistributions
 
     with FakeDistributions(tmp_path / "fake-distributions") as dists:
@@ -54,6 +57,7 @@ def toil_fake_distributions(tmp_path: Any, toil_plugins_reset: None) -> Iterator
 
 @pytest.fixture
 def toil_run_workflow(tmp_path: Any) -> Callable[..., Any]:
+    # lazy: every pytest run loads this plugin through its entry point
     from toil_core.testing._support import run_tiny_workflow
 
     def run(batch_system: str = "single_machine", **kwargs: Any) -> Any:

@@ -13,6 +13,9 @@ from __future__ import annotations
 import sys
 from typing import Any, List, Optional
 
+from toil.common import Toil
+from toil.job import Job
+
 
 def store_number(job: Any, number: int) -> Any:
     with job.fileStore.writeGlobalFileStream(encoding="utf-8") as (handle, file_id):
@@ -32,9 +35,6 @@ def root(job: Any, number: int) -> Any:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    from toil.common import Toil
-    from toil.job import Job
-
     parser = Job.Runner.getDefaultArgumentParser()
     options = parser.parse_args(argv)
     options.clean = "always"

@@ -25,6 +25,9 @@ from typing import Any, FrozenSet, List, Optional, Tuple
 
 import pytest
 
+from toil_core.jobstores.abstract import get_url_access_for
+from toil_core.plugins.registry import get_spec, get_url_access
+
 from ._support import SubclassesAreTests
 
 __all__ = ["URLAccessContract"]
@@ -46,7 +49,6 @@ class URLAccessContract(SubclassesAreTests):
     def spec(self) -> Any:
         if not self.url_scheme:
             return None
-        from toil_core.plugins.registry import get_spec
 
         return get_spec("url_access", self.url_scheme)
 
@@ -58,7 +60,6 @@ class URLAccessContract(SubclassesAreTests):
     def url_access(self, spec: Any) -> Any:
         if spec is None:
             pytest.fail("Set url_scheme or override the url_access fixture.")
-        from toil_core.plugins.registry import get_url_access
 
         return get_url_access(self.url_scheme)  # type: ignore[arg-type]
 
@@ -98,7 +99,6 @@ class URLAccessContract(SubclassesAreTests):
     def test_the_job_store_routes_its_scheme_here(self, url_access: Any, source_url: str) -> None:
         if not self.url_scheme:
             pytest.skip("needs url_scheme: routing goes through the installed plugin")
-        from toil_core.jobstores.abstract import get_url_access_for
 
         assert get_url_access_for(source_url, export=False) is url_access
 

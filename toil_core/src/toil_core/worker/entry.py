@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import pickle
 import sys
 from typing import List, Optional
+
+from toil_core.jobstores.locator import open_job_store
+from toil_core.worker.worker import run_worker
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -14,8 +19,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     _job_name, locator, job_id = args
     logging.basicConfig(level=logging.INFO,
                         format="[%(asctime)s] [%(threadName)s] [%(levelname).1s] [%(name)s] %(message)s")
-    from toil_core.common.locator import open_job_store
-    from toil_core.worker.worker import run_worker
 
     job_store = open_job_store(locator)
     _emulate_leader_environment(job_store)
@@ -32,9 +35,6 @@ _HOST_SPECIFIC = {"HOSTNAME", "HOME", "PWD", "OLDPWD", "SHLVL", "TMPDIR", "TMP",
 
 def _emulate_leader_environment(job_store) -> None:  # type: ignore[no-untyped-def]
     """Apply the leader's environment (saved at start) except host-specific variables."""
-    import os
-    import pickle
-
     try:
         with job_store.read_shared_file_stream("environment.pickle") as stream:
             leader_env = pickle.load(stream)
@@ -47,8 +47,6 @@ def _emulate_leader_environment(job_store) -> None:  # type: ignore[no-untyped-d
 
 def workerScript(jobStore, config, jobName, jobStoreID, redirectOutputToLogFile=True):  # type: ignore[no-untyped-def]
     """Upstream-compatible name: run ``jobStoreID`` from ``jobStore``; returns 0 or 1."""
-    from toil_core.worker.worker import run_worker
-
     return run_worker(jobStore, jobStoreID, capture_output=redirectOutputToLogFile)
 
 

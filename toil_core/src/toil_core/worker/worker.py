@@ -17,11 +17,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+import resource as _resource
 import sys
+import tempfile
 import time
 import traceback
 from typing import Any, Dict, List, Optional
 
+from toil_core.common.workdirs import get_local_workflow_dir
+from toil_core.filestores.abstract import AbstractFileStore
+from toil_core.filestores.deferred import DeferredFunctionManager
+from toil_core.job.commit import EXIT_OK, job_exit_code, record_failure
 from toil_core.job.description import JOB, SERVICE, JobDescription
 from toil_core.job.saving import (
     link_description,
@@ -30,12 +36,11 @@ from toil_core.job.saving import (
     save_new_jobs,
     write_descriptions,
 )
+from toil_core.lib.error_report import debug_requested, report
+from toil_core.resource import load_user_module
 from toil_core.worker.attempt_files import attempt_scoped, discard_attempt_files, supports_scoping
 
 logger = logging.getLogger(__name__)
-
-EXIT_OK = 0
-EXIT_JOB_FAILED = 1
 
 
 _workflow_dirs: Dict[Any, str] = {}
@@ -49,24 +54,18 @@ def workflow_dir(config: Any) -> str:
     key = (config.workflowID, getattr(config, "workDir", None))
     path = _workflow_dirs.get(key)
     if path is None or not os.path.isdir(path):
-        from toil_core.common.workdirs import get_local_workflow_dir
-
         path = _workflow_dirs[key] = get_local_workflow_dir(config.workflowID, getattr(config, "workDir", None))
     return path
 
 
 def _cpu_seconds() -> float:
     """User + system CPU of this process and its finished children."""
-    import resource as _resource
-
     own = _resource.getrusage(_resource.RUSAGE_SELF)
     kids = _resource.getrusage(_resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _max_rss() -> int:
-    import resource as _resource
-
     return _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
 
 
@@ -112,8 +111,6 @@ class _OutputCapture:
         try:
             fd = os.memfd_create("toil-worker-log")
         except (AttributeError, OSError):
-            import tempfile
-
             fd, path = tempfile.mkstemp(prefix="worker_log", suffix=".txt", dir=directory)
             os.unlink(path)
         os.dup2(fd, 1)
@@ -139,48 +136,6 @@ class _OutputCapture:
             os.close(fd)
 
 
-def job_exit_code(err: BaseException) -> int:
-    """The worker's exit status for a job that failed with ``err``: the job's own status when it
-    called ``sys.exit(N)`` (2 to 125), else :data:`EXIT_JOB_FAILED`. Either way the worker has
-    recorded the failure (charged the try, stored the log) before it exits."""
-    code = getattr(err, "code", None) if isinstance(err, SystemExit) else None
-    if isinstance(code, int) and not isinstance(code, bool) and 2 <= code <= 125:
-        return code
-    return EXIT_JOB_FAILED
-
-
-def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes, retry: bool = True) -> None:
-    """Store the failed attempt's log and charge one try to the job (all its tries when
-    ``retry`` is False: the failure is permanent, so trying again cannot help)."""
-    try:
-        desc = job_store.load_job(job_id)
-    except Exception:
-        logger.exception("Could not record the failure of job %s", job_id)
-        return
-    old_log = desc.logJobStoreFileID
-    with job_store.write_file_stream(job_id=job_id, cleanup=True) as (stream, file_id):
-        stream.write(log_data)
-    desc.logJobStoreFileID = file_id
-    charge_failure(desc, config)
-    if not retry and desc.remainingTryCount > 0:
-        logger.info("Job %s failed permanently; it is not retried.", desc)
-        desc.remainingTryCount = 0
-    job_store.update_job(desc)
-    if old_log:
-        job_store.delete_file(old_log)
-
-
-def charge_failure(desc: JobDescription, config: Any) -> None:
-    """One try fewer; unset memory/disk are raised to at least the workflow defaults."""
-    desc.remainingTryCount -= 1
-    default_memory = int(getattr(config, "defaultMemory", 0) or 0)
-    default_disk = int(getattr(config, "defaultDisk", 0) or 0)
-    if desc.memory < default_memory:
-        desc.memory = default_memory
-    if desc.disk < default_disk:
-        desc.disk = default_disk
-
-
 class Worker:
     """Runs a job (and the jobs chained after it) for one batch-system job."""
 
@@ -202,8 +157,6 @@ class Worker:
         self.success_log: Optional[str] = None
 
     def run(self) -> int:
-        from toil_core.resource import load_user_module
-
         capture: Optional[_OutputCapture] = None
         if self.capture_output:
             capture = _OutputCapture(self.node_dir)
@@ -215,7 +168,6 @@ class Worker:
                 load_user_module(self.job_store, self.node_dir)
             exit_code = self._run_chain()
         except BaseException as err:  # noqa: B902 - anything that escapes is a failure of the current job
-            from toil_core.lib.error_report import debug_requested, report
 
             # A mistake the engine caught (an unpicklable return value, a missing file...) is its
             # message and the user's lines that led to it; anything else its full traceback.
@@ -247,8 +199,6 @@ class Worker:
         record_failure(self.job_store, job_id, self.config, data, retry=retry)
 
     def _run_chain(self) -> int:
-        from toil_core.filestores.deferred import DeferredFunctionManager
-
         desc = self.job_store.load_job(self.job_id)
         manager = DeferredFunctionManager(self.node_dir)
         while desc is not None:
@@ -266,8 +216,6 @@ class Worker:
 
     def _run_one(self, desc: JobDescription, register: Any) -> Optional[JobDescription]:
         """Run one job; returns its updated description, or None if it was deleted (a leaf)."""
-        from toil_core.filestores.abstract import AbstractFileStore
-
         config = self.config
         stats = bool(getattr(config, "stats", False))
         started = time.time()
@@ -307,8 +255,6 @@ class Worker:
             for m in getattr(file_store, "logged_messages", [])
         )
         if stats:
-            import resource as _resource
-
             elapsed = time.time() - started
             cpu = _cpu_seconds() - clock
             self.job_stats.append(

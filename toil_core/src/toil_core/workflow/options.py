@@ -19,6 +19,7 @@ import sys
 import tempfile
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
+from toil_core import __version__
 from toil_core.common.config import (
     DEFAULT_MAX_LOG_FILE_SIZE,
     Config,
@@ -34,6 +35,7 @@ from toil_core.common.options_groups import (
     Opt,
     option_table,
 )
+from toil_core.plugins.cli_options import install_two_pass
 
 __all__ = [
     "JOBSTORE_HELP", "LOG_FORMAT", "LOG_DATE_FORMAT", "OptionError", "add_options", "addOptions",
@@ -162,8 +164,6 @@ def add_options(parser: ParserType, config: Optional[Config] = None, jobstore_as
     _accept_negative_sizes(parser)
     if include_backend_options:
         # Parse twice: the chosen backends' own options are added when the parser parses.
-        from toil_core.plugins.cli_options import install_two_pass
-
         install_two_pass(parser)
 
 
@@ -219,7 +219,6 @@ def get_default_options(jobStore: Optional[str] = None, jobstore_as_flag: bool =
 
 def _version() -> str:
     try:
-        from toil_core import __version__
         return str(__version__)
     except Exception:
         return "unknown"

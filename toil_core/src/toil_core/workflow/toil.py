@@ -1,14 +1,34 @@
 """``Toil``: the context manager that runs a workflow (``toil.common.Toil``)."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import pickle
 import shutil
 import sys
 from typing import Any, Optional, Type
 
-from toil_core.common.locator import build_locator, make_job_store, normalize_locator, parse_locator
+from toil_core.batch.registry import get_batch_system
+from toil_core.common.config import Config
+from toil_core.common.workdirs import get_coordination_dir, get_local_workflow_dir, get_toil_work_dir
+from toil_core.job.saving import load_return_value, save_new_jobs, write_descriptions
+from toil_core.jobstores.locator import (
+    build_locator,
+    make_job_store,
+    normalize_locator,
+    open_job_store,
+    parse_locator,
+)
+from toil_core.leader.leader import Leader
+from toil_core.leader.restart import clean_for_restart
+from toil_core.lib.error_report import debug_requested, install_excepthook
 from toil_core.lib.errors import ToilError
+from toil_core.plugins.registry import configure_plugins, leader_finished, leader_started
+from toil_core.provisioners.scaler_setup import start_cluster_scaler
+from toil_core.realtime_logger import RealtimeLogger
+from toil_core.resource import ModuleDescriptor, ResourceException, check_not_importing, save_user_module
+from toil_core.workflow.options import set_logging_from_options
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +108,6 @@ class Toil:
     """
 
     def __init__(self, options: Any) -> None:
-        from toil_core.lib.error_report import debug_requested, install_excepthook
-
         # A mistake in the options or the job graph ends the script with one message, not a
         # traceback (which --logDebug brings back).
         install_excepthook(debug_requested(options))
@@ -108,10 +126,6 @@ class Toil:
 
     # ------------------------------------------------------------------ context manager
     def __enter__(self) -> "Toil":
-        from toil_core.common.config import Config
-        from toil_core.common.options import set_logging_from_options
-        from toil_core.resource import check_not_importing
-
         check_not_importing()
 
         set_logging_from_options(self.options)
@@ -155,8 +169,6 @@ class Toil:
         self._jobStore = job_store
         self._inContextManager = True
         try:
-            from toil_core.plugins.registry import configure_plugins
-
             configure_plugins(config)
         except Exception:
             logger.debug("Plugin configuration hooks failed", exc_info=True)
@@ -220,8 +232,6 @@ class Toil:
         return False
 
     def _clean_work_dir(self, failed: bool) -> None:
-        from toil_core.common.workdirs import get_toil_work_dir
-
         policy = getattr(self.config, "cleanWorkDir", "always")
         if policy == "always" or (policy == "onSuccess" and not failed) or (policy == "onError" and failed):
             work = get_toil_work_dir(getattr(self.config, "workDir", None))
@@ -234,8 +244,6 @@ class Toil:
     # ------------------------------------------------------------------ running
     def start(self, rootJob: Any) -> Any:
         """Run the workflow rooted at ``rootJob``; returns the root job's return value."""
-        from toil_core.job.saving import save_new_jobs, write_descriptions
-
         self._assert_context()
         if self.config.restart:
             raise ToilRestartException(
@@ -266,8 +274,6 @@ class Toil:
 
     def restart(self) -> Any:
         """Resume the workflow in the job store; returns the root job's return value."""
-        from toil_core.leader.restart import clean_for_restart
-
         self._assert_context()
         if not self.config.restart:
             raise ToilRestartException("A Toil workflow must be initiated with Toil.start(), not restart().")
@@ -291,10 +297,6 @@ class Toil:
         return self._root_return_value()
 
     def _prepare_leader_run(self, batch_system: Any) -> None:
-        from toil_core.resource import ModuleDescriptor, ResourceException, save_user_module
-
-        import pickle
-
         job_store = self._jobStore
         job_store.write_leader_pid()
         job_store.write_kill_flag(kill=False)
@@ -313,18 +315,10 @@ class Toil:
         save_user_module(job_store, descriptor, deploy=deploy)
 
     def _run_leader(self, batch_system: Any, root_desc: Any) -> None:
-        from toil_core.leader.leader import Leader
-        from toil_core.provisioners.scaler_setup import start_cluster_scaler
-
         try:
-            from toil_core.plugins.registry import leader_started
-
             leader_started(self.config)
         except Exception:
             logger.debug("leader_started hooks failed", exc_info=True)
-        import contextlib
-
-        from toil_core.realtime_logger import RealtimeLogger
 
         success = False
         realtime = (RealtimeLogger.start_server(self.config.logLevel, batch_system)
@@ -341,15 +335,11 @@ class Toil:
             if scaler is not None:
                 scaler.stop()
             try:
-                from toil_core.plugins.registry import leader_finished
-
                 leader_finished(self.config, success)
             except Exception:
                 logger.debug("leader_finished hooks failed", exc_info=True)
 
     def _root_return_value(self) -> Any:
-        from toil_core.job.saving import load_return_value
-
         with self._jobStore.read_shared_file_stream(ROOT_RETURN_VALUE_FILE) as stream:
             rv_file_id = stream.read().decode()
         return load_return_value(self._jobStore, rv_file_id)
@@ -374,8 +364,6 @@ class Toil:
     # ------------------------------------------------------------------ helpers
     @staticmethod
     def _batch_system_class(config: Any) -> Any:
-        from toil_core.batch.registry import get_batch_system
-
         return get_batch_system(getattr(config, "batchSystem", "single_machine") or "single_machine")
 
     @staticmethod
@@ -399,8 +387,6 @@ class Toil:
 
     @staticmethod
     def resumeJobStore(locator: str) -> Any:
-        from toil_core.common.locator import open_job_store
-
         return open_job_store(locator)
 
     @staticmethod
@@ -409,22 +395,16 @@ class Toil:
 
     @staticmethod
     def getToilWorkDir(configWorkDir: Optional[str] = None) -> str:
-        from toil_core.common.workdirs import get_toil_work_dir
-
         return get_toil_work_dir(configWorkDir)
 
     @classmethod
     def getLocalWorkflowDir(cls, workflowID: str, configWorkDir: Optional[str] = None) -> str:
-        from toil_core.common.workdirs import get_local_workflow_dir
-
         return get_local_workflow_dir(workflowID, configWorkDir)
 
     @staticmethod
     def get_toil_coordination_dir(config_work_dir: Optional[str] = None,
                                   config_coordination_dir: Optional[str] = None) -> str:
         """The node's directory for locks and state shared by the workflow's processes."""
-        from toil_core.common.workdirs import get_coordination_dir
-
         return get_coordination_dir(config_work_dir, config_coordination_dir)
 
     @classmethod

@@ -38,6 +38,7 @@ def normalize_locator(locator: str) -> str:
 
 
 def job_store_class(scheme: str) -> Any:
+    # lazy: workers parse locators; the plugin registry is slow to import
     from toil_core.plugins.registry import get_job_store_class
 
     return get_job_store_class(scheme)
