@@ -4,10 +4,11 @@
 #   make soak                        the long fault-injection tier (tests/faults, -m soak)
 #   make conformance                 the CWL conformance suites (toil-cwl-runner vs cwltool, v1.0-v1.2)
 #   make conformance ARGS="--versions v1.2 --containers no"   (see python -m toil_cwl.conformance --help)
+#   make conformance-wdl             the WDL conformance suite (toil-wdl-runner, WDL 1.0 and 1.1)
 PYTHON ?= python3
 ARGS ?=
 
-.PHONY: setup demo test bench lint soak conformance
+.PHONY: setup demo test bench lint soak conformance conformance-wdl
 
 setup:
 	$(PYTHON) dev.py setup
@@ -26,6 +27,9 @@ bench:
 
 conformance:
 	$(PYTHON) dev.py conformance -- $(ARGS)
+
+conformance-wdl:
+	$(PYTHON) dev.py setup && .venv/bin/python -m toil_wdl.conformance --runners toil-wdl-runner --threads 2 $(ARGS)
 
 lint:
 	$(PYTHON) dev.py lint

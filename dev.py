@@ -9,7 +9,8 @@ Commands (run from anywhere; paths are relative to this file):
     python3 dev.py bench [ARGS]     setup, then run bench/run.py ARGS
     python3 dev.py conformance [ARGS]  setup, then the CWL conformance suites (python -m toil_cwl.conformance
                                     --containers both ARGS): passed/failed/unsupported per version and runner
-    python3 dev.py lint             syntax check of every tracked Python file, then ruff if it is installed
+    python3 dev.py lint             syntax check of every tracked Python file, ruff if it is installed,
+                                    then the import contracts (lint-imports) and mypy
 
 Set-up is idempotent: a stamp file in .venv records a hash of every pyproject.toml (and of this file's
 requirement list); when nothing changed, set-up is skipped.  Set TOIL_DEV_FORCE_SETUP=1 to reinstall.
@@ -43,7 +44,7 @@ STAMP = VENV / ".toil-dev-stamp"
 # Installed into .venv next to the distributions.  A distribution may add its own test dependencies by
 # declaring a `test` extra in its pyproject.toml ([project.optional-dependencies] test = [...]); the
 # root pyproject.toml may list more under [dependency-groups] dev / test (PEP 735).
-TEST_REQUIREMENTS = ["pytest>=7", "pytest-timeout", "psutil", "import-linter>=2.0"]
+TEST_REQUIREMENTS = ["pytest>=7", "pytest-timeout", "psutil", "import-linter>=2.0", "mypy>=1.8"]
 
 # Folders never considered distributions even if they hold a pyproject.toml.
 IGNORED_DIRS = {".venv", ".git", "build", "dist", "node_modules", "__pycache__"}
@@ -396,13 +397,26 @@ def cmd_lint(args: argparse.Namespace, extra: list[str]) -> int:
     elif _venv_works(VENV) and subprocess.run([str(venv_python()), "-c", "import ruff"],
                                               capture_output=True, check=False).returncode == 0:
         ruff = [str(venv_python()), "-m", "ruff"]
+    rc = 1 if failures else 0
     if ruff is None:
         log("ruff is not installed; skipping style checks (install it with: .venv/bin/pip install ruff)")
-        return 1 if failures else 0
-    cmd = ruff + ["check", "."] + extra
-    log("$ " + " ".join(cmd))
-    rc = subprocess.run(cmd, cwd=ROOT, check=False).returncode
-    return rc or (1 if failures else 0)
+    else:
+        cmd = ruff + ["check", "."] + extra
+        log("$ " + " ".join(cmd))
+        rc = subprocess.run(cmd, cwd=ROOT, check=False).returncode or rc
+    # The import contracts (layers, plugin API, core independence) and the type check, with the
+    # root pyproject.toml's settings; both are test requirements (`python3 dev.py setup`).
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(ROOT / "plugins" / "template" / "src"), os.environ.get("PYTHONPATH", "")]))
+    for tool, cmd in (("import-linter", [str(VENV / "bin" / "lint-imports"), "--no-cache"]),
+                      ("mypy", [str(VENV / "bin" / "mypy")])):
+        if not Path(cmd[0]).exists():
+            log(f"{tool} is not installed; run `python3 dev.py setup` first")
+            rc = rc or 1
+            continue
+        log("$ " + " ".join(cmd))
+        rc = subprocess.run(cmd, cwd=ROOT, env=env, check=False).returncode or rc
+    return rc
 
 
 def main(argv: list[str] | None = None) -> int:

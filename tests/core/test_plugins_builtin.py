@@ -58,7 +58,7 @@ def test_single_machine_spec():
     assert spec.name == "single_machine"
     assert spec.load == "toil_core.batch.single_machine:SingleMachineBatchSystem"
     assert spec.aliases == ("singleMachine", "single-machine")
-    assert spec.capabilities == frozenset({"worker_cleanup", "fractional_cores", "walltime"})
+    assert spec.capabilities == frozenset({"worker_cleanup", "fractional_cores", "walltime", "accelerators"})
     assert spec.summary == "Runs jobs as parallel processes on this machine."
     from toil_core.batch.builtin_plugin import SingleMachineSettings
 

@@ -28,7 +28,6 @@ Distributions switched off by ``TOIL_DISABLE_PLUGINS`` (by distribution name) re
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
 import re
 import sys
@@ -156,7 +155,7 @@ def missing_backend_message(fullname: str) -> Optional[str]:
             f"and no installed distribution provides it (toil-core has no '{extras[0]}' extra yet).")
 
 
-class _AliasLoader(importlib.abc.Loader):
+class _AliasLoader:  # a loader by protocol: importlib.abc costs ~60 ms to import
     """Makes a backend module importable under its upstream path."""
 
     def __init__(self, target: str) -> None:
@@ -174,7 +173,7 @@ class _AliasLoader(importlib.abc.Loader):
         module.__spec__ = self._own_spec
 
 
-class _ParentPackageLoader(importlib.abc.Loader):
+class _ParentPackageLoader:  # a loader by protocol (see _AliasLoader)
     """An empty package standing for an upstream package whose submodules are registered."""
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> Optional[types.ModuleType]:
@@ -185,7 +184,7 @@ class _ParentPackageLoader(importlib.abc.Loader):
                           "from backend distributions (see toil_core.compat_modules).")
 
 
-class CompatModuleFinder(importlib.abc.MetaPathFinder):
+class CompatModuleFinder:  # a meta path finder by protocol (see _AliasLoader)
     """Finds ``toil.*`` modules that backend distributions register (see the module docstring)."""
 
     def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None,

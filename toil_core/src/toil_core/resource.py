@@ -179,7 +179,7 @@ class ModuleDescriptor:
 _checked_main: Dict[int, Optional[InvalidUserScriptName]] = {}
 
 
-def check_deployable(module_name: str) -> None:
+def check_deployable(module_name: Optional[str]) -> None:
     """Fail early if jobs defined in ``module_name`` can never be imported by workers.
 
     Only the workflow script itself (``__main__``) can be unimportable: a name like

@@ -80,6 +80,8 @@ def _call_inputs(job: Job, doc: DocRef, call: Tree.Call, env: Env.Bindings[Value
     out: Frag = []
     for name, expr in call.inputs.items():
         value = expr.eval(env, stdlib=stdlib)
+        if isinstance(value, Value.Null) and name in decls and decls[name].expr is not None:
+            continue  # a null for an input with a default means the default
         if name in decls:
             try:
                 value = value.coerce(decls[name].type)

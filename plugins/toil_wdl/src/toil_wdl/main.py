@@ -107,7 +107,8 @@ def import_input_files(env: Any, base: str, importer: Any) -> Any:
                 if not os.path.isfile(path):
                     raise WDLRunnerError(f"input file not found: {name} (looked for {path})")
                 url = "file://" + urllib.parse.quote(os.path.abspath(path))
-            seen[name] = file_uri(importer(url), urllib.parse.unquote(url.rstrip("/").rsplit("/", 1)[-1]))
+            local = urllib.parse.unquote(urllib.parse.urlparse(url).path)
+            seen[name] = file_uri(importer(url), local.rsplit("/", 1)[-1], origin=url.rsplit("/", 1)[0])
         return seen[name]
 
     return env.map(lambda b: Env.Binding(b.name, map_files(b.value, imp)))

@@ -76,7 +76,10 @@ def eval_declarations(decls: List[Tree.Decl], given: Env.Bindings[Value.Base], s
     """Bind each declaration: its value in ``given`` (when it may be overridden) or its expression."""
     env = env if env is not None else Env.Bindings()
     for decl in _ordered(decls):
-        if (overridable is None or decl.name in overridable) and given.has_binding(decl.name):
+        supplied = (overridable is None or decl.name in overridable) and given.has_binding(decl.name)
+        if supplied and isinstance(given[decl.name], Value.Null) and decl.expr is not None:
+            supplied = False  # a null for an input with a default means the default
+        if supplied:
             value = given[decl.name]
         elif decl.expr is not None:
             value = decl.expr.eval(env, stdlib=stdlib)
@@ -133,6 +136,7 @@ def _localize(inputs: Env.Bindings[Value.Base], file_store: Any, inputs_dir: str
               source_dir: str) -> Env.Bindings[Value.Base]:
     """Copy every input file into ``inputs_dir``; File values become local paths."""
     seen: Dict[str, str] = {}
+    taken: set = set()
 
     def localize(v: Value.Base) -> Optional[str]:
         if isinstance(v, Value.Directory):
@@ -140,12 +144,22 @@ def _localize(inputs: Env.Bindings[Value.Base], file_store: Any, inputs_dir: str
         name = v.value
         if name in seen:
             return seen[name]
-        folder = os.path.join(inputs_dir, str(len(seen)))
-        os.makedirs(folder, exist_ok=True)
         if name.startswith(FILE_SCHEME):
-            file_id, base = parse_file_uri(name)
-            path = file_store.readGlobalFile(file_id, userPath=os.path.join(folder, base))
+            # files that were siblings where they came from are siblings here too
+            file_id, base, origin = parse_file_uri(name, with_origin=True)
+            folder = os.path.join(inputs_dir, origin or f"f{len(seen)}")
+            target = os.path.join(folder, base)
+            n = 0
+            while target in taken:
+                n += 1
+                folder = os.path.join(inputs_dir, f"{origin}-{n}")
+                target = os.path.join(folder, base)
+            taken.add(target)
+            os.makedirs(folder, exist_ok=True)
+            path = file_store.readGlobalFile(file_id, userPath=target)
         elif is_url(name):
+            folder = os.path.join(inputs_dir, f"u{len(seen)}")
+            os.makedirs(folder, exist_ok=True)
             path = download_url(name, folder)
         else:
             path = name if os.path.isabs(name) else os.path.join(source_dir, name)
@@ -265,7 +279,8 @@ def run_task(task: Tree.Task, call_name: str, inputs: Env.Bindings[Value.Base], 
 
     def upload(v: Value.Base) -> Optional[str]:
         if v.value not in uploaded:
-            uploaded[v.value] = file_uri(file_store.writeGlobalFile(v.value), v.value)
+            uploaded[v.value] = file_uri(file_store.writeGlobalFile(v.value), v.value,
+                                         origin=os.path.dirname(os.path.abspath(v.value)))
         return uploaded[v.value]
 
     for decl in _ordered(list(task.outputs)):

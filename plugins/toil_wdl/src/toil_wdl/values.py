@@ -40,15 +40,25 @@ class WDLRunnerError(Exception):
     """A WDL workflow cannot run as given (bad document, inputs, task failure): reported in one line."""
 
 
-def file_uri(file_id: FileID, name: str) -> str:
-    """The ``toilfile:`` URI of a job store file called ``name``."""
-    return FILE_SCHEME + urllib.parse.quote(file_id.pack(), safe="") + "/" + os.path.basename(name)
+def file_uri(file_id: FileID, name: str, origin: Optional[str] = None) -> str:
+    """The ``toilfile:`` URI of a job store file called ``name``; ``origin`` (the folder it came
+    from) becomes a short key, so that files which were siblings are put side by side again when
+    a task localizes them (``toilfile:<packed FileID>/<origin key>/<basename>``)."""
+    key = ""
+    if origin:
+        import hashlib
+
+        key = hashlib.sha1(origin.encode("utf-8")).hexdigest()[:12] + "/"
+    return FILE_SCHEME + urllib.parse.quote(file_id.pack(), safe="") + "/" + key + os.path.basename(name)
 
 
-def parse_file_uri(uri: str) -> Tuple[FileID, str]:
-    """``(file_id, basename)`` of a ``toilfile:`` URI."""
-    packed, _, name = uri[len(FILE_SCHEME):].partition("/")
-    return FileID.unpack(urllib.parse.unquote(packed)), name
+def parse_file_uri(uri: str, with_origin: bool = False) -> Any:
+    """``(file_id, basename)`` of a ``toilfile:`` URI (``(file_id, basename, origin key)`` with
+    ``with_origin``; the key is '' when the URI has none)."""
+    packed, _, rest = uri[len(FILE_SCHEME):].partition("/")
+    origin, _, name = rest.rpartition("/")
+    file_id = FileID.unpack(urllib.parse.unquote(packed))
+    return (file_id, name, origin) if with_origin else (file_id, name)
 
 
 def is_url(text: str) -> bool:

@@ -57,6 +57,7 @@ class _AttemptScoped:
     """Mixed in before a job store class: unowned files become the attempt's."""
 
     __slots__ = ("_attempt_owner",)
+    _attempt_owner: str
 
     def _scope(self, job_id: Optional[str], cleanup: bool) -> Tuple[Optional[str], bool]:
         if cleanup and job_id is not None:

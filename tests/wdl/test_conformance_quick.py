@@ -1,0 +1,33 @@
+"""A quick tier of the WDL conformance suite (DataBiosphere's wdl-conformance-tests, with its own
+run.py) for toil-wdl-runner: tasks, scatter, sub-workflows, files, the standard library, on WDL 1.0
+and 1.1. The whole suite is `python -m toil_wdl.conformance` (see plugins/toil_wdl/README.md)."""
+from __future__ import annotations
+
+import pytest
+
+from toil_wdl.conformance import find_suite, run_suite
+
+pytestmark = pytest.mark.timeout(900)
+
+#: Test numbers of conformance.yaml per WDL version (every one passes; none is skipped there).
+QUICK = {
+    "1.0": "0,23,27,70",  # stdout(), null vs default in sub-workflows, Pair of Files, sibling files
+    "1.1": "2,22,29,79",  # quote(), null vs default, sub(), glob order
+}
+
+
+@pytest.fixture(scope="module")
+def suite():
+    found = find_suite()
+    if found is None:
+        pytest.skip("the WDL conformance suite (shared/conformance/wdl-conformance-tests) is not beside "
+                    "this checkout; set TOIL_WDL_CONFORMANCE to its folder")
+    return found
+
+
+@pytest.mark.parametrize("version", sorted(QUICK))
+def test_quick_conformance_tier_passes(suite, version):
+    result = run_suite(suite, "toil-wdl-runner", version, numbers=QUICK[version], threads=2)
+    expected = len(QUICK[version].split(","))
+    assert (result["passed"], result["failed"], result["skipped"]) == (expected, 0, 0), \
+        result["output"][-8000:] + result["stderr"][-3000:]
