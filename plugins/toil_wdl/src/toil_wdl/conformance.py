@@ -41,12 +41,22 @@ def find_suite(explicit: Optional[str] = None) -> Optional[Path]:
     return None
 
 
+def _make_writable(root: Path) -> None:
+    import stat
+
+    for folder, _, files in os.walk(root):
+        for path in [folder] + [os.path.join(folder, f) for f in files]:
+            mode = os.stat(path).st_mode
+            os.chmod(path, mode | stat.S_IWUSR | (stat.S_IXUSR if stat.S_ISDIR(mode) else 0))
+
+
 def run_suite(suite: Path, runner: str, version: str, numbers: Optional[str] = None, threads: int = 1,
               extra_args: Optional[str] = None, timeout: int = 7200) -> Dict[str, object]:
     """Run one runner on one WDL version; returns counts and the per-test statuses."""
     with tempfile.TemporaryDirectory(prefix="wdl-conformance-") as tmp:
         copy = Path(tmp) / "suite"
         shutil.copytree(suite, copy, ignore=shutil.ignore_patterns(".git", "build"))
+        _make_writable(copy)  # the shared suite may be read-only; run.py writes beside the tests
         cmd = [sys.executable, "run.py", "--runner", runner, "--versions", version, "--threads", str(threads),
                "--quiet"]
         if numbers:
