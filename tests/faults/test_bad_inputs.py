@@ -30,6 +30,7 @@ import attrs
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "scripts"))
+from hidden_distributions import env_without  # noqa: E402
 from support import SCRIPTS, script_env, snapshot, without_source_lines  # noqa: E402
 
 SCRIPT = SCRIPTS / "bad_inputs_wf.py"
@@ -48,6 +49,7 @@ class Case:
     store: str = "absent"  # absent / unchanged / complete
     locator: str = "{js}"
     prepare: Optional[str] = None  # name of a function in PREPARE run before the case
+    hide: Tuple[str, ...] = ()  # distributions the run does not see (as if not installed)
 
 
 def _c(name: str, args: str, expect: str, code: int, store: str = "absent", locator: str = "{js}",
@@ -60,24 +62,11 @@ ERROR = 1  # an uncaught exception (reported in a few lines, without a traceback
 
 
 def _not_installed_case() -> Case:
-    """A well-known backend whose plugin is not installed here: a job store scheme while one
-    of them is missing (toil-aws and toil-google provide them), else a batch system."""
-    from importlib.metadata import entry_points
-
-    groups = entry_points()
-    select = getattr(groups, "select", None)
-    found = select(group="toil.job_stores") if select else groups.get("toil.job_stores", [])
-    installed = {ep.name for ep in found}
-    for scheme in ("aws", "google"):
-        if scheme not in installed:
-            return _c("locator-plugin-not-installed", "",
-                      rf"Unknown job store implementation '{scheme}'.*(Install it with|is not available)", ERROR,
-                      locator=f"{scheme}:us-west-2:bucketprefix")
-    batch_systems = {ep.name for ep in (select(group="toil.batch_systems") if select
-                                        else groups.get("toil.batch_systems", []))}
-    name = next(n for n in ("kubernetes", "mesos", "slurm") if n not in batch_systems)
-    return _c("locator-plugin-not-installed", f"--batchSystem {name}",
-              rf"Batch system '{name}' is not (installed.*Install it with|available)", USAGE)
+    """A well-known backend whose plugin is not installed: the run does not see toil-aws (every
+    first-party backend is installed in the development environment)."""
+    return Case("locator-plugin-not-installed", (),
+                r"Unknown job store implementation 'aws'.*Install it with: pip install 'toil-core\[aws\]'", ERROR,
+                locator="aws:us-west-2:bucketprefix", hide=("toil-aws",))
 
 CASES: List[Case] = [
     # -- malformed or unusable locators
@@ -285,10 +274,13 @@ CASES: List[Case] = [
 
 
 # ------------------------------------------------------------------------------ preparation
-def _run(tmp: Path, args: List[str], timeout: float = 120) -> subprocess.CompletedProcess:
+def _run(tmp: Path, args: List[str], timeout: float = 120, hide: Tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     # --retryCount 0 (first, so a case can override it): a failing job fails at once.
+    env = script_env(tmp)
+    if hide:
+        env = env_without(env, tmp / "hidden-distributions", hide)
     return subprocess.run([sys.executable, str(SCRIPT), *args[:1], "--retryCount", "0", *args[1:],
-                           "--logLevel", "warning"], cwd=str(tmp), env=script_env(tmp), capture_output=True,
+                           "--logLevel", "warning"], cwd=str(tmp), env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -362,7 +354,7 @@ def _execute(outcome: Outcome, http: str) -> Outcome:
     fill = functools.partial(str.format, js=str(outcome.tmp / "js"), tmp=str(outcome.tmp), http=http)
     args = [fill(a) for a in outcome.case.args]
     started = time.monotonic()
-    outcome.proc = _run(outcome.tmp, [outcome.locator, *args])
+    outcome.proc = _run(outcome.tmp, [outcome.locator, *args], hide=outcome.case.hide)
     outcome.seconds = time.monotonic() - started
     return outcome
 
