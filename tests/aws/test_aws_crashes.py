@@ -31,7 +31,7 @@ def _args() -> list:
 
 
 def _stored_jobs(locator: str) -> dict:
-    from toil_core.common.locator import make_job_store
+    from toil_core.jobstores.locator import make_job_store
 
     store = make_job_store(locator)
     store.resume()
@@ -68,7 +68,7 @@ def test_leader_killed_mid_workflow_resumes_without_redoing_work(tmp_path: Path,
 
 
 def test_a_killed_multipart_writer_leaves_nothing_readable(tmp_path: Path, aws_locator: str) -> None:
-    from toil_core.common.locator import make_job_store
+    from toil_core.jobstores.locator import make_job_store
     from toil_core.testing import make_config
 
     store = make_job_store(aws_locator)

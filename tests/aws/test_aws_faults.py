@@ -37,7 +37,7 @@ def proxy(moto_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultPr
 def test_each_operation_survives_each_kind_of_fault(proxy: FaultProxy, aws_locator: str, tmp_path: Path) -> None:
     """Every operation meets a fault (throttled, 500, dropped, cut off; in turn) and still does its
     work: create, load and update a job, write and read a multipart file, logs, delete."""
-    from toil_core.common.locator import make_job_store
+    from toil_core.jobstores.locator import make_job_store
     from toil_core.job.description import JobDescription
     from toil_core.testing import make_config
 
@@ -89,7 +89,7 @@ def test_a_download_cut_mid_body_resumes_where_it_stopped(proxy: FaultProxy, aws
                                                           tmp_path: Path) -> None:
     """A GET whose body breaks off is asked again from the byte reached (not from the start),
     and the result is the whole object."""
-    from toil_core.common.locator import make_job_store
+    from toil_core.jobstores.locator import make_job_store
     from toil_core.testing import make_config
 
     store = make_job_store(aws_locator)
@@ -118,7 +118,7 @@ def test_persistent_faults_end_in_an_error_not_a_hang(proxy: FaultProxy, aws_loc
     """The retry budget is bounded: an S3 that keeps throttling ends in an error."""
     import botocore.exceptions
     from toil_aws import session
-    from toil_core.common.locator import make_job_store
+    from toil_core.jobstores.locator import make_job_store
     from toil_core.testing import make_config
 
     store = make_job_store(aws_locator)

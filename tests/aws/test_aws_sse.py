@@ -50,7 +50,7 @@ def _expected_key_headers() -> Dict[str, str]:
 
 def test_every_content_request_carries_the_key(tmp_path: Path, aws_locator: str, key_file: Path) -> None:
     from toil_core.testing import make_config
-    from toil_core.common.locator import make_job_store
+    from toil_core.jobstores.locator import make_job_store
     from toil_core.job.description import JobDescription
 
     store = make_job_store(aws_locator)
