@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 from contextlib import contextmanager
-from typing import IO, Any, Iterator, Optional
+from typing import IO, Any, Dict, Iterator, Optional
 
 from toil_core.lib.aead_stream import DecryptionError, ObjectCipher, plaintext_size
 
-from .encryption import TamperedFileError
+from .encryption import ENCRYPTION_FILE, KEY_ENV, TamperedFileError, check_metadata, key_path_for
 
 __all__ = ["SealedIOMixin"]
 
@@ -21,11 +22,47 @@ _COPY_BLOCK = 1 << 20
 
 
 class SealedIOMixin:
-    """Encrypting and decrypting file I/O for FileJobStore (uses its ``jobStoreDir`` and ``locator``)."""
+    """FileJobStore's encryption: opening an encrypted store with its key, and encrypting and
+    decrypting file I/O (uses the store's ``jobStoreDir`` and ``locator``)."""
 
     _cipher: Optional[ObjectCipher]
+    _key_path: Optional[str]
     jobStoreDir: str
     locator: str
+
+    def provide_key(self, key_path: Optional[str]) -> None:
+        """The key file to open an encrypted store with (else :data:`KEY_ENV` names it)."""
+        self._key_path = os.path.abspath(key_path) if key_path else None
+
+    def _open_encryption(self) -> None:
+        try:
+            with open(os.path.join(self.jobStoreDir, ENCRYPTION_FILE), "rb") as handle:
+                raw = handle.read()
+        except FileNotFoundError:
+            self._cipher = None
+            return
+        key_path = key_path_for(self._key_path)
+        self._cipher = check_metadata(self.locator, raw, key_path)
+        self._key_path = os.path.abspath(key_path) if key_path else None
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether this store seals what it holds."""
+        return self._cipher is not None
+
+    def copy_stored_path(self, path: str, local_path: str) -> None:
+        """Copy the stored object at ``path`` (inside the store) to ``local_path``, decrypted when
+        the store is encrypted (for ``toil debug-file --fetch``)."""
+        if self._cipher is not None:
+            self._unseal_file_to(path, local_path)
+        else:
+            shutil.copy2(path, local_path)
+
+    def get_env(self) -> Dict[str, str]:
+        """Workers of an encrypted store find its key file through :data:`KEY_ENV`."""
+        if self._cipher is not None and self._key_path:
+            return {KEY_ENV: self._key_path}
+        return {}
 
     def _sealed_name(self, path: str) -> str:
         """The name an object at ``path`` is sealed under (stable across log moves)."""

@@ -42,24 +42,21 @@ import logging
 import os
 import shutil
 import stat
-import time
 import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Callable, Dict, Iterator, Optional, Tuple, Union
+from typing import IO, Any, Callable, Iterator, Optional, Tuple, Union
 
 from ..job.description import JobDescription
 from . import url_access as _url
 from ._file_transfer import NEW_FILE as _NEW_FILE
 from ._file_transfer import FileTransferMixin, copy_into, file_basename, safe_job_name
 from ._leader_lock import LeaderLock, lock_leader_file
+from ._log_blobs import LogBlobsMixin
 from ._sealed_io import SealedIOMixin, translating_tamper
 from .abstract import CONFIG_FILE, AbstractJobStore
 from .encryption import (
     ENCRYPTION_FILE,
-    KEY_ENV,
-    check_metadata,
-    key_path_for,
     load_cipher,
     metadata_for,
     wants_encryption,
@@ -86,7 +83,7 @@ _PARSE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, 
 #: errno values that mean "the file system is full" (EDQUOT: over quota).
 _NO_SPACE = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if e is not None)
 
-class FileJobStore(FileTransferMixin, SealedIOMixin, AbstractJobStore):
+class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobStore):
     """A job store in a directory; on a shared file system it serves distributed batch systems.
 
     :param path: the job store directory (a ``file:`` prefix is accepted and stripped).
@@ -306,40 +303,6 @@ class FileJobStore(FileTransferMixin, SealedIOMixin, AbstractJobStore):
         self.check_owner()
         self._open_encryption()
         super().resume()
-
-    def provide_key(self, key_path: Optional[str]) -> None:
-        """The key file to open an encrypted store with (else :data:`KEY_ENV` names it)."""
-        self._key_path = os.path.abspath(key_path) if key_path else None
-
-    def _open_encryption(self) -> None:
-        try:
-            with open(os.path.join(self.jobStoreDir, ENCRYPTION_FILE), "rb") as handle:
-                raw = handle.read()
-        except FileNotFoundError:
-            self._cipher = None
-            return
-        key_path = key_path_for(self._key_path)
-        self._cipher = check_metadata(self.locator, raw, key_path)
-        self._key_path = os.path.abspath(key_path) if key_path else None
-
-    @property
-    def encrypted(self) -> bool:
-        """Whether this store seals what it holds."""
-        return self._cipher is not None
-
-    def copy_stored_path(self, path: str, local_path: str) -> None:
-        """Copy the stored object at ``path`` (inside the store) to ``local_path``, decrypted when
-        the store is encrypted (for ``toil debug-file --fetch``)."""
-        if self._cipher is not None:
-            self._unseal_file_to(path, local_path)
-        else:
-            shutil.copy2(path, local_path)
-
-    def get_env(self) -> Dict[str, str]:
-        """Workers of an encrypted store find its key file through :data:`KEY_ENV`."""
-        if self._cipher is not None and self._key_path:
-            return {KEY_ENV: self._key_path}
-        return {}
 
     def shared_file_location(self, shared_file_name: str) -> str:
         return self._shared + shared_file_name
@@ -791,43 +754,6 @@ class FileJobStore(FileTransferMixin, SealedIOMixin, AbstractJobStore):
             raise NoSuchFileException(shared_file_name) from None
         with translating_tamper(self.locator), handle:
             yield handle
-
-    # ---------------------------------------------------------------------- logs
-    def write_logs(self, msg: Union[bytes, str]) -> None:
-        data = msg.encode("utf-8") if isinstance(msg, str) else bytes(msg)
-        self._write_bytes(data, f"{self._logs_new}{time.time_ns():020d}-{os.urandom(6).hex()}")
-
-    def read_logs(self, callback: Callable[[IO[bytes]], Any], read_all: bool = False) -> int:
-        """Pass a readable binary handle on each unread blob to ``callback`` (oldest first),
-        then move the blob to ``logs/read``. With ``read_all``, blobs read before are passed
-        first. A blob whose callback raised stays unread. Returns the number of blobs passed."""
-        count = 0
-        if read_all:
-            for name in self._listdir(self._logs_read):
-                handle = self._open_if_present(self._logs_read + name)
-                if handle is not None:
-                    with handle:
-                        callback(handle)
-                    count += 1
-        for name in self._listdir(self._logs_new):
-            path = self._logs_new + name
-            handle = self._open_if_present(path)
-            if handle is None:
-                continue  # consumed by another reader
-            with handle:
-                callback(handle)
-            try:
-                os.replace(path, self._logs_read + name)
-            except FileNotFoundError:
-                pass
-            count += 1
-        return count
-
-    def _open_if_present(self, path: str) -> Optional[IO[bytes]]:
-        try:
-            return self._open_read(path, None, None)
-        except FileNotFoundError:
-            return None
 
     @staticmethod
     def _listdir(path: str) -> list:
