@@ -1,16 +1,46 @@
-"""How a job's outcome reaches the job store, and what a failed attempt costs.
+"""The commit protocol: the one module through which a job's outcome reaches the job store.
 
-Worker and leader share this policy: the worker exits with :data:`EXIT_OK` after it recorded the
-job finished, or with :data:`EXIT_JOB_FAILED` after :func:`record_failure` stored the attempt's log
-and charged one try (:func:`charge_failure`). Any other exit status means the worker died before
-it could record anything, and the leader charges the try itself.
+Three parties write jobs, and all of them do it here, in an order that leaves a consistent store
+whenever the process dies (every single write is atomic; the order makes the set of them safe):
+
+* ``Toil.start`` saves the root job and everything reachable from it (:func:`save_root_job`).
+* A worker commits a job that ran (:func:`commit_finished_job`): bodies and descriptions of the
+  new jobs first, then the return value, and last the one update of the job's own description
+  that makes the new jobs reachable and marks the job finished (or deletes a finished leaf).
+  A failed attempt stores its log and costs one try (:func:`record_failure`).
+* The leader writes back descriptions it changed (:func:`update_description`), deletes jobs whose
+  successors all finished (:func:`delete_finished_job`) and resets a checkpoint job whose subtree
+  failed (:func:`reset_checkpoint`).
+
+Worker and leader share the retry policy: the worker exits with :data:`EXIT_OK` after it recorded
+the job finished, or with :data:`EXIT_JOB_FAILED` after :func:`record_failure` stored the attempt's
+log and charged one try (:func:`charge_failure`). Any other exit status means the worker died
+before it could record anything, and the leader charges the try itself.
+
+Files an attempt makes belong to the attempt until its commit (:mod:`.attempt_files`).
+:mod:`.saving` turns jobs into descriptions and pickled bodies; this module decides when they are
+written.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Sequence
 
-from toil_core.job.description import JobDescription
+from toil_core.job.attempt_files import discard_attempt_files
+from toil_core.job.description import INLINE_BODY, JobDescription
+from toil_core.job.saving import (
+    collect_unsaved,
+    dumps_return_value,
+    fill_description,
+    is_service_host,
+    link_description,
+    load_return_value,
+    write_body,
+)
+from toil_core.resource import check_deployable
+
+if TYPE_CHECKING:  # job.py imports this module when a job is saved; only its types are needed here
+    from toil_core.job.job import Job
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +48,135 @@ logger = logging.getLogger(__name__)
 EXIT_OK = 0
 #: Worker exit status: the job failed and the failure (log, try count) is recorded in its description.
 EXIT_JOB_FAILED = 1
+#: The shared file holding the ID of the file the root job's return value goes to.
+ROOT_RETURN_VALUE_FILE = "rootJobReturnValue"
+
+
+# ------------------------------------------------------------------------------ new jobs
+def save_new_jobs(job_store: Any, config: Any, starts: Iterable[Job]) -> List[Job]:
+    """Assign IDs, write bodies and return the unsaved jobs reachable from ``starts``.
+
+    Descriptions are filled and linked but not yet written: call :func:`write_descriptions`
+    after anything else that may take promises (such as the running job's return value).
+    """
+    jobs = collect_unsaved(starts)
+    for job in jobs:
+        check_deployable(getattr(job, "userModule", None))
+        fill_description(job, config)
+        if job.description.jobStoreID is None:
+            job_store.assign_job_id(job.description)
+    for job in jobs:
+        if is_service_host(job):
+            desc = job.description
+            desc.startJobStoreID = job_store.get_empty_file_store_id(desc.jobStoreID, cleanup=True)
+            desc.terminateJobStoreID = job_store.get_empty_file_store_id(desc.jobStoreID, cleanup=True)
+            desc.errorJobStoreID = job_store.get_empty_file_store_id(desc.jobStoreID, cleanup=True)
+    for job in jobs:
+        write_body(job_store, job)
+    for job in jobs:
+        link_description(job)
+    return jobs
+
+
+def write_descriptions(job_store: Any, jobs: List[Job]) -> None:
+    """Store the descriptions of newly saved jobs; children last so parents never dangle."""
+    with job_store.batch():
+        for job in jobs:
+            job_store.create_job(job.description)
+            job._saved = True
+
+
+def write_return_value(job_store: Any, job: Job, value: Any) -> None:
+    """Store ``value`` as the job's return value if anyone holds a promise of it."""
+    desc = job.description
+    if desc.rv_file_id is None:
+        return
+    data = dumps_return_value(job, value, job_store)
+    with job_store.write_reserved_file_stream(desc.rv_file_id) as stream:
+        stream.write(data)
+
+
+def pickle_return_value(job_store: Any, job: Job, value: Any) -> Optional[bytes]:
+    """Pickle a return value now (it may take promises of new jobs); None if nobody needs it."""
+    if job.description.rv_file_id is None:
+        return None
+    return dumps_return_value(job, value, job_store)
+
+
+# ------------------------------------------------------------------------------ the root job
+def save_root_job(job_store: Any, config: Any, root: Job,
+                  check_request: Optional[Any] = None, keep_return_value: bool = True) -> JobDescription:
+    """Save ``root`` and every job reachable from it, and make it the workflow's root job.
+
+    ``check_request(description)`` (the batch system's resource check) sees every new job before
+    anything is stored. With ``keep_return_value`` the root's return value gets a file, named in
+    the shared file :data:`ROOT_RETURN_VALUE_FILE`, that :func:`load_root_return_value` reads.
+    Setting the root comes last: until then a restart finds nothing to resume.
+    """
+    jobs = save_new_jobs(job_store, config, [root])
+    root_desc = root.description
+    if keep_return_value and root_desc.rv_file_id is None:
+        root_desc.rv_file_id = job_store.get_empty_file_store_id()
+    if check_request is not None:
+        for job in jobs:
+            check_request(job.description)
+    write_descriptions(job_store, jobs)
+    if keep_return_value:
+        with job_store.write_shared_file_stream(ROOT_RETURN_VALUE_FILE) as stream:
+            stream.write(root_desc.rv_file_id.encode())
+    job_store.set_root_job(root_desc.jobStoreID)
+    return root_desc
+
+
+def load_root_return_value(job_store: Any) -> Any:
+    """The value the root job returned (see :func:`save_root_job`)."""
+    with job_store.read_shared_file_stream(ROOT_RETURN_VALUE_FILE) as stream:
+        rv_file_id = stream.read().decode()
+    return load_return_value(job_store, rv_file_id)
+
+
+# ------------------------------------------------------------------------------ the worker
+def commit_finished_job(job_store: Any, config: Any, job: Job, value: Any,
+                        files_to_delete: Sequence[str]) -> bool:
+    """Record that ``job`` ran and returned ``value``: store its new successors and the value,
+    then mark it finished in one update of its description. True if the description was deleted
+    (a finished job with nothing left to run or wait for).
+
+    ``files_to_delete`` are the global files the job deleted; they are removed only once the
+    finish is recorded (and listed in the description until then, so a restart finishes the job).
+    """
+    desc = job.description
+    new_jobs = save_new_jobs(job_store, config, [job])
+    link_description(job)
+    rv_data = pickle_return_value(job_store, job, value)
+    write_descriptions(job_store, new_jobs)
+    if rv_data is not None:
+        with job_store.write_reserved_file_stream(desc.rv_file_id) as stream:
+            stream.write(rv_data)
+    pending = sorted(files_to_delete)
+    desc.body_id = None
+    if not desc.checkpoint:
+        desc.inline_body = None
+    desc.filesToDelete = pending
+    old_log = desc.logJobStoreFileID
+    desc.logJobStoreFileID = None
+    deleted = not (desc.children or desc.followOns or desc.services or desc.checkpoint)
+    if deleted and pending:
+        # Record the finish with the files to delete first: deleting the description right
+        # away would lose the list if this process died before the files were gone.
+        job_store.update_job(desc)
+        for file_id in pending:
+            job_store.delete_file(file_id)
+        pending = []
+    if deleted:
+        job_store.delete_job(desc.jobStoreID)
+    else:
+        job_store.update_job(desc)
+        if old_log:
+            job_store.delete_file(old_log)
+    for file_id in pending:
+        job_store.delete_file(file_id)
+    return deleted
 
 
 def job_exit_code(err: BaseException) -> int:
@@ -61,3 +220,33 @@ def charge_failure(desc: JobDescription, config: Any) -> None:
     if desc.disk < default_disk:
         desc.disk = default_disk
 
+
+# ------------------------------------------------------------------------------ the leader
+def update_description(job_store: Any, desc: JobDescription) -> None:
+    """Write back a description the leader changed.
+
+    The leader keeps descriptions without their inline body (only a worker needs it, and the
+    leader may hold 100,000 of them): the stored body is put back for the write, and dropped again.
+    """
+    if desc.body_id == INLINE_BODY and desc.inline_body is None:
+        desc.inline_body = job_store.load_job(desc.jobStoreID).inline_body
+    job_store.update_job(desc)
+    desc.inline_body = None
+
+
+def delete_finished_job(job_store: Any, job_id: str, service_ids: Iterable[str] = ()) -> None:
+    """Delete a job whose successors all finished, and its service host jobs."""
+    job_store.delete_job(job_id)
+    for host_id in service_ids:
+        job_store.delete_job(host_id)
+
+
+def reset_checkpoint(job_store: Any, desc: JobDescription, subtree: Iterable[str]) -> None:
+    """Make the checkpoint job ``desc`` run again from its saved body: its successors are
+    forgotten first (one update), then the old subtree's jobs are deleted with their files."""
+    desc.body_id = desc.checkpoint_body_id
+    desc.children, desc.followOns, desc.services = [], [], []
+    update_description(job_store, desc)
+    for job_id in subtree:
+        job_store.delete_job(job_id)
+        discard_attempt_files(job_store, job_id)  # the old subtree's files go with it

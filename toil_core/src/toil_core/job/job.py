@@ -374,23 +374,20 @@ class Job(Requirer):
     def saveBody(self, jobStore: Any) -> None:
         """Store just this job's pickled body in ``jobStore`` and record where in its description."""
         # lazy: saving imports the user-module machinery; `import toil.job` stays light
-        from toil_core.job.saving import _fill_description, write_body
+        from toil_core.job.saving import fill_description, write_body
 
-        _fill_description(self, jobStore.config)
+        fill_description(self, jobStore.config)
         if self.description.jobStoreID is None:
             jobStore.assign_job_id(self.description)
         write_body(jobStore, self)
 
     def saveAsRootJob(self, jobStore: Any) -> JobDescription:
         """Save this job and everything reachable from it, and make it the workflow's root job."""
-        # lazy: saving imports the user-module machinery; `import toil.job` stays light
-        from toil_core.job.saving import save_new_jobs, write_descriptions
+        # lazy: the commit protocol imports the user-module machinery; `import toil.job` stays light
+        from toil_core.job.commit import save_root_job
 
         self.checkJobGraphForDeadlocks()
-        jobs = save_new_jobs(jobStore, jobStore.config, [self])
-        write_descriptions(jobStore, jobs)
-        jobStore.set_root_job(self.description.jobStoreID)
-        return self.description
+        return save_root_job(jobStore, jobStore.config, self, keep_return_value=False)
 
     @staticmethod
     def loadJob(jobStore: Any, jobDescription: JobDescription) -> "Job":

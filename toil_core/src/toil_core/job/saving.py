@@ -1,9 +1,8 @@
-"""Turning in-memory jobs into stored JobDescriptions and bodies, and back.
+"""Turning in-memory jobs into JobDescriptions and pickled bodies, and back.
 
-Saving happens in two places: ``Toil.start`` saves the initial graph, and a worker saves the
-jobs a running job created. The order keeps every store consistent if the process dies at any
-point: bodies and new descriptions are written first, and only the final update of the parent's
-description (done by the caller) makes them reachable.
+This module serializes: it fills and links descriptions, pickles bodies (checking promises) and
+return values, and loads them again. When and in which order they reach the job store is the
+commit protocol's business (:mod:`toil_core.job.commit`).
 """
 from __future__ import annotations
 
@@ -15,7 +14,6 @@ from toil_core.job.description import INLINE_BODY, SERVICE
 from toil_core.job.errors import JobPromiseConstraintError, UnpicklableJobError
 from toil_core.job.promise import dumps_for_store, loads_from_store
 from toil_core.lib.store_errors import NoSuchFileException
-from toil_core.resource import check_deployable
 
 if TYPE_CHECKING:  # job.py imports this module when a job is saved; only its types are needed here
     from toil_core.job.job import Job
@@ -40,7 +38,7 @@ def _dumps_job(job: Job, job_store: Any) -> Tuple[bytes, List[Any]]:
             f"or functions defined inside other functions.", err) from err
 
 
-def _dumps_return_value(job: Job, value: Any, job_store: Any) -> bytes:
+def dumps_return_value(job: Job, value: Any, job_store: Any) -> bytes:
     try:
         return dumps_for_store(value, job_store)[0]
     except UnpicklableJobError:
@@ -53,7 +51,7 @@ def _dumps_return_value(job: Job, value: Any, job_store: Any) -> bytes:
             f"file ID.", err) from err
 
 
-def _is_service_host(job: Job) -> bool:
+def is_service_host(job: Job) -> bool:
     """Whether ``job`` is a ServiceHostJob (the only kind of job whose description says SERVICE)."""
     return job.description.kind == SERVICE
 
@@ -73,12 +71,12 @@ def collect_unsaved(starts: Iterable[Job]) -> List[Job]:
         stack.extend(reversed(job._followOns))
         stack.extend(reversed(job._children))
         stack.extend(job._services)
-        if _is_service_host(job):
+        if is_service_host(job):
             stack.extend(job._service_children)
     return order
 
 
-def _fill_description(job: Job, config: Any) -> None:
+def fill_description(job: Job, config: Any) -> None:
     job.assignConfig(config)
     desc = job.description
     desc.memory = int(job.memory)
@@ -102,7 +100,7 @@ def _ancestors(job: Job) -> Set[int]:
     """
     found: Set[int] = set()
     stack = list(job._directPredecessors)
-    client = getattr(job, "_client", None) if _is_service_host(job) else None
+    client = getattr(job, "_client", None) if is_service_host(job) else None
     if client is not None:
         stack.append(client)
     while stack:
@@ -116,7 +114,7 @@ def _ancestors(job: Job) -> Set[int]:
 
 def _runs_before(promisor: Job, consumer: Job, consumer_ancestors: Set[int]) -> bool:
     """Whether ``promisor`` always finishes before ``consumer`` starts."""
-    if _is_service_host(promisor):
+    if is_service_host(promisor):
         client = promisor._client
         return client is not None and (client is consumer or id(client) in consumer_ancestors)
     if id(promisor) in consumer_ancestors:
@@ -145,31 +143,6 @@ def _check_promises(consumer: Job, promisors: List[Any]) -> None:
     for promisor in promisors:
         if promisor is consumer or not _runs_before(promisor, consumer, ancestors):
             raise JobPromiseConstraintError(promisor, consumer)
-
-
-def save_new_jobs(job_store: Any, config: Any, starts: Iterable[Job]) -> List[Job]:
-    """Assign IDs, write bodies and return the unsaved jobs reachable from ``starts``.
-
-    Descriptions are filled and linked but not yet written: call :func:`write_descriptions`
-    after anything else that may take promises (such as the running job's return value).
-    """
-    jobs = collect_unsaved(starts)
-    for job in jobs:
-        check_deployable(getattr(job, "userModule", None))
-        _fill_description(job, config)
-        if job.description.jobStoreID is None:
-            job_store.assign_job_id(job.description)
-    for job in jobs:
-        if _is_service_host(job):
-            desc = job.description
-            desc.startJobStoreID = job_store.get_empty_file_store_id(desc.jobStoreID, cleanup=True)
-            desc.terminateJobStoreID = job_store.get_empty_file_store_id(desc.jobStoreID, cleanup=True)
-            desc.errorJobStoreID = job_store.get_empty_file_store_id(desc.jobStoreID, cleanup=True)
-    for job in jobs:
-        write_body(job_store, job)
-    for job in jobs:
-        link_description(job)
-    return jobs
 
 
 def write_body(job_store: Any, job: Job) -> None:
@@ -201,31 +174,6 @@ def link_description(job: Job) -> None:
         for host in hosts:
             for child in host._service_children:
                 child.description.parent_service = host.description.jobStoreID
-
-
-def write_descriptions(job_store: Any, jobs: List[Job]) -> None:
-    """Store the descriptions of newly saved jobs; children last so parents never dangle."""
-    with job_store.batch():
-        for job in jobs:
-            job_store.create_job(job.description)
-            job._saved = True
-
-
-def write_return_value(job_store: Any, job: Job, value: Any) -> None:
-    """Store ``value`` as the job's return value if anyone holds a promise of it."""
-    desc = job.description
-    if desc.rv_file_id is None:
-        return
-    data = _dumps_return_value(job, value, job_store)
-    with job_store.write_reserved_file_stream(desc.rv_file_id) as stream:
-        stream.write(data)
-
-
-def pickle_return_value(job_store: Any, job: Job, value: Any) -> Optional[bytes]:
-    """Pickle a return value now (it may take promises of new jobs); None if nobody needs it."""
-    if job.description.rv_file_id is None:
-        return None
-    return _dumps_return_value(job, value, job_store)
 
 
 def load_job_body(job_store: Any, desc: Any, body_id: Optional[str] = None) -> Job:

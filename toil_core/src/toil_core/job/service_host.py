@@ -5,7 +5,7 @@ import logging
 import time
 from typing import Any
 
-from toil_core.job.saving import write_return_value
+from toil_core.job.commit import write_return_value
 
 logger = logging.getLogger(__name__)
 

@@ -472,7 +472,7 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
     def job_file_owners(self) -> Iterator[str]:
         """IDs that files written with ``cleanup=True`` belong to; used by ``--restart`` to delete
         files nothing owns. An owner need not be a job: workers write a job attempt's files for
-        an owner ID of their own (``toil_core.worker.attempt_files``) and ``delete_job`` of that
+        an owner ID of their own (``toil_core.job.attempt_files``) and ``delete_job`` of that
         ID deletes them; stores with this method promise that."""
         for fan in self._listdir(self._job_files):
             yield from self._listdir(self._job_files + fan)

@@ -5,8 +5,8 @@ import collections
 import logging
 from typing import Callable, Iterable, Iterator, List, Optional, Set
 
+from toil_core.job.commit import reset_checkpoint
 from toil_core.job.description import SERVICE, JobDescription
-from toil_core.worker.attempt_files import discard_attempt_files
 
 logger = logging.getLogger("toil_core.leader.leader")
 
@@ -88,12 +88,7 @@ class CheckpointsMixin:
         self._rerun_checkpoint(desc, subtree)
 
     def _rerun_checkpoint(self, desc: JobDescription, subtree: List[str]) -> None:
-        desc.body_id = desc.checkpoint_body_id
-        desc.children, desc.followOns, desc.services = [], [], []
-        self._store(desc)
-        for job_id in subtree:
-            self.job_store.delete_job(job_id)
-            discard_attempt_files(self.job_store, job_id)  # the old subtree's files go with it
+        reset_checkpoint(self.job_store, desc, subtree)
         self.descs[desc.jobStoreID] = desc
         self.ready.append(desc)
 

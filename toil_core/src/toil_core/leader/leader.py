@@ -23,8 +23,8 @@ import time
 from typing import Any, Deque, Dict, List, Optional, Set
 
 from toil_core.batch.abstract import worker_command
-from toil_core.job.commit import EXIT_JOB_FAILED, charge_failure
-from toil_core.job.description import INLINE_BODY, SERVICE, JobDescription
+from toil_core.job.commit import EXIT_JOB_FAILED, charge_failure, delete_finished_job, update_description
+from toil_core.job.description import SERVICE, JobDescription
 from toil_core.jobstores.errors import NoSuchJobException
 from toil_core.leader.checkpoints import CheckpointsMixin
 from toil_core.leader.errors import DeadlockException, FailedJobsException, KilledWorkflowException
@@ -141,10 +141,7 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
 
     def _store(self, desc: JobDescription) -> None:
         """Write back a description the leader changed, with the inline body :meth:`_load` dropped."""
-        if desc.body_id == INLINE_BODY and desc.inline_body is None:
-            desc.inline_body = self.job_store.load_job(desc.jobStoreID).inline_body
-        self.job_store.update_job(desc)
-        desc.inline_body = None
+        update_description(self.job_store, desc)
 
     # ------------------------------------------------------------------ graph progress
     def _consider(self, desc: JobDescription) -> None:
@@ -218,10 +215,7 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
         desc = self.descs.pop(job_id, None)
         self.started_services.pop(job_id, None)
         if delete:
-            self.job_store.delete_job(job_id)
-            if desc is not None:
-                for host_id in desc.services:
-                    self.job_store.delete_job(host_id)
+            delete_finished_job(self.job_store, job_id, desc.services if desc is not None else ())
         self.completed_count += 1
         if job_id == self.root_id:
             self.root_done = True

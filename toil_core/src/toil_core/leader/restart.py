@@ -5,7 +5,7 @@ scratch, finishes pending file deletions, recreates service flag files, drops ol
 and deletes jobs no longer reachable from the root (left over from a crash mid-save).
 
 Jobs thrown away here (a restarted checkpoint's old subtree, unreachable jobs) go with the files
-their attempts made (see :mod:`toil_core.worker.attempt_files`). Where the job store can list
+their attempts made (see :mod:`toil_core.job.attempt_files`). Where the job store can list
 them, partial writes of killed processes and files belonging to jobs that were never created
 (their creator died before it committed) are deleted too. All of this relies on what
 ``--restart`` relies on anyway: no process of the crashed run still uses the job store.
@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional, Set
 
+from toil_core.job.attempt_files import discard_attempt_files, is_attempt_owner
 from toil_core.job.description import JobDescription
 from toil_core.jobstores.errors import NoSuchJobException
-from toil_core.worker.attempt_files import discard_attempt_files, is_attempt_owner
 
 logger = logging.getLogger(__name__)
 

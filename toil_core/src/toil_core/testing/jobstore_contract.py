@@ -35,7 +35,7 @@ from toil_core.jobstores.errors import (
 )
 from toil_core.jobstores.locator import make_job_store
 from toil_core.plugins.registry import get_spec
-from toil_core.worker.attempt_files import attempt_scoped
+from toil_core.job.attempt_files import attempt_scoped
 
 from ._support import SubclassesAreTests, make_config
 
@@ -216,7 +216,7 @@ class JobStoreContract(SubclassesAreTests):
 
     def test_reserved_files_of_a_job_attempt_are_distinct(self, job_store: Any) -> None:
         """A worker reserves return-value files through an attempt-scoped view of the store
-        (``toil_core.worker.attempt_files``), which may name them with the store's own helper:
+        (``toil_core.job.attempt_files``), which may name them with the store's own helper:
         each must get its own file, or promises get each other's values."""
         job = self.new_job(job_store)
         view = attempt_scoped(job_store, job.jobStoreID)

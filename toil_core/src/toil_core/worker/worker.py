@@ -27,18 +27,12 @@ from typing import Any, Dict, List, Optional
 from toil_core.common.workdirs import get_local_workflow_dir
 from toil_core.filestores.abstract import AbstractFileStore
 from toil_core.filestores.deferred import DeferredFunctionManager
-from toil_core.job.commit import EXIT_OK, job_exit_code, record_failure
+from toil_core.job.attempt_files import attempt_scoped, discard_attempt_files, supports_scoping
+from toil_core.job.commit import EXIT_OK, commit_finished_job, job_exit_code, record_failure
 from toil_core.job.description import JOB, SERVICE, JobDescription
-from toil_core.job.saving import (
-    link_description,
-    load_job_body,
-    pickle_return_value,
-    save_new_jobs,
-    write_descriptions,
-)
+from toil_core.job.saving import load_job_body
 from toil_core.lib.error_report import debug_requested, report
 from toil_core.resource import load_user_module
-from toil_core.worker.attempt_files import attempt_scoped, discard_attempt_files, supports_scoping
 
 logger = logging.getLogger(__name__)
 
@@ -239,7 +233,8 @@ class Worker:
         try:
             with file_store.open(job):
                 value = job._runner(file_store)
-                deleted = self._commit(store, job, value, file_store)
+                deleted = commit_finished_job(store, config, job, value,
+                                              getattr(file_store, "filesToDelete", ()) or ())
         except BaseException:
             # The job's log (what the leader shows for a failed job) names the files it used.
             lines = file_store.access_log_lines()
@@ -270,41 +265,6 @@ class Worker:
                 }
             )
         return None if deleted else desc
-
-    def _commit(self, job_store: Any, job: Any, value: Any, file_store: Any) -> bool:
-        """Save the job's new successors and value, then mark it finished. True if deleted."""
-        desc = job.description
-        new_jobs = save_new_jobs(job_store, self.config, [job])
-        link_description(job)
-        rv_data = pickle_return_value(job_store, job, value)
-        write_descriptions(job_store, new_jobs)
-        if rv_data is not None:
-            with job_store.write_reserved_file_stream(desc.rv_file_id) as stream:
-                stream.write(rv_data)
-        files_to_delete = sorted(getattr(file_store, "filesToDelete", ()) or ())
-        desc.body_id = None
-        if not desc.checkpoint:
-            desc.inline_body = None
-        desc.filesToDelete = files_to_delete
-        old_log = desc.logJobStoreFileID
-        desc.logJobStoreFileID = None
-        deleted = not (desc.children or desc.followOns or desc.services or desc.checkpoint)
-        if deleted and files_to_delete:
-            # Record the finish with the files to delete first: deleting the description right
-            # away would lose the list if this process died before the files were gone.
-            job_store.update_job(desc)
-            for file_id in files_to_delete:
-                job_store.delete_file(file_id)
-            files_to_delete = []
-        if deleted:
-            job_store.delete_job(desc.jobStoreID)
-        else:
-            job_store.update_job(desc)
-            if old_log:
-                job_store.delete_file(old_log)
-        for file_id in files_to_delete:
-            job_store.delete_file(file_id)
-        return deleted
 
     def _ship_messages(self, wall: float) -> None:
         if not self.messages and not self.job_stats and self.success_log is None:

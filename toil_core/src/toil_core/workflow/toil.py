@@ -12,7 +12,7 @@ from typing import Any, Optional, Type
 from toil_core.batch.registry import get_batch_system
 from toil_core.common.config import Config
 from toil_core.common.workdirs import get_coordination_dir, get_local_workflow_dir, get_toil_work_dir
-from toil_core.job.saving import load_return_value, save_new_jobs, write_descriptions
+from toil_core.job.commit import load_root_return_value, save_root_job
 from toil_core.jobstores.locator import (
     build_locator,
     make_job_store,
@@ -32,7 +32,6 @@ from toil_core.workflow.options import set_logging_from_options
 
 logger = logging.getLogger(__name__)
 
-ROOT_RETURN_VALUE_FILE = "rootJobReturnValue"
 
 
 class ToilRestartException(ToilError):
@@ -256,16 +255,8 @@ class Toil:
         batch_system = self.createBatchSystem(self.config)
         try:
             self._prepare_leader_run(batch_system)
-            jobs = save_new_jobs(job_store, self.config, [rootJob])
-            root_desc = rootJob.description
-            if root_desc.rv_file_id is None:
-                root_desc.rv_file_id = job_store.get_empty_file_store_id()
-            for job in jobs:
-                batch_system.check_resource_request(job.description)
-            write_descriptions(job_store, jobs)
-            with job_store.write_shared_file_stream(ROOT_RETURN_VALUE_FILE) as stream:
-                stream.write(root_desc.rv_file_id.encode())
-            job_store.set_root_job(root_desc.jobStoreID)
+            root_desc = save_root_job(job_store, self.config, rootJob,
+                                      check_request=batch_system.check_resource_request)
             self._root_saved = True
             self._run_leader(batch_system, root_desc)
         finally:
@@ -340,9 +331,7 @@ class Toil:
                 logger.debug("leader_finished hooks failed", exc_info=True)
 
     def _root_return_value(self) -> Any:
-        with self._jobStore.read_shared_file_stream(ROOT_RETURN_VALUE_FILE) as stream:
-            rv_file_id = stream.read().decode()
-        return load_return_value(self._jobStore, rv_file_id)
+        return load_root_return_value(self._jobStore)
 
     # ------------------------------------------------------------------ files
     def import_file(self, src_uri: str, shared_file_name: Optional[str] = None, symlink: bool = False) -> Any:
