@@ -10,7 +10,9 @@ whenever the process dies (every single write is atomic; the order makes the set
   A failed attempt stores its log and costs one try (:func:`record_failure`).
 * The leader writes back descriptions it changed (:func:`update_description`), deletes jobs whose
   successors all finished (:func:`delete_finished_job`) and resets a checkpoint job whose subtree
-  failed (:func:`reset_checkpoint`).
+  failed (:func:`reset_checkpoint`); ``--restart``'s repair of a crashed run's store
+  (:mod:`toil_core.leader.restart`) uses the same functions, plus :func:`discard_job` and
+  :func:`finish_pending_deletions`.
 
 Worker and leader share the retry policy: the worker exits with :data:`EXIT_OK` after it recorded
 the job finished, or with :data:`EXIT_JOB_FAILED` after :func:`record_failure` stored the attempt's
@@ -24,10 +26,11 @@ written.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Sequence, Set
 
 from toil_core.job.attempt_files import discard_attempt_files
 from toil_core.job.description import INLINE_BODY, JobDescription
+from toil_core.lib.store_errors import NoSuchJobException
 from toil_core.job.saving import (
     collect_unsaved,
     dumps_return_value,
@@ -241,12 +244,52 @@ def delete_finished_job(job_store: Any, job_id: str, service_ids: Iterable[str] 
         job_store.delete_job(host_id)
 
 
+def discard_job(job_store: Any, job_id: str) -> None:
+    """Delete a job that will never finish (thrown away with a checkpoint's old subtree, or
+    unreachable after a crash), with every file its attempts made."""
+    job_store.delete_job(job_id)
+    discard_attempt_files(job_store, job_id)
+
+
+def stored_subtree(job_store: Any, desc: JobDescription) -> List[str]:
+    """IDs of the jobs below ``desc`` (successors and services, transitively), read from the job
+    store. A job already deleted (finished) is listed, so its attempts' files go with the subtree,
+    but nothing below it is (its successors finished before it was deleted)."""
+    found: List[str] = []
+    seen: Set[str] = set()
+    stack = list(desc.successors()) + list(desc.services)
+    while stack:
+        job_id = stack.pop()
+        if job_id in seen:
+            continue
+        seen.add(job_id)
+        found.append(job_id)
+        try:
+            below = job_store.load_job(job_id)
+        except NoSuchJobException:
+            continue
+        stack.extend(list(below.successors()) + list(below.services))
+    return found
+
+
 def reset_checkpoint(job_store: Any, desc: JobDescription, subtree: Iterable[str]) -> None:
     """Make the checkpoint job ``desc`` run again from its saved body: its successors are
-    forgotten first (one update), then the old subtree's jobs are deleted with their files."""
-    desc.body_id = desc.checkpoint_body_id
+    forgotten first (one update, so a crash leaves at worst unreachable jobs, which
+    ``--restart`` deletes), then the old subtree's jobs are deleted with their files."""
+    if desc.checkpoint_body_id is not None:
+        desc.body_id = desc.checkpoint_body_id
     desc.children, desc.followOns, desc.services = [], [], []
     update_description(job_store, desc)
     for job_id in subtree:
-        job_store.delete_job(job_id)
-        discard_attempt_files(job_store, job_id)  # the old subtree's files go with it
+        discard_job(job_store, job_id)
+
+
+def finish_pending_deletions(job_store: Any, desc: JobDescription) -> bool:
+    """Delete the files a finished job deleted but whose deletion its commit did not complete
+    (a crash in between); True if ``desc`` changed and must be written back."""
+    if not desc.filesToDelete:
+        return False
+    for file_id in desc.filesToDelete:
+        job_store.delete_file(file_id)
+    desc.filesToDelete = []
+    return True

@@ -14,7 +14,6 @@ import attrs
 
 from toil_core.lib.accelerators import parse_accelerator
 from toil_core.lib.conversions import human2bytes
-from toil_core.lib.store_errors import NoSuchJobException
 
 #: Bump when the stored JSON layout changes incompatibly.
 SCHEMA_VERSION = 1
@@ -232,26 +231,13 @@ class CheckpointJobDescription(JobDescription):
     def restartCheckpoint(self, jobStore: Any) -> List[str]:
         """Delete the checkpoint's successors and services (their whole subtree) from ``jobStore``
         and make the checkpoint runnable again from its saved body; the try count is left alone.
-        The change is written at once. Returns the IDs of the deleted jobs."""
-        deleted: List[str] = []
-        stack = list(self.successors()) + list(self.services)
-        seen = set()
-        while stack:
-            job_id = stack.pop()
-            if job_id in seen:
-                continue
-            seen.add(job_id)
-            try:
-                below = jobStore.load_job(job_id)
-            except NoSuchJobException:
-                continue  # finished and deleted already
-            stack.extend(list(below.successors()) + list(below.services))
-            jobStore.delete_job(job_id)
-            deleted.append(job_id)
-        self.children, self.followOns, self.services = [], [], []
-        if self.checkpoint_body_id is not None:
-            self.body_id = self.checkpoint_body_id
-        jobStore.update_job(self)
+        The change is written at once (through the commit protocol, which forgets the successors
+        before deleting them). Returns the IDs of the deleted jobs."""
+        from toil_core.job.commit import reset_checkpoint, stored_subtree  # lazy: commit imports this module
+
+        subtree = stored_subtree(jobStore, self)
+        deleted = [job_id for job_id in subtree if jobStore.job_exists(job_id)]
+        reset_checkpoint(jobStore, self, subtree)
         return deleted
 
 

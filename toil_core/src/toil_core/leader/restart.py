@@ -4,6 +4,7 @@ Walks the stored graph from the root: resets try counts, reruns started checkpoi
 scratch, finishes pending file deletions, recreates service flag files, drops old failure logs
 and deletes jobs no longer reachable from the root (left over from a crash mid-save).
 
+Every change to a job goes through the commit protocol (:mod:`toil_core.job.commit`).
 Jobs thrown away here (a restarted checkpoint's old subtree, unreachable jobs) go with the files
 their attempts made (see :mod:`toil_core.job.attempt_files`). Where the job store can list
 them, partial writes of killed processes and files belonging to jobs that were never created
@@ -15,7 +16,14 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional, Set
 
-from toil_core.job.attempt_files import discard_attempt_files, is_attempt_owner
+from toil_core.job.attempt_files import is_attempt_owner
+from toil_core.job.commit import (
+    discard_job,
+    finish_pending_deletions,
+    reset_checkpoint,
+    stored_subtree,
+    update_description,
+)
 from toil_core.job.description import JobDescription
 from toil_core.jobstores.errors import NoSuchJobException
 
@@ -30,27 +38,6 @@ def _load(job_store: Any, job_id: str) -> Optional[JobDescription]:
         return job_store.load_job(job_id)
     except NoSuchJobException:
         return None
-
-
-def _delete_subtree(job_store: Any, desc: JobDescription) -> None:
-    stack = list(desc.successors()) + list(desc.services)
-    seen: Set[str] = set()
-    while stack:
-        job_id = stack.pop()
-        if job_id in seen:
-            continue
-        seen.add(job_id)
-        child = _load(job_store, job_id)
-        if child is not None:
-            stack.extend(child.successors())
-            stack.extend(child.services)
-        _discard_job(job_store, job_id)
-
-
-def _discard_job(job_store: Any, job_id: str) -> None:
-    """Delete a job that will never finish, with every file its attempts made."""
-    job_store.delete_job(job_id)
-    discard_attempt_files(job_store, job_id)
 
 
 def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[JobDescription]:
@@ -71,16 +58,8 @@ def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[Job
         changed = False
         if desc.checkpoint and desc.body_id is None and desc.checkpoint_body_id:
             logger.info("Repairing job: %s (restarting checkpoint)", desc.jobStoreID)
-            desc.body_id = desc.checkpoint_body_id
-            children = (desc.children, desc.followOns, desc.services)
-            desc.children, desc.followOns, desc.services = [], [], []
-            job_store.update_job(desc)
-            _delete_subtree(job_store, JobDescription(children=children[0], followOns=children[1],
-                                                      services=children[2]))
-        for file_id in desc.filesToDelete:
-            job_store.delete_file(file_id)
-        if desc.filesToDelete:
-            desc.filesToDelete = []
+            reset_checkpoint(job_store, desc, stored_subtree(job_store, desc))
+        if finish_pending_deletions(job_store, desc):
             changed = True
         if desc.remainingTryCount != tries:
             desc.remainingTryCount = tries
@@ -96,7 +75,7 @@ def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[Job
                     changed = True
         if changed:
             logger.debug("Repairing job: %s", desc.jobStoreID)
-            job_store.update_job(desc)
+            update_description(job_store, desc)
         reachable[desc.jobStoreID] = desc
         for job_id in list(desc.successors()) + list(desc.services):
             child = _load(job_store, job_id)
@@ -105,7 +84,7 @@ def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[Job
     for desc in list(job_store.jobs()):
         if desc.jobStoreID not in reachable:
             logger.debug("Deleting job %s, unreachable from the root", desc.jobStoreID)
-            _discard_job(job_store, desc.jobStoreID)
+            discard_job(job_store, desc.jobStoreID)
     _discard_orphans(job_store)
     return reachable[root.jobStoreID]
 
