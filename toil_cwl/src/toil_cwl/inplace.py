@@ -148,7 +148,7 @@ def resolve_values(value: Any, redirects: Redirects) -> Any:
     """Point every File/Directory of ``value`` at its newest content (in place)."""
     def visit(obj: Dict[str, Any]) -> None:
         location = obj.get("location")
-        if is_toil_uri(location):
+        if isinstance(location, str) and is_toil_uri(location):
             obj["location"] = redirects.current(location)
 
     visit_class(value, ("File", "Directory"), visit)
