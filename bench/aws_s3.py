@@ -69,7 +69,7 @@ def breakdown(trace: Path) -> Counter:
         return counts
     for line in trace.read_text(errors="replace").splitlines():
         parts = line.split("\t")
-        if len(parts) == 4:
+        if len(parts) >= 4:
             counts[(phase_of(parts[3]), parts[1])] += 1
     return counts
 
