@@ -12,7 +12,7 @@ import pytest
 from toil_core.jobstores.locator import make_job_store
 from toil_core.plugin_api import JobDescription, NoSuchFileException, NoSuchJobException, attempt_owner
 from toil_core.testing import make_config
-from toil_core.worker.attempt_files import attempt_scoped
+from toil_core.job.attempt_files import attempt_scoped
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from toil.common import Toil
 from toil_core.plugin_api import JobDescription, NoSuchJobException, attempt_owner
-from toil_core.worker.attempt_files import attempt_scoped
+from toil_core.job.attempt_files import attempt_scoped
 
 
 def _new_job(store: Any) -> JobDescription:

@@ -61,6 +61,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     from toil_core.common.config import Config
     from toil_core.filestores.abstract import AbstractFileStore
     from toil_core.filestores.file_id import FileID
+    from toil_core.job.attempt_files import attempt_owner, is_attempt_owner
     from toil_core.job.description import JobDescription
     from toil_core.jobstores.abstract import AbstractJobStore
     from toil_core.jobstores.errors import (
@@ -91,7 +92,6 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     )
     from toil_core.provisioners.abstract import AbstractProvisioner, Shape
     from toil_core.provisioners.node import Node
-    from toil_core.worker.attempt_files import attempt_owner, is_attempt_owner
     from toil_core.workflow.options import add_argument_if_absent, add_options
 
 #: Public name -> the module that defines it.
@@ -136,8 +136,8 @@ _HOMES: Dict[str, str] = {
     "AbstractFileStore": "toil_core.filestores.abstract",
     "FileID": "toil_core.filestores.file_id",
     "AbstractURLAccess": "toil_core.jobstores.url_access",
-    "attempt_owner": "toil_core.worker.attempt_files",
-    "is_attempt_owner": "toil_core.worker.attempt_files",
+    "attempt_owner": "toil_core.job.attempt_files",
+    "is_attempt_owner": "toil_core.job.attempt_files",
     # provisioners
     "AbstractProvisioner": "toil_core.provisioners.abstract",
     "Shape": "toil_core.provisioners.abstract",
