@@ -20,6 +20,11 @@ Guarantees:
   returning wrong bytes.
 * **Customer-supplied keys.** With ``key`` set (``--sseKey``), every object except those
   written with ``encrypted=False`` is sent with the ``x-goog-encryption-*`` headers (AES256).
+* **Client-side encryption.** With a :class:`~toil_core.plugin_api.ObjectSealer`
+  (``--clientSideEncryption``), every object is sealed under its own name before it leaves and
+  authenticated as it is read (the store's marker goes through an ObjectIO without one); sizes
+  reported are the plaintext's. A server-side copy keeps an object's seal, so it is only used
+  between names that seal alike (log blobs, see :func:`sealed_name`).
 * **Retries.** Every call uses :func:`toil_google.client.retry_policy`.
 """
 from __future__ import annotations
@@ -33,7 +38,7 @@ from contextlib import contextmanager
 from typing import IO, Any, Dict, Iterator, List, Optional
 
 import attrs
-from toil_core.plugin_api import ToilError
+from toil_core.plugin_api import ObjectSealer, ToilError
 
 from toil_google.client import retry_policy
 from toil_google.errors import GoogleStoreError
@@ -107,14 +112,24 @@ def _not_found(err: BaseException) -> bool:
     return isinstance(err, gexc.NotFound) or getattr(getattr(err, "response", None), "status_code", 0) == 404
 
 
+def sealed_name(name: str) -> str:
+    """The name an object is sealed under: its own, except that a log blob keeps one name
+    whether unread (``logs/new/``) or read (``logs/read/``), so moving it is a server-side copy."""
+    if name.startswith(("logs/new/", "logs/read/")):
+        return "logs/" + name.rsplit("/", 1)[1]
+    return name
+
+
 class ObjectIO:
     """Reads and writes the objects of one bucket (see the module docstring)."""
 
-    def __init__(self, client: Any, bucket_name: str, key: Optional[bytes] = None) -> None:
+    def __init__(self, client: Any, bucket_name: str, key: Optional[bytes] = None,
+                 sealer: Optional[ObjectSealer] = None) -> None:
         self.client = client
         self.bucket_name = bucket_name
         self.bucket = client.bucket(bucket_name)
         self.key = key
+        self.sealer = sealer
 
     # ---------------------------------------------------------------------- blobs
     def blob(self, name: str, encrypted: bool = True, chunk_size: Optional[int] = None) -> Any:
@@ -130,8 +145,11 @@ class ObjectIO:
 
     # ---------------------------------------------------------------------- writes
     def put_bytes(self, name: str, data: bytes, metadata: Optional[Dict[str, str]] = None,
-                  encrypted: bool = True, if_generation_match: Optional[int] = None) -> None:
-        """Store ``data`` as ``name`` in one request (resumable if it is large)."""
+                  encrypted: bool = True, if_generation_match: Optional[int] = None, seal: bool = True) -> None:
+        """Store ``data`` as ``name`` in one request (resumable if it is large); ``seal=False``
+        for bytes sealed already (by a writer)."""
+        if self.sealer is not None and seal:
+            data = self.sealer.seal(sealed_name(name), data)
         blob = self.blob(name, encrypted, CHUNK_SIZE if len(data) > RESUMABLE_THRESHOLD else None)
         if metadata:
             blob.metadata = metadata
@@ -144,6 +162,15 @@ class ObjectIO:
         """Upload the local file at ``path``; returns its size. Resumable above the threshold."""
         import os
 
+        if self.sealer is not None:  # streamed through the sealing writer
+            with self.writer(name, metadata, encrypted) as handle, open(path, "rb") as source:
+                size = 0
+                while True:
+                    block = source.read(CHUNK_SIZE)
+                    if not block:
+                        return size
+                    handle.write(block)
+                    size += len(block)
         size = os.stat(path).st_size
         blob = self.blob(name, encrypted, CHUNK_SIZE if size > RESUMABLE_THRESHOLD else None)
         if metadata:
@@ -163,17 +190,22 @@ class ObjectIO:
         e.g. to check that a file still exists. If the block (or it) raises, nothing is stored.
         """
         raw = _UploadStream(self, name, metadata, encrypted)
-        buffered = io.BufferedWriter(raw, buffer_size=256 * 1024)
+        sealing = self.sealer.writer(sealed_name(name), raw) if self.sealer is not None else None  # type: ignore[arg-type]
+        buffered = io.BufferedWriter(sealing if sealing is not None else raw, buffer_size=256 * 1024)
         handle: IO[Any] = buffered
         if encoding is not None or errors is not None:
             handle = io.TextIOWrapper(buffered, encoding=encoding or "utf-8", errors=errors, write_through=True)
         try:
             yield handle
             handle.flush()
+            if sealing is not None:
+                sealing.finish()  # the last segment, sealed with the final flag
             if before_commit is not None:
                 before_commit()
             raw.commit()
         except BaseException:
+            if sealing is not None and not sealing.closed:
+                sealing.abandon()
             raw.abort()
             raise
         finally:
@@ -198,19 +230,26 @@ class ObjectIO:
     def get_bytes(self, name: str, encrypted: bool = True) -> bytes:
         """The whole content of a (small) object. :raises ObjectMissing:"""
         try:
-            return self.blob(name, encrypted).download_as_bytes(retry=retry_policy(), checksum=None)
+            data = self.blob(name, encrypted).download_as_bytes(retry=retry_policy(), checksum=None)
         except Exception as err:
             if _not_found(err):
                 raise ObjectMissing(name) from None
             raise
+        return self.sealer.unseal(sealed_name(name), data) if self.sealer is not None else data
 
     def reader(self, name: str, encrypted: bool = True) -> "_DownloadStream":
         """A readable binary stream of the object (one GET, resumed after a dropped
-        connection). The first request is made here, so a missing object raises
-        :class:`ObjectMissing` at once."""
+        connection; the plaintext when sealed). The first request is made here, so a missing
+        object raises :class:`ObjectMissing` at once."""
         stream = _DownloadStream(self, name, encrypted)
         stream.connect()
-        return stream
+        if self.sealer is None:
+            return stream
+        try:
+            return _SealedDownload(stream, self.sealer)  # type: ignore[return-value]
+        except BaseException:
+            stream.close()
+            raise
 
     def download_to(self, name: str, path: str, encrypted: bool = True) -> Dict[str, str]:
         """Copy the object into the local file ``path`` (created or truncated); returns the
@@ -228,7 +267,11 @@ class ObjectIO:
         blob = self.bucket.get_blob(name, retry=retry_policy())
         if blob is None:
             return None
-        return ObjectInfo(name, int(blob.size or 0), blob.generation, dict(blob.metadata or {}))
+        return ObjectInfo(name, self._size(blob.size), blob.generation, dict(blob.metadata or {}))
+
+    def _size(self, stored: Any) -> int:
+        size = int(stored or 0)
+        return self.sealer.plain_size(size) if self.sealer is not None else size
 
     def exists(self, name: str) -> bool:
         return self.stat(name) is not None
@@ -251,7 +294,7 @@ class ObjectIO:
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
         """Every object whose name starts with ``prefix`` (one request per 1000 names)."""
         for blob in self.client.list_blobs(self.bucket_name, prefix=prefix, retry=retry_policy()):
-            yield ObjectInfo(blob.name, int(blob.size or 0), blob.generation, dict(blob.metadata or {}))
+            yield ObjectInfo(blob.name, self._size(blob.size), blob.generation, dict(blob.metadata or {}))
 
     def list_prefixes(self, prefix: str) -> List[str]:
         """The "sub-directories" just below ``prefix`` (names up to the next ``/``)."""
@@ -303,7 +346,7 @@ class _UploadStream(io.RawIOBase):
         if self.upload is not None:
             self.upload.close()
         else:
-            self.objects.put_bytes(self.name, bytes(self.buffer), self.metadata, self.encrypted)
+            self.objects.put_bytes(self.name, bytes(self.buffer), self.metadata, self.encrypted, seal=False)
         self.finished = True
 
     def abort(self) -> None:
@@ -326,6 +369,33 @@ class _UploadStream(io.RawIOBase):
         # Closing the handle never publishes: ObjectIO.writer commits explicitly.
         self.finished = True
         super().close()
+
+
+class _SealedDownload(io.RawIOBase):
+    """The plaintext of a sealed object read through a :class:`_DownloadStream` (its
+    ``metadata`` passed on)."""
+
+    def __init__(self, stream: "_DownloadStream", sealer: ObjectSealer) -> None:
+        super().__init__()
+        self.metadata = stream.metadata
+        self.name = stream.name
+        self._plain = sealer.reader(sealed_name(stream.name), stream)  # type: ignore[arg-type]
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._plain.readinto(buffer)
+
+    def readall(self) -> bytes:
+        return self._plain.readall()
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._plain.close()
+            finally:
+                super().close()
 
 
 class _DownloadStream(io.RawIOBase):
