@@ -55,6 +55,10 @@ def test_a_workflow_leaves_no_plaintext_in_the_bucket(tmp_path: Path, aws_locato
     with_key = {"TOIL_SSE_KEY": str(key)}
     status = run([toil, "status", aws_locator], tmp_path, env=with_key)
     assert status.returncode == 0 and "completed successfully" in status.stdout, describe(status)
+    listed = run([toil, "debug-file", aws_locator, "--listFilesInJobStore"], tmp_path, env=with_key)
+    assert listed.returncode == 0, describe(listed)
+    names = (tmp_path / "jobstore_files.txt").read_text().split()
+    assert "toil-job-store" in names and any(n.startswith("files/") for n in names), names
     fetched = tmp_path / "fetched"
     fetch = run([toil, "debug-file", aws_locator, "--fetch", "stream", "--localFilePath", fetched], tmp_path,
                 env=with_key)

@@ -10,6 +10,7 @@ sealed and seal what they write.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,10 @@ def test_a_workflow_on_slurm_with_an_aws_job_store(slurm: None, tmp_path: Path, 
     key = tmp_path / "key"
     key.write_text(os.urandom(16).hex() + "\n")
     logs = tmp_path / "batchlogs"
-    proc = run([sys.executable, REPO / "tests" / "core" / "workflows" / "secrets.py", aws_locator,
+    # (a copy under another name: on a Slurm node the stdlib's 'secrets' module would shadow it)
+    script = tmp_path / "marker_workflow.py"
+    shutil.copy(REPO / "tests" / "core" / "workflows" / "secrets.py", script)
+    proc = run([sys.executable, script, aws_locator,
                 "--marker", MARKER, "--batchSystem", "slurm", "--batchLogsDir", logs, "--sseKey", key,
                 "--clientSideEncryption", "--disableCaching"], tmp_path, timeout=600)
     assert proc.returncode == 0, describe(proc)
