@@ -109,16 +109,27 @@ class ObjectStore:
     # ------------------------------------------------------------------ whole objects
     def put(self, key: str, data: bytes, executable: bool = False,
             metadata: Optional[Dict[str, str]] = None, plain: bool = False,
-            sse: Optional[Dict[str, Any]] = None) -> None:
-        """Store ``data`` as ``key`` in one request (atomically replacing what was there).
-        ``plain`` objects are stored without the SSE-C key and unsealed (the store's marker)."""
+            sse: Optional[Dict[str, Any]] = None, if_match: Optional[str] = None) -> Optional[str]:
+        """Store ``data`` as ``key`` in one request (atomically replacing what was there); returns
+        the new object's ETag. ``plain`` objects are stored without the SSE-C key and unsealed
+        (the store's marker); ``sse`` overrides the SSE-C arguments (a writer's bytes, sealed
+        already). With ``if_match`` S3 stores it only if the object still has that ETag (a
+        conditional write: ``ObjectMissing`` if it is gone, ``PreconditionFailed`` if it changed)."""
         if self.sealer is not None and not plain:
             data = self.sealer.seal(sealed_name(key), data)
         meta = dict(metadata or {})
         if executable:
             meta[EXECUTABLE] = "1"
-        extra = sse if sse is not None else ({} if plain else self._sse)
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, Metadata=meta, **extra)
+        extra: Dict[str, Any] = dict(sse if sse is not None else ({} if plain else self._sse))
+        if if_match is not None:
+            extra["IfMatch"] = if_match
+        try:
+            response = self.client.put_object(Bucket=self.bucket, Key=key, Body=data, Metadata=meta, **extra)
+        except botocore.exceptions.ClientError as err:
+            if if_match is not None and is_missing(err):
+                raise ObjectMissing(key) from None
+            raise
+        return response.get("ETag")
 
     def get(self, key: str, plain: bool = False) -> Tuple[bytes, Head]:
         """The content of ``key`` and its head. :raises ObjectMissing:"""
