@@ -169,10 +169,13 @@ class ObjectStore:
         if self.sealer is None:
             return reader
         try:
-            return SealedReader(reader, self.sealer, key)  # type: ignore[return-value]
+            plain = self.sealer.reader(sealed_name(key), reader)  # type: ignore[arg-type]
         except BaseException:
             reader.close()
             raise
+        plain.head = Head({"ContentLength": reader.head.size, "Metadata": reader.head.metadata,  # the plaintext's
+                           "ETag": reader.head.etag}, self.sealer)
+        return plain  # type: ignore[return-value]
 
     def open_write(self, key: str, executable: bool = False,
                    check: Optional[Callable[[], None]] = None) -> "ObjectWriter":
@@ -399,34 +402,6 @@ class ObjectWriter(io.RawIOBase):
         if not self.closed and not self.committed:
             self.abort()
         super().close()
-
-
-class SealedReader(io.RawIOBase):
-    """The plaintext of a sealed object, read through an :class:`ObjectReader`; ``head`` gives
-    the plaintext's size."""
-
-    def __init__(self, raw: ObjectReader, sealer: ObjectSealer, key: str) -> None:
-        super().__init__()
-        self._raw = raw
-        self.head = Head({"ContentLength": raw.head.size, "Metadata": raw.head.metadata, "ETag": raw.head.etag},
-                         sealer)
-        self._plain = sealer.reader(sealed_name(key), raw)  # type: ignore[arg-type]
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        return self._plain.readinto(buffer)
-
-    def readall(self) -> bytes:
-        return self._plain.readall()
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._plain.close()  # closes the raw reader too
-            finally:
-                super().close()
 
 
 class SealedWriter(io.RawIOBase):

@@ -257,7 +257,7 @@ class ObjectIO:
         if self.sealer is None:
             return stream
         try:
-            return _SealedDownload(stream, self.sealer)  # type: ignore[return-value]
+            return self.sealer.reader(sealed_name(name), stream)  # type: ignore[arg-type,return-value]
         except BaseException:
             stream.close()
             raise
@@ -380,33 +380,6 @@ class _UploadStream(io.RawIOBase):
         # Closing the handle never publishes: ObjectIO.writer commits explicitly.
         self.finished = True
         super().close()
-
-
-class _SealedDownload(io.RawIOBase):
-    """The plaintext of a sealed object read through a :class:`_DownloadStream` (its
-    ``metadata`` passed on)."""
-
-    def __init__(self, stream: "_DownloadStream", sealer: ObjectSealer) -> None:
-        super().__init__()
-        self.metadata = stream.metadata
-        self.name = stream.name
-        self._plain = sealer.reader(sealed_name(stream.name), stream)  # type: ignore[arg-type]
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        return self._plain.readinto(buffer)
-
-    def readall(self) -> bytes:
-        return self._plain.readall()
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._plain.close()
-            finally:
-                super().close()
 
 
 class _DownloadStream(io.RawIOBase):

@@ -103,7 +103,8 @@ class ObjectSealer:
         return SealingWriter(self._cipher.writer(name, target, close_target=False))
 
     def reader(self, name: str, source: IO[bytes]) -> "UnsealingReader":
-        """A raw binary stream of the plaintext read from ``source`` (closed with it).
+        """A raw binary stream of the plaintext read from ``source`` (closed with it); other
+        attributes (a store's object metadata...) are looked up on ``source``.
 
         :raises TamperedFileError: here or on a later read, when authentication fails.
         """
@@ -111,7 +112,7 @@ class ObjectSealer:
             inner = self._cipher.raw_reader(name, source)
         except DecryptionError as err:
             raise TamperedFileError(self.locator, err) from None
-        return UnsealingReader(inner, self.locator)
+        return UnsealingReader(inner, self.locator, source)
 
 
 class SealingWriter(io.RawIOBase):
@@ -143,12 +144,19 @@ class SealingWriter(io.RawIOBase):
 
 
 class UnsealingReader(io.RawIOBase):
-    """The plaintext of one sealed object; authentication failures become :class:`TamperedFileError`."""
+    """The plaintext of one sealed object; authentication failures become :class:`TamperedFileError`.
+    Attributes it does not have come from the stream it decrypts (``source``)."""
 
-    def __init__(self, inner: Any, locator: str) -> None:
+    def __init__(self, inner: Any, locator: str, source: Any = None) -> None:
         super().__init__()
         self._inner = inner
         self._locator = locator
+        self._source = source
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._source, name)
 
     def readable(self) -> bool:
         return True
