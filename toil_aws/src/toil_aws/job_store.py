@@ -376,11 +376,11 @@ class AWSJobStore(AbstractJobStore):
 
         objects = self._objects.bound_to(self._client())
 
-        def put(item: Tuple[str, bytes]) -> Tuple[str, Optional[str]]:
+        def put_batched_job(item: Tuple[str, bytes]) -> Tuple[str, Optional[str]]:
             return item[0], objects.put(self._job_key(item[0]), item[1])
 
         with ThreadPoolExecutor(max_workers=min(BATCH_THREADS, len(pending))) as pool:
-            for job_id, etag in pool.map(put, pending):
+            for job_id, etag in pool.map(put_batched_job, pending):
                 self._remember(job_id, etag)
 
     def _remember(self, job_id: str, etag: Optional[str]) -> None:
