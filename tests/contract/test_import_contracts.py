@@ -24,6 +24,8 @@ PLUGIN_API = [
     "NoSuchJobException", "NoSuchJobStoreException", "NodeInfo", "PluginError", "ProvisionerSpec", "Shape",
     "SubcommandSpec", "ToilError", "URLAccessSpec", "UpdatedBatchJobInfo", "WORKER_COMMAND", "WorkerCleanupInfo",
     "WorkerInvocation", "add_argument_if_absent", "add_options", "hookimpl", "setting", "settings_from",
+    "SubmitAndPollBatchSystem", "SubmittedJob", "SchedulerJobStatus", "JOB_PENDING", "JOB_RUNNING", "JOB_DONE",
+    "exit_reason_for",
 ]
 
 
