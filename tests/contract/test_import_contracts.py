@@ -23,7 +23,8 @@ PLUGIN_API = [
     "InsufficientSystemResources", "JobDescription", "LocalSubprocessBatchSystem", "JobStoreError", "JobStoreExistsException", "JobStoreSpec", "NoSuchFileException",
     "NoSuchJobException", "NoSuchJobStoreException", "NodeInfo", "PluginError", "ProvisionerSpec", "Shape",
     "SubcommandSpec", "ToilError", "URLAccessSpec", "UpdatedBatchJobInfo", "WORKER_COMMAND", "WorkerCleanupInfo",
-    "WorkerInvocation", "add_argument_if_absent", "add_options", "hookimpl", "setting", "settings_from",
+    "WorkerInvocation", "add_argument_if_absent", "add_options", "attempt_owner", "hookimpl", "is_attempt_owner",
+    "setting", "settings_from",
     "SubmitAndPollBatchSystem", "SubmittedJob", "SchedulerJobStatus", "JOB_PENDING", "JOB_RUNNING", "JOB_DONE",
     "exit_reason_for",
 ]

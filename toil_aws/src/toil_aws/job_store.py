@@ -47,6 +47,7 @@ from toil_core.plugin_api import (
     NoSuchFileException,
     NoSuchJobException,
     NoSuchJobStoreException,
+    is_attempt_owner,
     settings_from,
 )
 
@@ -68,6 +69,11 @@ _COPY_CHUNK = 1 << 20
 #: Names the key file for workers and tools (the core's variable for encrypted stores).
 KEY_ENV = "TOIL_SSE_KEY"
 _PARSE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, AttributeError, ValueError)
+#: Answers to a conditional PUT whose object changed since its ETag was seen.
+_CHANGED = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
+#: Pauses between the leader's looks for new log blobs (each costs a LIST): the shortest after a
+#: look that found some, doubling after each empty look up to the longest.
+LOG_POLL_MIN, LOG_POLL_MAX = 0.5, 4.0
 
 
 def _token() -> str:
@@ -107,6 +113,12 @@ class AWSJobStore(AbstractJobStore):
         self._key_path: Optional[str] = None
         self._objects = ObjectStore(self._client, self._where.bucket, None, partSize or DEFAULT_PART_SIZE)
         self._marker: Optional[Dict[str, Any]] = None
+        #: ETag of each job description this process last read or wrote: updates are then one
+        #: conditional PUT (If-Match) instead of a HEAD and a PUT.
+        self._etags: Dict[str, str] = {}
+        #: False once the server refused a conditional PUT as unsupported.
+        self._conditional_puts = True
+        self._log_poll = LOG_POLL_MIN
         super().__init__(str(self._where))
 
     def __repr__(self) -> str:
@@ -301,8 +313,15 @@ class AWSJobStore(AbstractJobStore):
     def create_job(self, job_description: JobDescription) -> JobDescription:
         if job_description.jobStoreID is None:
             self.assign_job_id(job_description)
-        self._objects.put(self._job_key(job_description.jobStoreID), job_description.to_bytes())
+        job_id = str(job_description.jobStoreID)
+        self._remember(job_id, self._objects.put(self._job_key(job_id), job_description.to_bytes()))
         return job_description
+
+    def _remember(self, job_id: str, etag: Optional[str]) -> None:
+        if etag:
+            self._etags[job_id] = etag
+        else:
+            self._etags.pop(job_id, None)
 
     def job_exists(self, job_id: str) -> bool:
         try:
@@ -313,8 +332,9 @@ class AWSJobStore(AbstractJobStore):
     def load_job(self, job_id: str) -> JobDescription:
         key = self._job_key(job_id)
         try:
-            raw, _ = self._objects.get(key)
+            raw, head = self._objects.get(key)
         except ObjectMissing:
+            self._etags.pop(str(job_id), None)
             raise NoSuchJobException(job_id) from None
         try:
             desc = JobDescription.from_bytes(raw)
@@ -323,17 +343,47 @@ class AWSJobStore(AbstractJobStore):
         if desc.jobStoreID != job_id:
             raise CorruptJobError(job_id, f"s3://{self.bucket_name}/{key}",
                                   f"it describes job '{desc.jobStoreID}'", self.locator)
+        self._remember(str(job_id), head.etag)
         return desc
 
     def update_job(self, job_description: JobDescription) -> None:
-        """Replace the stored description (one PUT). :raises NoSuchJobException: if the job was
-        deleted (a late update must not resurrect it)."""
-        key = self._job_key(job_description.jobStoreID)
-        if self._objects.head(key) is None:
-            raise NoSuchJobException(job_description.jobStoreID)
+        """Replace the stored description atomically. :raises NoSuchJobException: if the job was
+        deleted (a late update must not resurrect it).
+
+        One PUT conditional on the ETag this process last saw for the job (``If-Match``): S3
+        refuses it if the job was deleted meanwhile (404) or replaced (412). Without a known
+        ETag, or after a 412, a HEAD fetches the current one first (the description is then
+        replaced as before: the last writer wins, but a deleted job stays deleted)."""
+        job_id = str(job_description.jobStoreID)
+        key = self._job_key(job_id)
         job_description.version += 1
         try:
-            self._objects.put(key, job_description.to_bytes())
+            data = job_description.to_bytes()
+            etag = self._etags.get(job_id) if self._conditional_puts else None
+            for _ in range(5):
+                if etag is None:
+                    head = self._objects.head(key)
+                    if head is None:
+                        self._etags.pop(job_id, None)
+                        raise NoSuchJobException(job_id)
+                    if not self._conditional_puts:
+                        self._remember(job_id, self._objects.put(key, data))
+                        return
+                    etag = head.etag
+                try:
+                    self._remember(job_id, self._objects.put(key, data, if_match=etag))
+                    return
+                except ObjectMissing:
+                    self._etags.pop(job_id, None)
+                    raise NoSuchJobException(job_id) from None
+                except botocore.exceptions.ClientError as err:
+                    code = error_code(err)
+                    if code in ("NotImplemented", "501"):
+                        self._conditional_puts = False  # an S3-compatible server without them
+                    elif code not in _CHANGED:
+                        raise
+                    etag = None
+            raise AWSSetupError(f"The job '{job_id}' in '{self.locator}' kept changing while it was being updated.")
         except BaseException:
             job_description.version -= 1
             raise
@@ -344,7 +394,9 @@ class AWSJobStore(AbstractJobStore):
         except NoSuchJobException:
             return
         self._objects.delete_prefix(f"files/o/{job_id}/")  # the job's files first (see the module)
-        self._objects.delete(key)
+        self._etags.pop(str(job_id), None)
+        if not is_attempt_owner(job_id):  # (the owner of an attempt's files never names a job)
+            self._objects.delete(key)
 
     def jobs(self) -> Iterator[JobDescription]:
         for key, _ in list(self._objects.list("jobs/")):
@@ -584,6 +636,12 @@ class AWSJobStore(AbstractJobStore):
             yield handle
 
     # ---------------------------------------------------------------------- logs
+    @property
+    def log_poll_interval(self) -> float:
+        """Seconds the leader waits between looks for new log blobs (each look is a LIST):
+        short after a look that found blobs, doubling after each empty one (see LOG_POLL_MAX)."""
+        return self._log_poll
+
     def write_logs(self, msg: Union[bytes, str]) -> None:
         data = msg.encode("utf-8") if isinstance(msg, str) else bytes(msg)
         self._objects.put(f"logs/new/{time.time_ns():020d}-{os.urandom(6).hex()}", data)
@@ -603,7 +661,9 @@ class AWSJobStore(AbstractJobStore):
                     continue
                 callback(io.BytesIO(data))
                 count += 1
-        for key, _ in list(self._objects.list("logs/new/")):
+        new = list(self._objects.list("logs/new/"))
+        self._log_poll = LOG_POLL_MIN if new else min(LOG_POLL_MAX, self._log_poll * 2)
+        for key, _ in new:
             try:
                 data, _ = self._objects.get(key)
             except ObjectMissing:

@@ -42,6 +42,7 @@ from toil_core.plugin_api import (
     NoSuchFileException,
     NoSuchJobException,
     NoSuchJobStoreException,
+    is_attempt_owner,
 )
 
 from toil_google.client import emulator_host, get_client, retry_policy
@@ -61,6 +62,9 @@ LOGS_NEW, LOGS_READ = "logs/new/", "logs/read/"
 #: Shared files stored without the customer-supplied key (needed to learn the key).
 CLEAR_SHARED = frozenset({"config.pickle"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+#: Pauses between the leader's looks for new log blobs (each costs a listing): the shortest after
+#: a look that found some, doubling after each empty look up to the longest.
+LOG_POLL_MIN, LOG_POLL_MAX = 0.5, 4.0
 
 
 def _safe(name: str, default: str, limit: int = 100) -> str:
@@ -96,6 +100,9 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     def __init__(self, locator: str) -> None:
         if locator.startswith("google:"):
             locator = locator[len("google:"):]
+        #: Generation of each job description this process last read or wrote (see update_job).
+        self._generations: Dict[str, int] = {}
+        self._log_poll = LOG_POLL_MIN
         super().__init__(locator)
         self.project, self.name, self.bucket_name = parse_google_locator(locator)
         self._io: Optional[ObjectIO] = None
@@ -300,8 +307,17 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     def create_job(self, job_description: JobDescription) -> JobDescription:
         if job_description.jobStoreID is None:
             self.assign_job_id(job_description)
-        self.objects.put_bytes(self._job_name(job_description.jobStoreID), job_description.to_bytes())
+        job_id = str(job_description.jobStoreID)
+        self._remember(job_id, self.objects.put_bytes(self._job_name(job_id), job_description.to_bytes()))
         return job_description
+
+    def _remember(self, job_id: str, generation: Optional[int]) -> None:
+        """Note the generation of the job's description this process last read or wrote, so an
+        update is one conditional upload without looking first."""
+        if generation:
+            self._generations[job_id] = generation
+        else:
+            self._generations.pop(job_id, None)
 
     def job_exists(self, job_id: str) -> bool:
         try:
@@ -312,8 +328,9 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     def load_job(self, job_id: str) -> JobDescription:
         name = self._job_name(job_id)
         try:
-            raw = self.objects.get_bytes(name)
+            raw, generation = self.objects.get_bytes_and_generation(name)
         except ObjectMissing:
+            self._generations.pop(str(job_id), None)
             raise NoSuchJobException(job_id) from None
         where = f"gs://{self.bucket_name}/{name}"
         try:
@@ -323,23 +340,30 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         if desc.jobStoreID != job_id:
             raise CorruptJobError(job_id, where, f"it describes job '{desc.jobStoreID}'",
                                   f"google:{self.locator}")
+        self._remember(str(job_id), generation)
         return desc
 
     def update_job(self, job_description: JobDescription) -> None:
         """Atomically replace the stored description; a deleted job is never recreated
         (:class:`NoSuchJobException`). On Cloud Storage the write is conditional on the
-        generation just seen, so a delete in between is detected too."""
+        generation just seen (by this process's last read or write of it, else by a look
+        first), so a delete in between is detected too."""
         from google.api_core import exceptions as gexc
 
-        job_id = job_description.jobStoreID
-        name = self._job_name(job_id)  # type: ignore[arg-type]
+        job_id = str(job_description.jobStoreID)
+        name = self._job_name(job_id)
+        known = self._generations.pop(job_id, None)
         for _ in range(5):
-            info = self.objects.stat(name)
-            if info is None:
-                raise NoSuchJobException(job_id)
+            if known is None:
+                info = self.objects.stat(name)
+                if info is None:
+                    raise NoSuchJobException(job_id)
+                known = info.generation
+            generation, known = known, None
             job_description.version += 1
             try:
-                self.objects.put_bytes(name, job_description.to_bytes(), if_generation_match=info.generation)
+                self._remember(job_id, self.objects.put_bytes(name, job_description.to_bytes(),
+                                                              if_generation_match=generation))
                 return
             except gexc.PreconditionFailed:
                 job_description.version -= 1  # changed or deleted meanwhile: look again
@@ -356,7 +380,9 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         # The job's files go first: a crash in between leaves the job, to be deleted again,
         # rather than files nobody will ever delete.
         self._delete_names([info.name for info in self.objects.list(f"{JOB_FILES}{job_id}/")])
-        self.objects.delete(name)
+        self._generations.pop(str(job_id), None)
+        if not is_attempt_owner(job_id):  # (the owner of an attempt's files never names a job)
+            self.objects.delete(name)
 
     def jobs(self) -> Iterator[JobDescription]:
         for info in list(self.objects.list(JOBS)):
@@ -552,6 +578,12 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
             raise NoSuchFileException(name) from None
 
     # ---------------------------------------------------------------------- logs
+    @property
+    def log_poll_interval(self) -> float:
+        """Seconds the leader waits between looks for new log blobs (each look is a listing):
+        short after a look that found blobs, doubling after each empty one (see LOG_POLL_MAX)."""
+        return self._log_poll
+
     def write_logs(self, msg: Union[bytes, str]) -> None:
         data = msg.encode("utf-8") if isinstance(msg, str) else bytes(msg)
         self.objects.put_bytes(f"{LOGS_NEW}{time.time_ns():020d}-{os.urandom(6).hex()}", data)
@@ -570,7 +602,9 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
                     continue
                 callback(io.BytesIO(data))
                 count += 1
-        for info in list(objects.list(LOGS_NEW)):
+        new = list(objects.list(LOGS_NEW))
+        self._log_poll = LOG_POLL_MIN if new else min(LOG_POLL_MAX, self._log_poll * 2)
+        for info in new:
             try:
                 data = objects.get_bytes(info.name)
             except ObjectMissing:
