@@ -42,7 +42,7 @@ def _requests(log: Path) -> int:
 PHASES: List[Tuple[str, Tuple[str, ...]]] = [
     ("logs/stats", ("write_logs", "read_logs")),
     ("worker: discard attempt files", ("discard_attempt_files",)),
-    ("worker: commit (new jobs, value, finish)", ("_commit",)),
+    ("worker: commit (new jobs, value, finish)", ("_commit", "put_batched_job")),
     ("worker: read job", ("_run_chain", "chain_target", "load_job_body")),
     ("worker: other", ("_run_one", "run_worker", "load_user_module", "_emulate_leader_environment")),
     ("leader: read back after exit", ("_on_update",)),
@@ -69,7 +69,7 @@ def breakdown(trace: Path) -> Counter:
         return counts
     for line in trace.read_text(errors="replace").splitlines():
         parts = line.split("\t")
-        if len(parts) == 4:
+        if len(parts) >= 4:
             counts[(phase_of(parts[3]), parts[1])] += 1
     return counts
 

@@ -8,9 +8,14 @@ Layout of the bucket ``<name>--toil`` (no database: S3 is strongly consistent)::
     shared/<name>                       the other shared files (rootJobStoreID, pid.log, ...)
     jobs/<job id>                       one JSON job description per job
     files/f/<token>/<basename>          stored files; file ID = "f/<token>/<basename>"
-    files/o/<owner>/<token>/<basename>  files written for a job (cleanup=True) or a job attempt;
-                                        file ID = "o/<owner>/<token>/<basename>"; delete_job(owner)
-                                        deletes the prefix
+    files/o/<job>/<token>/<basename>    files written for a job (cleanup=True); file ID =
+                                        "o/<job>/<token>/<basename>"; delete_job(job) deletes them
+    files/o/<job>/attempt/<token>/<basename>
+                                        files of attempts at the job (owner attempt-<job>, see
+                                        toil_core's attempt files); delete_job(attempt-<job>)
+                                        deletes them. Both under one prefix: the LIST a worker
+                                        makes to discard earlier attempts' files also finds the
+                                        job's own, so finishing a leaf job needs no second LIST
     logs/new/<ns stamp>-<random>        stats/logging blobs not yet read
     logs/read/<ns stamp>-<random>       blobs passed to read_logs already (for read_all)
 
@@ -35,7 +40,7 @@ import stat
 import time
 import urllib.parse
 from contextlib import contextmanager
-from typing import IO, Any, Callable, Dict, Iterator, Optional, Tuple, Union
+from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 import botocore.exceptions
 from toil_core.plugin_api import (
@@ -47,6 +52,7 @@ from toil_core.plugin_api import (
     NoSuchFileException,
     NoSuchJobException,
     NoSuchJobStoreException,
+    attempt_owner,
     is_attempt_owner,
     settings_from,
 )
@@ -68,12 +74,19 @@ CONFIG_FILE = "config.pickle"
 _COPY_CHUNK = 1 << 20
 #: Names the key file for workers and tools (the core's variable for encrypted stores).
 KEY_ENV = "TOIL_SSE_KEY"
+#: Sub-prefix of a job's files prefix that holds the files of attempts at the job.
+ATTEMPT_DIR = "attempt/"
+#: How many jobs' file lists a process keeps between the discard of earlier attempts' files and
+#: the job's finish (see delete_job; a worker needs one at a time).
+_OWNED_KEPT = 64
 _PARSE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, AttributeError, ValueError)
 #: Answers to a conditional PUT whose object changed since its ETag was seen.
 _CHANGED = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
 #: Pauses between the leader's looks for new log blobs (each costs a LIST): the shortest after a
 #: look that found some, doubling after each empty look up to the longest.
 LOG_POLL_MIN, LOG_POLL_MAX = 0.5, 4.0
+#: How many job descriptions a batch of creations stores at once (see AWSJobStore.batch).
+BATCH_THREADS = 8
 
 
 def _token() -> str:
@@ -89,6 +102,14 @@ def _basename(name: Optional[str], default: str) -> str:
     while len(name.encode("utf-8", "surrogateescape")) > 200:
         name = name[1:]
     return name
+
+
+def _attempt_job(owner: str) -> Optional[str]:
+    """The job whose attempts ``owner`` owns the files of, or None for a job's own ID."""
+    if not is_attempt_owner(owner):
+        return None
+    job = owner[len(attempt_owner("")):]
+    return job if job and attempt_owner(job) == owner else None
 
 
 def _safe_name(name: str) -> str:
@@ -119,6 +140,11 @@ class AWSJobStore(AbstractJobStore):
         #: False once the server refused a conditional PUT as unsupported.
         self._conditional_puts = True
         self._log_poll = LOG_POLL_MIN
+        #: job ID -> keys of the job's own files, as the LIST that discarded its earlier attempts'
+        #: files found them plus what this process has written for it since (see delete_job).
+        self._owned: Dict[str, set] = {}
+        #: (job ID, description bytes) created inside batch(), stored when it ends.
+        self._batched: Optional[List[Tuple[str, bytes]]] = None
         super().__init__(str(self._where))
 
     def __repr__(self) -> str:
@@ -314,8 +340,48 @@ class AWSJobStore(AbstractJobStore):
         if job_description.jobStoreID is None:
             self.assign_job_id(job_description)
         job_id = str(job_description.jobStoreID)
-        self._remember(job_id, self._objects.put(self._job_key(job_id), job_description.to_bytes()))
+        key = self._job_key(job_id)
+        if self._batched is not None:
+            self._batched.append((job_id, job_description.to_bytes()))
+        else:
+            self._remember(job_id, self._objects.put(key, job_description.to_bytes()))
         return job_description
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Store the jobs created inside the block when it ends, :data:`BATCH_THREADS` PUTs at
+        a time (a worker creating a job's hundred children waits for one round trip per eight
+        instead of per child). Each description is still its own object written by one PUT;
+        nothing refers to them before the block ends (the core records new jobs in the running
+        job's description only afterwards), so a crash half-way leaves jobs that nothing
+        reaches, which --restart deletes, as storing them one by one would. If the block
+        raises, none is stored."""
+        if self._batched is not None:  # nested: the outermost block stores them
+            yield
+            return
+        self._batched = []
+        try:
+            yield
+            pending = self._batched
+        finally:
+            self._batched = None
+        self._put_jobs(pending)
+
+    def _put_jobs(self, pending: List[Tuple[str, bytes]]) -> None:
+        if len(pending) <= 1:
+            for job_id, data in pending:
+                self._remember(job_id, self._objects.put(self._job_key(job_id), data))
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        objects = self._objects.bound_to(self._client())
+
+        def put_batched_job(item: Tuple[str, bytes]) -> Tuple[str, Optional[str]]:
+            return item[0], objects.put(self._job_key(item[0]), item[1])
+
+        with ThreadPoolExecutor(max_workers=min(BATCH_THREADS, len(pending))) as pool:
+            for job_id, etag in pool.map(put_batched_job, pending):
+                self._remember(job_id, etag)
 
     def _remember(self, job_id: str, etag: Optional[str]) -> None:
         if etag:
@@ -389,14 +455,45 @@ class AWSJobStore(AbstractJobStore):
             raise
 
     def delete_job(self, job_id: str) -> None:
+        """Delete the job's files, then its description (a crash in between leaves a job to
+        delete again, never orphans). For an attempt owner (``attempt-<job>``), delete the files
+        of the attempts at the job.
+
+        Both kinds of files are found by one LIST of ``files/o/<job>/``. A worker discards the
+        files of earlier attempts right before an attempt, and keeps what that LIST found of
+        the job's own files; when the same attempt (its attempt-scoped view of this store)
+        finishes a leaf job, those keys and the ones it wrote since are deleted without listing
+        again: while an attempt runs, only its worker writes files for the job."""
         try:
             key = self._job_key(job_id)
         except NoSuchJobException:
             return
-        self._objects.delete_prefix(f"files/o/{job_id}/")  # the job's files first (see the module)
-        self._etags.pop(str(job_id), None)
-        if not is_attempt_owner(job_id):  # (the owner of an attempt's files never names a job)
-            self._objects.delete(key)
+        job_id = str(job_id)
+        attempts_of = _attempt_job(job_id)
+        if attempts_of is not None:
+            self._job_key(attempts_of)
+            prefix = f"files/o/{attempts_of}/"
+            own: set = set()
+            stale = []
+            for found, _ in self._objects.list(prefix):
+                if found.startswith(prefix + ATTEMPT_DIR):
+                    stale.append(found)
+                else:
+                    own.add(found)
+            self._objects.delete_many(stale)
+            self._owned.pop(attempts_of, None)
+            while len(self._owned) >= _OWNED_KEPT:
+                self._owned.pop(next(iter(self._owned)))
+            self._owned[attempts_of] = own
+            return
+        own_keys = self._owned.pop(job_id, None)
+        if own_keys is None or getattr(self, "_attempt_owner", None) != attempt_owner(job_id):
+            prefix = f"files/o/{job_id}/"
+            own_keys = {found for found, _ in self._objects.list(prefix)
+                        if not found.startswith(prefix + ATTEMPT_DIR)}
+        self._objects.delete_many(sorted(own_keys))  # the job's files first (see above)
+        self._etags.pop(job_id, None)
+        self._objects.delete(key)
 
     def jobs(self) -> Iterator[JobDescription]:
         for key, _ in list(self._objects.list("jobs/")):
@@ -406,7 +503,9 @@ class AWSJobStore(AbstractJobStore):
                 continue  # deleted while we iterate
 
     def job_file_owners(self) -> Iterator[str]:
-        """IDs that own files (jobs, job attempts); ``delete_job(owner)`` deletes them."""
+        """IDs of the jobs that own files, whether or not the job still exists (the files of
+        attempts at a job are under the job's ID too); ``delete_job(owner)`` deletes the job's
+        own files, ``delete_job(attempt_owner(owner))`` those of its attempts."""
         for prefix, is_prefix in self._objects.list("files/o/", delimiter="/"):
             if is_prefix:
                 yield prefix[len("files/o/"):].rstrip("/")
@@ -422,8 +521,17 @@ class AWSJobStore(AbstractJobStore):
         from a store that can name a file before it exists)."""
         name = _basename(basename, default)
         if cleanup and job_id is not None:
-            self._job_key(job_id)  # validates it
-            file_id = f"o/{job_id}/{_token()}/{name}"
+            owner = str(job_id)
+            self._job_key(owner)  # validates it
+            attempts_of = _attempt_job(owner)
+            if attempts_of is not None:
+                self._job_key(attempts_of)
+                file_id = f"o/{attempts_of}/{ATTEMPT_DIR}{_token()}/{name}"
+            else:
+                file_id = f"o/{owner}/{_token()}/{name}"
+                own = self._owned.get(owner)
+                if own is not None:
+                    own.add("files/" + file_id)  # (before it exists: deleting a missing key is harmless)
         else:
             file_id = f"f/{_token()}/{name}"
         return file_id, "files/" + file_id

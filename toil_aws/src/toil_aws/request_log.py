@@ -1,10 +1,10 @@
 """Developer aid: log every S3 API call of every process with the Toil code path that made it.
 
-``TOIL_AWS_REQUEST_LOG=PATH`` makes :func:`toil_aws.session.client` hook botocore's ``before-call``
+``TOIL_AWS_REQUEST_LOG=PATH`` makes :func:`toil_aws.session.client` hook botocore's ``before-parameter-build``
 event on each S3 client it builds: every call appends one tab-separated line to ``PATH`` (opened
 for appending, so leader, fork server and workers share the file)::
 
-    <pid> <operation> <key or prefix> <caller>
+    <pid> <operation> <key or prefix> <caller> <time.time()>
 
 ``<caller>`` names the innermost Toil functions on the stack (outside botocore and this package's
 object layer), innermost first, separated by ``<`` (e.g. ``delete_job<_commit<_run_one``), so
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Any, Optional
 
 __all__ = ["ENV", "hook"]
@@ -44,7 +45,7 @@ def _log(model: Any, params: Any, **_: Any) -> None:
     target = ""
     if isinstance(params, dict):
         target = str(params.get("Key") or params.get("Prefix") or params.get("Bucket") or "")
-    line = f"{os.getpid()}\t{model.name}\t{target}\t{_caller()}\n"
+    line = f"{os.getpid()}\t{model.name}\t{target}\t{_caller()}\t{time.time():.3f}\n"
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, line.encode("utf-8", "replace"))
@@ -55,4 +56,4 @@ def _log(model: Any, params: Any, **_: Any) -> None:
 def hook(client: Any) -> None:
     """Log ``client``'s calls when ``TOIL_AWS_REQUEST_LOG`` is set."""
     if os.environ.get(ENV):
-        client.meta.events.register("before-call.s3", _log)
+        client.meta.events.register("before-parameter-build.s3", _log)

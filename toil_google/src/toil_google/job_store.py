@@ -8,10 +8,14 @@ Locators ``google:<project>:<name>`` and ``google:<name>`` (project from the cre
     shared/<name>                       shared files (config.pickle, rootJobStoreID, pid.log...)
     jobs/<job id>                       one JSON job description per job
     files/<token>-<basename>            stored files; file ID "<token>-<basename>"
-    files/job/<owner>/<token>-<basename>
-                                        files written with cleanup=True for a job (or a job
-                                        attempt); file ID "job/<owner>/<token>-<basename>";
-                                        delete_job(owner) deletes them
+    files/job/<job>/<token>-<basename>  files written with cleanup=True for a job; file ID
+                                        "job/<job>/<token>-<basename>"; delete_job(job) deletes them
+    files/job/<job>/attempt/<token>-<basename>
+                                        files of attempts at the job (owner attempt-<job>);
+                                        delete_job(attempt-<job>) deletes them. One listing of
+                                        the job's prefix finds both: the worker's discard of
+                                        earlier attempts' files tells it the job's own, so
+                                        finishing a leaf job needs no second listing
     logs/new/<stamp>, logs/read/<stamp> stats/logging blobs before and after read_logs
 
 Crash safety: every job, file, shared file and log blob is one object, and an object upload
@@ -42,6 +46,7 @@ from toil_core.plugin_api import (
     NoSuchFileException,
     NoSuchJobException,
     NoSuchJobStoreException,
+    attempt_owner,
     is_attempt_owner,
 )
 
@@ -62,6 +67,19 @@ LOGS_NEW, LOGS_READ = "logs/new/", "logs/read/"
 #: Shared files stored without the customer-supplied key (needed to learn the key).
 CLEAR_SHARED = frozenset({"config.pickle"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+#: Sub-prefix of a job's files prefix that holds the files of attempts at the job.
+ATTEMPT_DIR = "attempt/"
+#: How many jobs' file lists a process keeps between the discard of earlier attempts' files and
+#: the job's finish (see delete_job; a worker needs one at a time).
+_OWNED_KEPT = 64
+
+
+def _attempt_job(owner: str) -> Optional[str]:
+    """The job whose attempts ``owner`` owns the files of, or None for a job's own ID."""
+    if not is_attempt_owner(owner):
+        return None
+    job = owner[len(attempt_owner("")):]
+    return job if job and attempt_owner(job) == owner else None
 #: Pauses between the leader's looks for new log blobs (each costs a listing): the shortest after
 #: a look that found some, doubling after each empty look up to the longest.
 LOG_POLL_MIN, LOG_POLL_MAX = 0.5, 4.0
@@ -103,6 +121,9 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         #: Generation of each job description this process last read or wrote (see update_job).
         self._generations: Dict[str, int] = {}
         self._log_poll = LOG_POLL_MIN
+        #: job ID -> names of the job's own files, as the listing that discarded its earlier
+        #: attempts' files found them plus what this process has written for it since.
+        self._owned: Dict[str, set] = {}
         super().__init__(locator)
         self.project, self.name, self.bucket_name = parse_google_locator(locator)
         self._io: Optional[ObjectIO] = None
@@ -373,16 +394,45 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         raise GoogleStoreError(f"The job '{job_id}' kept changing while it was being updated.")
 
     def delete_job(self, job_id: str) -> None:
+        """Delete the job's files, then its description; for an attempt owner
+        (``attempt-<job>``), the files of the attempts at the job.
+
+        Both kinds are found by one listing of the job's prefix. A worker discards the files of
+        earlier attempts right before an attempt and keeps what that listing found of the job's
+        own files; when the same attempt (its attempt-scoped view of this store) finishes a leaf
+        job, those and the ones it wrote since are deleted without listing again: while an
+        attempt runs, only its worker writes files for the job."""
         try:
             name = self._job_name(job_id)
         except NoSuchJobException:
             return
+        job_id = str(job_id)
+        attempts_of = _attempt_job(job_id)
+        if attempts_of is not None:
+            prefix = f"{JOB_FILES}{self._job_name(attempts_of)[len(JOBS):]}/"
+            own: set = set()
+            stale = []
+            for info in self.objects.list(prefix):
+                if info.name.startswith(prefix + ATTEMPT_DIR):
+                    stale.append(info.name)
+                else:
+                    own.add(info.name)
+            self._delete_names(stale)
+            self._owned.pop(attempts_of, None)
+            while len(self._owned) >= _OWNED_KEPT:
+                self._owned.pop(next(iter(self._owned)))
+            self._owned[attempts_of] = own
+            return
+        own_names = self._owned.pop(job_id, None)
+        if own_names is None or getattr(self, "_attempt_owner", None) != attempt_owner(job_id):
+            prefix = f"{JOB_FILES}{job_id}/"
+            own_names = {info.name for info in self.objects.list(prefix)
+                         if not info.name.startswith(prefix + ATTEMPT_DIR)}
         # The job's files go first: a crash in between leaves the job, to be deleted again,
         # rather than files nobody will ever delete.
-        self._delete_names([info.name for info in self.objects.list(f"{JOB_FILES}{job_id}/")])
-        self._generations.pop(str(job_id), None)
-        if not is_attempt_owner(job_id):  # (the owner of an attempt's files never names a job)
-            self.objects.delete(name)
+        self._delete_names(sorted(own_names))
+        self._generations.pop(job_id, None)
+        self.objects.delete(name)
 
     def jobs(self) -> Iterator[JobDescription]:
         for info in list(self.objects.list(JOBS)):
@@ -392,8 +442,10 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
                 continue  # deleted while we iterate
 
     def job_file_owners(self) -> Iterator[str]:
-        """IDs that files written with ``cleanup=True`` belong to (jobs or job attempts);
-        ``delete_job`` of an owner deletes its files whether or not a job has that ID."""
+        """IDs of the jobs that files written with ``cleanup=True`` belong to, whether or not
+        the job still exists (the files of attempts at a job are under the job's ID too);
+        ``delete_job(owner)`` deletes the job's own files, ``delete_job(attempt_owner(owner))``
+        those of its attempts."""
         for prefix in self.objects.list_prefixes(JOB_FILES):
             yield prefix[len(JOB_FILES):].rstrip("/")
 
@@ -414,7 +466,14 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
             owner = str(job_id)
             if not owner or "/" in owner:
                 raise NoSuchJobException(job_id)
-            file_id = f"job/{owner}/{token}-{name}"
+            attempts_of = _attempt_job(owner)
+            if attempts_of is not None:
+                file_id = f"job/{attempts_of}/{ATTEMPT_DIR}{token}-{name}"
+            else:
+                file_id = f"job/{owner}/{token}-{name}"
+                own = self._owned.get(owner)
+                if own is not None:
+                    own.add(FILES + file_id)  # (before it exists: deleting a missing one is harmless)
         else:
             file_id = f"{token}-{name}"
         return file_id, FILES + file_id
