@@ -3,8 +3,6 @@
 A backend may raise a subclass of the upstream exception (with its own name) or name a batch system
 class differently; a check on class names would miss both.
 """
-from types import SimpleNamespace
-
 import pytest
 
 from toil_core.batch.abstract import AbstractBatchSystem
@@ -13,7 +11,7 @@ from toil_core.job.description import JobDescription
 from toil_core.job.saving import load_job_body
 from toil_core.jobstores.errors import NoSuchFileException, NoSuchJobException
 from toil_core.leader import restart
-from toil_core.leader.leader import Leader
+from toil_core.leader.tracker import JobTracker
 
 
 class JobGoneFromMyStore(NoSuchJobException):
@@ -47,14 +45,14 @@ def test_restart_does_not_swallow_other_errors():
 
 
 def test_leader_treats_a_subclass_of_no_such_job_as_missing():
-    holder = SimpleNamespace(job_store=StoreRaising(JobGoneFromMyStore("j1")))
-    assert Leader._load(holder, "j1") is None
+    tracker = JobTracker(StoreRaising(JobGoneFromMyStore("j1")))
+    assert tracker.load("j1") is None
 
 
 def test_leader_does_not_swallow_other_errors():
-    holder = SimpleNamespace(job_store=StoreRaising(OSError("disk on fire")))
+    tracker = JobTracker(StoreRaising(OSError("disk on fire")))
     with pytest.raises(OSError):
-        Leader._load(holder, "j1")
+        tracker.load("j1")
 
 
 def test_missing_body_of_any_no_such_file_subclass_says_the_store_is_damaged():

@@ -10,7 +10,8 @@ from typing import Any, Dict, List
 from toil_core.batch.abstract import BatchJobExitReason
 from toil_core.bus import JobMissingMessage, MessageBus
 from toil_core.leader.messages import LeaderMessages
-from toil_core.leader.periodic import PeriodicChecksMixin
+from toil_core.leader.periodic import PeriodicChecks
+from toil_core.leader.tracker import JobTracker
 
 
 class ForgetfulBatchSystem:
@@ -30,34 +31,37 @@ class ForgetfulBatchSystem:
         self.killed += ids
 
 
-class StubLeader(PeriodicChecksMixin):
-    def __init__(self, batch_system: ForgetfulBatchSystem, issued: Dict[int, str]) -> None:
-        self.config = SimpleNamespace(rescueJobsFrequency=0, maxJobDuration=1 << 62)
-        self.batch_system = batch_system
-        self.issued = dict(issued)
-        self.descs: Dict[str, Any] = {}
-        self._missing_counts: Dict[int, int] = {}
-        self._last_rescue = 0.0
-        self.messages = LeaderMessages.__new__(LeaderMessages)
-        self.messages.bus = MessageBus()
-        self.reported: List[Any] = []
+class Checks:
+    """The leader's periodic checks over a forgetful batch system, with the finished batch jobs
+    they report collected in ``reported``."""
 
-    def _on_update(self, update: Any) -> None:
-        self.reported.append(update)
+    def __init__(self, batch_system: ForgetfulBatchSystem, issued: Dict[int, str]) -> None:
+        config = SimpleNamespace(rescueJobsFrequency=0, maxJobDuration=1 << 62)
+        tracker = JobTracker(job_store=None)  # type: ignore[arg-type]  # rescue reads no job
+        tracker.issued.update(issued)
+        messages = LeaderMessages.__new__(LeaderMessages)
+        messages.bus = MessageBus()
+        self.reported: List[Any] = []
+        self.periodic = PeriodicChecks(config, None, batch_system, tracker,  # type: ignore[arg-type]
+                                       None, None, messages, self.reported.append)  # type: ignore[arg-type]
+        self.batch_system = batch_system
+        self.messages = messages
+
+    def rescue(self) -> None:
+        self.periodic._last_rescue = 0.0
+        self.periodic.rescue()
 
 
 def test_missing_job_is_announced_then_killed_on_the_third_check(caplog):
-    leader = StubLeader(ForgetfulBatchSystem(known=[1]), {1: "kept-job", 2: "lost-job"})
+    leader = Checks(ForgetfulBatchSystem(known=[1]), {1: "kept-job", 2: "lost-job"})
     inbox = leader.messages.bus.connect([JobMissingMessage])
     caplog.set_level(logging.WARNING, logger="toil_core.leader.leader")
     for _ in range(2):
-        leader._last_rescue = 0.0
-        leader._rescue()
+        leader.rescue()
     assert [m.job_id for m in inbox.for_each(JobMissingMessage)] == ["lost-job", "lost-job"]
     assert leader.batch_system.killed == [] and leader.reported == []
     assert "Job store ID lost-job with batch system id 2 is missing for the 2 time" in caplog.text
-    leader._last_rescue = 0.0
-    leader._rescue()
+    leader.rescue()
     assert leader.batch_system.killed == [2]
     [update] = leader.reported
     assert (update.jobID, update.exitReason) == (2, BatchJobExitReason.KILLED)
@@ -65,9 +69,8 @@ def test_missing_job_is_announced_then_killed_on_the_third_check(caplog):
 
 def test_job_seen_again_starts_counting_afresh():
     system = ForgetfulBatchSystem(known=[])
-    leader = StubLeader(system, {7: "flaky-job"})
+    leader = Checks(system, {7: "flaky-job"})
     for known in ([], [], [7], [], []):
         system.known = known
-        leader._last_rescue = 0.0
-        leader._rescue()
-    assert system.killed == [] and leader._missing_counts == {7: 2}
+        leader.rescue()
+    assert system.killed == [] and leader.periodic._missing_counts == {7: 2}

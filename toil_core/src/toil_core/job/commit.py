@@ -127,7 +127,7 @@ def save_root_job(job_store: Any, config: Any, root: Job,
     if keep_return_value:
         with job_store.write_shared_file_stream(ROOT_RETURN_VALUE_FILE) as stream:
             stream.write(str(root_desc.rv_file_id).encode())
-    job_store.set_root_job(root_desc.jobStoreID)
+    job_store.set_root_job(root_desc.stored_id)
     return root_desc
 
 

@@ -158,6 +158,15 @@ class JobDescription:
         """The successors that run next: children first, then follow-ons."""
         return self.children if self.children else self.followOns
 
+    @property
+    def stored_id(self) -> str:
+        """The job-store ID of a saved description (what the leader and the commit protocol
+        handle); ValueError for a description that was never saved."""
+        job_id = self.jobStoreID
+        if job_id is None:
+            raise ValueError(f"job {self.jobName!r} has no job store ID: it was never saved")
+        return job_id
+
     def successors(self) -> List[str]:
         return list(self.children) + list(self.followOns)
 

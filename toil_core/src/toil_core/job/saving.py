@@ -7,8 +7,9 @@ commit protocol's business (:mod:`toil_core.job.commit`).
 from __future__ import annotations
 
 import base64
+import collections
 import pickle
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Deque, Dict, Iterable, List, Optional, Set, Tuple
 
 from toil_core.job.description import INLINE_BODY, SERVICE
 from toil_core.job.errors import JobPromiseConstraintError, UnpicklableJobError
@@ -90,29 +91,44 @@ def fill_description(job: Job, config: Any) -> None:
     desc.predecessorNumber = max(1, len(job._directPredecessors))
 
 
-def _ancestors(job: Job) -> Set[int]:
-    """The jobs that always finish before ``job`` starts.
+class _Ancestors:
+    """The jobs that always finish before ``job`` starts (``id(node) in ancestors``).
 
     A service starts once the job it serves (its client) has run, so a service host's ancestors
     are its client and the client's ancestors: as upstream, a service may hold its host job's
     promise (``job.addService(MyService(job.rv()))``) or a promise of the host's predecessors,
     never one of the host's successors.
+
+    The predecessors are walked upwards, breadth first, only as far as a question needs: a job
+    usually holds a promise of a near predecessor, and a chain of n jobs built at once would
+    otherwise cost n*n steps to check.
     """
-    found: Set[int] = set()
-    stack = list(job._directPredecessors)
-    client = getattr(job, "_client", None) if is_service_host(job) else None
-    if client is not None:
-        stack.append(client)
-    while stack:
-        node = stack.pop()
-        if id(node) in found:
-            continue
-        found.add(id(node))
-        stack.extend(node._directPredecessors)
-    return found
+
+    __slots__ = ("_found", "_queue")
+
+    def __init__(self, job: Job) -> None:
+        self._found: Set[int] = set()
+        self._queue: Deque[Any] = collections.deque(job._directPredecessors)
+        client = getattr(job, "_client", None) if is_service_host(job) else None
+        if client is not None:
+            self._queue.append(client)
+
+    def __contains__(self, node_id: object) -> bool:
+        found, queue = self._found, self._queue
+        if node_id in found:
+            return True
+        while queue:
+            node = queue.popleft()
+            if id(node) in found:
+                continue
+            found.add(id(node))
+            queue.extend(node._directPredecessors)
+            if id(node) == node_id:
+                return True
+        return False
 
 
-def _runs_before(promisor: Job, consumer: Job, consumer_ancestors: Set[int]) -> bool:
+def _runs_before(promisor: Job, consumer: Job, consumer_ancestors: _Ancestors) -> bool:
     """Whether ``promisor`` always finishes before ``consumer`` starts."""
     if is_service_host(promisor):
         client = promisor._client
@@ -139,7 +155,7 @@ def _runs_before(promisor: Job, consumer: Job, consumer_ancestors: Set[int]) -> 
 def _check_promises(consumer: Job, promisors: List[Any]) -> None:
     if not promisors:
         return
-    ancestors = _ancestors(consumer)
+    ancestors = _Ancestors(consumer)
     for promisor in promisors:
         if promisor is consumer or not _runs_before(promisor, consumer, ancestors):
             raise JobPromiseConstraintError(promisor, consumer)

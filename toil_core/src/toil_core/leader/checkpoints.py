@@ -1,12 +1,17 @@
 """The leader's part for checkpoint jobs: rerun a checkpoint whose subtree failed completely."""
 from __future__ import annotations
 
-import collections
 import logging
-from typing import Callable, Iterable, Iterator, List, Optional, Set
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
-from toil_core.job.commit import reset_checkpoint
+from toil_core.batch.abstract import AbstractBatchSystem
+from toil_core.job.commit import reset_checkpoint, stored_subtree
 from toil_core.job.description import SERVICE, JobDescription
+from toil_core.jobstores.abstract import AbstractJobStore
+from toil_core.leader.services import Services
+from toil_core.leader.tracker import JobTracker
+
+__all__ = ["Checkpoints"]
 
 logger = logging.getLogger("toil_core.leader.leader")
 
@@ -24,26 +29,36 @@ def _walk(start: Iterable[str], neighbours: Callable[[str], Iterable[str]]) -> I
         stack.extend(neighbours(job_id))
 
 
-class CheckpointsMixin:
-    """Methods of :class:`~toil_core.leader.leader.Leader` about checkpoint jobs."""
+class Checkpoints:
+    """Reruns checkpoint jobs; owns the restarts that wait for services of the old subtree."""
 
-    def _checkpoint_ancestor(self, job_id: str) -> Optional[JobDescription]:
-        for ancestor_id in _walk(self.parents_of.get(job_id), self.parents_of.get):
-            ancestor = self.descs.get(ancestor_id)
+    def __init__(self, job_store: AbstractJobStore, batch_system: AbstractBatchSystem,
+                 tracker: JobTracker, services: Services) -> None:
+        self.job_store = job_store
+        self.batch_system = batch_system
+        self.tracker = tracker
+        self.services = services
+        #: Running services of a restarting checkpoint's old subtree -> the checkpoint's ID.
+        self.retiring: Dict[str, str] = {}
+        #: checkpoint ID -> (its description, its old subtree, services still to exit).
+        self.waits: Dict[str, Tuple[JobDescription, List[str], Set[str]]] = {}
+
+    def is_retiring(self, host_id: str) -> bool:
+        """Whether ``host_id`` is a service of a restarting checkpoint's old subtree."""
+        return host_id in self.retiring
+
+    def ancestor(self, job_id: str) -> Optional[JobDescription]:
+        """The nearest checkpoint above ``job_id`` if it has tries left (None otherwise)."""
+        tracker = self.tracker
+        for ancestor_id in _walk(tracker.parents_of.get(job_id), tracker.parents_of.get):
+            ancestor = tracker.descs.get(ancestor_id)
             if ancestor is not None and ancestor.checkpoint and ancestor.checkpoint_body_id:
                 if ancestor.remainingTryCount > 1:
                     return ancestor
                 return None
         return None
 
-    def _subtree(self, desc: JobDescription) -> List[str]:
-        def below(job_id: str) -> List[str]:
-            child = self._load(job_id)
-            return [] if child is None else list(child.successors()) + list(child.services)
-
-        return list(_walk(list(desc.successors()) + list(desc.services), below))
-
-    def _restart_checkpoint(self, desc: JobDescription) -> None:
+    def restart(self, desc: JobDescription) -> None:
         """Throw away the checkpoint's subtree and run the checkpoint again.
 
         Ordinary jobs of the subtree are killed at once. Running services are told to stop (with
@@ -52,64 +67,75 @@ class CheckpointsMixin:
         ``--restart``, which reruns started checkpoints anyway.
         """
         logger.warning("Job %s is being restarted as a checkpoint after the total failure of jobs in its subtree.", desc)
-        subtree = self._subtree(desc)
+        tracker, services = self.tracker, self.services
+        subtree = stored_subtree(self.job_store, desc)
         subtree_set = set(subtree)
-        running_hosts = {j for j in subtree if j in self.batch_id_of
-                         and getattr(self.descs.get(j), "kind", None) == SERVICE}
-        to_kill = [self.batch_id_of[j] for j in subtree if j in self.batch_id_of and j not in running_hosts]
+        running_hosts = {j for j in subtree if j in tracker.batch_id_of
+                         and getattr(tracker.descs.get(j), "kind", None) == SERVICE}
+        to_kill = [tracker.batch_id_of[j] for j in subtree if j in tracker.batch_id_of and j not in running_hosts]
         if to_kill:
             self.batch_system.killBatchJobs(to_kill)  # killed jobs never report back
         for host_id in running_hosts:
-            self._signal_stop(host_id, error=True)
+            services.signal_stop(host_id, error=True)
         for job_id in subtree:
             if job_id in running_hosts:
-                host = self.descs.get(job_id)
+                host = tracker.descs.get(job_id)
                 self._forget(job_id)
                 if host is not None:
-                    self.descs[job_id] = host  # its exit must still reach _on_service_exit
-                self.retiring[job_id] = str(desc.jobStoreID)
+                    tracker.descs[job_id] = host  # its exit must still reach service_exited
+                self.retiring[job_id] = str(desc.stored_id)
                 continue
-            batch_id = self.batch_id_of.pop(job_id, None)
+            batch_id = tracker.batch_id_of.pop(job_id, None)
             if batch_id is not None:
-                self.issued.pop(batch_id, None)
-                self._missing_counts.pop(batch_id, None)
+                tracker.issued.pop(batch_id, None)
             self._forget(job_id)
         # Forget the subtree everywhere, queues included, so nothing of it comes back later.
-        self.ready = collections.deque(d for d in self.ready if d.jobStoreID not in subtree_set)
-        self.service_queue = collections.deque(d for d in self.service_queue if d.jobStoreID not in subtree_set)
-        self._phase_queue = collections.deque(d for d in self._phase_queue if d.jobStoreID not in subtree_set)
-        for state in (self.waiting_on, self.started_services, self.services_starting, self.services_stopping):
-            state.pop(desc.jobStoreID, None)
-        self.failed_successors.discard(desc.jobStoreID)
+        tracker.drop_queued(subtree_set)
+        services.drop_queued(subtree_set)
+        tracker.waiting_on.pop(desc.stored_id, None)
+        services.forget_client(desc.stored_id)
+        tracker.failed_successors.discard(desc.stored_id)
         desc.remainingTryCount -= 1
         if running_hosts:
-            self.checkpoint_waits[str(desc.jobStoreID)] = (desc, subtree, set(running_hosts))
+            self.waits[str(desc.stored_id)] = (desc, subtree, set(running_hosts))
             return
-        self._rerun_checkpoint(desc, subtree)
+        self._rerun(desc, subtree)
 
-    def _rerun_checkpoint(self, desc: JobDescription, subtree: List[str]) -> None:
+    def _rerun(self, desc: JobDescription, subtree: List[str]) -> None:
         reset_checkpoint(self.job_store, desc, subtree)
-        self.descs[desc.jobStoreID] = desc
-        self.ready.append(desc)
+        self.tracker.descs[desc.stored_id] = desc
+        self.tracker.ready.append(desc)
 
     def _forget(self, job_id: str) -> None:
         """Drop every piece of in-memory state about a job (deleted by a checkpoint restart)."""
-        for state in (self.descs, self.waiting_on, self.released, self.failed, self.parents_of,
-                      self.started_services, self.services_starting, self.services_stopping,
-                      self.hosts_awaiting_start, self.hosts_waiting_parent, self.service_client):
-            state.pop(job_id, None)  # type: ignore[attr-defined]
-        self.failed_successors.discard(job_id)
+        self.tracker.forget(job_id)
+        self.services.forget(job_id)
 
-    def _restart_enclosing_checkpoint(self, job_id: str) -> bool:
+    def service_exited(self, host_id: str) -> bool:
+        """A host's batch job ended. True if it was a service of a restarting checkpoint's old
+        subtree (the checkpoint reruns once the last of them exited); nothing else is to be done."""
+        checkpoint_id = self.retiring.pop(host_id, None)
+        if checkpoint_id is None:
+            return False
+        self.tracker.descs.pop(host_id, None)
+        wait = self.waits.get(checkpoint_id)
+        if wait is not None:
+            wait[2].discard(host_id)
+            if not wait[2]:
+                del self.waits[checkpoint_id]
+                self._rerun(wait[0], wait[1])
+        return True
+
+    def restart_enclosing(self, job_id: str) -> bool:
         """Rerun the checkpoint that is ``job_id`` or encloses it, if it has tries left."""
-        desc = self.descs.get(job_id)
+        desc = self.tracker.descs.get(job_id)
         if desc is not None and desc.checkpoint and desc.checkpoint_body_id and desc.body_id is None:
             if desc.remainingTryCount > 1:
-                self._restart_checkpoint(desc)
+                self.restart(desc)
                 return True
             return False
-        checkpoint = self._checkpoint_ancestor(job_id)
+        checkpoint = self.ancestor(job_id)
         if checkpoint is not None:
-            self._restart_checkpoint(checkpoint)
+            self.restart(checkpoint)
             return True
         return False

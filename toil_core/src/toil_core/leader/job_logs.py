@@ -8,9 +8,11 @@ import logging
 import os
 import re
 import time
-from typing import Any, Dict
+from typing import Any, Dict, List, Set
 
+from toil_core.common.config import Config
 from toil_core.job.description import JobDescription
+from toil_core.jobstores.abstract import AbstractJobStore
 
 logger = logging.getLogger("toil_core.leader.leader")
 
@@ -19,30 +21,57 @@ LOG_MARKER = "---TOIL WORKER OUTPUT LOG---"
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:[+-]\d{4}|Z)?")
 
 
-class JobLogsMixin:
-    """Methods of :class:`~toil_core.leader.leader.Leader` about job logs."""
+class JobLogs:
+    """The leader's job logs: which failure logs it printed, the last log of each failed job,
+    and the log blobs workers send (messages, logs of jobs that succeeded)."""
 
-    def _print_job_log(self, desc: JobDescription) -> None:
+    def __init__(self, config: Config, job_store: AbstractJobStore) -> None:
+        self.config = config
+        self.job_store = job_store
+        #: Failure logs (job-store file IDs) already printed.
+        self.printed: Set[str] = set()
+        #: job ID -> the text of its latest failure log.
+        self.failure_logs: Dict[str, str] = {}
+        self._last_read = 0.0
+
+    def has_new_failure_log(self, desc: JobDescription) -> bool:
+        """Whether ``desc`` holds a failure log not printed yet (one the worker recorded)."""
+        return bool(desc.logJobStoreFileID) and desc.logJobStoreFileID not in self.printed
+
+    def print_new_failure_log(self, desc: JobDescription) -> None:
+        """Print ``desc``'s failure log unless it was printed already."""
+        if self.has_new_failure_log(desc):
+            self.print_job_log(desc)
+
+    def logs_of(self, job_ids: Set[str]) -> List[str]:
+        """The failure logs of these jobs, each headed by its job ID (for FailedJobsException)."""
+        return [f"Log from job {job_id}:\n{text}" for job_id, text in self.failure_logs.items()
+                if job_id in job_ids]
+
+    def print_job_log(self, desc: JobDescription) -> None:
+        """Log the failure log of ``desc`` between the upstream markers (once per distinct text)."""
         file_id = desc.logJobStoreFileID
-        self.printed_logs.add(file_id)
+        if not file_id:
+            return
+        self.printed.add(file_id)
         try:
             with self.job_store.read_file_stream(file_id) as stream:
                 text = stream.read().decode("utf-8", errors="replace")
         except Exception:
             return
-        previous = self.failure_logs.get(desc.jobStoreID)
-        self.failure_logs[desc.jobStoreID] = text
-        self._write_log_file(desc, text)
+        previous = self.failure_logs.get(desc.stored_id)
+        self.failure_logs[desc.stored_id] = text
+        self.write_log_file(desc, text)
         if previous is not None and _TIMESTAMP.sub("", previous) == _TIMESTAMP.sub("", text):
             logger.warning("Job %s failed again, with the same log as its previous attempt.", desc)
             return
-        prefix = f"{desc.jobStoreID}"
+        prefix = f"{desc.stored_id}"
         lines = [f"{prefix}    {LOG_MARKER}"] + [f"{prefix}    {line}" for line in text.splitlines()]
         lines.append(f"{prefix}    {LOG_MARKER}")
         logger.warning("Log from job %s follows:\n%s", desc, "\n".join(lines))
 
-    def _write_log_file(self, desc: JobDescription, text: str) -> None:
-        self._write_log_text(desc.jobName, str(desc.jobStoreID), text)
+    def write_log_file(self, desc: JobDescription, text: str) -> None:
+        self._write_log_text(desc.jobName, str(desc.stored_id), text)
 
     def _write_log_text(self, job_name: str, job_id: str, text: str) -> None:
         """With --writeLogs/--writeLogsGzip: one file per received job log (retries get a number)."""
@@ -75,16 +104,18 @@ class JobLogsMixin:
                          "\n".join(lines))
         self._write_log_text(job_name, job_id, text)
 
-    def _read_logs(self, force: bool = False) -> None:
+    def read(self, force: bool = False) -> None:
+        """Handle the log blobs workers sent (at most every ``log_poll_interval`` of the store, half a
+        second by default, unless ``force``)."""
         now = time.time()
         # A store where looking for logs costs a request may ask for a longer pause between looks
         # (``log_poll_interval``, seconds); the final, forced read always looks.
         interval = float(getattr(self.job_store, "log_poll_interval", 0.5) or 0.5)
-        if not force and now - self._last_logs < interval:
+        if not force and now - self._last_read < interval:
             return
-        self._last_logs = now
+        self._last_read = now
 
-        def handle(blob: Any) -> None:
+        def handle(blob: Any) -> None:  # a stream, or the bytes of one
             try:
                 data = json.loads(blob if isinstance(blob, (str, bytes)) else blob.read())
             except Exception:

@@ -53,11 +53,11 @@ def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[Job
     stack: List[JobDescription] = [root]
     while stack:
         desc = stack.pop()
-        if desc.jobStoreID in reachable:
+        if desc.stored_id in reachable:
             continue
         changed = False
         if desc.checkpoint and desc.body_id is None and desc.checkpoint_body_id:
-            logger.info("Repairing job: %s (restarting checkpoint)", desc.jobStoreID)
+            logger.info("Repairing job: %s (restarting checkpoint)", desc.stored_id)
             reset_checkpoint(job_store, desc, stored_subtree(job_store, desc))
         if finish_pending_deletions(job_store, desc):
             changed = True
@@ -71,22 +71,22 @@ def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[Job
         if desc.kind == "service" and desc.body_id is not None:
             for flag in ("startJobStoreID", "terminateJobStoreID", "errorJobStoreID"):
                 if not getattr(desc, flag) or not job_store.file_exists(getattr(desc, flag)):
-                    setattr(desc, flag, job_store.get_empty_file_store_id(desc.jobStoreID, cleanup=True))
+                    setattr(desc, flag, job_store.get_empty_file_store_id(desc.stored_id, cleanup=True))
                     changed = True
         if changed:
-            logger.debug("Repairing job: %s", desc.jobStoreID)
+            logger.debug("Repairing job: %s", desc.stored_id)
             update_description(job_store, desc)
-        reachable[desc.jobStoreID] = desc
+        reachable[desc.stored_id] = desc
         for job_id in list(desc.successors()) + list(desc.services):
             child = _load(job_store, job_id)
             if child is not None:
                 stack.append(child)
     for desc in list(job_store.jobs()):
-        if desc.jobStoreID not in reachable:
-            logger.debug("Deleting job %s, unreachable from the root", desc.jobStoreID)
-            discard_job(job_store, desc.jobStoreID)
+        if desc.stored_id not in reachable:
+            logger.debug("Deleting job %s, unreachable from the root", desc.stored_id)
+            discard_job(job_store, desc.stored_id)
     _discard_orphans(job_store)
-    return reachable[root.jobStoreID]
+    return reachable[root.stored_id]
 
 
 def _discard_temporary_files(job_store: Any) -> None:

@@ -1,0 +1,109 @@
+"""What the leader knows about the jobs it tracks, and what its collaborators may ask of it.
+
+:class:`JobTracker` holds the job graph's in-memory state: the descriptions of tracked jobs, the
+reverse edges, the queues of jobs ready to issue or to advance, the issued batch jobs and the
+failures. The :class:`~toil_core.leader.leader.Leader` owns one and shares it with its
+collaborators (services, checkpoints, periodic checks), which read it and queue jobs on it; each
+collaborator owns the rest of its own state.
+
+:class:`GraphMoves` is the interface the leader offers its collaborators back: the graph moves
+(a job finished, a phase starts, a failure moves up) that only the leader makes.
+"""
+from __future__ import annotations
+
+import collections
+from typing import Deque, Dict, Optional, Protocol, Set
+
+from toil_core.job.commit import update_description
+from toil_core.job.description import JobDescription
+from toil_core.jobstores.abstract import AbstractJobStore
+from toil_core.jobstores.errors import NoSuchJobException
+from toil_core.leader.parents import ParentIndex
+
+__all__ = ["GraphMoves", "JobTracker"]
+
+
+class JobTracker:
+    """The leader's state of the job graph (shared by reference with its collaborators)."""
+
+    def __init__(self, job_store: AbstractJobStore) -> None:
+        self.job_store = job_store
+        #: Descriptions of the tracked jobs (without their inline bodies, see :meth:`load`).
+        self.descs: Dict[str, JobDescription] = {}
+        #: job ID -> how many successors of its current phase have not finished yet.
+        self.waiting_on: Dict[str, int] = {}
+        self.parents_of = ParentIndex()
+        #: job ID -> how many of its predecessors have released it so far (fewer than all).
+        self.released: Dict[str, int] = {}
+        #: Jobs to issue, in order.
+        self.ready: Deque[JobDescription] = collections.deque()
+        #: Jobs that have run, queued for the leader to start their next phase (a queue, not
+        #: recursion: chains are long).
+        self.phase_queue: Deque[JobDescription] = collections.deque()
+        #: batch ID -> job ID of the issued jobs, and the reverse.
+        self.issued: Dict[int, str] = {}
+        self.batch_id_of: Dict[str, int] = {}
+        #: Completely failed jobs (and failed services).
+        self.failed: Dict[str, JobDescription] = {}
+        #: Jobs with a completely failed successor (or service): they never finish, but once
+        #: nothing else below them runs their services are stopped and the failure moves up.
+        self.failed_successors: Set[str] = set()
+
+    def load(self, job_id: str) -> Optional[JobDescription]:
+        """A job's stored description, without its inline body (None if the job is gone, that is
+        finished): only the worker needs the body, and the leader may hold 100,000 pending
+        descriptions (:meth:`store` puts the body back when it writes one)."""
+        try:
+            desc = self.job_store.load_job(job_id)
+        except NoSuchJobException:
+            return None
+        desc.inline_body = None
+        return desc
+
+    def get(self, job_id: str) -> Optional[JobDescription]:
+        """The tracked description of ``job_id``, else the stored one."""
+        desc = self.descs.get(job_id)
+        if desc is not None:
+            return desc
+        return self.load(job_id)
+
+    def store(self, desc: JobDescription) -> None:
+        """Write back a description the leader changed (through the commit protocol)."""
+        update_description(self.job_store, desc)
+
+    def drop_queued(self, job_ids: Set[str]) -> None:
+        """Remove these jobs from the ready and phase queues."""
+        self.ready = collections.deque(d for d in self.ready if d.jobStoreID not in job_ids)
+        self.phase_queue = collections.deque(d for d in self.phase_queue if d.jobStoreID not in job_ids)
+
+    def forget(self, job_id: str) -> None:
+        """Drop the graph state of a job (deleted by a checkpoint restart); queues aside."""
+        self.descs.pop(job_id, None)
+        self.waiting_on.pop(job_id, None)
+        self.released.pop(job_id, None)
+        self.failed.pop(job_id, None)
+        self.parents_of.pop(job_id)
+        self.failed_successors.discard(job_id)
+
+    def outstanding(self) -> bool:
+        """Whether any job is ready, issued or waiting to advance."""
+        return bool(self.ready or self.issued or self.phase_queue)
+
+
+class GraphMoves(Protocol):
+    """The graph moves only the leader makes, as its collaborators see them."""
+
+    def enter_phase(self, desc: JobDescription) -> None:
+        """``desc`` has run (or its services started): queue it to start its next phase."""
+
+    def done(self, job_id: str, delete: bool) -> None:
+        """``job_id`` and everything below it finished (``delete``: its description goes too)."""
+
+    def propagate_failure(self, job_id: str) -> None:
+        """``job_id`` will never finish: move the failure to its predecessors."""
+
+    def charge(self, desc: JobDescription) -> None:
+        """Charge one try to ``desc`` (its worker died without recording why) and store it."""
+
+    def restart_enclosing_checkpoint(self, job_id: str) -> bool:
+        """Rerun the checkpoint that is ``job_id`` or encloses it, if it has tries left."""
