@@ -36,6 +36,7 @@ import attrs
 
 from toil_core.provisioners.abstract import Shape
 from toil_core.provisioners.bin_packing import BinPackedFit, reserve_overhead
+from toil_core.provisioners.cluster_chart import cluster_chart_html
 
 __all__ = ["ClusterScaler", "JobShapeFeed", "NodeType", "ScalerThread", "ScalingPolicy", "node_types_from_config"]
 
@@ -282,11 +283,17 @@ class ClusterScaler:
         self.retiring.clear()
 
     def write_stats(self, directory: str) -> str:
-        """Write the node counts over time (``--clusterStats``) as JSON; return the path."""
+        """Write the node counts over time (``--clusterStats``) as JSON, and next to it the same
+        drawn as an HTML chart (``.html``, see cluster_chart.py); return the JSON's path."""
         os.makedirs(directory, exist_ok=True)
         path = os.path.join(directory, f"cluster-stats-{os.getpid()}-{int(self.clock())}.json")
+        stats = {"node_types": [str(t) for t in self.node_types], "samples": self.history}
         with open(path, "w") as stream:
-            json.dump({"node_types": [str(t) for t in self.node_types], "samples": self.history}, stream, indent=1)
+            json.dump(stats, stream, indent=1)
+        chart = path[: -len(".json")] + ".html"
+        with open(chart + ".tmp", "w") as stream:
+            stream.write(cluster_chart_html(stats))
+        os.replace(chart + ".tmp", chart)
         return path
 
 
