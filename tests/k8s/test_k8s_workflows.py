@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
+import attrs
 import pytest
 from k8s_cluster import REPO, Cluster
 
@@ -50,19 +51,6 @@ def pod_jobs_left(k8s: Cluster) -> List[str]:
     return [line for line in out.splitlines() if line.strip()]
 
 
-def wait_running_pods(k8s: Cluster, count: int, timeout: float = 180) -> List[str]:
-    """The names of the Toil pods running once there are ``count`` (fewer at the deadline)."""
-    deadline = time.monotonic() + timeout
-    running: List[str] = []
-    while time.monotonic() < deadline:
-        running = k8s.kubectl("get", "pods", "-l", "toil_run", "--field-selector=status.phase=Running",
-                              "-o", "name").stdout.split()
-        if len(running) >= count:
-            break
-        time.sleep(0.5)
-    return running
-
-
 def test_hello_world_polling_without_watch(k8s: Cluster, shared: Path, k8s_shared: Path) -> None:
     """helloWorld.py with KUBE_WATCH_ENABLED=False: completion learned by polling alone (the
     other tests watch)."""
@@ -84,48 +72,81 @@ def test_children_promises_and_files_run_in_pods(k8s: Cluster, shared: Path, k8s
     assert pod_jobs_left(k8s) == []
 
 
-def test_toil_kill_removes_every_pod_of_the_workflow(k8s: Cluster, shared: Path, k8s_shared: Path) -> None:
-    leader = subprocess.Popen([sys.executable, str(WORKFLOWS / "sleepers.py"), f"file:{shared / 'jobstore'}",
-                               "--batchSystem", "kubernetes", "--kubernetesHostPath", str(k8s_shared)],
-                              cwd=str(shared), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def owned(k8s: Cluster, owner: str, kinds: str = "jobs,pods", running: bool = False) -> List[str]:
+    """The Jobs and pods of the Toil runs whose ``--kubernetesOwner`` was ``owner``."""
+    extra = ["--field-selector=status.phase=Running"] if running else []
+    return k8s.kubectl("get", kinds, "-l", f"toil_owner={owner}", *extra, "-o", "name").stdout.split()
+
+
+@attrs.define
+class Sleeping:
+    """A leader whose two jobs sleep in pods; its Jobs and pods carry ``toil_owner=owner``."""
+
+    owner: str
+    store: Path
+    leader: "subprocess.Popen[str]"
+    stderr: Path
+
+    def log(self) -> str:
+        return self.stderr.read_text()[-3000:]
+
+
+@pytest.fixture(scope="module")
+def sleeping(k8s_cluster_session: Cluster, k8s_shared: Path) -> Iterator[Dict[str, Sleeping]]:
+    """Two workflows of two sleeping jobs each, started together (their pods start side by side,
+    which halves what this costs): one for ``toil kill``, one to SIGKILL and ``toil clean``."""
+    k8s = k8s_cluster_session
+    runs: Dict[str, Sleeping] = {}
+    for owner in ("killed", "sigkilled"):
+        cwd = k8s_shared / f"{owner}-{uuid.uuid4().hex[:6]}"
+        cwd.mkdir()
+        with open(cwd / "leader.err", "w") as err:
+            leader = subprocess.Popen([sys.executable, str(WORKFLOWS / "sleepers.py"), f"file:{cwd / 'jobstore'}",
+                                       "--batchSystem", "kubernetes", "--kubernetesHostPath", str(k8s_shared),
+                                       "--kubernetesOwner", owner],
+                                      cwd=str(cwd), stdout=subprocess.DEVNULL, stderr=err, text=True,
+                                      env={**os.environ, **k8s.env()})
+        runs[owner] = Sleeping(owner, cwd / "jobstore", leader, cwd / "leader.err")
     try:
-        running = wait_running_pods(k8s, 2)
-        assert len(running) >= 2, "the two sleeping jobs never ran in pods"
-        toil = os.path.join(os.path.dirname(sys.executable), "toil")
-        kill = subprocess.run([toil, "kill", f"file:{shared / 'jobstore'}"], capture_output=True, text=True,
-                              timeout=120)
-        assert kill.returncode == 0, kill.stderr
-        _, err = leader.communicate(timeout=240)
-        assert leader.returncode != 0
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and any(len(owned(k8s, o, "pods", running=True)) < 2 for o in runs):
+            time.sleep(0.5)
+        for run in runs.values():
+            assert len(owned(k8s, run.owner, "pods", running=True)) == 2, \
+                f"the two sleeping jobs of {run.owner} never ran in pods\n{run.log()}"
+        yield runs
     finally:
-        if leader.poll() is None:
-            leader.kill()
-            leader.communicate()
-    assert k8s.kubectl("get", "jobs,pods", "-l", "toil_run", "-o", "name").stdout.strip() == "", err[-3000:]
+        for run in runs.values():
+            if run.leader.poll() is None:
+                run.leader.kill()
+                run.leader.wait()
+        for run in runs.values():
+            k8s.kubectl("delete", "jobs,pods", "-l", f"toil_owner={run.owner}", "--wait=false", check=False)
 
 
-def test_leader_sigkilled_then_toil_clean_leaves_nothing(k8s: Cluster, shared: Path, k8s_shared: Path) -> None:
+def test_toil_kill_removes_every_pod_of_the_workflow(k8s: Cluster, sleeping: Dict[str, Sleeping]) -> None:
+    run = sleeping["killed"]
+    toil = os.path.join(os.path.dirname(sys.executable), "toil")
+    kill = subprocess.run([toil, "kill", f"file:{run.store}"], capture_output=True, text=True, timeout=120)
+    assert kill.returncode == 0, kill.stderr
+    assert run.leader.wait(timeout=240) != 0
+    assert owned(k8s, run.owner) == [], run.log()
+
+
+def test_leader_sigkilled_then_toil_clean_leaves_nothing(k8s: Cluster, sleeping: Dict[str, Sleeping]) -> None:
     """A leader SIGKILLed while its jobs run leaves its Jobs and pods running (nothing shut them
     down); ``toil clean`` of its job store deletes them with the store."""
-    leader = subprocess.Popen([sys.executable, str(WORKFLOWS / "sleepers.py"), f"file:{shared / 'jobstore'}",
-                               "--batchSystem", "kubernetes", "--kubernetesHostPath", str(k8s_shared)],
-                              cwd=str(shared), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        running = wait_running_pods(k8s, 2)
-    finally:
-        leader.send_signal(signal.SIGKILL)
-        _, err = leader.communicate()
-    assert len(running) >= 2, f"the two sleeping jobs never ran in pods\n{err[-3000:]}"
+    run = sleeping["sigkilled"]
+    run.leader.send_signal(signal.SIGKILL)
+    run.leader.wait()
     time.sleep(1)
-    assert set(running) <= set(k8s.kubectl("get", "pods", "-l", "toil_run", "-o", "name").stdout.split()), \
-        "the killed leader's pods should run on"
+    assert len(owned(k8s, run.owner, "pods", running=True)) == 2, "the killed leader's pods should run on"
     toil = os.path.join(os.path.dirname(sys.executable), "toil")
-    clean = subprocess.run([toil, "clean", f"file:{shared / 'jobstore'}"], capture_output=True, text=True, timeout=300)
+    clean = subprocess.run([toil, "clean", f"file:{run.store}"], capture_output=True, text=True, timeout=300)
     assert clean.returncode == 0, clean.stderr
     assert "Deleting the Kubernetes jobs and pods of workflow" in clean.stderr, clean.stderr
-    assert not (shared / "jobstore").exists()
-    left = k8s.kubectl("get", "jobs,pods", "-l", "toil_run", "-o", "name").stdout.split()
-    assert not left, f"toil clean left these behind: {left}"
+    assert not run.store.exists()
+    assert owned(k8s, run.owner) == [], "toil clean left these behind"
 
 
 def test_sort_example(k8s: Cluster, shared: Path, k8s_shared: Path) -> None:
@@ -140,7 +161,7 @@ def test_sort_example(k8s: Cluster, shared: Path, k8s_shared: Path) -> None:
     assert (shared / "sortedFile.txt").read_text().splitlines() == sorted(original)
 
 
-WIDTH, SIZE, BIG, SEED = 3, 64 * 1024, 1024 * 1024, 11
+WIDTH, SIZE, BIG, SEED = 2, 64 * 1024, 1024 * 1024, 11
 
 
 def test_leader_sigkilled_mid_workflow_then_restart(k8s: Cluster, shared: Path, k8s_shared: Path) -> None:
@@ -152,11 +173,12 @@ def test_leader_sigkilled_mid_workflow_then_restart(k8s: Cluster, shared: Path, 
     js, out = shared / "js", shared / "out"
     out.mkdir()
     args: List[Any] = [*faultkit.QUICK, "--width", WIDTH, "--size", SIZE, "--big", BIG, "--seed", SEED,
-                       "--batchSystem", "kubernetes", "--kubernetesHostPath", k8s_shared, "--logLevel", "INFO"]
+                       "--batchSystem", "kubernetes", "--kubernetesHostPath", k8s_shared, "--kubernetesOwner", "faults",
+                       "--logLevel", "INFO"]
     proc = faultkit.start(js, out, args, shared, "leader0")
     info = faultkit.watch_and_kill(proc, js, out, faultkit.Trigger("done", 3), poll=0.05, timeout=300)
     assert info is not None, "the workflow ended before the kill"
-    orphans = k8s.kubectl("get", "jobs", "-l", "toil_run", "-o",
+    orphans = k8s.kubectl("get", "jobs", "-l", "toil_owner=faults", "-o",
                           "jsonpath={range .items[*]}{.metadata.name} {.spec.ttlSecondsAfterFinished}{'\\n'}{end}"
                           ).stdout.split("\n")
     orphans = [line.split() for line in orphans if line.strip()]
@@ -182,8 +204,7 @@ def test_leader_sigkilled_mid_workflow_then_restart(k8s: Cluster, shared: Path, 
     assert {line.name for line in lines if line.kind == "done"} == set(faultkit.faultflow.job_names(WIDTH))
     assert faultkit.bad_reads(lines, SEED, faultkit.file_sizes(SIZE, BIG, WIDTH)) == []
     assert not js.exists(), "the finished workflow's job store is deleted"
-    left = k8s.kubectl("get", "jobs,pods", "-l", "toil_run", "-o", "name").stdout.split()
-    assert not left, f"Jobs or pods left behind: {left}"
+    assert owned(k8s, "faults") == [], "Jobs or pods left behind"
 
 class PodWatch:
     """Every pod of a Toil run the cluster creates while it runs (``kubectl get pods --watch``)."""
