@@ -32,7 +32,8 @@ object-store job stores     :class:`ObjectSealer` (``--clientSideEncryption``: s
                             the clear key record, :class:`EncryptionKeyError`,
                             :class:`TamperedFileError`); :func:`acquire_lease` with a
                             :class:`LeaseBackend` (a leader lock from conditional writes,
-                            :class:`JobStoreInUseError` while a live leader holds it)
+                            :class:`JobStoreInUseError` while a live leader holds it);
+                            :func:`download_atomically` (``read_file`` through a temporary file)
 file stores                 :class:`AbstractFileStore`
 URL access                  :class:`AbstractURLAccess`
 provisioners                :class:`AbstractProvisioner`, :class:`Shape`, :class:`Node`,
@@ -93,6 +94,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     )
     from toil_core.jobstores.encryption import EncryptionKeyError, TamperedFileError
     from toil_core.jobstores.lease_lock import LeaseBackend, acquire_lease
+    from toil_core.jobstores.local_files import download_atomically
     from toil_core.jobstores.sealed_objects import ObjectSealer
     from toil_core.jobstores.url_access import AbstractURLAccess
     from toil_core.lib.errors import ToilError
@@ -165,6 +167,7 @@ _HOMES: Dict[str, str] = {
     "ObjectSealer": "toil_core.jobstores.sealed_objects",
     "LeaseBackend": "toil_core.jobstores.lease_lock",
     "acquire_lease": "toil_core.jobstores.lease_lock",
+    "download_atomically": "toil_core.jobstores.local_files",
     "NoSuchFileException": "toil_core.jobstores.errors",
     "NoSuchJobException": "toil_core.jobstores.errors",
     "NoSuchJobStoreException": "toil_core.jobstores.errors",
