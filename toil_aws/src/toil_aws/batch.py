@@ -60,15 +60,15 @@ class AWSBatchBatchSystem(BatchSystemSupport):
             raise AWSSetupError("The aws_batch batch system needs the container image the jobs run in: give "
                                 "--awsBatchImage IMAGE (or set TOIL_APPLIANCE_SELF); it must have this Toil and "
                                 "the workflow's code installed.")
-        store = str(getattr(config, "jobStore", "") or "")
+        store = str(config.jobStore or "")
         if store and not store.startswith("aws:"):
             raise AWSSetupError(f"The aws_batch batch system runs jobs on other machines, which cannot reach the "
                                 f"job store '{store}': use an aws:<region>:<name> job store.")
         self.region = self.settings.aws_batch_region or (
             store.split(":")[1] if store.startswith("aws:") else session.default_region())
         self.queue = self.settings.aws_batch_queue
-        self.poll_interval = float(getattr(config, "statePollingWait", None) or 1.0)
-        workflow = str(getattr(config, "workflowID", None) or uuid.uuid4())
+        self.poll_interval = float(config.statePollingWait or 1.0)
+        workflow = str(config.workflowID or uuid.uuid4())
         self.job_definition_name = _NAME.sub("-", f"toil-{workflow[:8]}-{uuid.uuid4().hex[:8]}")
         self._job_definition_arn: Optional[str] = None
         self._lock = threading.Lock()

@@ -177,11 +177,11 @@ class AWSJobStore(AbstractJobStore):
     def initialize(self, config: Any) -> None:
         self._need_credentials(f"create the job store '{self.locator}'")
         self._marker = None
-        if getattr(config, "clientSideEncryption", False):
+        if config.clientSideEncryption:
             raise AWSSetupError("The aws: job store does not support --clientSideEncryption yet; give --sseKey "
                                 "alone to have S3 encrypt every object with your key (SSE-C).")
         # The key file and the part size are checked before anything is made.
-        self._apply(config, getattr(config, "sseKey", None))
+        self._apply(config, config.sseKey)
         created = self._create_bucket()
         try:
             self._marker = {"format": FORMAT, "sse": fingerprint(self._sse_key) if self._sse_key else None}

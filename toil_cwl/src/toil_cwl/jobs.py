@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["CWLBatch", "CWLCollect", "CWLJob", "CWLOutputs", "CWLResources", "CWLStep", "CWLWorkflow", "root_job"]
 
 #: Requirements of the jobs that only move data or expand the graph.
-INTERNAL = {"cores": 0.1, "memory": 256 * 1024 * 1024, "disk": 16 * 1024 * 1024}
+INTERNAL: Dict[str, Any] = {"cores": 0.1, "memory": 256 * 1024 * 1024, "disk": 16 * 1024 * 1024}
 
 
 def _names(process: Any, step_id: Optional[str] = None) -> Dict[str, str]:
@@ -92,7 +92,8 @@ class CWLBaseJob(Job):
 
     def __init__(self, ctx: ContextRef, path: Path, resources: Dict[str, Any], internal: bool,
                  names: Dict[str, str], on_workers: bool = False) -> None:
-        super().__init__(local=internal and not on_workers, **resources, **names)
+        job_names: Dict[str, Any] = dict(names)  # unitName/displayName, checked by Job
+        super().__init__(local=internal and not on_workers, **resources, **job_names)
         self.ctx = ctx
         self.path = path
 
@@ -395,7 +396,8 @@ class CWLCollect(Job):
 
     def __init__(self, value: Any, output_names: List[str], names: Dict[str, str],
                  local: bool = True) -> None:
-        super().__init__(local=local, **INTERNAL, **names)
+        job_names: Dict[str, Any] = dict(names)  # unitName/displayName, checked by Job
+        super().__init__(local=local, **INTERNAL, **job_names)
         self.value = value
         self.output_names = output_names
 

@@ -116,7 +116,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     @property
     def objects(self) -> ObjectIO:
         """The object I/O for the current config's key (rebuilt when ``--sseKey`` changes)."""
-        path = self._provided_key if self._key_provided else getattr(self._config, "sseKey", None)
+        path = self._provided_key if self._key_provided else (self._config.sseKey if self._config is not None else None)
         if self._io is None or path != self._io_key_path:
             key = _read_sse_key(path) if path else None
             self._io = ObjectIO(self.client, self.bucket_name, key)
@@ -175,12 +175,12 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     def initialize(self, config: Any) -> None:
         from google.api_core import exceptions as gexc
 
-        if getattr(config, "clientSideEncryption", False):
+        if config.clientSideEncryption:
             # Not silently weaker than asked: the seam for it is toil_google.objects.ObjectIO.
             raise GoogleStoreError(
                 "The google job store does not do --clientSideEncryption yet. Leave it out: with "
                 "--sseKey alone Cloud Storage encrypts every object with that customer-supplied key.")
-        key_path = getattr(config, "sseKey", None)
+        key_path = config.sseKey
         key = _read_sse_key(key_path) if key_path else None
         try:
             self.client.create_bucket(self.bucket_name, retry=retry_policy())

@@ -62,7 +62,7 @@ class GridEngineBatchSystem(AbstractGridEngineBatchSystem):
         self.extra_args = split_args("TOIL_GRIDENGINE_ARGS", self.settings.grid_engine_args)
         pe = split_args("TOIL_GRIDENGINE_PE", self.settings.grid_engine_pe)
         self.parallel_env = pe[-1] if pe else "smp"  # accept both "smp" and "-pe smp"
-        self.manual_mem = bool(getattr(config, "manualMemArgs", False))
+        self.manual_mem = bool(config.manualMemArgs)
         if self.manual_mem and not self.extra_args:
             raise ValueError("--manualMemArgs needs TOIL_GRIDENGINE_ARGS (with your own memory request, "
                              "e.g. TOIL_GRIDENGINE_ARGS='-l mem_free=4G').")

@@ -112,10 +112,10 @@ class AbstractGridEngineBatchSystem(BatchSystemSupport):
 
     def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         super().__init__(config, maxCores, maxMemory, maxDisk)
-        max_jobs = int(getattr(config, "max_jobs", 0) or 0)
+        max_jobs = int(config.max_jobs or 0)
         self.max_jobs = max_jobs if 0 < max_jobs < sys.maxsize else None
-        self.polling_wait = max(0.0, float(getattr(config, "statePollingWait", 1) or 1))
-        self.double_mem = bool(getattr(config, "doubleMem", False))
+        self.polling_wait = max(0.0, float(config.statePollingWait or 1))
+        self.double_mem = bool(config.doubleMem)
         self._cond = threading.Condition(threading.RLock())
         self._next_id = 0
         self._jobs: Dict[int, _GridJob] = {}

@@ -126,7 +126,7 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
             security_context=load_yaml_file(self.settings.kubernetes_security_context,
                                             "--kubernetesSecurityContext"),
             aws_secret_name=knobs.aws_secret_name,
-            workflow_id=getattr(config, "workflowID", None) or None,
+            workflow_id=config.workflowID or None,
         )
         self.connection: Connection = connect()
         self.namespace = self.connection.namespace
@@ -141,7 +141,7 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
         self._shut_down = False
         self._max_gpus: Optional[int] = None
         self._warned_too_big: Set[int] = set()
-        if getattr(config, "restart", False) and self.template.workflow_id:
+        if config.restart and self.template.workflow_id:
             self._remove_predecessors_jobs()
         logger.info("Kubernetes batch system: namespace %s via %s, image %s, run label %s", self.namespace,
                     self.connection.where, self.template.image, self.selector)

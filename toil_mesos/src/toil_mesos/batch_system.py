@@ -249,7 +249,7 @@ class MesosBatchSystem(BatchSystemLocalSupport, AbstractScalableBatchSystem):
     def _check_fits_an_agent(self, job_desc: Any) -> None:
         """A job larger than every agent that may run it can never start: say so now (unless a
         provisioner may add bigger nodes)."""
-        if getattr(self.config, "provisioner", None):
+        if self.config.provisioner:
             return
         with self._lock:
             totals = dict(self._totals or {})

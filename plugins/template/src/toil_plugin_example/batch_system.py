@@ -110,7 +110,7 @@ class ExampleLocalBatchSystem(BatchSystemSupport):
         error goes to the leader's (a Toil worker keeps its own log in the job store)."""
         command = [self.settings.example_shell, "-c", job.command]
         env = self._job_environment(job)
-        if not (getattr(self.config, "batch_logs_dir", None) or os.environ.get("TOIL_BATCH_LOGS_DIR")):
+        if not (self.config.batch_logs_dir or os.environ.get("TOIL_BATCH_LOGS_DIR")):
             return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, start_new_session=True)
         toil_id = getattr(job.desc, "jobStoreID", None) or job.id
         out = self.format_std_out_err_path(toil_id, str(job.id), "std_output")

@@ -157,7 +157,7 @@ def warm_workers() -> Iterator[None]:
 
 def _limits(config: Any) -> Dict[str, float]:
     limits = {"cores": float(config.maxCores), "memory": float(config.maxMemory), "disk": float(config.maxDisk)}
-    if str(getattr(config, "batchSystem", "single_machine")).replace("-", "_").lower() in (
+    if str(config.batchSystem).replace("-", "_").lower() in (
             "single_machine", "singlemachine"):
         try:
             import psutil
@@ -168,7 +168,7 @@ def _limits(config: Any) -> Dict[str, float]:
         limits["cores"] = min(limits["cores"], float(os.cpu_count() or 1))
         try:
             limits["disk"] = min(limits["disk"], float(shutil.disk_usage(
-                getattr(config, "workDir", None) or tempfile.gettempdir()).free))
+                config.workDir or tempfile.gettempdir()).free))
         except OSError:
             pass
     return limits

@@ -11,11 +11,14 @@ import json
 import logging
 import statistics
 import sys
-from typing import IO, Any, Dict, List, Optional, Tuple
+from typing import IO, TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from toil_core.cli._common import CommandError, command, open_store
 from toil_core.cli.stats_chart import ChartError, chart_format, check_png_support, write_chart
 from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
+
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
 
 __all__ = [
     "add_stats_options", "category_choices", "getStats", "main", "prettyMemory", "prettyTime",
@@ -70,7 +73,8 @@ def getStats(jobStore: Any) -> Dict[str, List[Dict[str, Any]]]:
         if not records:
             return
         jobs.extend(records)
-        raw = blob.get("worker") if isinstance(blob.get("worker"), dict) else {}
+        worker = blob.get("worker")
+        raw: Dict[str, Any] = worker if isinstance(worker, dict) else {}
         time_ = _number(raw.get("time", sum(r["time"] for r in records)))
         clock = _number(raw.get("clock", sum(r["clock"] for r in records)))
         workers.append({"time": time_, "clock": clock, "wait": max(0.0, time_ - clock),
@@ -96,7 +100,7 @@ def _summarize(records: List[Dict[str, Any]]) -> Dict[str, Any]:
     return out
 
 
-def processData(config: Any, stats: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Any]:
+def processData(config: Config, stats: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Any]:
     """Aggregate the records into the report (a JSON-serializable dict)."""
     workers, jobs = stats["workers"], stats["jobs"]
     by_type: Dict[str, List[Dict[str, Any]]] = {}
@@ -106,10 +110,10 @@ def processData(config: Any, stats: Dict[str, List[Dict[str, Any]]]) -> Dict[str
     per_worker = _summary([float(w["jobs"]) for w in workers])
     job["worker_jobs"] = {k: per_worker[k] for k in ("min", "med", "ave", "max")}
     return {
-        "batch_system": str(getattr(config, "batchSystem", None) or "single_machine"),
-        "default_cores": getattr(config, "defaultCores", 1),
-        "default_memory": int(getattr(config, "defaultMemory", 0) or 0),
-        "max_cores": getattr(config, "maxCores", None),
+        "batch_system": str(config.batchSystem),
+        "default_cores": config.defaultCores,
+        "default_memory": int(config.defaultMemory),
+        "max_cores": config.maxCores,
         "total_clock": sum(w["clock"] for w in workers),
         "total_run_time": sum(w["time"] for w in workers),
         "worker": _summarize(workers),
@@ -309,7 +313,7 @@ def main(argv: List[str]) -> int:
                        "workflow with --stats (which keeps the job store) before running toil stats.")
     stats = getStats(store)
     if not stats["jobs"]:
-        if not getattr(store.config, "stats", False):
+        if not store.config.stats:
             raise CommandError(
                 f"The workflow in job store '{options.jobStore}' was not run with --stats, so no "
                 "statistics were recorded. Rerun the workflow with --stats (which keeps the job "

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Type, Union
 
 from .file_id import FileID
 
@@ -88,7 +88,7 @@ class AbstractFileStore(ABC):
     #: The file store classes :meth:`createFileStore` builds, by whether they cache. A subclass
     #: declares its kind with ``class X(AbstractFileStore, caching=...)``; this base class never
     #: names them (the ``toil_core.filestores`` package imports both built-in ones).
-    _by_caching: Dict[bool, type] = {}
+    _by_caching: Dict[bool, Type["AbstractFileStore"]] = {}
 
     def __init_subclass__(cls, caching: Optional[bool] = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -186,12 +186,10 @@ class AbstractFileStore(ABC):
     def _job_id(self) -> Optional[str]:
         return getattr(self.jobDesc, "jobStoreID", None)
 
-    def _config_flag(self, name: str) -> bool:
-        try:
-            config = self.jobStore.config
-        except Exception:  # store not initialized (tests) or no config
-            return False
-        return bool(getattr(config, name, False))
+    def _mutable_by_default(self) -> bool:
+        """``--readGlobalFileMutableByDefault`` of the workflow (False for a store without one)."""
+        config = self.jobStore.config
+        return config is not None and bool(config.readGlobalFileMutableByDefault)
 
     # ------------------------------------------------------------------ local temp files
     def getLocalTempDir(self) -> str:
@@ -247,7 +245,7 @@ class AbstractFileStore(ABC):
             paths.append(path)
 
     def _mutable(self, mutable: Optional[bool]) -> bool:
-        return bool(mutable) or self._config_flag("readGlobalFileMutableByDefault")
+        return bool(mutable) or self._mutable_by_default()
 
     # ------------------------------------------------------------------ global files
     def _upload(self, localFileName: str, cleanup: bool, executable: bool) -> Tuple[FileID, str]:

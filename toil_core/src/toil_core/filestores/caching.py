@@ -120,10 +120,8 @@ class CachingFileStore(AbstractFileStore, caching=True):
     def __init__(self, jobStore: Any, jobDesc: Any, file_store_dir: str,
                  waitForPreviousCommit: Any = None) -> None:
         super().__init__(jobStore, jobDesc, file_store_dir, waitForPreviousCommit)
-        try:
-            workflow_id = getattr(jobStore.config, "workflowID", None)
-        except Exception:  # a job store without a config (tests)
-            workflow_id = None
+        config = jobStore.config
+        workflow_id = config.workflowID if config is not None else None
         self.cache_dir = os.path.join(self.file_store_dir, cache_dir_name(workflow_id or "default"))
         self._files = os.path.join(self.cache_dir, "files")
         self._tmp = os.path.join(self.cache_dir, "tmp")

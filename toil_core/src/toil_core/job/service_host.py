@@ -19,7 +19,7 @@ def host_service(host: Any, file_store: Any) -> Any:
     desc = host.description
     service = host.service
     config = job_store.config
-    poll_interval = float(getattr(config, "servicePollingInterval", 60))
+    poll_interval = float(config.servicePollingInterval)
     value = service.start(host)
     write_return_value(job_store, host, value)
     job_store.delete_file(desc.startJobStoreID)

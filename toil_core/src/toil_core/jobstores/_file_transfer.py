@@ -12,10 +12,13 @@ import os
 import shutil
 import stat
 import urllib.parse
-from typing import Any, Optional
+from typing import IO, TYPE_CHECKING, Any, Callable, ContextManager, Dict, Optional, Tuple, Union
 
 from ..filestores.file_id import FileID
 from . import url_access as _url
+
+if TYPE_CHECKING:
+    from ..common.config import Config
 
 __all__ = ["FileTransferMixin", "NEW_FILE", "copy_into", "file_basename", "safe_job_name"]
 
@@ -76,6 +79,35 @@ class FileTransferMixin:
     _tmp: str
     _shared: str
     _cipher: Any
+
+    if TYPE_CHECKING:  # provided by FileJobStore, the one class this mixin is part of
+        BUFFER_SIZE: int
+
+        @property
+        def config(self) -> Config: ...
+
+        def _atomic_stream(self, dest: Union[str, Callable[[str], None]], encoding: Optional[str],
+                           errors: Optional[str], mode: int = 0o600,
+                           label: Optional[str] = None) -> ContextManager[IO[Any]]: ...
+
+        def _space_checked(self, dest: str) -> ContextManager[None]: ...
+
+        @staticmethod
+        def _discard(tmp: str) -> None: ...
+
+        def _new_file_id(self, job_id: Optional[str], cleanup: bool, basename: Optional[str],
+                         default: str = "stream") -> Tuple[str, str]: ...
+
+        def _publish_new(self, tmp: str, dest: str) -> None: ...
+
+        def get_local_path(self, file_id: str) -> str: ...
+
+        def read_file_stream(self, file_id: str, encoding: Optional[str] = None,
+                             errors: Optional[str] = None) -> ContextManager[IO[Any]]: ...
+
+        def write_shared_file_stream(self, shared_file_name: str, encrypted: Optional[bool] = None,
+                                     encoding: Optional[str] = None,
+                                     errors: Optional[str] = None) -> ContextManager[IO[Any]]: ...
     def _import_file(self, handler: Any, src_uri: str, shared_file_name: Optional[str],
                      hardlink: bool, symlink: bool) -> Optional[FileID]:
         if self._cipher is not None or not (isinstance(handler, type) and issubclass(handler, _url.FileURLAccess)):
@@ -124,7 +156,7 @@ class FileTransferMixin:
             return None
         base = os.path.basename(src_uri.split("?", 1)[0].split("#", 1)[0].rstrip("/"))
         file_id, dest = self._new_file_id(None, False, urllib.parse.unquote(base), "file")
-        result: dict = {}
+        result: Dict[str, Any] = {}
 
         def publish(tmp: str) -> None:
             if result["executable"]:
@@ -146,7 +178,7 @@ class FileTransferMixin:
             with open(path, "rb") as handle:
                 handler.write_to_url(handle, dst_uri, executable=executable)
             return
-        if getattr(self.config, "moveExports", False) and not os.path.islink(path):
+        if self.config.moveExports and not os.path.islink(path):
             if self._move_export(path, handler.local_path(dst_uri)):
                 return
         handler.copy_local(path, dst_uri, executable)

@@ -397,7 +397,9 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
     def create_job(self, job_description: JobDescription) -> JobDescription:
         if job_description.jobStoreID is None:
             self.assign_job_id(job_description)
-        self._write_bytes(job_description.to_bytes(), self._job_path(job_description.jobStoreID))
+        job_id = job_description.jobStoreID
+        assert job_id is not None  # assign_job_id sets it
+        self._write_bytes(job_description.to_bytes(), self._job_path(job_id))
         return job_description
 
     def job_exists(self, job_id: str) -> bool:
