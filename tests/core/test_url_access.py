@@ -270,3 +270,30 @@ def test_http_export_is_refused(server):
 def test_http_rejects_other_schemes():
     with pytest.raises(InvalidImportExportUrlException):
         HTTPURLAccess.open_url("file:///etc/hostname")
+
+
+# ------------------------------------------------------------- upstream's JobStoreSupport names
+def test_job_store_support_reads_http_urls_under_upstream_names(server):
+    import urllib.parse
+
+    from toil.jobStores.abstractJobStore import JobStoreSupport
+
+    url = f"{server}/support.txt"
+    assert JobStoreSupport._supports_url(urllib.parse.urlparse(url))
+    assert not JobStoreSupport._supports_url(urllib.parse.urlparse(url), export=True)
+    assert not JobStoreSupport._supports_url("file:///tmp/x")
+    assert JobStoreSupport.get_size(urllib.parse.urlparse(url)) == len(CONTENT)
+    sink = io.BytesIO()
+    assert JobStoreSupport._read_from_url(url, sink) == (len(CONTENT), False)
+    assert sink.getvalue() == CONTENT
+    with JobStoreSupport._open_url(url) as stream:
+        assert stream.read() == CONTENT
+    assert JobStoreSupport._get_is_directory(url) is False
+
+
+def test_job_store_support_stores_nothing(tmp_path):
+    from toil.jobStores.abstractJobStore import JobStoreSupport
+
+    support = JobStoreSupport("http://example.invalid/")
+    with pytest.raises(NotImplementedError, match="only reads http"):
+        support.load_job("some-job")

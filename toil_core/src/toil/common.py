@@ -17,11 +17,12 @@ from toil_core.workflow.options import (  # noqa
     get_default_options,
     parser_with_common_options,
 )
+from toil_core.workflow.metrics import ToilMetrics  # noqa: F401
 from toil_core.workflow.toil import *  # noqa: F401,F403
 from toil_core.workflow.toil import Toil, ToilContextManagerException, ToilRestartException, normalize_uri  # noqa
 
 __all__ = [
-    "Config", "JOBSTORE_HELP", "SYS_MAX_SIZE", "Toil", "ToilContextManagerException",
+    "Config", "JOBSTORE_HELP", "SYS_MAX_SIZE", "Toil", "ToilContextManagerException", "ToilMetrics",
     "ToilRestartException", "UUID_LENGTH", "addOptions", "cacheDirName", "defaultTargetTime", "fC",
     "getDirSizeRecursively", "getFileSystemSize", "getNodeID", "iC", "logger", "parseBool", "parseSetEnv",
     "parse_accelerator_list", "parser_with_common_options", "safeUnpickleFromStream",

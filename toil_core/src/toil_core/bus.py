@@ -137,11 +137,20 @@ class MessageBus:
 
         return unsubscribe
 
-    def connect(self, message_types: List[Type[Any]]) -> "MessageInbox":
-        inbox = MessageInbox()
+    def connect(self, message_types: List[Type[Any]]) -> "MessageBusConnection":
+        """A two-way connection that collects the messages of ``message_types`` from now on (read
+        them with ``count``/``empty``/``for_each``) and can ``publish``."""
+        connection = MessageBusConnection()
+        connection._set_bus(self)
         for message_type in message_types:
-            self.subscribe(message_type, inbox._add)
-        return inbox
+            connection._unsubscribers.append(self.subscribe(message_type, connection._add))
+        return connection
+
+    def outbox(self) -> "MessageOutbox":
+        """A connection that can only publish to this bus."""
+        outbox = MessageOutbox()
+        outbox._set_bus(self)
+        return outbox
 
     def connect_output_file(self, path: str) -> None:
         """Also append every message to ``path`` (for ``--writeMessages``); written out by
@@ -182,10 +191,28 @@ class MessageBus:
                     continue
 
 
-class MessageInbox:
-    """Collected messages for one connection."""
+class MessageBusClient:
+    """What inboxes and outboxes share: the bus they are connected to (None until connected)."""
 
     def __init__(self) -> None:
+        self._bus: Optional[MessageBus] = None
+        self._unsubscribers: List[Callable[[], None]] = []
+
+    def _set_bus(self, bus: MessageBus) -> None:
+        self._bus = bus
+
+    def close(self) -> None:
+        """Stop receiving (an inbox keeps what it already holds)."""
+        for unsubscribe in self._unsubscribers:
+            unsubscribe()
+        self._unsubscribers = []
+
+
+class MessageInbox(MessageBusClient):
+    """Messages collected for one connection, until read (the order is kept per type)."""
+
+    def __init__(self) -> None:
+        super().__init__()
         self._messages: List[Any] = []
         self._lock = threading.Lock()
 
@@ -206,6 +233,20 @@ class MessageInbox:
             selected = [m for m in self._messages if isinstance(m, message_type)]
             self._messages = [m for m in self._messages if not isinstance(m, message_type)]
         return iter(selected)
+
+
+class MessageOutbox(MessageBusClient):
+    """A connection that publishes to its bus, so a component keeps one object, not the bus."""
+
+    def publish(self, message: Any) -> None:
+        """Publish ``message`` on the connected bus."""
+        if self._bus is None:
+            raise RuntimeError("This outbox is not connected to a message bus (use MessageBus.outbox()).")
+        self._bus.publish(message)
+
+
+class MessageBusConnection(MessageInbox, MessageOutbox):
+    """A two-way connection: collects the messages of the types it asked for, and publishes."""
 
 
 class JobStatus(NamedTuple):

@@ -21,7 +21,7 @@ from toil_core.lib.expando import MagicExpando
 
 __all__ = [
     "BATCH_SYSTEMS", "JOBSTORE_HELP", "REQUIREMENT_NAMES", "SQLITE_TIMEOUT_SECS", "SYS_MAX_SIZE",
-    "UUID_LENGTH", "MessageType", "ParseableAcceleratorRequirement", "ParseableDivisibleResource",
+    "UUID_LENGTH", "Info", "MessageType", "ParseableAcceleratorRequirement", "ParseableDivisibleResource",
     "ParseableFlag", "ParseableIndivisibleResource", "ParseableRequirement", "ParsedRequirement", "T",
     "StatsDict", "a_short_time", "defaultTargetTime", "in_contexts", "nextChainable", "parse_args",
     "safeUnpickleFromStream", "upstream_logger",
@@ -131,6 +131,25 @@ paraSol_batch_system_factory = _factory("parasol")
 slurm_batch_system_factory = _factory("slurm")
 tes_batch_system_factory = _factory("tes")
 torque_batch_system_factory = _factory("torque")
+
+
+# ---------------------------------------------------------------- toil.batchSystems.singleMachine
+class Info:
+    """Upstream single-machine batch system's record of one running job: when it started
+    (``startTime``), its child process (``popen``, or None), the ``(cores, memory, disk)`` it holds
+    (``resources``, or None) and whether Toil means to kill it (``killIntended``)."""
+
+    __slots__ = ("startTime", "popen", "resources", "killIntended")
+
+    def __init__(self, startTime: float, popen: Any, resources: Any, killIntended: bool) -> None:
+        self.startTime = startTime
+        self.popen = popen
+        self.resources = resources
+        self.killIntended = killIntended
+
+    def __repr__(self) -> str:
+        return (f"Info(startTime={self.startTime!r}, popen={self.popen!r}, resources={self.resources!r}, "
+                f"killIntended={self.killIntended!r})")
 
 
 # ---------------------------------------------------------------- toil.worker

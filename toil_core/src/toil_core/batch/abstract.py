@@ -107,8 +107,14 @@ class InsufficientSystemResources(ToilError):
 
 
 class AcquisitionTimeoutException(ToilError):
+    """A resource (see :mod:`toil_core.batch.resource_pools`) was not free in time; says which,
+    how much was asked for and what was free (``resource``, ``requested``, ``available``)."""
+
     def __init__(self, resource: str, requested: Any, available: Any) -> None:
         super().__init__(f"Timed out acquiring {requested} {resource}; {available} available.")
+        self.resource = resource
+        self.requested = requested
+        self.available = available
 
 
 class AbstractBatchSystem(ABC):
@@ -185,7 +191,10 @@ class AbstractBatchSystem(ABC):
         return []
 
     def set_message_bus(self, message_bus: Any) -> None:
+        """Keep the leader's bus; ``self._outbox`` (upstream's name) publishes to it."""
         self._message_bus = message_bus
+        outbox = getattr(message_bus, "outbox", None)
+        self._outbox = outbox() if outbox is not None else None
 
 
 class BatchSystemSupport(AbstractBatchSystem):
@@ -198,6 +207,7 @@ class BatchSystemSupport(AbstractBatchSystem):
         self.maxDisk = maxDisk
         self.environment: Dict[str, str] = {}
         self._message_bus = None
+        self._outbox: Any = None
 
     def setEnv(self, name: str, value: Optional[str] = None) -> None:
         if value is None:

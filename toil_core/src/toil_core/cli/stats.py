@@ -15,14 +15,34 @@ from typing import IO, TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from toil_core.cli._common import CommandError, command, open_store
 from toil_core.cli.stats_chart import ChartError, chart_format, check_png_support, write_chart
+from toil_core.cli.stats_tables import (  # noqa: F401  (upstream's toilStats exposes them)
+    ColumnWidths,
+    buildElement,
+    computeColumnWidths,
+    createSummary,
+    decorateSubHeader,
+    decorateTitle,
+    get,
+    padStr,
+    prettyMemory,
+    prettyTime,
+    reportMemory,
+    reportNumber,
+    reportTime,
+    sprintTag,
+    updateColumnWidths,
+)
 from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 if TYPE_CHECKING:
     from toil_core.common.config import Config
 
 __all__ = [
-    "add_stats_options", "category_choices", "getStats", "main", "prettyMemory", "prettyTime",
-    "processData", "reportData", "sort_category_choices", "sort_field_choices", "sortJobs",
+    "ColumnWidths", "add_stats_options", "buildElement", "category_choices", "computeColumnWidths",
+    "createSummary", "decorateSubHeader", "decorateTitle", "get", "getStats", "main", "padStr",
+    "prettyMemory", "prettyTime", "processData", "reportData", "reportMemory", "reportNumber",
+    "reportPrettyData", "reportTime", "sort_category_choices", "sort_field_choices", "sortJobs",
+    "sprintTag", "updateColumnWidths",
 ]
 
 logger = logging.getLogger(__name__)
@@ -30,8 +50,6 @@ logger = logging.getLogger(__name__)
 category_choices = ["time", "clock", "wait", "memory"]
 sort_category_choices = category_choices + ["alpha", "count"]
 sort_field_choices = ["min", "med", "ave", "max", "total"]
-
-_TITLES = {"time": "Time", "clock": "Clock", "wait": "Wait", "memory": "Memory"}
 
 
 # ------------------------------------------------------------------------------ collecting
@@ -123,37 +141,6 @@ def processData(config: Config, stats: Dict[str, List[Dict[str, Any]]]) -> Dict[
 
 
 # ------------------------------------------------------------------------------ formatting
-def prettyTime(t: float, field: Optional[int] = None) -> str:
-    """Seconds as a short human-readable duration (``0.25s``, ``3m12s``, ``2h05m``, ``1d3h``)."""
-    if t < 60:
-        text = f"{t:.2f}s"
-    elif t < 3600:
-        text = f"{int(t // 60)}m{int(t % 60):02d}s"
-    elif t < 86400:
-        text = f"{int(t // 3600)}h{int(t % 3600 // 60):02d}m"
-    else:
-        text = f"{int(t // 86400)}d{int(t % 86400 // 3600)}h"
-    return text.rjust(field) if field else text
-
-
-def prettyMemory(k: float, field: Optional[int] = None, isBytes: bool = False) -> str:
-    """Kibibytes (or bytes, with ``isBytes``) as a short size such as ``512K`` or ``1.5G``."""
-    value = k / 1024.0 if isBytes else float(k)
-    text = f"{value:.0f}K"
-    for unit in ("M", "G", "T", "P"):
-        if value < 1024:
-            break
-        value /= 1024.0
-        text = f"{value:.1f}{unit}"
-    return text.rjust(field) if field else text
-
-
-def _format(category: str, value: float, pretty: bool) -> str:
-    if category == "memory":
-        return prettyMemory(value) if pretty else f"{value:.0f}K"
-    return prettyTime(value) if pretty else f"{value:.2f}"
-
-
 def sortJobs(jobTypes: List[Tuple[str, Dict[str, Any]]], options: Any) -> List[Tuple[str, Dict[str, Any]]]:
     """The ``(name, summary)`` job types sorted by --sortCategory/--sortField (--sortReverse)."""
     category, field = options.sortCategory, options.sortField
@@ -169,47 +156,6 @@ def sortJobs(jobTypes: List[Tuple[str, Dict[str, Any]]], options: Any) -> List[T
     return sorted(jobTypes, key=key, reverse=bool(options.sortReverse))
 
 
-class _Table:
-    """Lays out the blocks with column widths shared by every block."""
-
-    def __init__(self, blocks: List[Dict[str, Any]], options: Any) -> None:
-        self.options = options
-        self.categories = options.categories
-        self.pretty = options.pretty
-        self.count_width = max([len("Count*")] + [len(str(b["count"])) for b in blocks]) + 1
-        self.width: Dict[str, int] = {}
-        for category in self.categories:
-            cells = [_format(category, b[category][f], self.pretty)
-                     for b in blocks for f in sort_field_choices]
-            self.width[category] = max([len("total") + 1] + [len(c) for c in cells]) + 2
-
-    def _marked(self, category: str, text: str, field: Optional[str] = None) -> str:
-        options = self.options
-        if options.sortCategory == category and (field is None or options.sortField == field):
-            return text + "*"
-        return text
-
-    def _segment(self, category: str) -> int:
-        return self.width[category] * len(sort_field_choices)
-
-    def header(self) -> List[str]:
-        top = [self._marked("count", "Count").rjust(self.count_width)]
-        sub = ["n".rjust(self.count_width)]
-        for category in self.categories:
-            top.append(self._marked(category, _TITLES[category]).rjust(self._segment(category)))
-            sub.append("".join(self._marked(category, f, f).rjust(self.width[category])
-                               for f in sort_field_choices))
-        return [" | ".join(top), " | ".join(sub)]
-
-    def row(self, block: Dict[str, Any]) -> str:
-        cells = [str(block["count"]).rjust(self.count_width)]
-        for category in self.categories:
-            width = self.width[category]
-            cells.append("".join(_format(category, block[category][f], self.pretty).rjust(width)
-                                 for f in sort_field_choices))
-        return " | ".join(cells)
-
-
 def _number_text(value: Any) -> str:
     try:
         return "%g" % float(value)
@@ -218,32 +164,25 @@ def _number_text(value: Any) -> str:
 
 
 def reportPrettyData(tree: Dict[str, Any], options: Any) -> str:
-    """The report as the text table."""
+    """The report as the text table (see :mod:`toil_core.cli.stats_tables`)."""
     job_types = sortJobs(list(tree["job_types"].items()), options)
-    blocks = [tree["worker"], tree["job"]] + [summary for _, summary in job_types]
-    table = _Table(blocks, options)
+    widths = computeColumnWidths([summary for _, summary in job_types], tree["worker"], tree["job"], options)
     memory_k = tree["default_memory"] / 1024.0
     clock, runtime = tree["total_clock"], tree["total_run_time"]
-    time_text = prettyTime if options.pretty else (lambda t: f"{t:.2f}")
     lines = [
         f"Batch System: {tree['batch_system']}",
         f"Default Cores: {_number_text(tree['default_cores'])}  Default Memory: "
-        + (prettyMemory(memory_k) if options.pretty else f"{memory_k:.0f}K"),
+        + reportMemory(memory_k, options),
         f"Max Cores: {_number_text(tree['max_cores'])}",
-        f"Total Clock: {time_text(clock)}  Total Runtime: {time_text(runtime)}",
+        f"Total Clock: {reportTime(clock, options)}  Total Runtime: {reportTime(runtime, options)}",
         "Worker",
-        *table.header(),
-        table.row(tree["worker"]),
+        sprintTag("worker", tree["worker"], options, widths),
         "Job",
+        sprintTag("job", tree["job"], options, widths),
     ]
-    per_worker = tree["job"]["worker_jobs"]
-    cells = [f"{per_worker[f]:g}".rjust(7) for f in ("min", "med", "ave", "max")]
-    lines.append(" Worker Jobs  |" + "".join(f.rjust(7) for f in ("min", "med", "ave", "max")))
-    lines.append("              |" + "".join(cells))
-    lines += table.header() + [table.row(tree["job"])]
     for name, summary in job_types:
-        lines += [name, *table.header(), table.row(summary)]
-    return "\n".join(lines) + "\n"
+        lines += [name, sprintTag(name, summary, options, widths)]
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
 def reportData(tree: Dict[str, Any], options: Any) -> None:

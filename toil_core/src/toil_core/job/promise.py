@@ -14,7 +14,7 @@ import types
 import importlib
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar, Union
 
-__all__ = ["Promise", "PromisedRequirement", "unwrap", "unwrap_all", "Promised"]
+__all__ = ["Promise", "PromisedRequirement", "UnfulfilledPromiseSentinel", "unwrap", "unwrap_all", "Promised"]
 
 
 class _SaveContext:
@@ -80,19 +80,35 @@ def _resolve_promise(file_id: str, path: Tuple[Any, ...], promisor: str) -> Any:
     if context is None:
         raise RuntimeError("A promise can only be resolved while Toil loads a job.")
     raw = context.read(file_id)
-    if not raw:
-        raise RuntimeError(
-            "This job was passed a promise that wasn't yet resolved when it ran. The job "
-            f"{promisor} that fulfills this promise hasn't yet finished. This means that there "
-            "aren't enough constraints to ensure the current job always runs after "
-            f"{promisor}. Consider adding a follow-on indirection between this job and its "
-            "parent, or adding this job as a child/follow-on of "
-            f"{promisor}."
-        )
+    if not raw:  # the promisor has not run yet: its return-value file is still empty
+        raise RuntimeError(_unfulfilled_message(promisor, file_id))
     value = pickle.loads(raw)
     for step in path:
         value = value[step]
     return value
+
+
+def _unfulfilled_message(promisor: str, file_id: str) -> str:
+    return ("This job was passed promise " + file_id + " that wasn't yet resolved when it ran. The job "
+            f"{promisor} that fulfills this promise hasn't yet finished. This means that there "
+            "aren't enough constraints to ensure the current job always runs after "
+            f"{promisor}. Consider adding a follow-on indirection between this job and its "
+            f"parent, or adding this job as a child/follow-on of {promisor}.")
+
+
+class UnfulfilledPromiseSentinel:
+    """Stands in a return-value file for a value not computed yet: loading it is an error that
+    names the job that should have produced the value (upstream's name; this engine leaves the
+    file empty, which :func:`_resolve_promise` reports with the same message)."""
+
+    def __init__(self, fulfillingJobName: str, file_id: str, unpickled: Any) -> None:
+        self.fulfillingJobName = fulfillingJobName
+        self.file_id = file_id
+
+    @staticmethod
+    def __setstate__(stateDict: Dict[str, Any]) -> None:
+        """Called only when unpickling, which means a job read the promise too early."""
+        raise RuntimeError(_unfulfilled_message(stateDict["fulfillingJobName"], stateDict["file_id"]))
 
 
 class Promise:

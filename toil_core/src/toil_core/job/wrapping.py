@@ -194,3 +194,9 @@ class EncapsulatedJob(Job):
 
     def run(self, fileStore: Any) -> Any:
         return None
+
+
+#: The manual's names for the wrapping classes (``Job.wrapFn`` "creates the instance of the
+#: FunctionWrappingTarget that wraps the function"): the same classes under those names.
+FunctionWrappingTarget = FunctionWrappingJob
+JobFunctionWrappingTarget = JobFunctionWrappingJob

@@ -39,6 +39,7 @@ from toil_core.plugins.cli_options import install_two_pass
 
 __all__ = [
     "JOBSTORE_HELP", "LOG_FORMAT", "LOG_DATE_FORMAT", "OptionError", "add_options", "addOptions",
+    "add_provisioner_options",
     "add_logging_options", "add_argument_if_absent", "get_default_argument_parser",
     "get_default_options", "parser_with_common_options", "parse_optparse_args",
     "resolve_optparse_jobstore", "parseBool", "parseSetEnv", "set_logging_from_options",
@@ -224,18 +225,25 @@ def _version() -> str:
         return "unknown"
 
 
+def add_provisioner_options(parser: argparse.ArgumentParser) -> None:
+    """Add what every cluster command takes: ``--provisioner/-p`` (default aws), ``--zone/-z`` and
+    the positional ``clusterName`` (upstream ``toil.provisioners.add_provisioner_options``)."""
+    group = parser.add_argument_group("Provisioner Options.")
+    group.add_argument("--provisioner", "-p", dest="provisioner", default="aws",
+                       help="The provisioner of the cluster, e.g. aws or gce.")
+    group.add_argument("--zone", "-z", dest="zone", default=None,
+                       help="The availability zone of the leader; defaults to TOIL_AWS_ZONE or "
+                            "TOIL_GCE_ZONE, or the provisioner's own default.")
+    group.add_argument("clusterName", help="The name of the cluster (lowercase, no '_').")
+
+
 def parser_with_common_options(provisioner_options: bool = False, jobstore_option: bool = True,
                                prog: Optional[str] = None) -> argparse.ArgumentParser:
     """The base parser of ``toil`` subcommands: the job store (or the cluster name and
     provisioner options), the logging options, ``--version`` and ``--tempDirRoot``."""
     parser = argparse.ArgumentParser(prog=prog, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     if provisioner_options:
-        parser.add_argument("--provisioner", "-p", dest="provisioner", default="aws",
-                            help="The provisioner of the cluster, e.g. aws or gce.")
-        parser.add_argument("--zone", "-z", dest="zone", default=None,
-                            help="The availability zone of the leader; defaults to TOIL_AWS_ZONE or "
-                                 "TOIL_GCE_ZONE, or the provisioner's own default.")
-        parser.add_argument("clusterName", help="The name of the cluster (lowercase, no '_').")
+        add_provisioner_options(parser)
     if jobstore_option:
         parser.add_argument("jobStore", type=str, help=JOBSTORE_HELP)
     add_logging_options(parser)
