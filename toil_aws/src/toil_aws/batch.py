@@ -19,7 +19,7 @@ import re
 import threading
 import time
 import uuid
-from typing import Any, Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set
 
 from toil_core.plugin_api import (
     BatchJobExitReason,
@@ -33,6 +33,9 @@ from toil_core.plugin_api import (
 from toil_aws import session
 from toil_aws.session import AWSSetupError
 from toil_aws.settings import AWSBatchSettings
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 __all__ = ["AWSBatchBatchSystem"]
 
@@ -50,7 +53,7 @@ _NAME = re.compile(r"[^A-Za-z0-9_-]")
 class AWSBatchBatchSystem(BatchSystemSupport):
     """Submits each job to an AWS Batch queue (see the module docstring)."""
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         super().__init__(config, maxCores, maxMemory, maxDisk)
         self.settings: AWSBatchSettings = settings_from(config, AWSBatchSettings)
         if not self.settings.aws_batch_queue:

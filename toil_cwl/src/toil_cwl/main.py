@@ -21,7 +21,10 @@ import shlex
 import shutil
 import sys
 import tempfile
-from typing import Any, Dict, Iterator, List, MutableMapping, Optional, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, MutableMapping, Optional, TextIO, Tuple
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger("toil_cwl")
 
@@ -203,7 +206,7 @@ def warm_workers() -> Iterator[None]:
             sys.modules["__main__"] = saved
 
 
-def _limits(config: Any) -> Dict[str, Any]:
+def _limits(config: Config) -> Dict[str, Any]:
     """The largest job the batch system will accept (to clamp CWL resource requests)."""
     limits = {"cores": float(config.maxCores), "memory": int(config.maxMemory), "disk": int(config.maxDisk)}
     if str(config.batchSystem).replace("-", "_").lower() in (

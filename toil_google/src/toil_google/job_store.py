@@ -32,7 +32,7 @@ import re
 import stat
 import time
 from contextlib import contextmanager
-from typing import IO, Any, Callable, Dict, Iterator, Optional, Tuple, Union
+from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterator, Optional, Tuple, Union
 
 from toil_core.plugin_api import (
     AbstractJobStore,
@@ -49,6 +49,9 @@ from toil_google.errors import GoogleStoreError, SSEKeyMismatchError
 from toil_google.locator import parse_google_locator
 from toil_google.objects import ObjectIO, ObjectMissing, key_fingerprint
 from toil_google.transfers import GoogleTransfers
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 __all__ = ["GoogleJobStore"]
 
@@ -172,7 +175,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         return env
 
     # ---------------------------------------------------------------------- lifecycle
-    def initialize(self, config: Any) -> None:
+    def initialize(self, config: Config) -> None:
         from google.api_core import exceptions as gexc
 
         if config.clientSideEncryption:

@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 from abc import abstractmethod
-from typing import Any, Deque, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional
 
 from toil_core.plugin_api import (
     EXIT_STATUS_UNAVAILABLE_VALUE,
@@ -60,6 +60,9 @@ from toil_hpc.scheduler_util import (  # re-exported for the scheduler modules (
     shell_path_with_variable,
     split_args,
 )
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 __all__ = [
     "DONE", "PENDING", "RUNNING", "MiB", "AbstractGridEngineBatchSystem", "JobStatus", "SchedulerCommandError",
@@ -110,7 +113,7 @@ class AbstractGridEngineBatchSystem(BatchSystemSupport):
     def supportsWorkerCleanup(cls) -> bool:
         return False
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         super().__init__(config, maxCores, maxMemory, maxDisk)
         max_jobs = int(config.max_jobs or 0)
         self.max_jobs = max_jobs if 0 < max_jobs < sys.maxsize else None

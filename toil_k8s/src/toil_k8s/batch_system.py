@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from decimal import Decimal
-from typing import Any, Deque, Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Set
 
 import attrs
 from toil_core.plugin_api import (
@@ -40,6 +40,9 @@ from toil_k8s.connection import Connection, KubernetesSetupError, connect
 from toil_k8s.manifests import RUN_LABEL, WORKFLOW_LABEL, PodTemplate, job_manifest, label_value, sanitise_owner
 from toil_k8s.pod_state import Phase, PodView, is_stuck, view_pod
 from toil_k8s.settings import KubernetesSettings, environment_knobs
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +102,7 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
     def supportsWorkerCleanup(cls) -> bool:
         return False
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         super().__init__(config, maxCores, maxMemory, maxDisk)
         self.settings: KubernetesSettings = settings_from(config, KubernetesSettings)
         knobs = environment_knobs()

@@ -27,12 +27,15 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, Deque, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional
 
 from toil_core.plugin_api import BatchJobExitReason, BatchSystemSupport, UpdatedBatchJobInfo
 from toil_core.plugin_api import settings_from
 
 from toil_plugin_example.plugin import ExampleLocalSettings
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +57,7 @@ class ExampleLocalBatchSystem(BatchSystemSupport):
     def runs_workers_beside_leader(cls) -> bool:
         return True  # every job is a subprocess of the leader: the contract checks --maxCores
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         super().__init__(config, maxCores, maxMemory, maxDisk)
         self.settings: ExampleLocalSettings = settings_from(config, ExampleLocalSettings)
         if self.settings.example_max_parallel < 1:

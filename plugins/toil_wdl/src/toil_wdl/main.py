@@ -21,7 +21,10 @@ import sys
 import tempfile
 import urllib.parse
 import urllib.request
-from typing import Any, Dict, Iterator, List, Optional, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, TextIO, Tuple
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger("toil_wdl")
 
@@ -155,7 +158,7 @@ def warm_workers() -> Iterator[None]:
             sys.modules["__main__"] = saved
 
 
-def _limits(config: Any) -> Dict[str, float]:
+def _limits(config: Config) -> Dict[str, float]:
     limits = {"cores": float(config.maxCores), "memory": float(config.maxMemory), "disk": float(config.maxDisk)}
     if str(config.batchSystem).replace("-", "_").lower() in (
             "single_machine", "singlemachine"):

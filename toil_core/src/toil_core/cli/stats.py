@@ -36,6 +36,7 @@ from toil_core.workflow.options import parser_with_common_options, set_logging_f
 
 if TYPE_CHECKING:
     from toil_core.common.config import Config
+    from toil_core.jobstores.abstract import AbstractJobStore
 
 __all__ = [
     "ColumnWidths", "add_stats_options", "buildElement", "category_choices", "computeColumnWidths",
@@ -75,7 +76,7 @@ def _job_record(raw: Dict[str, Any]) -> Dict[str, Any]:
             "start": _timestamp(raw.get("start")), "end": _timestamp(raw.get("end"))}
 
 
-def getStats(jobStore: Any) -> Dict[str, List[Dict[str, Any]]]:
+def getStats(jobStore: AbstractJobStore) -> Dict[str, List[Dict[str, Any]]]:
     """Collect the per-job and per-worker records of every stats blob in the job store."""
     workers: List[Dict[str, Any]] = []
     jobs: List[Dict[str, Any]] = []

@@ -22,9 +22,13 @@ import sys
 import tempfile
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Type, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Type, Union
 
 from .file_id import FileID
+
+if TYPE_CHECKING:
+    from toil_core.job.description import JobDescription
+    from toil_core.jobstores.abstract import AbstractJobStore
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +99,7 @@ class AbstractFileStore(ABC):
         if caching is not None:
             AbstractFileStore._by_caching[caching] = cls
 
-    def __init__(self, jobStore: Any, jobDesc: Any, file_store_dir: str,
+    def __init__(self, jobStore: AbstractJobStore, jobDesc: JobDescription, file_store_dir: str,
                  waitForPreviousCommit: Optional[Callable[[], Any]] = None) -> None:
         self.jobStore = jobStore
         self.jobDesc = jobDesc
@@ -122,7 +126,7 @@ class AbstractFileStore(ABC):
 
     # ------------------------------------------------------------------ construction
     @staticmethod
-    def createFileStore(jobStore: Any, jobDesc: Any, file_store_dir: str,
+    def createFileStore(jobStore: AbstractJobStore, jobDesc: JobDescription, file_store_dir: str,
                         waitForPreviousCommit: Optional[Callable[[], Any]] = None,
                         caching: Optional[bool] = False) -> "AbstractFileStore":
         """A CachingFileStore if ``caching`` else a NonCachingFileStore.

@@ -29,7 +29,7 @@ INLINE_BODY_LIMIT = 64 * 1024
 _PICKLING_ERRORS = (pickle.PicklingError, TypeError, AttributeError)
 
 
-def _dumps_job(job: Job, job_store: Any) -> Tuple[bytes, List[Any]]:
+def _dumps_job(job: Job, job_store: AbstractJobStore) -> Tuple[bytes, List[Any]]:
     try:
         return dumps_for_store(job, job_store)
     except UnpicklableJobError:
@@ -42,7 +42,7 @@ def _dumps_job(job: Job, job_store: Any) -> Tuple[bytes, List[Any]]:
             f"or functions defined inside other functions.", err) from err
 
 
-def _dumps_return_value(job: Job, value: Any, job_store: Any) -> bytes:
+def _dumps_return_value(job: Job, value: Any, job_store: AbstractJobStore) -> bytes:
     try:
         return dumps_for_store(value, job_store)[0]
     except UnpicklableJobError:
@@ -182,7 +182,7 @@ def save_new_jobs(job_store: AbstractJobStore, config: Config, starts: Iterable[
     return jobs
 
 
-def write_body(job_store: Any, job: Job) -> None:
+def write_body(job_store: AbstractJobStore, job: Job) -> None:
     """Pickle ``job`` (checking its promises) into its description or a job-store file."""
     data, promisors = _dumps_job(job, job_store)
     _check_promises(job, promisors)
@@ -215,7 +215,7 @@ def link_description(job: Job) -> None:
                 child.description.parent_service = host.description.jobStoreID
 
 
-def write_descriptions(job_store: Any, jobs: List[Job]) -> None:
+def write_descriptions(job_store: AbstractJobStore, jobs: List[Job]) -> None:
     """Store the descriptions of newly saved jobs; children last so parents never dangle."""
     with job_store.batch():
         for job in jobs:
@@ -223,7 +223,7 @@ def write_descriptions(job_store: Any, jobs: List[Job]) -> None:
             job._saved = True
 
 
-def write_return_value(job_store: Any, job: Job, value: Any) -> None:
+def write_return_value(job_store: AbstractJobStore, job: Job, value: Any) -> None:
     """Store ``value`` as the job's return value if anyone holds a promise of it."""
     desc = job.description
     if desc.rv_file_id is None:
@@ -233,14 +233,14 @@ def write_return_value(job_store: Any, job: Job, value: Any) -> None:
         stream.write(data)
 
 
-def pickle_return_value(job_store: Any, job: Job, value: Any) -> Optional[bytes]:
+def pickle_return_value(job_store: AbstractJobStore, job: Job, value: Any) -> Optional[bytes]:
     """Pickle a return value now (it may take promises of new jobs); None if nobody needs it."""
     if job.description.rv_file_id is None:
         return None
     return _dumps_return_value(job, value, job_store)
 
 
-def load_job_body(job_store: Any, desc: Any, body_id: Optional[str] = None) -> Job:
+def load_job_body(job_store: AbstractJobStore, desc: Any, body_id: Optional[str] = None) -> Job:
     """Load the Job object of ``desc`` with its promises resolved."""
     file_id = body_id or desc.body_id
     if file_id is None:
@@ -265,7 +265,7 @@ def load_job_body(job_store: Any, desc: Any, body_id: Optional[str] = None) -> J
     return job
 
 
-def load_return_value(job_store: Any, rv_file_id: str) -> Any:
+def load_return_value(job_store: AbstractJobStore, rv_file_id: str) -> Any:
     with job_store.read_file_stream(rv_file_id) as stream:
         data = stream.read()
     if not data:

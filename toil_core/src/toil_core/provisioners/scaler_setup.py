@@ -4,7 +4,7 @@ system can be scaled, makes the provisioner through its plugin, and starts the
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Optional
 
 from toil_core.batch.abstract import AbstractBatchSystem, AbstractScalableBatchSystem
 from toil_core.common.config import Config, OptionError

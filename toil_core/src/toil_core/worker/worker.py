@@ -148,7 +148,7 @@ class Worker:
     """Runs a job (and the jobs chained after it) for one batch-system job."""
 
     def __init__(
-        self, job_store: Any, job_id: str, capture_output: bool = True, load_module: bool = True
+        self, job_store: AbstractJobStore, job_id: str, capture_output: bool = True, load_module: bool = True
     ) -> None:
         self.job_store = job_store
         self.load_module = load_module
@@ -207,10 +207,10 @@ class Worker:
         record_failure(self.job_store, job_id, self.config, data, retry=retry)
 
     def _run_chain(self) -> int:
-        desc = self.job_store.load_job(self.job_id)
+        desc: Optional[JobDescription] = self.job_store.load_job(self.job_id)
         manager = DeferredFunctionManager(self.node_dir)
         while desc is not None:
-            self._current_id = desc.jobStoreID
+            self._current_id = desc.jobStoreID or self._current_id
             if desc.body_id is None:
                 return EXIT_OK  # already ran (e.g. the leader lost track of a finished job)
             with manager.open() as register:
@@ -280,7 +280,7 @@ class Worker:
             )
         return None if deleted else desc
 
-    def _commit(self, job_store: Any, job: Any, value: Any, file_store: Any) -> bool:
+    def _commit(self, job_store: AbstractJobStore, job: Any, value: Any, file_store: AbstractFileStore) -> bool:
         """Save the job's new successors and value, then mark it finished. True if deleted."""
         desc = job.description
         new_jobs = save_new_jobs(job_store, self.config, [job])
@@ -330,6 +330,6 @@ class Worker:
             logger.exception("Could not send job logs and stats to the leader")
 
 
-def run_worker(job_store: Any, job_id: str, capture_output: bool = True, load_module: bool = True) -> int:
+def run_worker(job_store: AbstractJobStore, job_id: str, capture_output: bool = True, load_module: bool = True) -> int:
     """Run the job ``job_id`` (and any chained successors); returns the worker exit code."""
     return Worker(job_store, job_id, capture_output=capture_output, load_module=load_module).run()
