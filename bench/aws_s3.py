@@ -19,8 +19,9 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections import Counter
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 BENCH = Path(__file__).resolve().parent
 
@@ -35,6 +36,42 @@ def _requests(log: Path) -> int:
     """Requests the server logged so far (one werkzeug access line each)."""
     return sum(1 for line in log.read_text(errors="replace").splitlines() if '" 2' in line or '" 3' in line
                or '" 4' in line or '" 5' in line)
+
+
+#: Phases of a job's life, recognised by the Toil functions on the stack of an S3 call (first match).
+PHASES: List[Tuple[str, Tuple[str, ...]]] = [
+    ("logs/stats", ("write_logs", "read_logs")),
+    ("worker: discard attempt files", ("discard_attempt_files",)),
+    ("worker: commit (new jobs, value, finish)", ("_commit",)),
+    ("worker: read job", ("_run_chain", "chain_target", "load_job_body")),
+    ("worker: other", ("_run_one", "run_worker", "load_user_module", "_emulate_leader_environment")),
+    ("leader: read back after exit", ("_on_update",)),
+    ("leader: read successors", ("_advance", "_get")),
+    ("leader: delete finished", ("_done",)),
+    ("leader: promises, return value", ("resolve", "load_return_value", "_load_root_return_value")),
+    ("store: open / create / destroy", ("initialize", "resume", "destroy", "_create_bucket", "open_job_store",
+                                        "_open_job_store")),
+]
+
+
+def phase_of(caller: str) -> str:
+    names = caller.split("<")
+    for phase, markers in PHASES:
+        if any(name in markers for name in names):
+            return phase
+    return "other: " + "<".join(names[:3])
+
+
+def breakdown(trace: Path) -> Counter:
+    """S3 API calls per (phase, operation) from a TOIL_AWS_REQUEST_LOG file."""
+    counts: Counter = Counter()
+    if not trace.exists():
+        return counts
+    for line in trace.read_text(errors="replace").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 4:
+            counts[(phase_of(parts[3]), parts[1])] += 1
+    return counts
 
 
 def _run(script: str, store: str, args: List[str], env: Dict[str, str]) -> float:
@@ -52,6 +89,8 @@ def main() -> int:
     parser.add_argument("--children", type=int, default=100)
     parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--readers", type=int, default=3)
+    parser.add_argument("--phases", action="store_true",
+                        help="also print the S3 calls per phase of a job's life (TOIL_AWS_REQUEST_LOG)")
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="toil-bench-aws-"))
     port = _free_port()
@@ -71,13 +110,25 @@ def main() -> int:
         cases = [("fanout", "wf_fanout.py", [f"--benchChildren={options.children}"], options.children + 1),
                  ("files", "wf_files.py", [f"--benchFiles={options.files}", f"--benchReaders={options.readers}",
                                            "--benchFileMB=1"], options.readers + 1)]
+        summary: List[str] = []
         for name, script, args, jobs in cases:
             file_seconds = _run(script, f"file:{work / (name + '-store')}", args, env)
             before = _requests(log)
-            aws_seconds = _run(script, f"aws:us-east-1:bench-{uuid.uuid4().hex[:12]}", args, env)
+            trace = work / f"{name}-requests.tsv"
+            aws_seconds = _run(script, f"aws:us-east-1:bench-{uuid.uuid4().hex[:12]}", args,
+                               dict(env, TOIL_AWS_REQUEST_LOG=str(trace)))
             requests = _requests(log) - before
-            print(f"{name}: {jobs} jobs; file: {file_seconds:.1f} s; aws: {aws_seconds:.1f} s "
-                  f"({aws_seconds / file_seconds:.2f}x); {requests} S3 requests = {requests / jobs:.1f} per job")
+            summary.append(f"{name}: {jobs} jobs; file: {file_seconds:.1f} s; aws: {aws_seconds:.1f} s "
+                           f"({aws_seconds / file_seconds:.2f}x); {requests} S3 requests = "
+                           f"{requests / jobs:.1f} per job")
+            print(summary[-1], flush=True)
+            if options.phases:
+                counts = breakdown(trace)
+                for (phase, operation), count in sorted(counts.items(), key=lambda item: (item[0][0], -item[1])):
+                    print(f"    {phase:<45} {operation:<22} {count:>6} {count / jobs:>6.2f}/job")
+                print(f"    {'API calls (before retries)':<68} {sum(counts.values()):>6}")
+        if options.phases:
+            print("\n".join(summary))
     finally:
         server.terminate()
         server.wait()

@@ -23,7 +23,9 @@ PLUGIN_API = [
     "InsufficientSystemResources", "JobDescription", "LocalSubprocessBatchSystem", "JobStoreError", "JobStoreExistsException", "JobStoreSpec", "NoSuchFileException",
     "NoSuchJobException", "NoSuchJobStoreException", "NodeInfo", "PluginError", "ProvisionerSpec", "Shape",
     "SubcommandSpec", "ToilError", "URLAccessSpec", "UpdatedBatchJobInfo", "WORKER_COMMAND", "WorkerCleanupInfo",
-    "WorkerInvocation", "add_argument_if_absent", "add_options", "hookimpl", "setting", "settings_from",
+    "WorkerInvocation", "add_argument_if_absent", "add_options", "attempt_owner", "hookimpl", "is_attempt_owner",
+    "setting",
+    "settings_from",
 ]
 
 

@@ -8,9 +8,14 @@ Layout of the bucket ``<name>--toil`` (no database: S3 is strongly consistent)::
     shared/<name>                       the other shared files (rootJobStoreID, pid.log, ...)
     jobs/<job id>                       one JSON job description per job
     files/f/<token>/<basename>          stored files; file ID = "f/<token>/<basename>"
-    files/o/<owner>/<token>/<basename>  files written for a job (cleanup=True) or a job attempt;
-                                        file ID = "o/<owner>/<token>/<basename>"; delete_job(owner)
-                                        deletes the prefix
+    files/o/<job>/<token>/<basename>    files written for a job (cleanup=True); file ID =
+                                        "o/<job>/<token>/<basename>"; delete_job(job) deletes them
+    files/o/<job>/attempt/<token>/<basename>
+                                        files of attempts at the job (owner attempt-<job>, see
+                                        toil_core's attempt files); delete_job(attempt-<job>)
+                                        deletes them. Both under one prefix: the LIST a worker
+                                        makes to discard earlier attempts' files also finds the
+                                        job's own, so finishing a leaf job needs no second LIST
     logs/new/<ns stamp>-<random>        stats/logging blobs not yet read
     logs/read/<ns stamp>-<random>       blobs passed to read_logs already (for read_all)
 
@@ -47,6 +52,8 @@ from toil_core.plugin_api import (
     NoSuchFileException,
     NoSuchJobException,
     NoSuchJobStoreException,
+    attempt_owner,
+    is_attempt_owner,
     settings_from,
 )
 
@@ -70,7 +77,17 @@ CONFIG_FILE = "config.pickle"
 _COPY_CHUNK = 1 << 20
 #: Names the key file for workers and tools (the core's variable for encrypted stores).
 KEY_ENV = "TOIL_SSE_KEY"
+#: Sub-prefix of a job's files prefix that holds the files of attempts at the job.
+ATTEMPT_DIR = "attempt/"
+#: How many jobs' file lists a process keeps between the discard of earlier attempts' files and
+#: the job's finish (see delete_job; a worker needs one at a time).
+_OWNED_KEPT = 64
 _PARSE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, AttributeError, ValueError)
+#: Answers to a conditional PUT whose object changed since its ETag was seen.
+_CHANGED = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
+#: Pauses between the leader's looks for new log blobs (each costs a LIST): the shortest after a
+#: look that found some, doubling after each empty look up to the longest.
+LOG_POLL_MIN, LOG_POLL_MAX = 0.5, 4.0
 
 
 def _token() -> str:
@@ -86,6 +103,14 @@ def _basename(name: Optional[str], default: str) -> str:
     while len(name.encode("utf-8", "surrogateescape")) > 200:
         name = name[1:]
     return name
+
+
+def _attempt_job(owner: str) -> Optional[str]:
+    """The job whose attempts ``owner`` owns the files of, or None for a job's own ID."""
+    if not is_attempt_owner(owner):
+        return None
+    job = owner[len(attempt_owner("")):]
+    return job if job and attempt_owner(job) == owner else None
 
 
 def _safe_name(name: str) -> str:
@@ -110,6 +135,15 @@ class AWSJobStore(AbstractJobStore):
         self._key_path: Optional[str] = None
         self._objects = ObjectStore(self._client, self._where.bucket, None, partSize or DEFAULT_PART_SIZE)
         self._marker: Optional[Dict[str, Any]] = None
+        #: ETag of each job description this process last read or wrote: updates are then one
+        #: conditional PUT (If-Match) instead of a HEAD and a PUT.
+        self._etags: Dict[str, str] = {}
+        #: False once the server refused a conditional PUT as unsupported.
+        self._conditional_puts = True
+        self._log_poll = LOG_POLL_MIN
+        #: job ID -> keys of the job's own files, as the LIST that discarded its earlier attempts'
+        #: files found them plus what this process has written for it since (see delete_job).
+        self._owned: Dict[str, set] = {}
         super().__init__(str(self._where))
 
     def __repr__(self) -> str:
@@ -304,8 +338,15 @@ class AWSJobStore(AbstractJobStore):
     def create_job(self, job_description: JobDescription) -> JobDescription:
         if job_description.jobStoreID is None:
             self.assign_job_id(job_description)
-        self._objects.put(self._job_key(job_description.jobStoreID), job_description.to_bytes())
+        job_id = str(job_description.jobStoreID)
+        self._remember(job_id, self._objects.put(self._job_key(job_id), job_description.to_bytes()))
         return job_description
+
+    def _remember(self, job_id: str, etag: Optional[str]) -> None:
+        if etag:
+            self._etags[job_id] = etag
+        else:
+            self._etags.pop(job_id, None)
 
     def job_exists(self, job_id: str) -> bool:
         try:
@@ -316,8 +357,9 @@ class AWSJobStore(AbstractJobStore):
     def load_job(self, job_id: str) -> JobDescription:
         key = self._job_key(job_id)
         try:
-            raw, _ = self._objects.get(key)
+            raw, head = self._objects.get(key)
         except ObjectMissing:
+            self._etags.pop(str(job_id), None)
             raise NoSuchJobException(job_id) from None
         try:
             desc = JobDescription.from_bytes(raw)
@@ -326,27 +368,90 @@ class AWSJobStore(AbstractJobStore):
         if desc.jobStoreID != job_id:
             raise CorruptJobError(job_id, f"s3://{self.bucket_name}/{key}",
                                   f"it describes job '{desc.jobStoreID}'", self.locator)
+        self._remember(str(job_id), head.etag)
         return desc
 
     def update_job(self, job_description: JobDescription) -> None:
-        """Replace the stored description (one PUT). :raises NoSuchJobException: if the job was
-        deleted (a late update must not resurrect it)."""
-        key = self._job_key(job_description.jobStoreID)
-        if self._objects.head(key) is None:
-            raise NoSuchJobException(job_description.jobStoreID)
+        """Replace the stored description atomically. :raises NoSuchJobException: if the job was
+        deleted (a late update must not resurrect it).
+
+        One PUT conditional on the ETag this process last saw for the job (``If-Match``): S3
+        refuses it if the job was deleted meanwhile (404) or replaced (412). Without a known
+        ETag, or after a 412, a HEAD fetches the current one first (the description is then
+        replaced as before: the last writer wins, but a deleted job stays deleted)."""
+        job_id = str(job_description.jobStoreID)
+        key = self._job_key(job_id)
         job_description.version += 1
         try:
-            self._objects.put(key, job_description.to_bytes())
+            data = job_description.to_bytes()
+            etag = self._etags.get(job_id) if self._conditional_puts else None
+            for _ in range(5):
+                if etag is None:
+                    head = self._objects.head(key)
+                    if head is None:
+                        self._etags.pop(job_id, None)
+                        raise NoSuchJobException(job_id)
+                    if not self._conditional_puts:
+                        self._remember(job_id, self._objects.put(key, data))
+                        return
+                    etag = head.etag
+                try:
+                    self._remember(job_id, self._objects.put(key, data, if_match=etag))
+                    return
+                except ObjectMissing:
+                    self._etags.pop(job_id, None)
+                    raise NoSuchJobException(job_id) from None
+                except botocore.exceptions.ClientError as err:
+                    code = error_code(err)
+                    if code in ("NotImplemented", "501"):
+                        self._conditional_puts = False  # an S3-compatible server without them
+                    elif code not in _CHANGED:
+                        raise
+                    etag = None
+            raise AWSSetupError(f"The job '{job_id}' in '{self.locator}' kept changing while it was being updated.")
         except BaseException:
             job_description.version -= 1
             raise
 
     def delete_job(self, job_id: str) -> None:
+        """Delete the job's files, then its description (a crash in between leaves a job to
+        delete again, never orphans). For an attempt owner (``attempt-<job>``), delete the files
+        of the attempts at the job.
+
+        Both kinds of files are found by one LIST of ``files/o/<job>/``. A worker discards the
+        files of earlier attempts right before an attempt, and keeps what that LIST found of
+        the job's own files; when the same attempt (its attempt-scoped view of this store)
+        finishes a leaf job, those keys and the ones it wrote since are deleted without listing
+        again: while an attempt runs, only its worker writes files for the job."""
         try:
             key = self._job_key(job_id)
         except NoSuchJobException:
             return
-        self._objects.delete_prefix(f"files/o/{job_id}/")  # the job's files first (see the module)
+        job_id = str(job_id)
+        attempts_of = _attempt_job(job_id)
+        if attempts_of is not None:
+            self._job_key(attempts_of)
+            prefix = f"files/o/{attempts_of}/"
+            own: set = set()
+            stale = []
+            for found, _ in self._objects.list(prefix):
+                if found.startswith(prefix + ATTEMPT_DIR):
+                    stale.append(found)
+                else:
+                    own.add(found)
+            self._objects.delete_many(stale)
+            self._owned.pop(attempts_of, None)
+            while len(self._owned) >= _OWNED_KEPT:
+                self._owned.pop(next(iter(self._owned)))
+            self._owned[attempts_of] = own
+            return
+        own_keys = self._owned.pop(job_id, None)
+        if own_keys is None or getattr(self, "_attempt_owner", None) != attempt_owner(job_id):
+            prefix = f"files/o/{job_id}/"
+            own_keys = {found for found, _ in self._objects.list(prefix)
+                        if not found.startswith(prefix + ATTEMPT_DIR)}
+        self._objects.delete_many(sorted(own_keys))  # the job's files first (see above)
+        self._etags.pop(job_id, None)
         self._objects.delete(key)
 
     def jobs(self) -> Iterator[JobDescription]:
@@ -357,7 +462,9 @@ class AWSJobStore(AbstractJobStore):
                 continue  # deleted while we iterate
 
     def job_file_owners(self) -> Iterator[str]:
-        """IDs that own files (jobs, job attempts); ``delete_job(owner)`` deletes them."""
+        """IDs of the jobs that own files, whether or not the job still exists (the files of
+        attempts at a job are under the job's ID too); ``delete_job(owner)`` deletes the job's
+        own files, ``delete_job(attempt_owner(owner))`` those of its attempts."""
         for prefix, is_prefix in self._objects.list("files/o/", delimiter="/"):
             if is_prefix:
                 yield prefix[len("files/o/"):].rstrip("/")
@@ -373,8 +480,17 @@ class AWSJobStore(AbstractJobStore):
         from a store that can name a file before it exists)."""
         name = _basename(basename, default)
         if cleanup and job_id is not None:
-            self._job_key(job_id)  # validates it
-            file_id = f"o/{job_id}/{_token()}/{name}"
+            owner = str(job_id)
+            self._job_key(owner)  # validates it
+            attempts_of = _attempt_job(owner)
+            if attempts_of is not None:
+                self._job_key(attempts_of)
+                file_id = f"o/{attempts_of}/{ATTEMPT_DIR}{_token()}/{name}"
+            else:
+                file_id = f"o/{owner}/{_token()}/{name}"
+                own = self._owned.get(owner)
+                if own is not None:
+                    own.add("files/" + file_id)  # (before it exists: deleting a missing key is harmless)
         else:
             file_id = f"f/{_token()}/{name}"
         return file_id, "files/" + file_id
@@ -587,6 +703,12 @@ class AWSJobStore(AbstractJobStore):
             yield handle
 
     # ---------------------------------------------------------------------- logs
+    @property
+    def log_poll_interval(self) -> float:
+        """Seconds the leader waits between looks for new log blobs (each look is a LIST):
+        short after a look that found blobs, doubling after each empty one (see LOG_POLL_MAX)."""
+        return self._log_poll
+
     def write_logs(self, msg: Union[bytes, str]) -> None:
         data = msg.encode("utf-8") if isinstance(msg, str) else bytes(msg)
         self._objects.put(f"logs/new/{time.time_ns():020d}-{os.urandom(6).hex()}", data)
@@ -606,7 +728,9 @@ class AWSJobStore(AbstractJobStore):
                     continue
                 callback(io.BytesIO(data))
                 count += 1
-        for key, _ in list(self._objects.list("logs/new/")):
+        new = list(self._objects.list("logs/new/"))
+        self._log_poll = LOG_POLL_MIN if new else min(LOG_POLL_MAX, self._log_poll * 2)
+        for key, _ in new:
             try:
                 data, _ = self._objects.get(key)
             except ObjectMissing:

@@ -88,14 +88,25 @@ class ObjectStore:
 
     # ------------------------------------------------------------------ whole objects
     def put(self, key: str, data: bytes, executable: bool = False,
-            metadata: Optional[Dict[str, str]] = None, plain: bool = False) -> None:
-        """Store ``data`` as ``key`` in one request (atomically replacing what was there).
-        ``plain`` objects are stored without the SSE-C key (the store's marker)."""
+            metadata: Optional[Dict[str, str]] = None, plain: bool = False,
+            if_match: Optional[str] = None) -> Optional[str]:
+        """Store ``data`` as ``key`` in one request (atomically replacing what was there); returns
+        the new object's ETag. ``plain`` objects are stored without the SSE-C key (the store's
+        marker). With ``if_match`` S3 stores it only if the object still has that ETag (a
+        conditional write: ``ObjectMissing`` if it is gone, ``PreconditionFailed`` if it changed)."""
         meta = dict(metadata or {})
         if executable:
             meta[EXECUTABLE] = "1"
-        extra = {} if plain else self._sse
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, Metadata=meta, **extra)
+        extra: Dict[str, Any] = dict({} if plain else self._sse)
+        if if_match is not None:
+            extra["IfMatch"] = if_match
+        try:
+            response = self.client.put_object(Bucket=self.bucket, Key=key, Body=data, Metadata=meta, **extra)
+        except botocore.exceptions.ClientError as err:
+            if if_match is not None and is_missing(err):
+                raise ObjectMissing(key) from None
+            raise
+        return response.get("ETag")
 
     def get(self, key: str, plain: bool = False) -> Tuple[bytes, Head]:
         """The content of ``key`` and its head. :raises ObjectMissing:"""

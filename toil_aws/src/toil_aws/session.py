@@ -26,6 +26,8 @@ import botocore.exceptions
 from botocore import UNSIGNED
 from toil_core.plugin_api import ToilError
 
+from toil_aws import request_log
+
 __all__ = [
     "AWSSetupError",
     "MAX_ATTEMPTS",
@@ -57,11 +59,18 @@ _clients: Dict[Tuple[Any, ...], Any] = {}
 def _forget_after_fork() -> None:
     """A forked process (the single machine batch system forks its workers from a warm process)
     must not share the parent's pooled connections: two processes reading one socket would get
-    each other's responses. The child makes its own sessions and clients."""
+    each other's responses. The child empties its copies of the connection pools (closing its
+    own descriptors of the sockets, which leaves the parent's connections open) and keeps the
+    sessions and clients: building them again costs far more than a job's requests (a fresh
+    session loads botocore's S3 model, most of a second on a loaded machine). A client whose
+    pools cannot be emptied is dropped and built again."""
     global _lock
     _lock = threading.Lock()
-    _sessions.clear()
-    _clients.clear()
+    for key, made in list(_clients.items()):
+        try:
+            made._endpoint.http_session.close()
+        except Exception:  # another botocore layout: build this client again
+            del _clients[key]
 
 
 if hasattr(os, "register_at_fork"):
@@ -133,6 +142,7 @@ def client(service: str = "s3", region: Optional[str] = None, anonymous: bool = 
     with _lock:
         made = _session().client(service, region_name=region or default_region(), endpoint_url=endpoint,
                                  config=config)
+        request_log.hook(made)
         _clients[key] = made
     return made
 

@@ -21,7 +21,9 @@ batch systems               :class:`AbstractBatchSystem`, :class:`BatchSystemSup
                             :class:`InsufficientSystemResources`, :class:`ExternalBatchIdMessage`
 job stores                  :class:`AbstractJobStore` and its errors (:class:`JobStoreError`
                             is their base), :class:`JobDescription` (jobs are stored with
-                            its ``to_bytes`` / ``from_bytes``), :class:`FileID`
+                            its ``to_bytes`` / ``from_bytes``), :class:`FileID`,
+                            :func:`attempt_owner` / :func:`is_attempt_owner` (the IDs that
+                            own the files of attempts at a job and never name a job)
 file stores                 :class:`AbstractFileStore`
 URL access                  :class:`AbstractURLAccess`
 provisioners                :class:`AbstractProvisioner`, :class:`Shape`, :class:`Node`,
@@ -89,6 +91,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     )
     from toil_core.provisioners.abstract import AbstractProvisioner, Shape
     from toil_core.provisioners.node import Node
+    from toil_core.worker.attempt_files import attempt_owner, is_attempt_owner
     from toil_core.workflow.options import add_argument_if_absent, add_options
 
 #: Public name -> the module that defines it.
@@ -133,6 +136,8 @@ _HOMES: Dict[str, str] = {
     "AbstractFileStore": "toil_core.filestores.abstract",
     "FileID": "toil_core.filestores.file_id",
     "AbstractURLAccess": "toil_core.jobstores.url_access",
+    "attempt_owner": "toil_core.worker.attempt_files",
+    "is_attempt_owner": "toil_core.worker.attempt_files",
     # provisioners
     "AbstractProvisioner": "toil_core.provisioners.abstract",
     "Shape": "toil_core.provisioners.abstract",

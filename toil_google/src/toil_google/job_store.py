@@ -8,10 +8,14 @@ Locators ``google:<project>:<name>`` and ``google:<name>`` (project from the cre
     shared/<name>                       shared files (config.pickle, rootJobStoreID, pid.log...)
     jobs/<job id>                       one JSON job description per job
     files/<token>-<basename>            stored files; file ID "<token>-<basename>"
-    files/job/<owner>/<token>-<basename>
-                                        files written with cleanup=True for a job (or a job
-                                        attempt); file ID "job/<owner>/<token>-<basename>";
-                                        delete_job(owner) deletes them
+    files/job/<job>/<token>-<basename>  files written with cleanup=True for a job; file ID
+                                        "job/<job>/<token>-<basename>"; delete_job(job) deletes them
+    files/job/<job>/attempt/<token>-<basename>
+                                        files of attempts at the job (owner attempt-<job>);
+                                        delete_job(attempt-<job>) deletes them. One listing of
+                                        the job's prefix finds both: the worker's discard of
+                                        earlier attempts' files tells it the job's own, so
+                                        finishing a leaf job needs no second listing
     logs/new/<stamp>, logs/read/<stamp> stats/logging blobs before and after read_logs
 
 Crash safety: every job, file, shared file and log blob is one object, and an object upload
@@ -42,6 +46,8 @@ from toil_core.plugin_api import (
     NoSuchFileException,
     NoSuchJobException,
     NoSuchJobStoreException,
+    attempt_owner,
+    is_attempt_owner,
 )
 
 from toil_google.client import emulator_host, get_client, retry_policy
@@ -64,6 +70,22 @@ LOGS_NEW, LOGS_READ = "logs/new/", "logs/read/"
 #: Shared files stored without the customer-supplied key (needed to learn the key).
 CLEAR_SHARED = frozenset({"config.pickle"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+#: Sub-prefix of a job's files prefix that holds the files of attempts at the job.
+ATTEMPT_DIR = "attempt/"
+#: How many jobs' file lists a process keeps between the discard of earlier attempts' files and
+#: the job's finish (see delete_job; a worker needs one at a time).
+_OWNED_KEPT = 64
+
+
+def _attempt_job(owner: str) -> Optional[str]:
+    """The job whose attempts ``owner`` owns the files of, or None for a job's own ID."""
+    if not is_attempt_owner(owner):
+        return None
+    job = owner[len(attempt_owner("")):]
+    return job if job and attempt_owner(job) == owner else None
+#: Pauses between the leader's looks for new log blobs (each costs a listing): the shortest after
+#: a look that found some, doubling after each empty look up to the longest.
+LOG_POLL_MIN, LOG_POLL_MAX = 0.5, 4.0
 
 
 def _safe(name: str, default: str, limit: int = 100) -> str:
@@ -99,6 +121,12 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     def __init__(self, locator: str) -> None:
         if locator.startswith("google:"):
             locator = locator[len("google:"):]
+        #: Generation of each job description this process last read or wrote (see update_job).
+        self._generations: Dict[str, int] = {}
+        self._log_poll = LOG_POLL_MIN
+        #: job ID -> names of the job's own files, as the listing that discarded its earlier
+        #: attempts' files found them plus what this process has written for it since.
+        self._owned: Dict[str, set] = {}
         super().__init__(locator)
         self.project, self.name, self.bucket_name = parse_google_locator(locator)
         self._io: Optional[ObjectIO] = None
@@ -303,8 +331,17 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     def create_job(self, job_description: JobDescription) -> JobDescription:
         if job_description.jobStoreID is None:
             self.assign_job_id(job_description)
-        self.objects.put_bytes(self._job_name(job_description.jobStoreID), job_description.to_bytes())
+        job_id = str(job_description.jobStoreID)
+        self._remember(job_id, self.objects.put_bytes(self._job_name(job_id), job_description.to_bytes()))
         return job_description
+
+    def _remember(self, job_id: str, generation: Optional[int]) -> None:
+        """Note the generation of the job's description this process last read or wrote, so an
+        update is one conditional upload without looking first."""
+        if generation:
+            self._generations[job_id] = generation
+        else:
+            self._generations.pop(job_id, None)
 
     def job_exists(self, job_id: str) -> bool:
         try:
@@ -315,8 +352,9 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     def load_job(self, job_id: str) -> JobDescription:
         name = self._job_name(job_id)
         try:
-            raw = self.objects.get_bytes(name)
+            raw, generation = self.objects.get_bytes_and_generation(name)
         except ObjectMissing:
+            self._generations.pop(str(job_id), None)
             raise NoSuchJobException(job_id) from None
         where = f"gs://{self.bucket_name}/{name}"
         try:
@@ -326,23 +364,30 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         if desc.jobStoreID != job_id:
             raise CorruptJobError(job_id, where, f"it describes job '{desc.jobStoreID}'",
                                   f"google:{self.locator}")
+        self._remember(str(job_id), generation)
         return desc
 
     def update_job(self, job_description: JobDescription) -> None:
         """Atomically replace the stored description; a deleted job is never recreated
         (:class:`NoSuchJobException`). On Cloud Storage the write is conditional on the
-        generation just seen, so a delete in between is detected too."""
+        generation just seen (by this process's last read or write of it, else by a look
+        first), so a delete in between is detected too."""
         from google.api_core import exceptions as gexc
 
-        job_id = job_description.jobStoreID
-        name = self._job_name(job_id)  # type: ignore[arg-type]
+        job_id = str(job_description.jobStoreID)
+        name = self._job_name(job_id)
+        known = self._generations.pop(job_id, None)
         for _ in range(5):
-            info = self.objects.stat(name)
-            if info is None:
-                raise NoSuchJobException(job_id)
+            if known is None:
+                info = self.objects.stat(name)
+                if info is None:
+                    raise NoSuchJobException(job_id)
+                known = info.generation
+            generation, known = known, None
             job_description.version += 1
             try:
-                self.objects.put_bytes(name, job_description.to_bytes(), if_generation_match=info.generation)
+                self._remember(job_id, self.objects.put_bytes(name, job_description.to_bytes(),
+                                                              if_generation_match=generation))
                 return
             except gexc.PreconditionFailed:
                 job_description.version -= 1  # changed or deleted meanwhile: look again
@@ -352,13 +397,44 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         raise GoogleStoreError(f"The job '{job_id}' kept changing while it was being updated.")
 
     def delete_job(self, job_id: str) -> None:
+        """Delete the job's files, then its description; for an attempt owner
+        (``attempt-<job>``), the files of the attempts at the job.
+
+        Both kinds are found by one listing of the job's prefix. A worker discards the files of
+        earlier attempts right before an attempt and keeps what that listing found of the job's
+        own files; when the same attempt (its attempt-scoped view of this store) finishes a leaf
+        job, those and the ones it wrote since are deleted without listing again: while an
+        attempt runs, only its worker writes files for the job."""
         try:
             name = self._job_name(job_id)
         except NoSuchJobException:
             return
+        job_id = str(job_id)
+        attempts_of = _attempt_job(job_id)
+        if attempts_of is not None:
+            prefix = f"{JOB_FILES}{self._job_name(attempts_of)[len(JOBS):]}/"
+            own: set = set()
+            stale = []
+            for info in self.objects.list(prefix):
+                if info.name.startswith(prefix + ATTEMPT_DIR):
+                    stale.append(info.name)
+                else:
+                    own.add(info.name)
+            self._delete_names(stale)
+            self._owned.pop(attempts_of, None)
+            while len(self._owned) >= _OWNED_KEPT:
+                self._owned.pop(next(iter(self._owned)))
+            self._owned[attempts_of] = own
+            return
+        own_names = self._owned.pop(job_id, None)
+        if own_names is None or getattr(self, "_attempt_owner", None) != attempt_owner(job_id):
+            prefix = f"{JOB_FILES}{job_id}/"
+            own_names = {info.name for info in self.objects.list(prefix)
+                         if not info.name.startswith(prefix + ATTEMPT_DIR)}
         # The job's files go first: a crash in between leaves the job, to be deleted again,
         # rather than files nobody will ever delete.
-        self._delete_names([info.name for info in self.objects.list(f"{JOB_FILES}{job_id}/")])
+        self._delete_names(sorted(own_names))
+        self._generations.pop(job_id, None)
         self.objects.delete(name)
 
     def jobs(self) -> Iterator[JobDescription]:
@@ -369,8 +445,10 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
                 continue  # deleted while we iterate
 
     def job_file_owners(self) -> Iterator[str]:
-        """IDs that files written with ``cleanup=True`` belong to (jobs or job attempts);
-        ``delete_job`` of an owner deletes its files whether or not a job has that ID."""
+        """IDs of the jobs that files written with ``cleanup=True`` belong to, whether or not
+        the job still exists (the files of attempts at a job are under the job's ID too);
+        ``delete_job(owner)`` deletes the job's own files, ``delete_job(attempt_owner(owner))``
+        those of its attempts."""
         for prefix in self.objects.list_prefixes(JOB_FILES):
             yield prefix[len(JOB_FILES):].rstrip("/")
 
@@ -391,7 +469,14 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
             owner = str(job_id)
             if not owner or "/" in owner:
                 raise NoSuchJobException(job_id)
-            file_id = f"job/{owner}/{token}-{name}"
+            attempts_of = _attempt_job(owner)
+            if attempts_of is not None:
+                file_id = f"job/{attempts_of}/{ATTEMPT_DIR}{token}-{name}"
+            else:
+                file_id = f"job/{owner}/{token}-{name}"
+                own = self._owned.get(owner)
+                if own is not None:
+                    own.add(FILES + file_id)  # (before it exists: deleting a missing one is harmless)
         else:
             file_id = f"{token}-{name}"
         return file_id, FILES + file_id
@@ -555,6 +640,12 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
             raise NoSuchFileException(name) from None
 
     # ---------------------------------------------------------------------- logs
+    @property
+    def log_poll_interval(self) -> float:
+        """Seconds the leader waits between looks for new log blobs (each look is a listing):
+        short after a look that found blobs, doubling after each empty one (see LOG_POLL_MAX)."""
+        return self._log_poll
+
     def write_logs(self, msg: Union[bytes, str]) -> None:
         data = msg.encode("utf-8") if isinstance(msg, str) else bytes(msg)
         self.objects.put_bytes(f"{LOGS_NEW}{time.time_ns():020d}-{os.urandom(6).hex()}", data)
@@ -573,7 +664,9 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
                     continue
                 callback(io.BytesIO(data))
                 count += 1
-        for info in list(objects.list(LOGS_NEW)):
+        new = list(objects.list(LOGS_NEW))
+        self._log_poll = LOG_POLL_MIN if new else min(LOG_POLL_MAX, self._log_poll * 2)
+        for info in new:
             try:
                 data = objects.get_bytes(info.name)
             except ObjectMissing:

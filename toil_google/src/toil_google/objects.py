@@ -30,7 +30,7 @@ import io
 import logging
 import urllib.parse
 from contextlib import contextmanager
-from typing import IO, Any, Dict, Iterator, List, Optional
+from typing import IO, Any, Dict, Iterator, List, Optional, Tuple
 
 import attrs
 from toil_core.plugin_api import ToilError
@@ -130,14 +130,16 @@ class ObjectIO:
 
     # ---------------------------------------------------------------------- writes
     def put_bytes(self, name: str, data: bytes, metadata: Optional[Dict[str, str]] = None,
-                  encrypted: bool = True, if_generation_match: Optional[int] = None) -> None:
-        """Store ``data`` as ``name`` in one request (resumable if it is large)."""
+                  encrypted: bool = True, if_generation_match: Optional[int] = None) -> Optional[int]:
+        """Store ``data`` as ``name`` in one request (resumable if it is large); returns the new
+        object's generation when the server tells it."""
         blob = self.blob(name, encrypted, CHUNK_SIZE if len(data) > RESUMABLE_THRESHOLD else None)
         if metadata:
             blob.metadata = metadata
         blob.upload_from_file(io.BytesIO(data), size=len(data), rewind=False,
                               content_type="application/octet-stream",
                               if_generation_match=if_generation_match, retry=retry_policy())
+        return _generation(blob)
 
     def put_file(self, name: str, path: str, metadata: Optional[Dict[str, str]] = None,
                  encrypted: bool = True) -> int:
@@ -197,12 +199,19 @@ class ObjectIO:
     # ---------------------------------------------------------------------- reads
     def get_bytes(self, name: str, encrypted: bool = True) -> bytes:
         """The whole content of a (small) object. :raises ObjectMissing:"""
+        return self.get_bytes_and_generation(name, encrypted)[0]
+
+    def get_bytes_and_generation(self, name: str, encrypted: bool = True) -> Tuple[bytes, Optional[int]]:
+        """The whole content of a (small) object and its generation (None if the server did
+        not say). :raises ObjectMissing:"""
+        blob = self.blob(name, encrypted)
         try:
-            return self.blob(name, encrypted).download_as_bytes(retry=retry_policy(), checksum=None)
+            data = blob.download_as_bytes(retry=retry_policy(), checksum=None)
         except Exception as err:
             if _not_found(err):
                 raise ObjectMissing(name) from None
             raise
+        return data, _generation(blob)
 
     def reader(self, name: str, encrypted: bool = True) -> "_DownloadStream":
         """A readable binary stream of the object (one GET, resumed after a dropped
@@ -434,3 +443,12 @@ class _DownloadStream(io.RawIOBase):
         if self.response is not None:
             self.response.close()
         super().close()
+
+
+def _generation(blob: Any) -> Optional[int]:
+    """The generation a download or upload response gave ``blob``, if any."""
+    try:
+        value = blob.generation
+        return int(value) if value else None
+    except (TypeError, ValueError):
+        return None

@@ -77,7 +77,10 @@ class JobLogsMixin:
 
     def _read_logs(self, force: bool = False) -> None:
         now = time.time()
-        if not force and now - self._last_logs < 0.5:
+        # A store where looking for logs costs a request may ask for a longer pause between looks
+        # (``log_poll_interval``, seconds); the final, forced read always looks.
+        interval = float(getattr(self.job_store, "log_poll_interval", 0.5) or 0.5)
+        if not force and now - self._last_logs < interval:
             return
         self._last_logs = now
 

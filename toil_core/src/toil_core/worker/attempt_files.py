@@ -39,6 +39,7 @@ def attempt_owner(job_id: str) -> str:
 
 
 def is_attempt_owner(owner: str) -> bool:
+    """True if ``owner`` is the owner of the files of attempts at a job (never a job's ID)."""
     return str(owner).startswith(ATTEMPT_PREFIX)
 
 

@@ -1,0 +1,138 @@
+"""The requests of the ``aws:`` job store's hot paths, against the moto server: what a job's life
+costs in S3 calls (counted with botocore's ``before-call`` event on the store's client), and the
+guarantees the cheaper paths keep (a deleted job is never revived, a job's files go with it, the
+files of earlier attempts go before a new one, the files of a finished attempt stay)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, List
+
+import pytest
+from toil_core.jobstores.locator import make_job_store
+from toil_core.plugin_api import JobDescription, NoSuchFileException, NoSuchJobException, attempt_owner
+from toil_core.testing import make_config
+from toil_core.worker.attempt_files import attempt_scoped
+
+
+@pytest.fixture
+def store(aws_locator: str, tmp_path: Path) -> Iterator[Any]:
+    made = make_job_store(aws_locator)
+    made.initialize(make_config(tmp_path / "work"))
+    yield made
+    made.destroy()
+
+
+def _new_job(store: Any, name: str = "job") -> JobDescription:
+    desc = JobDescription(jobName=name)
+    store.assign_job_id(desc)
+    store.create_job(desc)
+    return desc
+
+
+def _other(store: Any) -> Any:
+    """Another process's view of the same store (its own instance, nothing remembered)."""
+    again = make_job_store(f"aws:{store.locator}")
+    again.resume()
+    return again
+
+
+@contextmanager
+def _calls(store: Any) -> Iterator[List[str]]:
+    """The S3 operations ``store`` calls inside the block, in order."""
+    seen: List[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        seen.append(model.name)
+
+    events = store._client().meta.events
+    events.register("before-call.s3", record, unique_id="toil-test-calls")
+    try:
+        yield seen
+    finally:
+        events.unregister("before-call.s3", unique_id="toil-test-calls")
+
+
+def _write(store: Any, data: bytes, **kwargs: Any) -> str:
+    with store.write_file_stream(**kwargs) as (stream, file_id):
+        stream.write(data)
+    return file_id
+
+
+def _exists(store: Any, file_id: str) -> bool:
+    return bool(store.file_exists(file_id))
+
+
+def test_updating_a_job_this_process_read_is_one_conditional_put(store: Any) -> None:
+    desc = store.load_job(_new_job(store).jobStoreID)
+    desc.remainingTryCount = 1
+    with _calls(store) as seen:
+        store.update_job(desc)
+    assert seen == ["PutObject"]
+    assert _other(store).load_job(desc.jobStoreID).remainingTryCount == 1
+
+
+def test_an_update_never_revives_a_job_another_process_deleted(store: Any) -> None:
+    desc = store.load_job(_new_job(store).jobStoreID)
+    _other(store).delete_job(desc.jobStoreID)
+    with pytest.raises(NoSuchJobException):
+        store.update_job(desc)
+    assert not store.job_exists(desc.jobStoreID)
+
+
+def test_an_update_after_another_process_updated_the_job_still_lands(store: Any) -> None:
+    desc = store.load_job(_new_job(store).jobStoreID)
+    other = _other(store)
+    theirs = other.load_job(desc.jobStoreID)
+    theirs.remainingTryCount = 5
+    other.update_job(theirs)
+    desc.remainingTryCount = 2
+    store.update_job(desc)  # the ETag it knew is stale: it looks again and replaces the job
+    assert other.load_job(desc.jobStoreID).remainingTryCount == 2
+
+
+def test_finishing_a_leaf_job_after_its_attempt_began_needs_no_listing(store: Any) -> None:
+    desc = _new_job(store)
+    job_id = desc.jobStoreID
+    body = _write(store, b"body", job_id=job_id, cleanup=True)  # written for the job before it runs
+    store.delete_job(attempt_owner(job_id))  # what the worker does before an attempt
+    view = attempt_scoped(store, job_id)
+    temp = _write(view, b"scratch", job_id=job_id, cleanup=True)
+    value = _write(view, b"kept")  # belongs to the attempt: lives on after the job
+    with _calls(store) as seen:
+        view.delete_job(job_id)
+    assert "ListObjectsV2" not in seen
+    assert seen[-1] == "DeleteObject"  # the description goes last
+    assert not store.job_exists(job_id)
+    assert not _exists(store, body) and not _exists(store, temp)
+    assert _exists(store, value)
+
+
+def test_a_new_attempt_deletes_the_files_of_earlier_attempts_only(store: Any) -> None:
+    job_id = _new_job(store).jobStoreID
+    own = _write(store, b"own", job_id=job_id, cleanup=True)
+    earlier = _write(attempt_scoped(store, job_id), b"left by a killed attempt")
+    store.delete_job(attempt_owner(job_id))
+    assert not _exists(store, earlier)
+    assert _exists(store, own) and store.job_exists(job_id)
+
+
+def test_deleting_a_job_elsewhere_lists_its_files(store: Any) -> None:
+    """Outside the attempt that discarded earlier attempts' files, nothing remembered is trusted."""
+    job_id = _new_job(store).jobStoreID
+    store.delete_job(attempt_owner(job_id))
+    late = _write(_other(store), b"written by another process", job_id=job_id, cleanup=True)
+    store.delete_job(job_id)
+    assert not store.job_exists(job_id)
+    with pytest.raises(NoSuchFileException):
+        store.file_info(late)
+
+
+def test_the_leader_looks_for_logs_less_often_while_none_come(store: Any) -> None:
+    first = store.log_poll_interval
+    assert store.read_logs(lambda blob: None) == 0
+    assert store.read_logs(lambda blob: None) == 0
+    assert store.log_poll_interval > first
+    store.write_logs("a message")
+    assert store.read_logs(lambda blob: None) == 1
+    assert store.log_poll_interval == first
