@@ -7,12 +7,14 @@ on the Job and are filled from the workflow's defaults when the job is saved.
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
-from toil_core.common.config import Config, default_config
 from toil_core.job.promise import Promise, PromisedRequirement
 from toil_core.lib.accelerators import parse_accelerator
 from toil_core.lib.conversions import human2bytes
+
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
 
 try:  # Python 3.8+
     from typing import TypedDict
@@ -125,7 +127,12 @@ class Requirer:
     def _defaults(self) -> Config:
         """Where unset requirements come from: the assigned workflow config, or (before one is
         assigned) the Config defaults."""
-        return self._config if self._config is not None else default_config()
+        if self._config is not None:
+            return self._config
+        # lazy: building the Config class would add to the import time of every `import toil.job`
+        from toil_core.common.config import default_config
+
+        return default_config()
 
     @property
     def memory(self) -> int:
