@@ -17,6 +17,7 @@ the wall clock around it; single_machine batch system + file: job store):
     python3 dev.py bench -- --quick --upstream         # small sizes, no 100k: a fast check
     .venv/bin/python bench/run.py --cases a,e --profile /tmp/prof   # + cProfile of leader and jobs
     .venv/bin/python bench/run.py --cases cwl         # the CWL cases g and h: toil-cwl-runner vs cwltool
+    .venv/bin/python bench/run.py --cases wdl         # the WDL case w: toil-wdl-runner vs miniwdl run
 
 --upstream creates bench/.upstream-venv (toil==5.10.0 from PyPI) on first use.  Upstream runs the big
 fan-out only for 10,000 jobs and only with --upstream-large (about half an hour).  Results are written
@@ -40,13 +41,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import importtime  # noqa: E402
 import report  # noqa: E402
 from cwl_cases import CWL_CASES, ensure_upstream_cwl, print_cwl, run_cwl_case  # noqa: E402
+from wdl_cases import WDL_CASES, print_wdl, run_wdl_case  # noqa: E402
 from cases import (ALIASES, BENCH, CASES, REFERENCE_SECONDS, UPSTREAM_REQUIREMENTS,  # noqa: E402
                    engine_version, ensure_upstream, log, run_best)
 
 RESULTS = BENCH / "results"
 ALL = list(CASES) + ["import"]
-CWL_ALIASES = {c["name"]: k for k, c in CWL_CASES.items()}
-GROUPS = {"e": ["e10k", "e100k"], "all": ALL, "i": ["import"], "imports": ["import"], "cwl": list(CWL_CASES)}
+CWL_ALIASES = {c["name"]: k for k, c in [*CWL_CASES.items(), *WDL_CASES.items()]}
+GROUPS = {"e": ["e10k", "e100k"], "all": ALL, "i": ["import"], "imports": ["import"], "cwl": list(CWL_CASES),
+          "wdl": list(WDL_CASES)}
 
 
 def parse_cases(text: str) -> List[str]:
@@ -57,10 +60,11 @@ def parse_cases(text: str) -> List[str]:
             continue
         keys = GROUPS.get(item) or [ALIASES.get(item, CWL_ALIASES.get(item, item))]
         for key in keys:
-            if key not in CASES and key not in CWL_CASES and key != "import":
+            if key not in CASES and key not in CWL_CASES and key not in WDL_CASES and key != "import":
                 raise argparse.ArgumentTypeError(
                     f"unknown case {item!r}; choose from all, e, import, "
-                    + ", ".join(f"{k} ({c['name']})" for k, c in [*CASES.items(), *CWL_CASES.items()]))
+                    + ", ".join(f"{k} ({c['name']})"
+                                for k, c in [*CASES.items(), *CWL_CASES.items(), *WDL_CASES.items()]))
             if key not in out:
                 out.append(key)
     if not out:
@@ -73,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cases", type=parse_cases, default=ALL,
                         help="comma-separated: a|fanout, b|chain, c|tree, d|files, e (= e10k,e100k), "
                              "f|commands, import, all (default: all; the CWL cases only when named: "
-                             "g|cwl-scatter, h|cwl-3step, cwl = g,h)")
+                             "g|cwl-scatter, h|cwl-3step, cwl = g,h; w|wdl-scatter, wdl = w)")
     parser.add_argument("--scale", choices=["small", "full"], default="full",
                         help="full: the target sizes; small: shrunk counts for quick checks")
     parser.add_argument("--quick", action="store_true",
@@ -120,10 +124,14 @@ def main(argv: List[str] | None = None) -> int:
     upstream: Dict[str, Dict[str, Any]] = {}
     imports: Dict[str, Dict[str, Any]] = {}
     cwl: Dict[str, Dict[str, Any]] = {}
+    wdl: Dict[str, Dict[str, Any]] = {}
     upstream_cwl = None
     if upstream_python and any(key in CWL_CASES for key in args.cases):
         upstream_cwl = ensure_upstream_cwl(upstream_python)
     for key in args.cases:
+        if key in WDL_CASES:
+            wdl[key] = run_wdl_case(args.python, key, args.scale, timeout, args.keep_logs, args.repeat)
+            continue
         if key in CWL_CASES:
             cwl[key] = run_cwl_case(args.python, key, args.scale, timeout, args.keep_logs, upstream_cwl,
                                     args.repeat)
@@ -162,6 +170,11 @@ def main(argv: List[str] | None = None) -> int:
         print_cwl(cwl)
         print("ratios: other runner's seconds / toil-cwl-runner's seconds, measured back to back in this run "
               "(above 1x: toil-cwl-runner is faster)")
+    if wdl:
+        print()
+        print_wdl(wdl)
+        print("ratios: other runner's seconds / toil-wdl-runner's seconds, measured back to back in this run "
+              "(above 1x: toil-wdl-runner is faster)")
     if imports:
         print()
         for side, m in imports.items():
@@ -188,7 +201,7 @@ def main(argv: List[str] | None = None) -> int:
         "upstream": ({"python": upstream_python, "version": engine_version(upstream_python),
                       "requirements": UPSTREAM_REQUIREMENTS, "results": upstream}
                      if upstream_python else None),
-        "imports": imports, "derived": derived, "cwl": cwl,
+        "imports": imports, "derived": derived, "cwl": cwl, "wdl": wdl,
         "reference": {"description": "upstream Toil 5.10, 2-core machine, single_machine + file job store",
                       "seconds": REFERENCE_SECONDS},
         "targets": [dict(zip(["target", "ours", "upstream", "ratio", "goal", "status"], r)) for r in rows],
@@ -201,7 +214,7 @@ def main(argv: List[str] | None = None) -> int:
         path.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"results written to {', '.join(str(p) for p in outputs)}")
     return 0 if (all(r["ok"] for r in ours.values()) and all(m.get("ok") for m in imports.values())
-                 and all(r["ok"] for r in cwl.values())) else 1
+                 and all(r["ok"] for r in cwl.values()) and all(r["ok"] for r in wdl.values())) else 1
 
 
 if __name__ == "__main__":

@@ -2,7 +2,12 @@
 for miniwdl, with the suite's own ``run.py``, and print passed / failed / skipped per WDL version.
 
 ``python -m toil_wdl.conformance [--suite DIR] [--versions 1.0,1.1] [--runners toil-wdl-runner,miniwdl]
-[--numbers 0-10] [--threads N]``
+[--numbers 0-10] [--threads N] [--container podman|none]``
+
+Tasks run in podman containers with ``--container podman`` (the default when podman works): the
+image the suite's tasks name (``ubuntu:*``) is built locally (:mod:`toil_wdl.images`, no registry
+needed). miniwdl always runs tasks in containers; here it uses its podman backend
+(:func:`toil_wdl.images.miniwdl_podman_env`).
 
 The suite folder is read-only (it is shared): ``run.py`` writes generated WDL files and result files
 next to the tests, so it runs on a copy in a temporary directory.
@@ -51,8 +56,10 @@ def _make_writable(root: Path) -> None:
 
 
 def run_suite(suite: Path, runner: str, version: str, numbers: Optional[str] = None, threads: int = 1,
-              extra_args: Optional[str] = None, timeout: int = 7200) -> Dict[str, object]:
-    """Run one runner on one WDL version; returns counts and the per-test statuses."""
+              extra_args: Optional[str] = None, timeout: int = 7200,
+              env_extra: Optional[Dict[str, str]] = None) -> Dict[str, object]:
+    """Run one runner on one WDL version; returns counts and the per-test statuses. ``extra_args``
+    go to toil-wdl-runner, ``env_extra`` into the runner's environment."""
     with tempfile.TemporaryDirectory(prefix="wdl-conformance-") as tmp:
         copy = Path(tmp) / "suite"
         shutil.copytree(suite, copy, ignore=shutil.ignore_patterns(".git", "build"))
@@ -64,10 +71,19 @@ def run_suite(suite: Path, runner: str, version: str, numbers: Optional[str] = N
         if runner == "toil-wdl-runner":
             cmd += ["--jobstore-path", str(Path(tmp) / "stores")]
             if extra_args:
-                cmd += ["--toil-args", extra_args]
+                cmd += [f"--toil-args={extra_args}"]  # '=': the value starts with '--'
+
         env = dict(os.environ)
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
         env["TMPDIR"] = tmp
+        env.update(env_extra or {})
+        if runner == "miniwdl" and "MINIWDL__SCHEDULER__CONTAINER_BACKEND" not in env:
+            from toil_wdl.images import miniwdl_podman_env
+
+            try:
+                env.update(miniwdl_podman_env(tmp))
+            except RuntimeError:
+                pass  # no podman: miniwdl tries its default backend (and reports why it cannot)
         proc = subprocess.run(cmd, cwd=copy, env=env, capture_output=True, text=True, timeout=timeout)
     statuses: Dict[int, str] = {}
     for line in proc.stdout.splitlines():
@@ -79,15 +95,40 @@ def run_suite(suite: Path, runner: str, version: str, numbers: Optional[str] = N
             "skipped": counts["SKIPPED"], "statuses": statuses, "output": proc.stdout, "stderr": proc.stderr}
 
 
+def _podman_works() -> bool:
+    exe = shutil.which("podman")
+    if exe is None:
+        return False
+    try:
+        return subprocess.run([exe, "info"], capture_output=True, timeout=120).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toil_wdl.conformance", description=__doc__.split("\n\n")[0])
     parser.add_argument("--suite", default=None, help="The wdl-conformance-tests folder.")
-    parser.add_argument("--versions", default="1.0,1.1", help="Comma-separated WDL versions.")
+    parser.add_argument("--versions", default="draft-2,1.0,1.1,development",
+                        help="Comma-separated WDL versions.")
     parser.add_argument("--runners", default="toil-wdl-runner,miniwdl", help="Comma-separated runners.")
     parser.add_argument("--numbers", default=None, help="Test numbers (run.py's -n syntax).")
     parser.add_argument("--threads", type=int, default=1, help="Tests run in parallel.")
     parser.add_argument("--show-failures", action="store_true", help="Print the reason of every failure.")
+    parser.add_argument("--container", choices=["podman", "none"], default=None,
+                        help="toil-wdl-runner's tasks in podman containers (the image is built locally) or "
+                             "on the host (default: podman when it works here).")
     args = parser.parse_args(argv)
+    if args.container is None:
+        args.container = "podman" if _podman_works() else "none"
+    if args.container == "podman" or "miniwdl" in args.runners:
+        from toil_wdl.images import MINIWDL_DEFAULT_IMAGE, SUITE_IMAGES, ensure_image
+
+        try:
+            ensure_image([*SUITE_IMAGES, MINIWDL_DEFAULT_IMAGE])
+        except RuntimeError as err:
+            print(f"the task image cannot be built here: {err}", file=sys.stderr)
+            if args.container == "podman":
+                return 2
     suite = find_suite(args.suite)
     if suite is None:
         print("wdl-conformance-tests not found: give --suite or set TOIL_WDL_CONFORMANCE", file=sys.stderr)
@@ -95,9 +136,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     rows = []
     for version in args.versions.split(","):
         for runner in args.runners.split(","):
-            result = run_suite(suite, runner, version, args.numbers, args.threads)
+            result = run_suite(suite, runner, version, args.numbers, args.threads,
+                               extra_args=f"--container {args.container}")
             rows.append(result)
-            print(f"{runner:16} WDL {version:8} passed {result['passed']:3}  failed {result['failed']:3}  "
+            print(f"{runner:16} WDL {version:8} ({args.container if runner != 'miniwdl' else 'podman'}) passed {result['passed']:3}  failed {result['failed']:3}  "
                   f"skipped {result['skipped']:3}", flush=True)
             if args.show_failures:
                 print(result["output"])

@@ -262,21 +262,37 @@ class OutputsJob(WDLJob):
         return out
 
 
+def _gathered(gather: Tree.Gather) -> List[Tuple[str, Type.Base]]:
+    """The names (and their types inside the section) a section's gather node makes visible
+    outside it: a declaration's name, or a call's outputs as ``call.output``; a gather of a nested
+    section's gather has the nested section's array/optional types."""
+    ref = gather.referee
+    if isinstance(ref, Tree.Gather):
+        inner = _gathered(ref)
+        if isinstance(ref.section, Tree.Scatter):
+            return [(name, Type.Array(ty)) for name, ty in inner]
+        return [(name, ty.copy(optional=True)) for name, ty in inner]
+    if isinstance(ref, Tree.Decl):
+        return [(ref.name, ref.type)]
+    return [(b.name, b.value) for b in ref.effective_outputs]
+
+
 def _gather_scatter(node: Tree.Scatter, elements: List[Frag]) -> Frag:
+    """Each name the scatter's body defines, as the array of its values in element order."""
     envs = [bindings(e) for e in elements]
     out: Frag = []
-    for b in node.effective_outputs:
-        ty = b.value
-        item_type = ty.item_type if isinstance(ty, Type.Array) else Type.Any()
-        values = [e[b.name] if e.has_binding(b.name) else Value.Null() for e in envs]
-        out.append((b.name, Value.Array(item_type, values)))
+    for gather in node.gathers.values():
+        for name, item_type in _gathered(gather):
+            values = [e[name] if e.has_binding(name) else Value.Null() for e in envs]
+            out.append((name, Value.Array(item_type, values)))
     return out
 
 
 def _gather_conditional(node: Tree.Conditional, body: Optional[Frag]) -> Frag:
+    """Each name the conditional's body defines: its value, or null when the body did not run."""
     env = bindings(body) if body is not None else None
-    return [(b.name, env[b.name] if env is not None and env.has_binding(b.name) else Value.Null())
-            for b in node.effective_outputs]
+    return [(name, env[name] if env is not None and env.has_binding(name) else Value.Null())
+            for gather in node.gathers.values() for name, _ in _gathered(gather)]
 
 
 class ScatterJob(WDLJob):

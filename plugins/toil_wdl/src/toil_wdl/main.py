@@ -86,57 +86,75 @@ def load_workflow(args: argparse.Namespace) -> Tuple[Any, Any, Any, str]:
     return doc, target, env, base
 
 
-def import_input_files(env: Any, base: str, importer: Any) -> Any:
-    """Every File value of the inputs imported into the job store (``toilfile:`` values)."""
+def import_input_files(env: Any, base: str, importer: Any, scratch: str) -> Any:
+    """Every File and Directory value of the inputs imported into the job store (``toilfile:`` and
+    ``toildir:`` values; a directory is imported as a tar archive of its contents, made in ``scratch``)."""
     from WDL import Env, Value
 
-    from toil_wdl.values import FILE_SCHEME, WDLRunnerError, file_uri, map_files
+    from toil_wdl.values import WDLRunnerError, file_uri, is_stored, map_files, pack_directory
 
     seen: Dict[str, str] = {}
 
     def imp(v: Any) -> Optional[str]:
-        if isinstance(v, Value.Directory):
-            raise WDLRunnerError(f"Directory inputs are not supported by toil-wdl-runner yet: {v.value}")
         name = v.value
-        if name.startswith(FILE_SCHEME):
+        directory = isinstance(v, Value.Directory)
+        if is_stored(name):
             return name
         if name not in seen:
+            kind = "directory" if directory else "file"
             if "://" in name[:16]:
+                if directory:
+                    raise WDLRunnerError(f"Directory inputs from URLs are not supported: {name} "
+                                         "(give a local folder)")
                 url = name
             else:
                 path = name if os.path.isabs(name) else os.path.join(base, name)
                 if not os.path.exists(path) and os.path.exists(os.path.abspath(name)):
                     path = os.path.abspath(name)
-                if not os.path.isfile(path):
-                    raise WDLRunnerError(f"input file not found: {name} (looked for {path})")
-                url = "file://" + urllib.parse.quote(os.path.abspath(path))
-            local = urllib.parse.unquote(urllib.parse.urlparse(url).path)
-            seen[name] = file_uri(importer(url), local.rsplit("/", 1)[-1], origin=url.rsplit("/", 1)[0])
+                if not (os.path.isdir(path) if directory else os.path.isfile(path)):
+                    raise WDLRunnerError(f"input {kind} not found: {name} (looked for {path})")
+                source = pack_directory(path, scratch) if directory else path
+                url = "file://" + urllib.parse.quote(os.path.abspath(source))
+                name_url = "file://" + urllib.parse.quote(os.path.abspath(path).rstrip("/"))
+            if "://" in name[:16]:
+                name_url = url
+            local = urllib.parse.unquote(urllib.parse.urlparse(name_url).path)
+            seen[name] = file_uri(importer(url), local.rsplit("/", 1)[-1], origin=name_url.rsplit("/", 1)[0],
+                                  directory=directory)
         return seen[name]
 
     return env.map(lambda b: Env.Binding(b.name, map_files(b.value, imp)))
 
 
 def export_outputs(outputs: List[Tuple[str, Any]], export: Any, out_dir: str) -> Dict[str, Any]:
-    """Copy the output files to ``out_dir``; returns the output object as JSON values."""
-    from toil_wdl.values import FILE_SCHEME, map_files, parse_file_uri
+    """Copy the output files and directories to ``out_dir``; returns the output object as JSON values."""
+    from toil_wdl.values import is_stored, map_files, parse_uri, unpack_directory
 
     os.makedirs(out_dir, exist_ok=True)
     done: Dict[str, str] = {}
 
     def exp(v: Any) -> Optional[str]:
         name = v.value
-        if not name.startswith(FILE_SCHEME):
+        if not is_stored(name):
             return name
         if name not in done:
-            file_id, base = parse_file_uri(name)
+            file_id, _, rel, directory = parse_uri(name)
+            base = rel.rsplit("/", 1)[-1]
             target = os.path.join(out_dir, base)
             n = 1
             while os.path.exists(target):
                 target = os.path.join(out_dir, str(n), base)
                 n += 1
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            export(file_id, "file://" + urllib.parse.quote(target))
+            if directory:
+                archive = target + ".toil-wdl.tar"
+                export(file_id, "file://" + urllib.parse.quote(archive))
+                try:
+                    unpack_directory(archive, target)
+                finally:
+                    os.unlink(archive)
+            else:
+                export(file_id, "file://" + urllib.parse.quote(target))
             done[name] = target
         return done[name]
 
@@ -196,7 +214,11 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
         else:
             from WDL import Tree
 
-            env = import_input_files(env, base, lambda url: toil.import_file(url, symlink=False))
+            scratch = tempfile.mkdtemp(prefix="toil-wdl-import-")
+            try:
+                env = import_input_files(env, base, lambda url: toil.import_file(url, symlink=False), scratch)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
             uri = args.wdl_uri if "://" in args.wdl_uri[:16] else os.path.abspath(args.wdl_uri)
             source_dir = os.path.dirname(uri) if "://" not in uri[:16] else os.getcwd()
             ref = DocRef(uri=uri, source_dir=source_dir, limits=_limits(toil.config),

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import shutil
@@ -22,17 +23,20 @@ from WDL._util import strip_leading_whitespace
 
 from toil_wdl.document import parse_disks, parse_size, referenced_names
 from toil_wdl.values import (
-    FILE_SCHEME,
+    DIR_SCHEME,
     Frag,
     ToilStdLib,
     WDLRunnerError,
     detach,
     download_url,
     file_uri,
+    is_stored,
     is_url,
     map_files,
     output_stdlib,
-    parse_file_uri,
+    pack_directory,
+    parse_uri,
+    read_directory,
 )
 
 logger = logging.getLogger(__name__)
@@ -132,63 +136,151 @@ def task_resources(runtime: Dict[str, Any], limits: Dict[str, float]) -> Dict[st
     return res
 
 
+def _stored_values(value: Value.Base) -> List[Value.Base]:
+    """The File and Directory values inside ``value``."""
+    found: List[Value.Base] = []
+
+    def collect(v: Value.Base) -> str:
+        found.append(v)
+        return v.value
+
+    Value.rewrite_paths(value, collect)
+    return found
+
+
 def _localize(inputs: Env.Bindings[Value.Base], file_store: Any, inputs_dir: str,
               source_dir: str) -> Env.Bindings[Value.Base]:
-    """Copy every input file into ``inputs_dir``; File values become local paths."""
+    """Copy every input file and directory into ``inputs_dir``; their values become local paths.
+
+    A stored value goes to ``inputs_dir/<origin key>/<relative path>``: values that were side by
+    side where they came from are side by side here, and a file (or folder) inside a directory
+    that is also an input is the one inside that directory. Directories are placed first, so that
+    files inside them are not fetched a second time."""
     seen: Dict[str, str] = {}
-    taken: set = set()
+    owner: Dict[str, str] = {}  # local path -> the stored value placed there
+
+    def place(name: str, directory: bool) -> str:
+        file_id, key, rel, _ = parse_uri(name)
+        target = os.path.join(inputs_dir, key, rel)
+        n = 0
+        while target in owner and owner[target] != name and not (directory and owner[target].startswith(DIR_SCHEME)):
+            n += 1  # another file with the same name from the same place: keep both
+            target = os.path.join(inputs_dir, f"{key}-{n}", rel)
+        if target in owner:
+            return target
+        owner[target] = name
+        if _inside_directory(target, owner, key) and os.path.lexists(target):
+            return target  # already there, inside a directory placed from the same origin
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if directory:
+            return read_directory(file_store, name, target)
+        return file_store.readGlobalFile(file_id, userPath=target)
 
     def localize(v: Value.Base) -> Optional[str]:
-        if isinstance(v, Value.Directory):
-            raise WDLRunnerError(f"Directory values are not supported by toil-wdl-runner yet: {v.value}")
         name = v.value
         if name in seen:
             return seen[name]
-        if name.startswith(FILE_SCHEME):
-            # files that were siblings where they came from are siblings here too
-            file_id, base, origin = parse_file_uri(name, with_origin=True)
-            folder = os.path.join(inputs_dir, origin or f"f{len(seen)}")
-            target = os.path.join(folder, base)
-            n = 0
-            while target in taken:
-                n += 1
-                folder = os.path.join(inputs_dir, f"{origin}-{n}")
-                target = os.path.join(folder, base)
-            taken.add(target)
-            os.makedirs(folder, exist_ok=True)
-            path = file_store.readGlobalFile(file_id, userPath=target)
+        directory = isinstance(v, Value.Directory)
+        if is_stored(name):
+            path = place(name, directory)
         elif is_url(name):
+            if directory:
+                raise WDLRunnerError(f"Directory inputs from URLs are not supported: {name}")
             folder = os.path.join(inputs_dir, f"u{len(seen)}")
             os.makedirs(folder, exist_ok=True)
             path = download_url(name, folder)
         else:
             path = name if os.path.isabs(name) else os.path.join(source_dir, name)
             if not os.path.exists(path):
-                raise WDLRunnerError(f"input file not found: {name}")
+                raise WDLRunnerError(f"input {'directory' if directory else 'file'} not found: {name}")
         seen[name] = path
         return path
 
+    values = [v for b in inputs for v in _stored_values(b.value)]
+    for v in sorted((v for v in values if isinstance(v, Value.Directory)), key=lambda v: v.value.count("/")):
+        localize(v)  # outer directories first
     return inputs.map(lambda b: Env.Binding(b.name, map_files(b.value, localize)))
 
 
-def _engine(preference: str, image: Optional[str]) -> Optional[List[str]]:
-    """The container engine command to run ``image`` with, or None to run on the host."""
+def _slashed(env: Env.Bindings[Value.Base]) -> Env.Bindings[Value.Base]:
+    """``env`` with every Directory path ending in ``/``, as the command sees directories (the
+    conformance suite expects ``find ~{dir}`` to print ``dir/`` first, as other runners do)."""
+
+    def slash(v: Value.Base) -> Value.Base:
+        v = copy.copy(v)
+        if isinstance(v, Value.Directory):
+            v.value = v.value.rstrip("/") + "/"
+        elif isinstance(v.value, list):
+            v.value = [tuple(slash(x) for x in e) if isinstance(e, tuple) else slash(e) for e in v.value]
+        elif isinstance(v.value, tuple):
+            v.value = tuple(slash(x) for x in v.value)
+        elif isinstance(v.value, dict):
+            v.value = {k: slash(x) for k, x in v.value.items()}
+        return v
+
+    return env.map(lambda b: Env.Binding(b.name, slash(b.value)))
+
+
+def _inside_directory(target: str, owner: Dict[str, str], key: str) -> bool:
+    """Whether ``target`` lies inside a directory placed from the origin ``key``."""
+    parent = os.path.dirname(target)
+    while parent and parent != os.path.dirname(parent):
+        placed = owner.get(parent)
+        if placed is not None and placed.startswith(DIR_SCHEME) and parse_uri(placed)[1] == key:
+            return True
+        parent = os.path.dirname(parent)
+    return False
+
+
+#: (preference, image) -> the engine command found for it (per worker process).
+_ENGINES: Dict[Tuple[str, str], List[str]] = {}
+
+
+def _has_image(exe: str, image: str) -> bool:
+    name = os.path.basename(exe)
+    probe = [exe, "image", "exists", image] if name == "podman" else [exe, "image", "inspect", image]
+    try:
+        return subprocess.run(probe, capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _engine(preference: str, image: Optional[str], call_name: str = "") -> Optional[List[str]]:
+    """The container engine command to run ``image`` with, or None to run on the host.
+
+    ``auto``: podman or docker when one has the image, else the host (with a warning: machines
+    without a registry cannot pull). ``podman``/``docker``: that engine (the other one when it is
+    missing) must have the image or pull it; otherwise the task fails saying so."""
     if not image or preference == "none":
         return None
+    if (preference, image) in _ENGINES:
+        return _ENGINES[(preference, image)]
     candidates = ["podman", "docker"] if preference in ("auto", "podman") else ["docker", "podman"]
-    for name in candidates:
-        exe = shutil.which(name)
-        if not exe:
-            continue
-        probe = [exe, "image", "exists", image] if name == "podman" else [exe, "image", "inspect", image]
+    exes = [exe for exe in (shutil.which(name) for name in candidates) if exe]
+    for exe in exes:
+        if _has_image(exe, image):
+            _ENGINES[(preference, image)] = [exe]
+            return [exe]
+    if preference == "auto":
+        logger.warning("No container engine here has the image %s (it cannot be pulled either): running the "
+                       "task's command directly on the host", image)
+        return None
+    errors = []
+    for exe in exes:
         try:
-            if subprocess.run(probe, capture_output=True, timeout=60).returncode == 0:
-                return [exe]
-        except (OSError, subprocess.SubprocessError):
+            pulled = subprocess.run([exe, "pull", image], capture_output=True, text=True, timeout=600)
+        except (OSError, subprocess.SubprocessError) as err:
+            errors.append(f"{os.path.basename(exe)}: {err}")
             continue
-    logger.warning("No container engine here has the image %s (it cannot be pulled either): running the "
-                   "task's command directly on the host", image)
-    return None
+        if pulled.returncode == 0:
+            _ENGINES[(preference, image)] = [exe]
+            return [exe]
+        errors.append(f"{os.path.basename(exe)}: {(pulled.stderr.strip().splitlines() or ['pull failed'])[-1]}")
+    raise WDLRunnerError(
+        f"task {call_name}: the container image {image} is not available"
+        + (f" and could not be pulled ({'; '.join(errors)})" if errors else f" (no {preference} installed)")
+        + "; load or build it locally, or run with --container auto (the host when no engine has it) "
+          "or --container none")
 
 
 def _image(runtime: Dict[str, Any]) -> Optional[str]:
@@ -248,9 +340,9 @@ def run_task(task: Tree.Task, call_name: str, inputs: Env.Bindings[Value.Base], 
     stdlib = ToilStdLib(version, file_store, os.path.join(task_dir, "write"), work_dir, upload=False)
     env = task_env(task, inputs, stdlib)
     runtime = eval_runtime(task, env, stdlib)
-    command = strip_leading_whitespace(task.command.eval(env, stdlib=stdlib).value)[1]
+    command = strip_leading_whitespace(task.command.eval(_slashed(env), stdlib=stdlib).value)[1]
     image = _image(runtime)
-    engine = _engine(container, image)
+    engine = _engine(container, image, call_name)
     logger.info("WDL task %s: running its command %s", call_name,
                 f"in {image} with {os.path.basename(engine[0])}" if engine else "on the host")
     code = run_command(command, task_dir, work_dir, engine, image)
@@ -268,20 +360,28 @@ def run_task(task: Tree.Task, call_name: str, inputs: Env.Bindings[Value.Base], 
     def resolve(optional: bool) -> Any:
         def fn(v: Value.Base) -> Optional[str]:
             path = v.value if os.path.isabs(v.value) else os.path.join(work_dir, v.value)
-            if isinstance(v, Value.Directory):
-                raise WDLRunnerError(f"Directory outputs are not supported by toil-wdl-runner yet: {v.value}")
-            if not os.path.isfile(path):
+            directory = isinstance(v, Value.Directory)
+            if not (os.path.isdir(path) if directory else os.path.isfile(path)):
                 if optional:
                     return None
-                raise WDLRunnerError(f"task {call_name}: output file {v.value} does not exist")
+                kind = "directory" if directory else "file"
+                raise WDLRunnerError(f"task {call_name}: output {kind} {v.value} does not exist")
             return path
         return fn
 
     def upload(v: Value.Base) -> Optional[str]:
-        if v.value not in uploaded:
-            uploaded[v.value] = file_uri(file_store.writeGlobalFile(v.value), v.value,
-                                         origin=os.path.dirname(os.path.abspath(v.value)))
-        return uploaded[v.value]
+        directory = isinstance(v, Value.Directory)
+        key = ("d:" if directory else "f:") + v.value
+        if key not in uploaded:
+            path = os.path.abspath(v.value)
+            if os.path.commonpath([path, work_dir]) == work_dir and path != work_dir:
+                origin, rel = work_dir, os.path.relpath(path, work_dir)  # keep the layout below work
+            else:
+                origin, rel = os.path.dirname(path), os.path.basename(path)
+            source = pack_directory(path, os.path.join(task_dir, "packed")) if directory else path
+            uploaded[key] = file_uri(file_store.writeGlobalFile(source), path, origin=origin, rel=rel,
+                                     directory=directory)
+        return uploaded[key]
 
     for decl in _ordered(list(task.outputs)):
         value = decl.expr.eval(env, stdlib=out_lib) if decl.expr is not None else Value.Null()
@@ -289,7 +389,8 @@ def run_task(task: Tree.Task, call_name: str, inputs: Env.Bindings[Value.Base], 
             value = value.coerce(decl.type)
         except Exception as err:  # noqa: BLE001 - name the output
             raise WDLRunnerError(f"task {call_name}, output {decl.name}: {err}") from err
-        value = map_files(value, resolve(isinstance(decl.type, Type.File) and decl.type.optional))
+        value = map_files(value, resolve(isinstance(decl.type, (Type.File, Type.Directory))
+                                         and decl.type.optional))
         env = env.bind(decl.name, value)
         outputs.append((f"{call_name}.{decl.name}", detach(map_files(value, upload))))
     return outputs

@@ -3,9 +3,12 @@
 * Values are miniwdl :class:`WDL.Value.Base` objects. Between jobs an environment travels as a
   :data:`Frag`, a plain list of ``(name, value)`` pairs whose values are detached from the syntax
   tree (:func:`detach`), so that pickled job bodies stay small and do not drag the document along.
-* A ``File`` value that lives in the job store is the string ``toilfile:<packed FileID>/<basename>``
-  (:func:`file_uri`): the last segment keeps the file's name, so ``basename()`` gives the right answer
-  anywhere, and the packed FileID (percent-encoded, no ``/``) finds it in the job store.
+* A ``File`` value that lives in the job store is the string
+  ``toilfile:<packed FileID>/<origin key>/<relative path>`` (:func:`file_uri`): the last segment keeps
+  the file's name, so ``basename()`` gives the right answer anywhere, the packed FileID
+  (percent-encoded, no ``/``) finds it in the job store, and the origin key and relative path put
+  values from one folder back side by side in a task. A ``Directory`` value is the same with
+  ``toildir:``; its job store file is a tar archive of the directory's contents.
 * :class:`ToilStdLib` is miniwdl's standard library with file access through the file store:
   ``read_*()`` and ``size()`` download ``toilfile:`` values, ``write_*()`` uploads in workflow
   sections (and leaves a local path inside a task, whose outputs are uploaded at its end).
@@ -26,11 +29,13 @@ from WDL import Env, Value
 from toil_core.plugin_api import FileID
 
 __all__ = [
-    "FILE_SCHEME", "Frag", "ToilStdLib", "WDLRunnerError", "bindings", "detach", "file_uri", "frag",
-    "is_url", "merge", "parse_file_uri",
+    "DIR_SCHEME", "FILE_SCHEME", "Frag", "ToilStdLib", "WDLRunnerError", "bindings", "detach", "file_uri",
+    "frag", "is_stored", "is_url", "merge", "pack_directory", "parse_file_uri", "parse_uri", "read_directory",
+    "unpack_directory",
 ]
 
 FILE_SCHEME = "toilfile:"
+DIR_SCHEME = "toildir:"
 
 #: An environment fragment: ``(name, value)`` pairs (names may be dotted: ``call.output``).
 Frag = List[Tuple[str, Value.Base]]
@@ -40,29 +45,84 @@ class WDLRunnerError(Exception):
     """A WDL workflow cannot run as given (bad document, inputs, task failure): reported in one line."""
 
 
-def file_uri(file_id: FileID, name: str, origin: Optional[str] = None) -> str:
-    """The ``toilfile:`` URI of a job store file called ``name``; ``origin`` (the folder it came
-    from) becomes a short key, so that files which were siblings are put side by side again when
-    a task localizes them (``toilfile:<packed FileID>/<origin key>/<basename>``)."""
-    key = ""
+def file_uri(file_id: FileID, name: str, origin: Optional[str] = None, rel: Optional[str] = None,
+             directory: bool = False) -> str:
+    """The ``toilfile:`` (``toildir:`` with ``directory``) URI of a job store file called ``name``:
+    ``toilfile:<packed FileID>/<origin key>/<relative path>``.
+
+    ``origin`` (the folder the value came from: a task's working directory, an input's folder)
+    becomes a short key and ``rel`` (default: the basename) the value's path below it, so that values
+    from one folder are put back side by side, files inside directories included, when a task
+    localizes them. Without ``origin`` the key is ``-``. A Directory's job store file is a tar
+    archive of its contents."""
+    key = "-"
     if origin:
         import hashlib
 
-        key = hashlib.sha1(origin.encode("utf-8")).hexdigest()[:12] + "/"
-    return FILE_SCHEME + urllib.parse.quote(file_id.pack(), safe="") + "/" + key + os.path.basename(name)
+        key = hashlib.sha1(origin.encode("utf-8")).hexdigest()[:12]
+    rel = (rel or os.path.basename(name.rstrip("/"))).strip("/")
+    scheme = DIR_SCHEME if directory else FILE_SCHEME
+    return scheme + urllib.parse.quote(file_id.pack(), safe="") + "/" + key + "/" + rel
+
+
+def is_stored(text: str) -> bool:
+    """Whether ``text`` is a ``toilfile:`` or ``toildir:`` URI."""
+    return text.startswith(FILE_SCHEME) or text.startswith(DIR_SCHEME)
+
+
+def parse_uri(uri: str) -> Tuple[FileID, str, str, bool]:
+    """``(file_id, origin key, relative path, is a directory)`` of a ``toilfile:``/``toildir:`` URI."""
+    directory = uri.startswith(DIR_SCHEME)
+    body = uri[len(DIR_SCHEME if directory else FILE_SCHEME):]
+    packed, _, rest = body.partition("/")
+    key, _, rel = rest.partition("/")
+    return FileID.unpack(urllib.parse.unquote(packed)), key, rel, directory
 
 
 def parse_file_uri(uri: str, with_origin: bool = False) -> Any:
-    """``(file_id, basename)`` of a ``toilfile:`` URI (``(file_id, basename, origin key)`` with
-    ``with_origin``; the key is '' when the URI has none)."""
-    packed, _, rest = uri[len(FILE_SCHEME):].partition("/")
-    origin, _, name = rest.rpartition("/")
-    file_id = FileID.unpack(urllib.parse.unquote(packed))
-    return (file_id, name, origin) if with_origin else (file_id, name)
+    """``(file_id, basename)`` of a stored URI (``(file_id, basename, origin key)`` with ``with_origin``)."""
+    file_id, key, rel, _ = parse_uri(uri)
+    name = rel.rsplit("/", 1)[-1]
+    return (file_id, name, key) if with_origin else (file_id, name)
+
+
+def pack_directory(path: str, scratch: str) -> str:
+    """A tar archive (in ``scratch``) of the contents of the directory ``path``, symlinks followed."""
+    import tarfile
+
+    os.makedirs(scratch, exist_ok=True)
+    fd, archive = tempfile.mkstemp(suffix=".tar", dir=scratch)
+    os.close(fd)
+    with tarfile.open(archive, "w", dereference=True) as tar:
+        for entry in sorted(os.listdir(path)):
+            tar.add(os.path.join(path, entry), arcname=entry)
+    return archive
+
+
+def unpack_directory(archive: str, target: str) -> str:
+    """Extract a :func:`pack_directory` archive into ``target`` (created); returns ``target``."""
+    import tarfile
+
+    os.makedirs(target, exist_ok=True)
+    with tarfile.open(archive) as tar:
+        members = [m for m in tar.getmembers() if not (m.name.startswith("/") or ".." in m.name.split("/"))]
+        tar.extractall(target, members=members)  # noqa: S202 - checked above
+    return target
+
+
+def read_directory(file_store: Any, uri: str, target: str) -> str:
+    """Materialize the ``toildir:`` value ``uri`` at ``target`` (a new or existing folder)."""
+    file_id, _, _, _ = parse_uri(uri)
+    scratch = tempfile.mkdtemp(dir=os.path.dirname(target.rstrip("/")) or None)
+    try:
+        archive = file_store.readGlobalFile(file_id, userPath=os.path.join(scratch, "dir.tar"))
+        return unpack_directory(archive, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def is_url(text: str) -> bool:
-    return "://" in text[:16] and not text.startswith(FILE_SCHEME)
+    return "://" in text[:16] and not is_stored(text)
 
 
 def detach(value: Value.Base) -> Value.Base:
@@ -137,7 +197,11 @@ class ToilStdLib(WDL.StdLib.Base):
         """A local path for a File value (downloading from the job store or a URL as needed)."""
         if filename in self._cache:
             return self._cache[filename]
-        if filename.startswith(FILE_SCHEME):
+        if filename.startswith(DIR_SCHEME):
+            _, _, rel, _ = parse_uri(filename)
+            target = os.path.join(tempfile.mkdtemp(dir=self._write_dir_ready()), os.path.basename(rel))
+            path = read_directory(self._file_store, filename, target)
+        elif filename.startswith(FILE_SCHEME):
             file_id, name = parse_file_uri(filename)
             target = os.path.join(tempfile.mkdtemp(dir=self._write_dir_ready()), name)
             path = self._file_store.readGlobalFile(file_id, userPath=target)
@@ -163,7 +227,8 @@ class ToilStdLib(WDL.StdLib.Base):
 
     def _virtualize_filename(self, filename: str) -> str:
         if self._upload:
-            uri = file_uri(self._file_store.writeGlobalFile(filename), filename)
+            uri = file_uri(self._file_store.writeGlobalFile(filename), filename,
+                           origin=os.path.dirname(os.path.abspath(filename)))
             self._cache[uri] = filename
             return uri
         return filename
