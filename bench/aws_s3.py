@@ -42,7 +42,7 @@ def _requests(log: Path) -> int:
 PHASES: List[Tuple[str, Tuple[str, ...]]] = [
     ("logs/stats", ("write_logs", "read_logs")),
     ("worker: discard attempt files", ("discard_attempt_files",)),
-    ("worker: commit (new jobs, value, finish)", ("_commit",)),
+    ("worker: commit (new jobs, value, finish)", ("_commit", "put_batched_job")),
     ("worker: read job", ("_run_chain", "chain_target", "load_job_body")),
     ("worker: other", ("_run_one", "run_worker", "load_user_module", "_emulate_leader_environment")),
     ("leader: read back after exit", ("_on_update",)),

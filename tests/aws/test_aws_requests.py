@@ -136,3 +136,23 @@ def test_the_leader_looks_for_logs_less_often_while_none_come(store: Any) -> Non
     store.write_logs("a message")
     assert store.read_logs(lambda blob: None) == 1
     assert store.log_poll_interval == first
+
+
+def test_jobs_created_in_a_batch_are_all_stored_when_it_ends(store: Any) -> None:
+    with store.batch():
+        made = [_new_job(store, f"child{n}") for n in range(20)]
+        assert not _other(store).job_exists(made[0].jobStoreID)  # stored together at the end
+    other = _other(store)
+    assert {other.load_job(d.jobStoreID).jobName for d in made} == {f"child{n}" for n in range(20)}
+    made[3].remainingTryCount = 0
+    with _calls(store) as seen:
+        store.update_job(made[3])  # the batch remembered each ETag
+    assert seen == ["PutObject"]
+
+
+def test_a_batch_that_raises_stores_none_of_its_jobs(store: Any) -> None:
+    with pytest.raises(RuntimeError):
+        with store.batch():
+            made = [_new_job(store) for _ in range(3)]
+            raise RuntimeError("the worker failed while saving its new jobs")
+    assert not any(store.job_exists(d.jobStoreID) for d in made)

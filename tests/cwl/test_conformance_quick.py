@@ -76,6 +76,15 @@ def test_required_tier_without_containers(tmp_path: Path) -> None:
     _run(_tiers()[0], container_setup("no", tmp_path), tmp_path)
 
 
+@pytest.mark.timeout(600)
+def test_inplace_update_tests(tmp_path: Path) -> None:
+    """The suite's InplaceUpdateRequirement tests (not ``required``; toil-cwl-runner supports them)."""
+    _ensure_node()
+    ids = select_tags(_suite(), ["inplace_update"])
+    assert sorted(ids) == ["modify_directory_content", "modify_file_content"]
+    _run(ids, container_setup("no", tmp_path), tmp_path)
+
+
 @pytest.mark.timeout(1800)
 def test_container_tier(tmp_path: Path, container_engine) -> None:
     _ensure_node()

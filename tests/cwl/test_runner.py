@@ -112,11 +112,11 @@ def test_validation_error_exit_code(run_cwl, data_dir):
 
 
 def test_unsupported_requirement_exit_code(run_cwl, data_dir):
-    tool = data_dir / "inplace.cwl"
+    tool = data_dir / "needs-docker.cwl"
     tool.write_text(
-        "cwlVersion: v1.2\nclass: CommandLineTool\nrequirements:\n  InplaceUpdateRequirement:\n"
-        "    inplaceUpdate: true\ninputs: []\noutputs: []\nbaseCommand: 'true'\n")
-    run = run_cwl(tool, check=False)
+        "cwlVersion: v1.2\nclass: CommandLineTool\nrequirements:\n  DockerRequirement:\n"
+        "    dockerPull: debian:stable-slim\ninputs: []\noutputs: []\nbaseCommand: 'true'\n")
+    run = run_cwl(tool, check=False, extra=["--no-container"])
     assert run.returncode == 33, run.stderr[-3000:]
 
 

@@ -15,6 +15,7 @@ times.
 """
 from __future__ import annotations
 
+import copy
 import io
 import logging
 from contextlib import contextmanager
@@ -81,6 +82,14 @@ class ObjectStore:
     @property
     def client(self) -> Any:
         return self._client()
+
+    def bound_to(self, client: Any) -> "ObjectStore":
+        """This store (same bucket, key and settings) using ``client`` from every thread: boto3
+        clients are thread-safe, and one client shared by a pool of threads spares each thread
+        building its own (see :meth:`AWSJobStore.batch`)."""
+        bound = copy.copy(self)
+        bound._client = lambda: client
+        return bound
 
     def sse_args(self) -> Dict[str, Any]:
         """The request arguments that carry the SSE-C key (empty without a key)."""

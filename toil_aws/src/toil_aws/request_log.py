@@ -1,6 +1,6 @@
 """Developer aid: log every S3 API call of every process with the Toil code path that made it.
 
-``TOIL_AWS_REQUEST_LOG=PATH`` makes :func:`toil_aws.session.client` hook botocore's ``before-call``
+``TOIL_AWS_REQUEST_LOG=PATH`` makes :func:`toil_aws.session.client` hook botocore's ``before-parameter-build``
 event on each S3 client it builds: every call appends one tab-separated line to ``PATH`` (opened
 for appending, so leader, fork server and workers share the file)::
 
@@ -56,4 +56,4 @@ def _log(model: Any, params: Any, **_: Any) -> None:
 def hook(client: Any) -> None:
     """Log ``client``'s calls when ``TOIL_AWS_REQUEST_LOG`` is set."""
     if os.environ.get(ENV):
-        client.meta.events.register("before-call.s3", _log)
+        client.meta.events.register("before-parameter-build.s3", _log)

@@ -22,9 +22,10 @@ from cwltool.utils import aslist
 from cwltool.workflow_job import expression as cwl_expression
 
 from toil_cwl.fsaccess import Materializer, ToilFsAccess, ToilPathMapper
+from toil_cwl.inplace import Redirects
 from toil_cwl.staging import walk_processes
 
-__all__ = ["ContextRef", "Path", "WorkflowContext", "static_resources", "write_context"]
+__all__ = ["ContextRef", "Path", "WorkflowContext", "redirects_of", "static_resources", "write_context"]
 
 #: Step IDs from the top-level process down to a step (or to the process a step runs).
 Path = Tuple[str, ...]
@@ -77,7 +78,7 @@ class WorkflowContext:
         """A cwltool RuntimeContext for running part of the workflow inside ``job``."""
         settings = self.settings
         temp = job.tempDir
-        materializer = Materializer(job.fileStore, os.path.join(temp, "inputs"))
+        materializer = Materializer(job.fileStore, os.path.join(temp, "inputs"), redirects_of(job, self))
         rc = RuntimeContext(dict(settings["runtime"]))
         rc.toil_materializer = materializer  # type: ignore[attr-defined]
         rc.basedir = settings["basedir"]
@@ -130,6 +131,18 @@ class WorkflowContext:
             if limit and out.get(key) is not None and out[key] > limit:
                 out[key] = limit
         return out
+
+
+def redirects_of(job: Any, context: WorkflowContext) -> Optional[Redirects]:
+    """The in-place updates seen by ``job`` (one view per job attempt, so that what the attempt
+    recorded itself is seen by the rest of it); None in runs without InplaceUpdateRequirement."""
+    if not context.settings.get("inplace_update"):
+        return None
+    redirects = getattr(job, "_toil_cwl_redirects", None)
+    if redirects is None:
+        redirects = Redirects(job.fileStore.jobStore, job.jobStoreID)
+        job._toil_cwl_redirects = redirects
+    return redirects
 
 
 def _default_container(builder: Any, default_container: Optional[str] = None,

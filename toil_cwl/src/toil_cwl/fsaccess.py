@@ -16,7 +16,7 @@ import logging
 import os
 import stat
 import urllib.parse
-from typing import IO, Any, Dict, List, MutableMapping, Optional
+from typing import IO, TYPE_CHECKING, Any, Dict, List, MutableMapping, Optional, Tuple, Union
 
 from cwltool.errors import WorkflowException
 from cwltool.pathmapper import MapperEnt, PathMapper
@@ -35,20 +35,46 @@ from toil_cwl.locations import (
     split_dir_uri,
 )
 
+from toil_cwl.inplace import new_nonce
+
+if TYPE_CHECKING:
+    from toil_cwl.inplace import Redirects
+
 logger = logging.getLogger(__name__)
 
-__all__ = ["Materializer", "ToilFsAccess", "ToilPathMapper", "local_path_of", "upload_outputs"]
+__all__ = ["Materializer", "ToilFsAccess", "ToilPathMapper", "Uploader", "local_path_of", "upload_outputs"]
 
 
 class Materializer:
-    """Downloads toil URIs into ``root`` (a directory of the running job) on demand."""
+    """Downloads toil URIs into ``root`` (a directory of the running job) on demand.
 
-    def __init__(self, file_store: Any, root: str) -> None:
+    With ``redirects`` (a run with in-place updates, see :mod:`toil_cwl.inplace`) every URI is
+    first brought to its newest content. ``inplace`` is set while a tool with
+    ``InplaceUpdateRequirement`` is staged: its writable inputs then get private, writable copies
+    (:meth:`writable_path`) whose changes :func:`toil_cwl.inplace.write_back` stores afterwards.
+    """
+
+    def __init__(self, file_store: Any, root: str, redirects: Optional["Redirects"] = None) -> None:
         self.file_store = file_store
         self.root = root
+        self.redirects = redirects
+        self.inplace = False
         self._paths: Dict[str, str] = {}
         self._origins: Dict[str, str] = {}  # local path -> toil URI it holds
+        self._snapshots: Dict[str, Tuple[int, int]] = {}  # writable copy -> (size, mtime) as read
+        self._writable: Dict[str, str] = {}  # toil URI -> its writable copy
         self._counter = 0
+
+    def current(self, uri: str) -> str:
+        """``uri``, or the URI of its newest content if it was updated in place."""
+        return self.redirects.current(uri) if self.redirects is not None else uri
+
+    def resolve(self, uri: str) -> Tuple[str, Optional[Union[str, Tree]]]:
+        """:func:`toil_cwl.locations.resolve_entry` of the newest content of ``uri``."""
+        kind, node = resolve_entry(self.current(uri))
+        if kind == "file" and isinstance(node, str):
+            node = self.current(node)
+        return kind, node
 
     def _fresh_dir(self) -> str:
         self._counter += 1
@@ -56,9 +82,11 @@ class Materializer:
         os.makedirs(path, exist_ok=True)
         return path
 
-    def _read(self, file_uri: str, dest: str) -> str:
+    def _read(self, file_uri: str, dest: str, mutable: bool = False) -> str:
+        file_uri = self.current(file_uri)
         file_id, _ = parse_file_uri(file_uri)
-        path = self.file_store.readGlobalFile(file_id, userPath=dest, cache=True, mutable=False, symlink=True)
+        path = self.file_store.readGlobalFile(file_id, userPath=dest, cache=True, mutable=mutable,
+                                              symlink=not mutable)
         if file_id.executable:
             real = os.path.realpath(path)
             try:
@@ -67,23 +95,29 @@ class Materializer:
                     os.chmod(real, mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
             except OSError:
                 pass
+        if mutable:
+            self._snapshots[path] = _stamp(path)
+        self._origins[path] = file_uri
         return path
 
-    def _materialize_tree(self, tree: Tree, dest: str, uri: str) -> None:
+    def _materialize_tree(self, tree: Tree, dest: str, uri: str, mutable: bool = False) -> None:
         os.makedirs(dest, exist_ok=True)
-        self._origins[dest] = uri
+        if not mutable:
+            self._origins[dest] = uri
         for name, node in tree.items():
             target = os.path.join(dest, name)
             child_uri = uri.rstrip("/") + "/" + urllib.parse.quote(name, safe="")
             if isinstance(node, dict):
-                self._materialize_tree(node, target, child_uri)
+                self._materialize_tree(node, target, child_uri, mutable)
             else:
-                self._read(node, target)
-                self._origins[target] = node
+                self._read(node, target, mutable)
 
     def origin(self, path: str) -> Optional[str]:
         """The toil URI whose content was materialized at ``path`` (outputs that are unchanged
-        inputs keep their identity instead of being stored again)."""
+        inputs keep their identity instead of being stored again); None if it was changed."""
+        snapshot = self._snapshots.get(path)
+        if snapshot is not None and (not os.path.isfile(path) or _stamp(path) != snapshot):
+            return None
         return self._origins.get(path)
 
     def local_path(self, uri: str) -> str:
@@ -95,10 +129,33 @@ class Materializer:
             _, basename = parse_file_uri(uri)
             path = self._read(uri, os.path.join(self._fresh_dir(), basename))
         else:
-            path = self._dir_entry(uri)
+            path = self._dir_entry(self.current(uri))
         self._paths[uri] = path
         self._origins.setdefault(path, uri)
         return path
+
+    def writable_path(self, uri: str) -> str:
+        """A private writable copy of ``uri`` (a file or a whole directory) for a tool that updates
+        it in place; what the tool changes in it is stored by :func:`toil_cwl.inplace.write_back`."""
+        path = self._writable.get(uri)
+        if path is None:
+            current = self.current(uri)
+            if current.startswith(FILE_SCHEME):
+                path = self._read(current, os.path.join(self._fresh_dir(), parse_file_uri(uri)[1]),
+                                  mutable=True)
+            else:
+                kind, node = self.resolve(current)
+                if kind != "dir" or not isinstance(node, dict):
+                    raise WorkflowException(f"{uri} is not a directory")
+                _, name, parts = split_dir_uri(current)
+                path = os.path.join(self._fresh_dir(), parts[-1] if parts else name)
+                self._materialize_tree(node, path, current, mutable=True)
+            self._writable[uri] = path
+        return path
+
+    def writable_copies(self) -> Dict[str, str]:
+        """Toil URI -> the writable copy :meth:`writable_path` made of it."""
+        return dict(self._writable)
 
     def _dir_entry(self, uri: str) -> str:
         encoded, name, parts = split_dir_uri(uri)
@@ -112,7 +169,7 @@ class Materializer:
                 candidate = os.path.join(base, *parts[depth:])
                 if os.path.lexists(candidate):
                     return candidate
-        kind, node = resolve_entry(uri)
+        kind, node = self.resolve(uri)
         if kind == "missing":
             raise FileNotFoundError(f"{uri} names nothing in its directory")
         if kind == "file":
@@ -123,6 +180,11 @@ class Materializer:
         dest = os.path.join(self._fresh_dir(), parts[-1] if parts else name)
         self._materialize_tree(node, dest, uri)
         return dest
+
+
+def _stamp(path: str) -> Tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
 
 
 class ToilFsAccess(StdFsAccess):
@@ -142,6 +204,11 @@ class ToilFsAccess(StdFsAccess):
             return [pattern] if self.exists(pattern) else []
         return super().glob(pattern)
 
+    def _resolve(self, uri: str) -> Tuple[str, Optional[Union[str, Tree]]]:
+        if self.materializer is not None:
+            return self.materializer.resolve(uri)
+        return resolve_entry(uri)
+
     def open(self, fn: str, mode: str) -> IO[Any]:
         if is_toil_uri(fn):
             if any(flag in mode for flag in "wax+"):
@@ -152,14 +219,14 @@ class ToilFsAccess(StdFsAccess):
     def exists(self, fn: str) -> bool:
         if is_toil_uri(fn):
             try:
-                return resolve_entry(fn)[0] != "missing"
+                return self._resolve(fn)[0] != "missing"
             except ValueError:
                 return False
         return super().exists(fn)
 
     def size(self, fn: str) -> int:
         if is_toil_uri(fn):
-            kind, node = resolve_entry(fn)
+            kind, node = self._resolve(fn)
             if kind == "file":
                 return int(parse_file_uri(str(node))[0].size)
             if kind == "dir":
@@ -170,7 +237,7 @@ class ToilFsAccess(StdFsAccess):
     def isfile(self, fn: str) -> bool:
         if is_toil_uri(fn):
             try:
-                return resolve_entry(fn)[0] == "file"
+                return self._resolve(fn)[0] == "file"
             except ValueError:
                 return False
         return super().isfile(fn)
@@ -178,14 +245,16 @@ class ToilFsAccess(StdFsAccess):
     def isdir(self, fn: str) -> bool:
         if is_toil_uri(fn):
             try:
-                return resolve_entry(fn)[0] == "dir"
+                return self._resolve(fn)[0] == "dir"
             except ValueError:
                 return False
         return super().isdir(fn)
 
     def listdir(self, fn: str) -> List[str]:
         if is_toil_uri(fn):
-            kind, node = resolve_entry(fn)
+            if self.materializer is not None:
+                fn = self.materializer.current(fn)
+            kind, node = self._resolve(fn)
             if kind != "dir" or not isinstance(node, dict):
                 raise NotADirectoryError(fn)
             base = fn.rstrip("/")
@@ -220,7 +289,10 @@ class ToilPathMapper(PathMapper):
             return
         stagedir = obj.get("dirname") or stagedir
         target = os.path.join(stagedir, obj["basename"])
-        resolved = self._local(location)
+        if copy and self.materializer is not None and self.materializer.inplace:
+            resolved = self.materializer.writable_path(location)  # the tool updates it in place
+        else:
+            resolved = self._local(location)
         if obj.get("class") == "Directory":
             kind = "WritableDirectory" if copy else "Directory"
             self._pathmap[location] = MapperEnt(resolved, target, kind, staged)
@@ -263,11 +335,22 @@ def local_path_of(location: str) -> Optional[str]:
     return None
 
 
-class _Uploader:
-    def __init__(self, file_store: Any, materializer: Optional[Materializer]) -> None:
+class Uploader:
+    """Stores a tool's local output files and directories once each (``nonce``: give directories
+    an identity, in runs with in-place updates)."""
+
+    def __init__(self, file_store: Any, materializer: Optional[Materializer], nonce: bool = False) -> None:
         self.file_store = file_store
         self.materializer = materializer
+        self.nonce = nonce
         self.known: Dict[str, str] = {}  # real path -> toil URI
+
+    def _dir_uri(self, tree: Tree, name: str) -> str:
+        return dir_uri(tree, name, new_nonce() if self.nonce else None)
+
+    def remember_dir(self, path: str, uri: str) -> None:
+        """Outputs that are the directory ``path`` are ``uri``."""
+        self.known[os.path.realpath(path) + "\0/"] = uri
 
     def _origin(self, path: str) -> Optional[str]:
         return self.materializer.origin(path) if self.materializer is not None else None
@@ -276,6 +359,11 @@ class _Uploader:
         real = os.path.realpath(path)
         uri = self.known.get(real + "\0" + basename)
         if uri is None:
+            # An unchanged input (or a link to one) keeps its identity.
+            origin = self._origin(path) or self._origin(real)
+            if origin is not None and origin.startswith(FILE_SCHEME) and parse_file_uri(origin)[1] == basename:
+                self.known[real + "\0" + basename] = origin
+                return origin
             file_id = self.file_store.writeGlobalFile(path)
             uri = file_uri_for(file_id, basename)
             self.known[real + "\0" + basename] = uri
@@ -288,7 +376,7 @@ class _Uploader:
             if os.path.isdir(full):
                 tree[name] = self.store_tree(full)
                 subtree = tree[name]
-                self.known[os.path.realpath(full) + "\0/"] = dir_uri(subtree, name)  # type: ignore[arg-type]
+                self.known[os.path.realpath(full) + "\0/"] = self._dir_uri(subtree, name)  # type: ignore[arg-type]
             elif os.path.exists(full):
                 tree[name] = self.store_file(full, name)
             else:
@@ -327,7 +415,7 @@ class _Uploader:
                     origin = self._origin(path)
                     if known is None and origin is not None and origin.startswith(DIR_SCHEME):
                         known = origin  # an input directory passed through unchanged
-                    obj["location"] = known or dir_uri(self.store_tree(path), name)
+                    obj["location"] = known or self._dir_uri(self.store_tree(path), name)
                     obj["basename"] = name
             for child in obj.get("listing", []) or []:
                 self.entry(child)
@@ -346,7 +434,8 @@ class _Uploader:
                 self.walk(item)
 
 
-def upload_outputs(value: Any, file_store: Any, materializer: Optional[Materializer] = None) -> Any:
+def upload_outputs(value: Any, file_store: Any, materializer: Optional[Materializer] = None,
+                   uploader: Optional[Uploader] = None) -> Any:
     """Store local files and directories referenced by ``value`` in the job store, in place."""
-    _Uploader(file_store, materializer).walk(value)
+    (uploader or Uploader(file_store, materializer)).walk(value)
     return value

@@ -28,8 +28,9 @@ from cwltool.workflow import Workflow
 
 from toil.job import Job
 from toil_core.plugin_api import ToilError
-from toil_cwl.context import ContextRef, Path, WorkflowContext, static_resources, toil_resources
-from toil_cwl.fsaccess import upload_outputs
+from toil_cwl.context import ContextRef, Path, WorkflowContext, redirects_of, static_resources, toil_resources
+from toil_cwl.fsaccess import Uploader, upload_outputs
+from toil_cwl.inplace import resolve_values, updates_in_place, write_back
 from toil_cwl.steps import (
     Gathered,
     gather,
@@ -129,6 +130,8 @@ def run_tool(job: Job, context: WorkflowContext, path: Path, inputs: Dict[str, A
         results["output"], results["status"] = output, status
 
     _log_once()
+    materializer = runtime.toil_materializer
+    materializer.inplace = materializer.redirects is not None and updates_in_place(process)
     for cwl_job in process.job(inputs, receive, runtime):
         if cwl_job is not None:
             cwl_job.run(runtime)
@@ -136,7 +139,10 @@ def run_tool(job: Job, context: WorkflowContext, path: Path, inputs: Dict[str, A
     if status != "success":
         raise ToolFailed(process.tool.get("id"), status)
     output = results.get("output") or {}
-    upload_outputs(output, job.fileStore, getattr(runtime, "toil_materializer", None))
+    uploader = Uploader(job.fileStore, materializer, nonce=materializer.redirects is not None)
+    if materializer.inplace and materializer.redirects is not None:
+        write_back(materializer, uploader, materializer.redirects)
+    upload_outputs(output, job.fileStore, uploader=uploader)
     return output
 
 
@@ -418,7 +424,12 @@ class CWLOutputs(CWLBaseJob):
         context = self.context()
         workflow = context.process_at(self.path)
         values = {src: (gather(v) if isinstance(v, Gathered) else v) for src, v in self.sources.items()}
-        return workflow_outputs(workflow, values, context.source_params(self.path))
+        outputs = workflow_outputs(workflow, values, context.source_params(self.path))
+        redirects = redirects_of(self, context)
+        if redirects is not None:
+            # Values produced before a later step updated them in place: give their newest content.
+            resolve_values(outputs, redirects)
+        return outputs
 
 
 def root_job(context: WorkflowContext, ctx: ContextRef, inputs: Dict[str, Any]) -> Job:

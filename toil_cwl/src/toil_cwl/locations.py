@@ -15,6 +15,10 @@ Two URI schemes, both understood by :class:`toil_cwl.fsaccess.ToilFsAccess` and
     directory, which is what ``listdir`` hands out. A directory URI carries its own content, so
     a Directory value stays valid wherever it travels, with or without a ``listing``.
 
+In a run that updates files in place (InplaceUpdateRequirement), directory URIs carry an identity:
+``toildir:<tree>.<nonce>/<dirname>`` (``.`` is not in the base64url alphabet), so that two directories
+with the same content stay distinct values when one of them is updated (see :mod:`toil_cwl.inplace`).
+
 Literal files and directories (``_:`` locations, with ``contents`` or ``listing``) pass
 through unchanged.
 """
@@ -33,6 +37,8 @@ __all__ = [
     "FILE_SCHEME",
     "Tree",
     "decode_tree",
+    "below",
+    "dir_root",
     "dir_uri",
     "encode_tree",
     "file_uri_for",
@@ -82,6 +88,7 @@ def encode_tree(tree: Tree) -> str:
 
 
 def decode_tree(text: str) -> Tree:
+    text = text.split(".", 1)[0]  # drop the identity nonce, if any
     padded = text + "=" * (-len(text) % 4)
     try:
         return json.loads(zlib.decompress(base64.urlsafe_b64decode(padded)).decode("utf-8"))
@@ -89,9 +96,22 @@ def decode_tree(text: str) -> Tree:
         raise ValueError(f"damaged {DIR_SCHEME} URI ({err})") from err
 
 
-def dir_uri(tree: Tree, dirname: str) -> str:
-    """The ``toildir:`` URI of a directory called ``dirname`` holding ``tree``."""
-    return f"{DIR_SCHEME}{encode_tree(tree)}/{_quote(dirname or 'dir')}"
+def dir_uri(tree: Tree, dirname: str, nonce: Optional[str] = None) -> str:
+    """The ``toildir:`` URI of a directory called ``dirname`` holding ``tree`` (with an identity
+    ``nonce``, made of URL-safe characters, in runs that update directories in place)."""
+    identity = f".{nonce}" if nonce else ""
+    return f"{DIR_SCHEME}{encode_tree(tree)}{identity}/{_quote(dirname or 'dir')}"
+
+
+def dir_root(uri: str) -> Tuple[str, List[str]]:
+    """``(URI of the directory itself, path components below it)`` of a ``toildir:`` URI."""
+    encoded, name, parts = split_dir_uri(uri)
+    return f"{DIR_SCHEME}{encoded}/{_quote(name)}", parts
+
+
+def below(root: str, parts: List[str]) -> str:
+    """The URI of the entry at ``parts`` below the directory URI ``root``."""
+    return "/".join([root.rstrip("/"), *(_quote(p) for p in parts)])
 
 
 def split_dir_uri(uri: str) -> Tuple[str, str, List[str]]:

@@ -34,9 +34,6 @@ UNSUPPORTED_REQUIREMENT_EXIT_CODE = 33
 
 #: Requirements (and cwltool extensions) this runner cannot honour.
 UNSUPPORTED = {
-    "InplaceUpdateRequirement": "in-place updates of files cannot be seen through the Toil job store",
-    "http://commonwl.org/cwltool#InplaceUpdateRequirement":
-        "in-place updates of files cannot be seen through the Toil job store",
     "http://commonwl.org/cwltool#Loop": "the cwltool:Loop extension is not supported",
     "http://commonwl.org/cwltool#ProcessGenerator": "cwltool:ProcessGenerator is not supported",
 }
@@ -287,7 +284,8 @@ def _run_toil(args: argparse.Namespace, tool: Any, job_order: Any, input_basedir
     from toil_cwl.context import WorkflowContext, write_context
     from toil_cwl.jobs import root_job
     from toil_cwl.options import runtime_settings
-    from toil_cwl.staging import Importer, export_outputs, import_inputs, import_process_defaults
+    from toil_cwl.inplace import updates_in_place
+    from toil_cwl.staging import Importer, export_outputs, import_inputs, import_process_defaults, walk_processes
 
     with Toil(args) as toil:
         if args.restart:
@@ -295,10 +293,13 @@ def _run_toil(args: argparse.Namespace, tool: Any, job_order: Any, input_basedir
                 output = toil.restart()
         else:
             link = bool(toil.config.linkImports)
-            importer = Importer(lambda url: toil.import_file(url, symlink=link and url.startswith("file:")))
+            inplace = any(updates_in_place(proc) for proc in walk_processes(tool))
+            importer = Importer(lambda url: toil.import_file(url, symlink=link and url.startswith("file:")),
+                                nonce=inplace)
             import_process_defaults(tool, importer)
             import_inputs(job_order, importer)
             settings = runtime_settings(args, input_basedir)
+            settings["inplace_update"] = inplace
             settings["limits"] = _limits(toil.config)
             context = WorkflowContext(tool, settings)
             ref = write_context(context, lambda url: toil.import_file(url))

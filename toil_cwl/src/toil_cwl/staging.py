@@ -26,6 +26,7 @@ from cwltool.utils import adjustDirObjs, visit_class
 from schema_salad.ref_resolver import file_uri, uri_file_path
 
 from toil_cwl.fsaccess import ToilFsAccess
+from toil_cwl.inplace import new_nonce
 from toil_cwl.locations import (
     DIR_SCHEME,
     FILE_SCHEME,
@@ -49,10 +50,22 @@ __all__ = ["Importer", "export_outputs", "import_inputs", "import_process_defaul
 class Importer:
     """Imports local files and URLs into the job store once each (``import_fn(url) -> FileID``)."""
 
-    def __init__(self, import_fn: Callable[[str], Any]) -> None:
+    def __init__(self, import_fn: Callable[[str], Any], nonce: bool = False) -> None:
         self.import_fn = import_fn
+        self.nonce = nonce
         self._files: Dict[str, Any] = {}
         self._dirs: Dict[str, Tree] = {}
+        self._nonces: Dict[str, str] = {}
+
+    def _identity(self, path: str) -> Optional[str]:
+        """The identity nonce of the local directory ``path`` (one per directory), in runs that
+        update directories in place; None otherwise."""
+        if not self.nonce:
+            return None
+        real = os.path.realpath(path)
+        if real not in self._nonces:
+            self._nonces[real] = new_nonce()
+        return self._nonces[real]
 
     def _file_id(self, url: str) -> Any:
         key = url
@@ -107,7 +120,7 @@ class Importer:
                         return
                     raise WorkflowException(f"Input directory {path} does not exist")
                 basename = obj.get("basename") or os.path.basename(path.rstrip("/"))
-                obj["location"] = dir_uri(self.tree(path), basename)
+                obj["location"] = dir_uri(self.tree(path), basename, self._identity(path))
                 obj.setdefault("basename", basename)
             for child in obj.get("listing", []) or []:
                 self.entry(child, required)
