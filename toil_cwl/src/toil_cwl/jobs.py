@@ -130,7 +130,8 @@ def run_tool(job: Job, context: WorkflowContext, path: Path, inputs: Dict[str, A
         results["output"], results["status"] = output, status
 
     _log_once()
-    materializer = runtime.toil_materializer
+    # Set on cwltool's RuntimeContext by toil_cwl.context (cwltool does not declare it).
+    materializer = runtime.toil_materializer  # type: ignore[attr-defined]
     materializer.inplace = materializer.redirects is not None and updates_in_place(process)
     for cwl_job in process.job(inputs, receive, runtime):
         if cwl_job is not None:
