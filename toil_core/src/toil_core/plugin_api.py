@@ -24,6 +24,11 @@ job stores                  :class:`AbstractJobStore` and its errors (:class:`Jo
                             its ``to_bytes`` / ``from_bytes``), :class:`FileID`,
                             :func:`attempt_owner` / :func:`is_attempt_owner` (the IDs that
                             own the files of attempts at a job and never name a job)
+object-store job stores     :class:`ObjectSealer` (``--clientSideEncryption``: sealed objects,
+                            the clear key record, :class:`EncryptionKeyError`,
+                            :class:`TamperedFileError`); :func:`acquire_lease` with a
+                            :class:`LeaseBackend` (a leader lock from conditional writes,
+                            :class:`JobStoreInUseError` while a live leader holds it)
 file stores                 :class:`AbstractFileStore`
 URL access                  :class:`AbstractURLAccess`
 provisioners                :class:`AbstractProvisioner`, :class:`Shape`, :class:`Node`,
@@ -67,11 +72,15 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         ConcurrentFileModificationException,
         CorruptJobError,
         JobStoreError,
+        JobStoreInUseError,
         JobStoreExistsException,
         NoSuchFileException,
         NoSuchJobException,
         NoSuchJobStoreException,
     )
+    from toil_core.jobstores.encryption import EncryptionKeyError, TamperedFileError
+    from toil_core.jobstores.lease_lock import LeaseBackend, acquire_lease
+    from toil_core.jobstores.sealed_objects import ObjectSealer
     from toil_core.jobstores.url_access import AbstractURLAccess
     from toil_core.lib.errors import ToilError
     from toil_core.plugins.errors import PluginError
@@ -130,6 +139,12 @@ _HOMES: Dict[str, str] = {
     "JobDescription": "toil_core.job.description",
     "JobStoreError": "toil_core.jobstores.errors",
     "JobStoreExistsException": "toil_core.jobstores.errors",
+    "JobStoreInUseError": "toil_core.jobstores.errors",
+    "EncryptionKeyError": "toil_core.jobstores.encryption",
+    "TamperedFileError": "toil_core.jobstores.encryption",
+    "ObjectSealer": "toil_core.jobstores.sealed_objects",
+    "LeaseBackend": "toil_core.jobstores.lease_lock",
+    "acquire_lease": "toil_core.jobstores.lease_lock",
     "NoSuchFileException": "toil_core.jobstores.errors",
     "NoSuchJobException": "toil_core.jobstores.errors",
     "NoSuchJobStoreException": "toil_core.jobstores.errors",
