@@ -59,6 +59,7 @@ from toil_core.plugin_api import (
     ObjectSealer,
     acquire_lease,
     attempt_owner,
+    download_atomically,
     is_attempt_owner,
     settings_from,
 )
@@ -628,27 +629,18 @@ class AWSJobStore(AbstractJobStore):
     def read_file(self, file_id: str, local_path: str, symlink: bool = False) -> None:
         """Download the file to ``local_path`` atomically (executable bit kept); ``symlink`` is
         ignored (there is nothing local to link to)."""
-        local_path = os.path.abspath(local_path)
-        directory, base = os.path.split(local_path)
-        tmp = os.path.join(directory, f".{base}.{os.urandom(6).hex()}.tmp")
         reader = self._reader(file_id)
-        try:
+
+        def fill(tmp: str) -> bool:
             with reader, open(tmp, "wb") as out:
                 while True:
                     chunk = reader.read(_COPY_CHUNK)
                     if not chunk:
                         break
                     out.write(chunk)
-            if reader.head.executable:
-                mode = stat.S_IMODE(os.stat(tmp).st_mode)
-                os.chmod(tmp, mode | stat.S_IXUSR | ((mode & 0o044) >> 2))
-            os.replace(tmp, local_path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+            return bool(reader.head.executable)
+
+        download_atomically(local_path, fill)
 
     @contextmanager
     def read_file_stream(self, file_id: str, encoding: Optional[str] = None,

@@ -54,6 +54,7 @@ from toil_core.plugin_api import (
     ObjectSealer,
     acquire_lease,
     attempt_owner,
+    download_atomically,
     is_attempt_owner,
 )
 
@@ -553,24 +554,14 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     def read_file(self, file_id: str, local_path: str, symlink: bool = False) -> None:
         """Download the file to ``local_path`` atomically (executable bit kept)."""
         name = self._file_name(file_id)
-        local_path = os.path.abspath(local_path)
-        directory, base = os.path.split(local_path)
-        tmp = os.path.join(directory, f".{base}.{os.urandom(6).hex()}.tmp")
-        try:
+
+        def fill(tmp: str) -> bool:
             try:
-                metadata = self.objects.download_to(name, tmp)
+                return self.objects.download_to(name, tmp).get("executable") == "1"
             except ObjectMissing:
                 raise self._missing(file_id) from None
-            if metadata.get("executable") == "1":
-                mode = stat.S_IMODE(os.stat(tmp).st_mode)
-                os.chmod(tmp, mode | stat.S_IXUSR | ((mode & 0o044) >> 2))
-            os.replace(tmp, local_path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+
+        download_atomically(local_path, fill)
 
     @contextmanager
     def read_file_stream(self, file_id: str, encoding: Optional[str] = None,
