@@ -1,5 +1,6 @@
-"""Crash safety of the ``aws:`` job store: a leader SIGKILLed mid-workflow resumes with --restart
-(nothing lost, no job whose completion was recorded runs again), and a writer killed in the
+"""Crash safety of the ``aws:`` job store: a second leader is refused while the first lives, a
+leader SIGKILLed mid-workflow resumes with --restart (its lock does not block it; nothing lost, no
+job whose completion was recorded runs again), and a writer killed in the
 middle of a multipart upload leaves nothing readable, which --restart's clean-up removes.
 
 The workflow is the fault suite's ``faultflow.py`` (children, follow-ons, promises, global files,
@@ -46,6 +47,11 @@ def test_leader_killed_mid_workflow_resumes_without_redoing_work(tmp_path: Path,
     try:
         # Kill once a work job has finished its body and while others are running.
         faultkit.wait_for_line(out, "done", "work-0", timeout=180, poll=0.05)
+        # A second leader on the store while this one lives is refused (the leader lock) ...
+        second = faultkit.start(aws_locator, out, [*_args(), "--restart"], tmp_path, "second")
+        assert second.wait(timeout=120) != 0
+        refused = (tmp_path / "second.err").read_text()
+        assert "is in use by another Toil leader" in refused and f"pid {proc.pid}" in refused, refused[-3000:]
     finally:
         faultkit.kill_group(proc)
         proc.wait()

@@ -24,8 +24,10 @@ PLUGIN_API = [
     "NoSuchJobException", "NoSuchJobStoreException", "NodeInfo", "PluginError", "ProvisionerSpec", "Shape",
     "SubcommandSpec", "ToilError", "URLAccessSpec", "UpdatedBatchJobInfo", "WORKER_COMMAND", "WorkerCleanupInfo",
     "WorkerInvocation", "add_argument_if_absent", "add_options", "attempt_owner", "hookimpl", "is_attempt_owner",
-    "setting",
-    "settings_from",
+    "setting", "settings_from", "JobStoreInUseError", "EncryptionKeyError", "TamperedFileError", "ObjectSealer",
+    "LeaseBackend", "acquire_lease", "download_atomically",
+    "SubmitAndPollBatchSystem", "SubmittedJob", "SchedulerJobStatus", "JOB_PENDING", "JOB_RUNNING", "JOB_DONE",
+    "exit_reason_for",
 ]
 
 

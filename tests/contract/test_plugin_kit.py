@@ -21,7 +21,7 @@ from toil_core.testing import run_tiny_workflow, subprocess_env
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "plugins" / "template"
 RENAMES = [("toil-plugin-example", "toil-plugin-renamed"), ("toil_plugin_example", "toil_plugin_renamed"),
-           ("example_local", "renamed_local"), ("exampleLocal", "renamedLocal")]
+           ("example_local", "renamed_local"), ("exampleLocal", "renamedLocal"), ("example_spool", "renamed_spool")]
 
 
 def copy_and_rename(destination: Path) -> Path:
@@ -78,6 +78,15 @@ def test_the_renamed_plugin_is_listed(installed):
 def test_a_workflow_runs_on_it(installed, tmp_path):
     _source, _target, env = installed
     result = run_tiny_workflow(tmp_path, "renamed_local", extra_args=["--exampleMaxParallel", "2"], env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "tiny workflow result: 42" in result.stdout
+
+
+def test_a_workflow_runs_on_its_submit_and_poll_backend(installed, tmp_path):
+    """The template's second batch system subclasses SubmitAndPollBatchSystem (its scheduler is
+    a spool of detached runners): a workflow runs on it as on any scheduler."""
+    _source, _target, env = installed
+    result = run_tiny_workflow(tmp_path, "renamed_spool", extra_args=["--statePollingWait", "0.2"], env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "tiny workflow result: 42" in result.stdout
 

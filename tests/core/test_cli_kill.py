@@ -112,32 +112,8 @@ def test_kill_sets_the_flag_for_a_remote_leader(running_workflow):
     assert "Received kill via job store. Shutting down." in (base / "leader.log").read_text()
 
 
-def test_kill_without_a_running_leader_says_so(tmp_path):
-    from toil_core.jobstores.locator import open_job_store
-
-    script = tmp_path / "wf.py"
-    script.write_text(textwrap.dedent('''
-        from toil.common import Toil
-        from toil.job import Job
-
-        def nothing(job):
-            return 1
-
-        if __name__ == "__main__":
-            options = Job.Runner.getDefaultArgumentParser().parse_args()
-            with Toil(options) as toil:
-                toil.start(Job.wrapJobFn(nothing))
-    '''))
-    run = subprocess.run([sys.executable, str(script), "js", "--clean", "never"], cwd=str(tmp_path),
-                         env=_env(tmp_path), capture_output=True, text=True, timeout=120, check=False)
-    assert run.returncode == 0, run.stderr
-    result = toil(tmp_path, "kill", "js")  # the recorded leader pid has exited
-    assert result.returncode == 1, result.stderr
-    assert "No leader is running for the workflow in job store 'js'" in result.stderr
-    assert "Asked the leader" not in result.stdout and "Traceback" not in result.stderr
-    assert open_job_store(str(tmp_path / "js")).read_kill_flag() is False
-    missing = toil(tmp_path, "kill", "nothere")
-    assert missing.returncode == 1 and "No job store found" in missing.stderr
+# Kill with no running leader (a finished store, a missing store): rows of the bad-input suite,
+# tests/faults/test_bad_inputs.py ("kill-a-finished-workflow", "kill-a-missing-store").
 
 
 def test_kill_never_signals_a_process_that_reused_the_leader_pid(tmp_path):

@@ -129,20 +129,15 @@ def test_failing_tool(run_cwl, data_dir):
     assert run.stdout == ""
 
 
-def test_missing_command_is_reported_once_like_cwltool(run_cwl, data_dir, tmp_path):
-    """Issue 14, part 2: the cause as cwltool prints it, no traceback, no retry of a permanent
-    failure, and the exact command that resumes from the kept temporary job store."""
+def test_a_failed_tool_resumes_from_the_printed_command(run_cwl, data_dir, tmp_path):
+    """Issue 14, part 2: the run keeps its temporary job store and prints the exact command that
+    resumes it (the messages themselves are rows of tests/faults/test_bad_inputs.py)."""
     tool = data_dir / "missing.cwl"
     tool.write_text("cwlVersion: v1.2\nclass: CommandLineTool\ninputs: []\noutputs: []\n"
                     "baseCommand: no_such_command_xyz\n")
     run = run_cwl(tool, check=False, extra=["--retryCount", "2"])
     err = run.stderr
     assert run.returncode == 1, err[-3000:]
-    assert "'no_such_command_xyz' not found: [Errno 2] No such file or directory" in err
-    assert "Traceback" not in err
-    assert err.count("completed permanentFail") == 1, err  # ran once: a permanent failure is not retried
-    assert err.count("'no_such_command_xyz' not found") == 1, err  # the job's log is printed once
-    assert len(err.splitlines()) < 30, err
     store = re.search(r"toil-cwl-runner --restart --jobStore (file:\S+) ", err)
     assert store, err
     assert Path(store.group(1)[len("file:"):]).is_dir()
@@ -152,11 +147,3 @@ def test_missing_command_is_reported_once_like_cwltool(run_cwl, data_dir, tmp_pa
     assert "completed permanentFail" in resumed.stderr  # it really resumed (and failed the same way)
 
 
-def test_a_tool_exiting_3_fails_permanently_without_retries(run_cwl, data_dir):
-    tool = data_dir / "exit3.cwl"
-    tool.write_text("cwlVersion: v1.2\nclass: CommandLineTool\ninputs: []\noutputs: []\n"
-                    "baseCommand: [sh, -c, 'exit 3']\n")
-    run = run_cwl(tool, check=False, extra=["--retryCount", "2"])
-    assert run.returncode == 1
-    assert run.stderr.count("completed permanentFail") == 1, run.stderr
-    assert "Traceback" not in run.stderr

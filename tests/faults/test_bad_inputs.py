@@ -50,11 +50,34 @@ class Case:
     locator: str = "{js}"
     prepare: Optional[str] = None  # name of a function in PREPARE run before the case
     hide: Tuple[str, ...] = ()  # distributions the run does not see (as if not installed)
+    #: The whole command line, when the case is not a run of bad_inputs_wf.py: ``{python}``,
+    #: ``{bin}`` (the interpreter's directory: ``toil``, ``toil-cwl-runner``), ``{scripts}``,
+    #: ``{js}``, ``{tmp}`` and ``{http}`` are filled in; ``args`` and ``locator`` are not used.
+    command: Tuple[str, ...] = ()
 
 
 def _c(name: str, args: str, expect: str, code: int, store: str = "absent", locator: str = "{js}",
        prepare: Optional[str] = None) -> Case:
     return Case(name, tuple(args.split()) if args else (), expect, code, store, locator, prepare)
+
+
+def _cmd(name: str, command: str, expect: str, code: int, store: str = "absent", locator: str = "",
+         prepare: Optional[str] = None, hide: Tuple[str, ...] = ()) -> Case:
+    """A case that runs ``command`` (see :attr:`Case.command`) instead of bad_inputs_wf.py."""
+    return Case(name, (), expect, code, store, locator, prepare, hide, tuple(command.split()))
+
+
+def _backend_not_installed(name: str, args: str, extra: str, distribution: str) -> Case:
+    """A first-party backend as if its distribution were not installed: the hint names the
+    toil-core extra that installs it (an extra toil-core declares)."""
+    return Case(name, tuple(args.split()), rf"is not installed\. Install it with: pip install "
+                rf"'toil-core\[{extra}\]'", USAGE, hide=(distribution,))
+
+
+def _once(pattern: str) -> str:
+    """A regular expression that matches when ``pattern`` occurs exactly once in the output (it
+    looks from the start of the output, so patterns after it start there too)."""
+    return rf"\A(?=.*{pattern})(?!.*{pattern}.*{pattern})"
 
 
 USAGE = 2  # argparse's exit status: a bad command line, found while parsing
@@ -101,6 +124,10 @@ CASES: List[Case] = [
     _c("unknown-batch-system", "--batchSystem nosuch", r"Unrecognized batch system: 'nosuch'.*Installed "
        r"batch systems:", USAGE),
     _c("batch-system-without-value", "--batchSystem", r"argument --batchSystem: expected one argument", USAGE),
+    _backend_not_installed("batch-system-kubernetes-not-installed", "--batchSystem kubernetes", "kubernetes",
+                           "toil-k8s"),
+    _backend_not_installed("batch-system-mesos-not-installed", "--batchSystem mesos", "mesos", "toil-mesos"),
+    _backend_not_installed("batch-system-slurm-not-installed", "--batchSystem slurm", "hpc", "toil-hpc"),
     # -- sizes
     _c("memory-unknown-unit", "--defaultMemory 2X", r"invalid size '2X'.*unknown unit 'X'", USAGE),
     _c("memory-negative", "--defaultMemory -1G", r"invalid size '-1G'.*may not be negative", USAGE),
@@ -270,6 +297,24 @@ CASES: List[Case] = [
        r"initiated with Toil.start\(\), not restart\(\)", ERROR),
     _c("toil-used-outside-with", "--case outside_context", r"cannot be called outside the \"with "
        r"Toil\(...\)\" context manager", ERROR),
+    # -- scripts without the __main__ guard: one message naming the guard, not retried, no usage
+    _cmd("script-without-main-guard", "{python} {scripts}/noguard_wf.py {js} --retryCount 3",
+         _once(r"put the code that starts the workflow under `if __name__ == \"__main__\":`")
+         + r"(?!.*usage:)(?!.*could not preload)(?!.*Job failed with exit value.*Job failed with exit value)",
+         ERROR, store="complete", locator="{js}"),
+    _cmd("script-without-main-guard-default-options", "{python} {scripts}/noguard_defaults_wf.py",
+         r"put the code that starts the workflow under `if __name__ == \"__main__\":`", ERROR),
+    # -- toil kill with no leader to stop
+    _cmd("kill-a-finished-workflow", "{bin}/toil kill {js}", r"No leader is running for the workflow in job "
+         r"store '.*js'(?!.*Asked the leader)", ERROR, store="unchanged", locator="{js}", prepare="finished_store"),
+    _cmd("kill-a-missing-store", "{bin}/toil kill {tmp}/nothere", r"No job store found", ERROR),
+    # -- CWL tools that can never succeed: cwltool's one-line cause, no retry, the resume command
+    _cmd("cwl-tool-command-not-found", "{bin}/toil-cwl-runner --retryCount 2 --outdir {tmp}/out {tmp}/tool.cwl",
+         _once(r"'no_such_command_xyz' not found: \[Errno 2\] No such file or directory")
+         + _once("completed permanentFail") + r".*toil-cwl-runner --restart --jobStore file:\S+", ERROR,
+         prepare="cwl_missing_command"),
+    _cmd("cwl-tool-exits-3", "{bin}/toil-cwl-runner --retryCount 2 --outdir {tmp}/out {tmp}/tool.cwl",
+         _once("completed permanentFail"), ERROR, prepare="cwl_exit_3"),
 ]
 
 
@@ -300,8 +345,18 @@ def rootless_store(tmp: Path) -> None:
     FileJobStore(str(tmp / "js")).initialize(config)
 
 
+def _cwl_tool(base_command: str) -> Callable[[Path], None]:
+    def write(tmp: Path) -> None:
+        (tmp / "tool.cwl").write_text("cwlVersion: v1.2\nclass: CommandLineTool\ninputs: []\noutputs: []\n"
+                                      f"baseCommand: {base_command}\n")
+
+    return write
+
+
 PREPARE: Dict[str, Callable[[Path], None]] = {"finished_store": finished_store,
-                                              "rootless_store": rootless_store}
+                                              "rootless_store": rootless_store,
+                                              "cwl_missing_command": _cwl_tool("no_such_command_xyz"),
+                                              "cwl_exit_3": _cwl_tool("[sh, -c, 'exit 3']")}
 
 
 def _common_files(tmp: Path) -> None:
@@ -351,10 +406,18 @@ def _setup(case: Case, root: Path, http: str) -> Outcome:
 
 
 def _execute(outcome: Outcome, http: str) -> Outcome:
-    fill = functools.partial(str.format, js=str(outcome.tmp / "js"), tmp=str(outcome.tmp), http=http)
-    args = [fill(a) for a in outcome.case.args]
+    fill = functools.partial(str.format, js=str(outcome.tmp / "js"), tmp=str(outcome.tmp), http=http,
+                             python=sys.executable, bin=str(Path(sys.executable).parent), scripts=str(SCRIPTS))
     started = time.monotonic()
-    outcome.proc = _run(outcome.tmp, [outcome.locator, *args], hide=outcome.case.hide)
+    if outcome.case.command:
+        env = script_env(outcome.tmp)
+        if outcome.case.hide:
+            env = env_without(env, outcome.tmp / "hidden-distributions", outcome.case.hide)
+        outcome.proc = subprocess.run([fill(a) for a in outcome.case.command], cwd=str(outcome.tmp), env=env,
+                                      capture_output=True, text=True, timeout=300)
+    else:
+        args = [fill(a) for a in outcome.case.args]
+        outcome.proc = _run(outcome.tmp, [outcome.locator, *args], hide=outcome.case.hide)
     outcome.seconds = time.monotonic() - started
     return outcome
 
@@ -387,6 +450,9 @@ def test_there_are_at_least_fifty_distinct_bad_inputs():
     assert len(set(names)) == len(names) >= 50
 
 
+# The first of these tests also runs every case (the module fixture: over a hundred processes, a
+# few at a time), which on a busy machine takes longer than the default limit of 600 s.
+@pytest.mark.timeout(1800)
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input(case: Case, outcomes: Dict[str, Outcome], fault_table) -> None:
     outcome = outcomes[case.name]
@@ -394,7 +460,8 @@ def test_bad_input(case: Case, outcomes: Dict[str, Outcome], fault_table) -> Non
     assert proc is not None
     output = without_source_lines(proc.stderr + proc.stdout)
     found = re.search(case.expect, output, re.DOTALL)
-    line = found.group(0).splitlines()[0][:90] if found else "(message not found)"
+    shown = (found.group(0).splitlines() or [case.expect])[0] if found else "(message not found)"
+    line = shown[:90]
     fault_table.record("bad input", f"{case.name}: {outcome.locator or repr('')} "
                                     f"{' '.join(case.args)}"[:110], f"exit {proc.returncode}: {line}")
     tail = f"exit code {proc.returncode}\n--- stdout\n{proc.stdout[-3000:]}\n--- stderr\n{proc.stderr[-5000:]}"
@@ -435,6 +502,19 @@ def test_missing_parent_folders_are_created_and_said(tmp_path: Path) -> None:
     assert f"Created the missing parent directories of the job store: {tmp_path / 'a'}, " \
            f"{tmp_path / 'a' / 'b'}" in proc.stderr
     assert (tmp_path / "a" / "b" / "js").is_dir()
+
+
+def test_a_script_without_the_main_guard_leaves_no_processes(outcomes: Dict[str, Outcome]) -> None:
+    """The refused script does not fork workers that start the workflow again, without end."""
+    import psutil
+
+    for name in ("script-without-main-guard", "script-without-main-guard-default-options"):
+        tmp = str(outcomes[name].tmp)
+        leftovers = []
+        for process in psutil.process_iter(["cwd"]):
+            if process.info.get("cwd") == tmp:
+                leftovers.append(process)
+        assert leftovers == [], name
 
 
 def test_locator_with_another_host_creates_nothing_on_this_one(outcomes: Dict[str, Outcome]) -> None:

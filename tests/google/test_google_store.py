@@ -315,14 +315,55 @@ def test_public_urls_are_signed_with_a_service_account_key(make_store, tmp_path:
         assert response.read() == b"shared with the world"
 
 
-def test_client_side_encryption_is_refused_rather_than_ignored(gcs, bucket_client, tmp_path: Path) -> None:
-    from toil_google.errors import GoogleStoreError
+def test_client_side_encryption_seals_every_object_but_the_marker(make_store, bucket_client, tmp_path: Path) -> None:
+    """--clientSideEncryption adds sealing to the customer-supplied key: the bucket holds no
+    plaintext (jobs, files, shared files, logs, the config), big files included."""
+    pytest.importorskip("cryptography", reason="toil-core[encryption] is a test dependency; install it")
+    from google.cloud.storage import Blob
 
-    name = fresh_name()
-    store = Toil.getJobStore(f"google:{PROJECT}:{name}")
-    with pytest.raises(GoogleStoreError, match="does not do --clientSideEncryption"):
-        store.initialize(make_config(sseKey=key_file(tmp_path, KEY), clientSideEncryption=True))
-    assert f"{name}--toil" not in bucket_names(bucket_client)
+    from toil_core.job.description import JobDescription
+
+    marker = b"GCS-PLAINTEXT-MARKER"
+    store = make_store(sseKey=key_file(tmp_path, KEY), clientSideEncryption=True)
+    job = JobDescription(jobName=marker.decode())
+    store.assign_job_id(job)
+    store.create_job(job)
+    big = tmp_path / "big.bin"
+    big.write_bytes(marker * (BIG // len(marker) + 1))  # a resumable upload
+    big_id = store.write_file(str(big))
+    with store.write_file_stream() as (handle, small_id):
+        handle.write(marker)
+    with store.write_shared_file_stream("secret-shared") as handle:
+        handle.write(marker)
+    store.write_logs(marker)
+    assert read(store, big_id) == big.read_bytes() and store.get_file_size(big_id) == big.stat().st_size
+    assert read(store, small_id) == marker
+    bucket = bucket_client.bucket(store.bucket_name)
+    names = object_names(bucket_client, store.bucket_name)
+    assert len(names) >= 6
+    for name in names:
+        encrypted = name != "_toil/store"
+        raw = Blob(name, bucket, encryption_key=KEY if encrypted else None).download_as_bytes()
+        assert marker not in raw, f"plaintext in gs object {name}"
+        assert raw.startswith(b"TOILENC") == encrypted, name
+
+
+def test_a_swapped_object_of_a_sealed_store_fails_the_read(make_store, bucket_client, tmp_path: Path) -> None:
+    pytest.importorskip("cryptography", reason="toil-core[encryption] is a test dependency; install it")
+    from toil_core.plugin_api import TamperedFileError
+
+    store = make_store(sseKey=key_file(tmp_path, KEY), clientSideEncryption=True)
+    ids = []
+    for content in (b"first", b"second"):
+        with store.write_file_stream() as (handle, file_id):
+            handle.write(content)
+        ids.append(file_id)
+    bucket = bucket_client.bucket(store.bucket_name)
+    source = bucket.blob(f"files/{ids[1]}", encryption_key=KEY)
+    bucket.blob(f"files/{ids[0]}", encryption_key=KEY).upload_from_string(source.download_as_bytes())
+    with pytest.raises(TamperedFileError, match=f"files/{ids[0]}"):
+        read(store, ids[0])
+    assert read(store, ids[1]) == b"second"
 
 
 # ------------------------------------------------------------------------------ credentials

@@ -135,3 +135,8 @@ def test_restart_reruns_only_unfinished_calls(run_wdl, tmp_path):
     result = json.loads(second.stdout)
     assert Path(result["restart.result"]).read_text() == "first\nsecond\n"
     assert counter.read_text() == "ran\n", "the finished call ran again on --restart"
+
+
+def test_declarations_inside_scatters_and_conditionals_are_gathered(run_wdl):
+    result = run_wdl(DATA / "section_decls.wdl").output
+    assert result == {"decls.d": [2, 4, 6], "decls.bx": [None, 2, 3], "decls.b": "yes", "decls.h": None}

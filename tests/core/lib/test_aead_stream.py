@@ -97,3 +97,47 @@ def test_plain_data_is_not_taken_for_encrypted(cipher: ObjectCipher) -> None:
 def test_key_must_be_32_bytes() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
         ObjectCipher(b"k" * 31)
+
+
+def _file_round_trip(cipher: ObjectCipher, tmp_path, data: bytes, name: str = "obj") -> bytes:
+    source, sealed = tmp_path / "source", tmp_path / "sealed"
+    source.write_bytes(data)
+    with open(source, "rb", buffering=0) as src, open(sealed, "wb") as out:
+        cipher.encrypt_file(name, src.fileno(), out.fileno())
+    return sealed.read_bytes()
+
+
+def _decrypt_file(cipher: ObjectCipher, tmp_path, blob: bytes, name: str = "obj") -> bytes:
+    sealed, plain = tmp_path / "sealed-in", tmp_path / "plain-out"
+    sealed.write_bytes(blob)
+    with open(sealed, "rb") as src, open(plain, "wb") as out:
+        cipher.decrypt_file(name, src.fileno(), out.fileno())
+    return plain.read_bytes()
+
+
+@pytest.mark.parametrize("size", [0, 1, SEGMENT - 1, SEGMENT, SEGMENT + 1, 3 * SEGMENT, 5 * SEGMENT + 7])
+def test_the_file_fast_paths_match_the_streams(cipher: ObjectCipher, tmp_path, size: int) -> None:
+    """encrypt_file / decrypt_file (the file store's paths) read and write the streams' format."""
+    data = os.urandom(size)
+    blob = _file_round_trip(cipher, tmp_path, data)
+    assert len(blob) == len(cipher.encrypt("obj", data))
+    assert cipher.decrypt("obj", blob) == data
+    assert _decrypt_file(cipher, tmp_path, cipher.encrypt("obj", data)) == data
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "drop-last", "rename", "empty"])
+def test_the_file_fast_path_detects_tampering(cipher: ObjectCipher, tmp_path, damage: str) -> None:
+    blob = _file_round_trip(cipher, tmp_path, os.urandom(3 * SEGMENT + 5))
+    name = "obj"
+    if damage == "flip":
+        blob = blob[:HEADER_SIZE + CHUNK + 3] + bytes([blob[HEADER_SIZE + CHUNK + 3] ^ 1]) + blob[HEADER_SIZE + CHUNK + 4:]
+    elif damage == "truncate":
+        blob = blob[:-1]
+    elif damage == "drop-last":
+        blob = blob[:HEADER_SIZE + 3 * CHUNK]  # ends on a segment boundary: no final flag
+    elif damage == "rename":
+        name = "another"
+    else:
+        blob = b""
+    with pytest.raises(DecryptionError):
+        _decrypt_file(cipher, tmp_path, blob, name)

@@ -4,6 +4,7 @@ Layout of the bucket ``<name>--toil`` (no database: S3 is strongly consistent)::
 
     toil-job-store                      marker, written first and deleted last; holds the format and
                                         the SSE-C key's fingerprint (never encrypted)
+    toil-leader-lock                    the running leader's lease (see acquire_leader_lock; clear)
     plain/<name>                        shared files written with encrypted=False (config.pickle)
     shared/<name>                       the other shared files (rootJobStoreID, pid.log, ...)
     jobs/<job id>                       one JSON job description per job
@@ -29,7 +30,10 @@ partial one. Multipart uploads left by killed writers are invisible and are abor
 ``--restart`` (:meth:`discard_temporary_files`). ``delete_job`` removes the job's files before
 the job, so a crash in between leaves a finished job to delete again, never orphans.
 
-All object bytes pass through :class:`~toil_aws.objects.ObjectStore` (the SSE-C key rides there).
+All object bytes pass through :class:`~toil_aws.objects.ObjectStore` (the SSE-C key rides there,
+and with ``--clientSideEncryption`` the sealing: everything but the marker is encrypted before it
+leaves this process; the marker keeps the clear key record under ``client_side``, checked before
+anything else is read).
 """
 from __future__ import annotations
 
@@ -52,12 +56,17 @@ from toil_core.plugin_api import (
     NoSuchFileException,
     NoSuchJobException,
     NoSuchJobStoreException,
+    ObjectSealer,
+    acquire_lease,
     attempt_owner,
+    download_atomically,
     is_attempt_owner,
     settings_from,
 )
 
 from toil_aws import session
+from toil_aws.leader_lock import LOCK_KEY as S3_LOCK_KEY
+from toil_aws.leader_lock import S3Lease
 from toil_aws.locator import Locator, parse
 from toil_aws.objects import ObjectMissing, ObjectStore, reader_handle, writer_context
 from toil_aws.session import AWSSetupError, error_code, is_missing
@@ -124,7 +133,7 @@ class AWSJobStore(AbstractJobStore):
     :param partSize: multipart part size in bytes (default: ``--awsPartSize`` / 50 MiB).
     """
 
-    #: ``--sseKey`` alone means SSE-C here (the core's client-side encryption is not plugged in).
+    #: ``--sseKey`` alone means SSE-C here; ``--clientSideEncryption`` adds the core's sealing.
     server_side_encryption = True
 
     def __init__(self, locator: str, partSize: Optional[int] = None) -> None:
@@ -132,6 +141,7 @@ class AWSJobStore(AbstractJobStore):
         self._part_size_arg = partSize
         self._sse_key: Optional[bytes] = None
         self._key_path: Optional[str] = None
+        self._sealer: Optional[ObjectSealer] = None
         self._objects = ObjectStore(self._client, self._where.bucket, None, partSize or DEFAULT_PART_SIZE)
         self._marker: Optional[Dict[str, Any]] = None
         #: ETag of each job description this process last read or wrote: updates are then one
@@ -179,7 +189,7 @@ class AWSJobStore(AbstractJobStore):
             self._check_key(key)
         self._sse_key = key
         self._key_path = key_path
-        self._objects = ObjectStore(self._client, self._where.bucket, key, part)
+        self._objects = ObjectStore(self._client, self._where.bucket, key, part, self._sealer)
 
     def provide_key(self, key_path: Optional[str]) -> None:
         """The ``--sseKey`` file to open the store with (else ``$TOIL_SSE_KEY`` names it)."""
@@ -215,14 +225,14 @@ class AWSJobStore(AbstractJobStore):
     def initialize(self, config: Any) -> None:
         self._need_credentials(f"create the job store '{self.locator}'")
         self._marker = None
-        if getattr(config, "clientSideEncryption", False):
-            raise AWSSetupError("The aws: job store does not support --clientSideEncryption yet; give --sseKey "
-                                "alone to have S3 encrypt every object with your key (SSE-C).")
-        # The key file and the part size are checked before anything is made.
+        # The key file (both uses) and the part size are checked before anything is made.
+        self._sealer = ObjectSealer.create(self.locator, config.sseKey) if ObjectSealer.wanted(config) else None
         self._apply(config, getattr(config, "sseKey", None))
         created = self._create_bucket()
         try:
             self._marker = {"format": FORMAT, "sse": fingerprint(self._sse_key) if self._sse_key else None}
+            if self._sealer is not None:
+                self._marker["client_side"] = self._sealer.record().decode("utf-8")
             self._objects.put(MARKER, json.dumps(self._marker).encode("utf-8"), plain=True)
             super().initialize(config)  # the config is written last: a store without it was never made
         except BaseException:
@@ -280,9 +290,12 @@ class AWSJobStore(AbstractJobStore):
         # The key: given with provide_key (the leader's --sseKey), else named by $TOIL_SSE_KEY (workers,
         # toil status). Checked against the marker before anything else is read.
         key_path = self._key_path or os.environ.get(KEY_ENV) or None
+        record = self._marker.get("client_side") if isinstance(self._marker, dict) else None
+        self._sealer = (ObjectSealer.open(self.locator, str(record).encode("utf-8"), key_path)
+                        if record else None)
         key = read_key(key_path) if key_path else None
         self._check_key(key)
-        self._objects = ObjectStore(self._client, self._where.bucket, key, self._objects.part_size)
+        self._objects = ObjectStore(self._client, self._where.bucket, key, self._objects.part_size, self._sealer)
         self._sse_key = key
         super().resume()
         self._apply(self._config, key_path)
@@ -315,11 +328,21 @@ class AWSJobStore(AbstractJobStore):
                 raise
         self._marker = None
 
+    def acquire_leader_lock(self) -> Any:
+        """Take the store's leader lock (a lease object; see :mod:`toil_aws.leader_lock`).
+
+        :raises JobStoreInUseError: while a live leader holds it; a leader killed on this host
+            leaves a lock the next one takes over at once, one on another host after its lease
+            expires."""
+        return acquire_lease(S3Lease(self._client, self.bucket_name), self.locator)
+
     def get_env(self) -> Dict[str, str]:
         """The S3 endpoint variables, and the key file's path for an encrypted store."""
         env = session.endpoint_env()
         if self._sse_key is not None and self._key_path:
             env[KEY_ENV] = os.path.abspath(self._key_path)
+        if self._sealer is not None:
+            env.update(self._sealer.env())
         return env
 
     def default_caching(self) -> bool:
@@ -603,27 +626,18 @@ class AWSJobStore(AbstractJobStore):
     def read_file(self, file_id: str, local_path: str, symlink: bool = False) -> None:
         """Download the file to ``local_path`` atomically (executable bit kept); ``symlink`` is
         ignored (there is nothing local to link to)."""
-        local_path = os.path.abspath(local_path)
-        directory, base = os.path.split(local_path)
-        tmp = os.path.join(directory, f".{base}.{os.urandom(6).hex()}.tmp")
         reader = self._reader(file_id)
-        try:
+
+        def fill(tmp: str) -> bool:
             with reader, open(tmp, "wb") as out:
                 while True:
                     chunk = reader.read(_COPY_CHUNK)
                     if not chunk:
                         break
                     out.write(chunk)
-            if reader.head.executable:
-                mode = stat.S_IMODE(os.stat(tmp).st_mode)
-                os.chmod(tmp, mode | stat.S_IXUSR | ((mode & 0o044) >> 2))
-            os.replace(tmp, local_path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+            return bool(reader.head.executable)
+
+        download_atomically(local_path, fill)
 
     @contextmanager
     def read_file_stream(self, file_id: str, encoding: Optional[str] = None,
@@ -681,6 +695,9 @@ class AWSJobStore(AbstractJobStore):
             yield handle
 
     def _presign(self, key: str) -> str:
+        if self._sealer is not None:
+            raise AWSSetupError(f"The job store '{self.locator}' is encrypted client-side (--clientSideEncryption): "
+                                "a public URL would serve only ciphertext. Export the file instead.")
         expires = int(min(self.publicUrlExpiration.total_seconds(), 7 * 24 * 3600))  # SigV4's limit
         return self._client().generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket_name, "Key": key}, ExpiresIn=expires)
@@ -711,8 +728,7 @@ class AWSJobStore(AbstractJobStore):
                                  errors: Optional[str] = None) -> Iterator[IO[Any]]:
         self._check_shared_name(shared_file_name)
         secret = encrypted is not False
-        objects = self._objects if secret else ObjectStore(self._client, self.bucket_name, None,
-                                                           self._objects.part_size)
+        objects = self._objects if secret else self._objects.without_sse()
         writer = objects.open_write(self._shared_key(shared_file_name, secret))
         with writer_context(writer, encoding, errors) as handle:
             yield handle
@@ -726,8 +742,7 @@ class AWSJobStore(AbstractJobStore):
         order = (False, True) if shared_file_name == CONFIG_FILE else (True, False)
         reader = None
         for secret in order:
-            objects = self._objects if secret else ObjectStore(self._client, self.bucket_name, None,
-                                                               self._objects.part_size)
+            objects = self._objects if secret else self._objects.without_sse()
             try:
                 reader = objects.open_read(self._shared_key(shared_file_name, secret))
                 break
@@ -742,6 +757,35 @@ class AWSJobStore(AbstractJobStore):
         handle = reader_handle(reader, encoding, errors)
         with handle:
             yield handle
+
+    # ---------------------------------------------------------------------- toil debug-file
+    def list_stored_objects(self) -> Iterator[str]:
+        """The key of every object of the store (for ``toil debug-file``)."""
+        for key, _ in self._objects.list(""):
+            yield key
+
+    def fetch_stored_object(self, name: str, local_path: str) -> None:
+        """Copy the object ``name`` to ``local_path``: its plaintext, with the keys it was
+        stored with (``toil debug-file --fetch``)."""
+        if name in (MARKER, S3_LOCK_KEY):
+            try:
+                data, _ = self._objects.get(name, plain=True)
+            except ObjectMissing:
+                raise NoSuchFileException(name) from None
+            with open(local_path, "wb") as out:
+                out.write(data)
+            return
+        objects = self._objects.without_sse() if name.startswith("plain/") else self._objects
+        try:
+            reader = objects.open_read(name)
+        except ObjectMissing:
+            raise NoSuchFileException(name) from None
+        with reader, open(local_path, "wb") as out:
+            while True:
+                chunk = reader.read(_COPY_CHUNK)
+                if not chunk:
+                    break
+                out.write(chunk)
 
     # ---------------------------------------------------------------------- logs
     @property
@@ -787,7 +831,8 @@ class AWSJobStore(AbstractJobStore):
                      hardlink: bool, symlink: bool) -> Optional[FileID]:
         from toil_aws.s3_urls import S3URLAccess
 
-        if not (isinstance(handler, type) and issubclass(handler, S3URLAccess)) or shared_file_name is not None:
+        if not (isinstance(handler, type) and issubclass(handler, S3URLAccess)) or shared_file_name is not None \
+                or self._sealer is not None:  # a sealed store encrypts what it imports: no server-side copy
             return super()._import_file(handler, src_uri, shared_file_name, hardlink, symlink)
         bucket, key = S3URLAccess.split(src_uri)
         source = S3URLAccess.client_for(bucket)
@@ -799,7 +844,7 @@ class AWSJobStore(AbstractJobStore):
     def _export_file(self, handler: Any, file_id: str, dst_uri: str) -> None:
         from toil_aws.s3_urls import S3URLAccess
 
-        if not (isinstance(handler, type) and issubclass(handler, S3URLAccess)):
+        if not (isinstance(handler, type) and issubclass(handler, S3URLAccess)) or self._sealer is not None:
             return super()._export_file(handler, file_id, dst_uri)
         head = self._head_file(file_id)
         if head is None:

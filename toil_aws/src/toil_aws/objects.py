@@ -3,8 +3,10 @@
 :class:`ObjectStore` wraps one bucket: whole-object puts and gets, streaming readers and writers
 (multipart above the part size), heads, listings, deletes and server-side copies. Everything the
 job store stores goes through it, so per-object transformations live here: today SSE-C (the
-customer key rides on every request that reads or writes content); client-side encryption
-(issue 16) plugs in at :meth:`ObjectStore._encode` / the reader and writer in the same way.
+customer key rides on every request that reads or writes content) and client-side encryption
+(``--clientSideEncryption``: with a :class:`~toil_core.plugin_api.ObjectSealer` every object but
+the ``plain`` ones, i.e. the store's marker, is sealed under its own name before it leaves, and
+unsealed and authenticated as it is read; sizes reported are the plaintext's).
 
 Atomicity: S3 makes an object visible only when its PUT (or the completion of its multipart
 upload) succeeds, and then whole. A writer that fails or is abandoned aborts its multipart
@@ -22,7 +24,7 @@ from contextlib import contextmanager
 from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import botocore.exceptions
-from toil_core.plugin_api import ToilError
+from toil_core.plugin_api import ObjectSealer, ToilError
 
 from toil_aws.session import error_code, is_missing
 
@@ -56,11 +58,20 @@ class Head:
 
     __slots__ = ("size", "executable", "etag", "metadata")
 
-    def __init__(self, response: Dict[str, Any]) -> None:
-        self.size = int(response.get("ContentLength", 0))
+    def __init__(self, response: Dict[str, Any], sealer: Optional[ObjectSealer] = None) -> None:
+        size = int(response.get("ContentLength", 0))
+        self.size = sealer.plain_size(size) if sealer is not None else size
         self.metadata = dict(response.get("Metadata") or {})
         self.executable = self.metadata.get(EXECUTABLE) == "1"
         self.etag = response.get("ETag")
+
+
+def sealed_name(key: str) -> str:
+    """The name an object is sealed under: its key, except that a log blob keeps one name
+    whether it is unread (``logs/new/``) or read (``logs/read/``)."""
+    if key.startswith(("logs/new/", "logs/read/")):
+        return "logs/" + key.rsplit("/", 1)[1]
+    return key
 
 
 class ObjectStore:
@@ -69,13 +80,15 @@ class ObjectStore:
     :param client: returns the boto3 S3 client to use (per thread; see :mod:`toil_aws.session`).
     :param sse_key: the 32-byte SSE-C key, or None.
     :param part_size: multipart part size; objects up to this size are one PUT.
+    :param sealer: client-side encryption of every object but the ``plain`` ones, or None.
     """
 
     def __init__(self, client: Callable[[], Any], bucket: str, sse_key: Optional[bytes] = None,
-                 part_size: int = 50 * 1024 * 1024) -> None:
+                 part_size: int = 50 * 1024 * 1024, sealer: Optional[ObjectSealer] = None) -> None:
         self._client = client
         self.bucket = bucket
         self.part_size = part_size
+        self.sealer = sealer
         self._sse: Dict[str, Any] = (
             {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": sse_key} if sse_key else {})
 
@@ -95,18 +108,28 @@ class ObjectStore:
         """The request arguments that carry the SSE-C key (empty without a key)."""
         return dict(self._sse)
 
+    def without_sse(self) -> "ObjectStore":
+        """The same bucket without the SSE-C key (client-side sealing kept)."""
+        return ObjectStore(self._client, self.bucket, None, self.part_size, self.sealer)
+
+    def _sealer_for(self, plain: bool) -> Optional[ObjectSealer]:
+        return None if plain else self.sealer
+
     # ------------------------------------------------------------------ whole objects
     def put(self, key: str, data: bytes, executable: bool = False,
             metadata: Optional[Dict[str, str]] = None, plain: bool = False,
-            if_match: Optional[str] = None) -> Optional[str]:
+            sse: Optional[Dict[str, Any]] = None, if_match: Optional[str] = None) -> Optional[str]:
         """Store ``data`` as ``key`` in one request (atomically replacing what was there); returns
-        the new object's ETag. ``plain`` objects are stored without the SSE-C key (the store's
-        marker). With ``if_match`` S3 stores it only if the object still has that ETag (a
+        the new object's ETag. ``plain`` objects are stored without the SSE-C key and unsealed
+        (the store's marker); ``sse`` overrides the SSE-C arguments (a writer's bytes, sealed
+        already). With ``if_match`` S3 stores it only if the object still has that ETag (a
         conditional write: ``ObjectMissing`` if it is gone, ``PreconditionFailed`` if it changed)."""
+        if self.sealer is not None and not plain:
+            data = self.sealer.seal(sealed_name(key), data)
         meta = dict(metadata or {})
         if executable:
             meta[EXECUTABLE] = "1"
-        extra: Dict[str, Any] = dict({} if plain else self._sse)
+        extra: Dict[str, Any] = dict(sse if sse is not None else ({} if plain else self._sse))
         if if_match is not None:
             extra["IfMatch"] = if_match
         try:
@@ -125,20 +148,24 @@ class ObjectStore:
             if is_missing(err):
                 raise ObjectMissing(key) from None
             raise
-        head = Head(response)
+        sealer = self._sealer_for(plain)
+        head = Head(response, sealer)
         body = response["Body"]
         try:
             data = body.read()
         except _STREAM_ERRORS:
             body.close()
-            with self.open_read(key) as reader:  # resumes where a broken connection stopped
+            with ObjectReader(self, key) as reader:  # resumes where a broken connection stopped
                 data = reader.read()
+        if sealer is not None:
+            data = sealer.unseal(sealed_name(key), data)
         return data, head
 
     def head(self, key: str, plain: bool = False) -> Optional[Head]:
         """The object's head, or None if it does not exist."""
         try:
-            return Head(self.client.head_object(Bucket=self.bucket, Key=key, **({} if plain else self._sse)))
+            return Head(self.client.head_object(Bucket=self.bucket, Key=key, **({} if plain else self._sse)),
+                        self._sealer_for(plain))
         except botocore.exceptions.ClientError as err:
             if is_missing(err):
                 return None
@@ -146,14 +173,27 @@ class ObjectStore:
 
     # ------------------------------------------------------------------ streams
     def open_read(self, key: str) -> "ObjectReader":
-        """A binary reader of ``key``. :raises ObjectMissing:"""
-        return ObjectReader(self, key)
+        """A binary reader of ``key`` (of its plaintext, when sealed). :raises ObjectMissing:"""
+        reader = ObjectReader(self, key)
+        if self.sealer is None:
+            return reader
+        try:
+            plain = self.sealer.reader(sealed_name(key), reader)  # type: ignore[arg-type]
+        except BaseException:
+            reader.close()
+            raise
+        plain.head = Head({"ContentLength": reader.head.size, "Metadata": reader.head.metadata,  # the plaintext's
+                           "ETag": reader.head.etag}, self.sealer)
+        return plain  # type: ignore[return-value]
 
     def open_write(self, key: str, executable: bool = False,
                    check: Optional[Callable[[], None]] = None) -> "ObjectWriter":
         """A binary writer whose content becomes ``key`` when it is committed (closed without
         error); ``check`` runs right before the object is published and may raise to cancel it."""
-        return ObjectWriter(self, key, executable, check)
+        writer = ObjectWriter(self, key, executable, check)
+        if self.sealer is None:
+            return writer
+        return SealedWriter(writer, self.sealer, key)  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ listing, deleting
     def list(self, prefix: str, delimiter: Optional[str] = None) -> Iterator[Tuple[str, bool]]:
@@ -236,7 +276,7 @@ class ObjectReader(io.RawIOBase):
         self._pos = 0
         self._resumes = 0
         response = self._get()
-        self.head = Head(response)
+        self.head = Head(response)  # of the stored bytes
         self._body = response["Body"]
 
     def _get(self, start: int = 0, etag: Optional[str] = None) -> Dict[str, Any]:
@@ -337,7 +377,8 @@ class ObjectWriter(io.RawIOBase):
             if self._check is not None:
                 self._check()
             if self._upload_id is None:
-                self._store.put(self._key, bytes(self._buffer), self._executable)
+                self._store.put(self._key, bytes(self._buffer), self._executable, plain=True,
+                                sse=self._store._sse)
             else:
                 if self._buffer:
                     self._upload_part(bytes(self._buffer))
@@ -368,6 +409,55 @@ class ObjectWriter(io.RawIOBase):
     def close(self) -> None:
         """Closing without :meth:`commit` publishes nothing."""
         if not self.closed and not self.committed:
+            self.abort()
+        super().close()
+
+
+class SealedWriter(io.RawIOBase):
+    """Seals what is written into an :class:`ObjectWriter`; :meth:`commit` seals the last
+    segment and publishes the object, :meth:`abort` publishes nothing."""
+
+    def __init__(self, raw: ObjectWriter, sealer: ObjectSealer, key: str) -> None:
+        super().__init__()
+        self._raw = raw
+        self._sealing = sealer.writer(sealed_name(key), raw)  # type: ignore[arg-type]
+        self.size = 0
+
+    @property
+    def committed(self) -> bool:
+        return self._raw.committed
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self.closed:
+            raise ValueError("write to a closed S3 object writer")
+        count = self._sealing.write(data)
+        self.size += count
+        return count
+
+    def commit(self) -> None:
+        if self._raw.committed:
+            return
+        try:
+            self._sealing.finish()
+        except BaseException:
+            self.abort()
+            raise
+        try:
+            self._raw.commit()
+        finally:
+            super().close()
+
+    def abort(self) -> None:
+        if not self._sealing.closed:
+            self._sealing.abandon()
+        self._raw.abort()
+        super().close()
+
+    def close(self) -> None:
+        if not self.closed and not self._raw.committed:
             self.abort()
         super().close()
 

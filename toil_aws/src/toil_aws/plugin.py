@@ -18,7 +18,7 @@ def toil_job_stores() -> List[JobStoreSpec]:
     return [
         JobStoreSpec(
             name="aws", load="toil_aws.job_store:AWSJobStore", settings=AWSJobStoreSettings,
-            capabilities=frozenset({"import", "export", "encryption"}),
+            capabilities=frozenset({"import", "export", "encryption", "leader_lock"}),
             summary="Keeps the job store in one S3 bucket (aws:<region>:<name>, bucket <name>--toil).",
         )
     ]

@@ -14,6 +14,10 @@ everyone                    spec records (:class:`BatchSystemSpec` ...), :data:`
 batch systems               :class:`AbstractBatchSystem`, :class:`BatchSystemSupport`,
                             :class:`BatchSystemCleanupSupport`, :class:`BatchSystemLocalSupport`,
                             :class:`LocalSubprocessBatchSystem` (jobs as local subprocesses),
+                            :class:`SubmitAndPollBatchSystem` (jobs submitted to an external
+                            scheduler that is polled; :class:`SubmittedJob`,
+                            :class:`SchedulerJobStatus`, :data:`JOB_PENDING`,
+                            :data:`JOB_RUNNING`, :data:`JOB_DONE`, :func:`exit_reason_for`),
                             :class:`AbstractScalableBatchSystem`, :class:`NodeInfo`,
                             :class:`BatchJobExitReason`, :class:`UpdatedBatchJobInfo`,
                             :class:`WorkerInvocation` (runs :data:`WORKER_COMMAND`),
@@ -24,6 +28,12 @@ job stores                  :class:`AbstractJobStore` and its errors (:class:`Jo
                             its ``to_bytes`` / ``from_bytes``), :class:`FileID`,
                             :func:`attempt_owner` / :func:`is_attempt_owner` (the IDs that
                             own the files of attempts at a job and never name a job)
+object-store job stores     :class:`ObjectSealer` (``--clientSideEncryption``: sealed objects,
+                            the clear key record, :class:`EncryptionKeyError`,
+                            :class:`TamperedFileError`); :func:`acquire_lease` with a
+                            :class:`LeaseBackend` (a leader lock from conditional writes,
+                            :class:`JobStoreInUseError` while a live leader holds it);
+                            :func:`download_atomically` (``read_file`` through a temporary file)
 file stores                 :class:`AbstractFileStore`
 URL access                  :class:`AbstractURLAccess`
 provisioners                :class:`AbstractProvisioner`, :class:`Shape`, :class:`Node`,
@@ -57,6 +67,15 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     )
     from toil_core.batch.invocation import WORKER_COMMAND, WorkerInvocation
     from toil_core.batch.local_subprocess import LocalSubprocessBatchSystem
+    from toil_core.batch.submit_poll import (
+        JOB_DONE,
+        JOB_PENDING,
+        JOB_RUNNING,
+        SchedulerJobStatus,
+        SubmitAndPollBatchSystem,
+        SubmittedJob,
+        exit_reason_for,
+    )
     from toil_core.bus import ExternalBatchIdMessage
     from toil_core.common.config import Config
     from toil_core.filestores.abstract import AbstractFileStore
@@ -67,11 +86,16 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         ConcurrentFileModificationException,
         CorruptJobError,
         JobStoreError,
+        JobStoreInUseError,
         JobStoreExistsException,
         NoSuchFileException,
         NoSuchJobException,
         NoSuchJobStoreException,
     )
+    from toil_core.jobstores.encryption import EncryptionKeyError, TamperedFileError
+    from toil_core.jobstores.lease_lock import LeaseBackend, acquire_lease
+    from toil_core.jobstores.local_files import download_atomically
+    from toil_core.jobstores.sealed_objects import ObjectSealer
     from toil_core.jobstores.url_access import AbstractURLAccess
     from toil_core.lib.errors import ToilError
     from toil_core.plugins.errors import PluginError
@@ -122,6 +146,13 @@ _HOMES: Dict[str, str] = {
     "WORKER_COMMAND": "toil_core.batch.invocation",
     "WorkerInvocation": "toil_core.batch.invocation",
     "LocalSubprocessBatchSystem": "toil_core.batch.local_subprocess",
+    "SubmitAndPollBatchSystem": "toil_core.batch.submit_poll",
+    "SubmittedJob": "toil_core.batch.submit_poll",
+    "SchedulerJobStatus": "toil_core.batch.submit_poll",
+    "JOB_PENDING": "toil_core.batch.submit_poll",
+    "JOB_RUNNING": "toil_core.batch.submit_poll",
+    "JOB_DONE": "toil_core.batch.submit_poll",
+    "exit_reason_for": "toil_core.batch.submit_poll",
     "ExternalBatchIdMessage": "toil_core.bus",
     # job stores, file stores, URL access
     "AbstractJobStore": "toil_core.jobstores.abstract",
@@ -130,6 +161,13 @@ _HOMES: Dict[str, str] = {
     "JobDescription": "toil_core.job.description",
     "JobStoreError": "toil_core.jobstores.errors",
     "JobStoreExistsException": "toil_core.jobstores.errors",
+    "JobStoreInUseError": "toil_core.jobstores.errors",
+    "EncryptionKeyError": "toil_core.jobstores.encryption",
+    "TamperedFileError": "toil_core.jobstores.encryption",
+    "ObjectSealer": "toil_core.jobstores.sealed_objects",
+    "LeaseBackend": "toil_core.jobstores.lease_lock",
+    "acquire_lease": "toil_core.jobstores.lease_lock",
+    "download_atomically": "toil_core.jobstores.local_files",
     "NoSuchFileException": "toil_core.jobstores.errors",
     "NoSuchJobException": "toil_core.jobstores.errors",
     "NoSuchJobStoreException": "toil_core.jobstores.errors",

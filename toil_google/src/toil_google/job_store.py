@@ -5,6 +5,7 @@ Locators ``google:<project>:<name>`` and ``google:<name>`` (project from the cre
 
     _toil/store                         marker: format version and the --sseKey fingerprint
                                         (clear); written first, deleted last
+    _toil/leader-lock                   the running leader's lease (see acquire_leader_lock; clear)
     shared/<name>                       shared files (config.pickle, rootJobStoreID, pid.log...)
     jobs/<job id>                       one JSON job description per job
     files/<token>-<basename>            stored files; file ID "<token>-<basename>"
@@ -24,7 +25,11 @@ or the new content, never a partial one; nothing needs repairing on ``--restart`
 
 Encryption: with ``--sseKey`` every object but the marker and ``config.pickle`` is stored with
 that customer-supplied key; the marker records the key's SHA-256, so a restart with another key
-or none fails at once with :class:`~toil_google.errors.SSEKeyMismatchError`.
+or none fails at once with :class:`~toil_google.errors.SSEKeyMismatchError`. With
+``--clientSideEncryption`` as well, every object but the marker (``config.pickle`` included) is
+also sealed in this process before it is sent (:class:`~toil_core.plugin_api.ObjectSealer`); the
+marker keeps the clear key record under ``client_side``, and every later process checks its key
+(``--sseKey`` of a restart, else ``$TOIL_SSE_KEY``) against it before it reads anything else.
 """
 from __future__ import annotations
 
@@ -46,12 +51,16 @@ from toil_core.plugin_api import (
     NoSuchFileException,
     NoSuchJobException,
     NoSuchJobStoreException,
+    ObjectSealer,
+    acquire_lease,
     attempt_owner,
+    download_atomically,
     is_attempt_owner,
 )
 
 from toil_google.client import emulator_host, get_client, retry_policy
 from toil_google.errors import GoogleStoreError, SSEKeyMismatchError
+from toil_google.leader_lock import GCSLease
 from toil_google.locator import parse_google_locator
 from toil_google.objects import ObjectIO, ObjectMissing, key_fingerprint
 from toil_google.transfers import GoogleTransfers
@@ -132,6 +141,8 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         #: The key file given with provide_key() (``--sseKey`` of a restart); overrides the config's.
         self._provided_key: Optional[str] = None
         self._key_provided = False
+        #: Client-side encryption (``--clientSideEncryption``), or None.
+        self._sealer: Optional[ObjectSealer] = None
 
     def __repr__(self) -> str:
         return f"GoogleJobStore({self.locator!r})"
@@ -147,17 +158,25 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         path = self._provided_key if self._key_provided else getattr(self._config, "sseKey", None)
         if self._io is None or path != self._io_key_path:
             key = _read_sse_key(path) if path else None
-            self._io = ObjectIO(self.client, self.bucket_name, key)
+            self._io = ObjectIO(self.client, self.bucket_name, key, self._sealer)
             self._io_key_path = path
         return self._io
 
+    def _set_sealer(self, sealer: Optional[ObjectSealer]) -> None:
+        self._sealer = sealer
+        self._io = None  # rebuilt with it
+
     def _plain(self) -> ObjectIO:
-        """Object I/O without a key (marker and config, before the key is known)."""
+        """Object I/O without the customer-supplied key (config.pickle, listings), sealing kept."""
+        return ObjectIO(self.client, self.bucket_name, None, self._sealer)
+
+    def _marker_io(self) -> ObjectIO:
+        """Object I/O for the marker: neither key nor sealing."""
         return ObjectIO(self.client, self.bucket_name, None)
 
     def _read_marker(self) -> Optional[Dict[str, Any]]:
         try:
-            return json.loads(self._plain().get_bytes(MARKER, encrypted=False))
+            return json.loads(self._marker_io().get_bytes(MARKER, encrypted=False))
         except ObjectMissing:
             return None
         except Exception as err:
@@ -189,8 +208,18 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         self._provided_key = os.path.abspath(key_path) if key_path else None
         self._key_provided = True
 
+    def acquire_leader_lock(self) -> Any:
+        """Take the store's leader lock (a lease object; see :mod:`toil_google.leader_lock`).
+
+        :raises JobStoreInUseError: while a live leader holds it; a leader killed on this host
+            leaves a lock the next one takes over at once, one on another host after its lease
+            expires."""
+        return acquire_lease(GCSLease(self.client, self.bucket_name), f"google:{self.locator}")
+
     def get_env(self) -> Dict[str, str]:
         env = dict(super().get_env())
+        if self._sealer is not None:
+            env.update(self._sealer.env())
         host = emulator_host()
         if host:
             env["STORAGE_EMULATOR_HOST"] = host
@@ -203,13 +232,11 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     def initialize(self, config: Any) -> None:
         from google.api_core import exceptions as gexc
 
-        if getattr(config, "clientSideEncryption", False):
-            # Not silently weaker than asked: the seam for it is toil_google.objects.ObjectIO.
-            raise GoogleStoreError(
-                "The google job store does not do --clientSideEncryption yet. Leave it out: with "
-                "--sseKey alone Cloud Storage encrypts every object with that customer-supplied key.")
         key_path = getattr(config, "sseKey", None)
         key = _read_sse_key(key_path) if key_path else None
+        # Checked (key file, cryptography installed) before anything is made.
+        self._set_sealer(ObjectSealer.create(f"google:{self.locator}", key_path)
+                         if ObjectSealer.wanted(config) else None)
         try:
             self.client.create_bucket(self.bucket_name, retry=retry_policy())
         except gexc.Conflict:
@@ -224,8 +251,10 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
                          self.bucket_name)
         marker = {"format": FORMAT, "keySha256": key_fingerprint(key) if key is not None else None,
                   "created": time.time()}
+        if self._sealer is not None:
+            marker["client_side"] = self._sealer.record().decode("utf-8")
         try:
-            self._plain().put_bytes(MARKER, json.dumps(marker).encode("utf-8"), encrypted=False)
+            self._marker_io().put_bytes(MARKER, json.dumps(marker).encode("utf-8"), encrypted=False)
             self._marker = marker
             # The config is written last: a store without it counts as never created.
             super().initialize(config)
@@ -237,6 +266,12 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         self._marker = self._read_marker()
         if self._marker is None:
             raise NoSuchJobStoreException(f"google:{self.locator}")
+        record = self._marker.get("client_side")
+        # The sealing key: the restart's --sseKey, else $TOIL_SSE_KEY (workers, toil status);
+        # checked against the record before anything else is read.
+        self._set_sealer(ObjectSealer.open(f"google:{self.locator}", str(record).encode("utf-8"),
+                                           self._provided_key if self._key_provided else None)
+                         if record else None)
         if self._key_provided:
             self._check_key()  # a wrong key is refused before anything is read
         super().resume()
@@ -280,7 +315,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         plain = self._plain()
         names = [info.name for info in plain.list("") if info.name != MARKER]
         self._delete_names(names)
-        plain.delete(MARKER)
+        self._marker_io().delete(MARKER)
         for attempt in range(3):  # objects written while we deleted: delete them too
             try:
                 bucket.delete(retry=retry_policy())
@@ -516,24 +551,14 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     def read_file(self, file_id: str, local_path: str, symlink: bool = False) -> None:
         """Download the file to ``local_path`` atomically (executable bit kept)."""
         name = self._file_name(file_id)
-        local_path = os.path.abspath(local_path)
-        directory, base = os.path.split(local_path)
-        tmp = os.path.join(directory, f".{base}.{os.urandom(6).hex()}.tmp")
-        try:
+
+        def fill(tmp: str) -> bool:
             try:
-                metadata = self.objects.download_to(name, tmp)
+                return self.objects.download_to(name, tmp).get("executable") == "1"
             except ObjectMissing:
                 raise self._missing(file_id) from None
-            if metadata.get("executable") == "1":
-                mode = stat.S_IMODE(os.stat(tmp).st_mode)
-                os.chmod(tmp, mode | stat.S_IXUSR | ((mode & 0o044) >> 2))
-            os.replace(tmp, local_path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+
+        download_atomically(local_path, fill)
 
     @contextmanager
     def read_file_stream(self, file_id: str, encoding: Optional[str] = None,
@@ -630,7 +655,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     def fetch_stored_object(self, name: str, local_path: str) -> None:
         """Copy object ``name`` to ``local_path`` (``toil debug-file --fetch``)."""
         clear = name == MARKER or name[len(SHARED):] in CLEAR_SHARED
-        io_ = self._plain() if clear else self.objects
+        io_ = self._marker_io() if name == MARKER else self._plain() if clear else self.objects
         try:
             io_.download_to(name, local_path, encrypted=not clear)
         except ObjectMissing:

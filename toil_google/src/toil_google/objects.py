@@ -20,6 +20,11 @@ Guarantees:
   returning wrong bytes.
 * **Customer-supplied keys.** With ``key`` set (``--sseKey``), every object except those
   written with ``encrypted=False`` is sent with the ``x-goog-encryption-*`` headers (AES256).
+* **Client-side encryption.** With a :class:`~toil_core.plugin_api.ObjectSealer`
+  (``--clientSideEncryption``), every object is sealed under its own name before it leaves and
+  authenticated as it is read (the store's marker goes through an ObjectIO without one); sizes
+  reported are the plaintext's. A server-side copy keeps an object's seal, so it is only used
+  between names that seal alike (log blobs, see :func:`sealed_name`).
 * **Retries.** Every call uses :func:`toil_google.client.retry_policy`.
 """
 from __future__ import annotations
@@ -33,7 +38,7 @@ from contextlib import contextmanager
 from typing import IO, Any, Dict, Iterator, List, Optional, Tuple
 
 import attrs
-from toil_core.plugin_api import ToilError
+from toil_core.plugin_api import ObjectSealer, ToilError
 
 from toil_google.client import retry_policy
 from toil_google.errors import GoogleStoreError
@@ -107,14 +112,24 @@ def _not_found(err: BaseException) -> bool:
     return isinstance(err, gexc.NotFound) or getattr(getattr(err, "response", None), "status_code", 0) == 404
 
 
+def sealed_name(name: str) -> str:
+    """The name an object is sealed under: its own, except that a log blob keeps one name
+    whether unread (``logs/new/``) or read (``logs/read/``), so moving it is a server-side copy."""
+    if name.startswith(("logs/new/", "logs/read/")):
+        return "logs/" + name.rsplit("/", 1)[1]
+    return name
+
+
 class ObjectIO:
     """Reads and writes the objects of one bucket (see the module docstring)."""
 
-    def __init__(self, client: Any, bucket_name: str, key: Optional[bytes] = None) -> None:
+    def __init__(self, client: Any, bucket_name: str, key: Optional[bytes] = None,
+                 sealer: Optional[ObjectSealer] = None) -> None:
         self.client = client
         self.bucket_name = bucket_name
         self.bucket = client.bucket(bucket_name)
         self.key = key
+        self.sealer = sealer
 
     # ---------------------------------------------------------------------- blobs
     def blob(self, name: str, encrypted: bool = True, chunk_size: Optional[int] = None) -> Any:
@@ -130,9 +145,13 @@ class ObjectIO:
 
     # ---------------------------------------------------------------------- writes
     def put_bytes(self, name: str, data: bytes, metadata: Optional[Dict[str, str]] = None,
-                  encrypted: bool = True, if_generation_match: Optional[int] = None) -> Optional[int]:
+                  encrypted: bool = True, if_generation_match: Optional[int] = None,
+                  seal: bool = True) -> Optional[int]:
         """Store ``data`` as ``name`` in one request (resumable if it is large); returns the new
-        object's generation when the server tells it."""
+        object's generation when the server tells it. ``seal=False`` for bytes sealed already
+        (by a writer)."""
+        if self.sealer is not None and seal:
+            data = self.sealer.seal(sealed_name(name), data)
         blob = self.blob(name, encrypted, CHUNK_SIZE if len(data) > RESUMABLE_THRESHOLD else None)
         if metadata:
             blob.metadata = metadata
@@ -146,6 +165,15 @@ class ObjectIO:
         """Upload the local file at ``path``; returns its size. Resumable above the threshold."""
         import os
 
+        if self.sealer is not None:  # streamed through the sealing writer
+            with self.writer(name, metadata, encrypted) as handle, open(path, "rb") as source:
+                size = 0
+                while True:
+                    block = source.read(CHUNK_SIZE)
+                    if not block:
+                        return size
+                    handle.write(block)
+                    size += len(block)
         size = os.stat(path).st_size
         blob = self.blob(name, encrypted, CHUNK_SIZE if size > RESUMABLE_THRESHOLD else None)
         if metadata:
@@ -165,17 +193,22 @@ class ObjectIO:
         e.g. to check that a file still exists. If the block (or it) raises, nothing is stored.
         """
         raw = _UploadStream(self, name, metadata, encrypted)
-        buffered = io.BufferedWriter(raw, buffer_size=256 * 1024)
+        sealing = self.sealer.writer(sealed_name(name), raw) if self.sealer is not None else None  # type: ignore[arg-type]
+        buffered = io.BufferedWriter(sealing if sealing is not None else raw, buffer_size=256 * 1024)
         handle: IO[Any] = buffered
         if encoding is not None or errors is not None:
             handle = io.TextIOWrapper(buffered, encoding=encoding or "utf-8", errors=errors, write_through=True)
         try:
             yield handle
             handle.flush()
+            if sealing is not None:
+                sealing.finish()  # the last segment, sealed with the final flag
             if before_commit is not None:
                 before_commit()
             raw.commit()
         except BaseException:
+            if sealing is not None and not sealing.closed:
+                sealing.abandon()
             raw.abort()
             raise
         finally:
@@ -211,15 +244,23 @@ class ObjectIO:
             if _not_found(err):
                 raise ObjectMissing(name) from None
             raise
+        if self.sealer is not None:
+            data = self.sealer.unseal(sealed_name(name), data)
         return data, _generation(blob)
 
     def reader(self, name: str, encrypted: bool = True) -> "_DownloadStream":
         """A readable binary stream of the object (one GET, resumed after a dropped
-        connection). The first request is made here, so a missing object raises
-        :class:`ObjectMissing` at once."""
+        connection; the plaintext when sealed). The first request is made here, so a missing
+        object raises :class:`ObjectMissing` at once."""
         stream = _DownloadStream(self, name, encrypted)
         stream.connect()
-        return stream
+        if self.sealer is None:
+            return stream
+        try:
+            return self.sealer.reader(sealed_name(name), stream)  # type: ignore[arg-type,return-value]
+        except BaseException:
+            stream.close()
+            raise
 
     def download_to(self, name: str, path: str, encrypted: bool = True) -> Dict[str, str]:
         """Copy the object into the local file ``path`` (created or truncated); returns the
@@ -237,7 +278,11 @@ class ObjectIO:
         blob = self.bucket.get_blob(name, retry=retry_policy())
         if blob is None:
             return None
-        return ObjectInfo(name, int(blob.size or 0), blob.generation, dict(blob.metadata or {}))
+        return ObjectInfo(name, self._size(blob.size), blob.generation, dict(blob.metadata or {}))
+
+    def _size(self, stored: Any) -> int:
+        size = int(stored or 0)
+        return self.sealer.plain_size(size) if self.sealer is not None else size
 
     def exists(self, name: str) -> bool:
         return self.stat(name) is not None
@@ -260,7 +305,7 @@ class ObjectIO:
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
         """Every object whose name starts with ``prefix`` (one request per 1000 names)."""
         for blob in self.client.list_blobs(self.bucket_name, prefix=prefix, retry=retry_policy()):
-            yield ObjectInfo(blob.name, int(blob.size or 0), blob.generation, dict(blob.metadata or {}))
+            yield ObjectInfo(blob.name, self._size(blob.size), blob.generation, dict(blob.metadata or {}))
 
     def list_prefixes(self, prefix: str) -> List[str]:
         """The "sub-directories" just below ``prefix`` (names up to the next ``/``)."""
@@ -312,7 +357,7 @@ class _UploadStream(io.RawIOBase):
         if self.upload is not None:
             self.upload.close()
         else:
-            self.objects.put_bytes(self.name, bytes(self.buffer), self.metadata, self.encrypted)
+            self.objects.put_bytes(self.name, bytes(self.buffer), self.metadata, self.encrypted, seal=False)
         self.finished = True
 
     def abort(self) -> None:

@@ -16,7 +16,7 @@ def toil_job_stores() -> List[JobStoreSpec]:
         JobStoreSpec(
             name="google", aliases=("gce", "gcs"),
             load="toil_google.job_store:GoogleJobStore",
-            capabilities=frozenset({"import", "export", "encryption"}),
+            capabilities=frozenset({"import", "export", "encryption", "leader_lock"}),
             summary="Keeps the job store in a Google Cloud Storage bucket (google:[PROJECT:]NAME).",
         )
     ]

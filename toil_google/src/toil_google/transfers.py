@@ -11,6 +11,7 @@ from typing import Any, Optional
 from toil_core.plugin_api import FileID, NoSuchFileException
 
 from toil_google.client import emulator_host, get_client
+from toil_google.errors import GoogleStoreError
 from toil_google.objects import ObjectIO
 
 __all__ = ["GoogleTransfers"]
@@ -31,6 +32,10 @@ class GoogleTransfers:
     client: Any
 
     def _public_url(self, name: str, what: str) -> str:
+        if self.objects.sealer is not None:
+            raise GoogleStoreError(
+                f"The job store 'google:{self.locator}' is encrypted client-side (--clientSideEncryption): a "
+                f"public URL would serve only ciphertext. Export the file instead.")
         if not self.objects.exists(name):
             raise NoSuchFileException(what)
         signer = _signing_credentials()
@@ -59,7 +64,9 @@ class GoogleTransfers:
         from toil_google.url_access import GoogleURLAccess, split_gs_url
 
         scheme = src_uri.split(":", 1)[0].lower()
-        if handler is GoogleURLAccess or (isinstance(handler, type) and issubclass(handler, GoogleURLAccess)):
+        sealed = self.objects.sealer is not None  # a sealed store encrypts what it imports: no server-side copy
+        if not sealed and (handler is GoogleURLAccess
+                           or (isinstance(handler, type) and issubclass(handler, GoogleURLAccess))):
             bucket, key = split_gs_url(src_uri)
             if shared_file_name is not None:
                 name = SHARED + shared_file_name
@@ -87,7 +94,7 @@ class GoogleTransfers:
     def _export_file(self, handler: Any, file_id: str, dst_uri: str) -> None:
         from toil_google.url_access import GoogleURLAccess, split_gs_url
 
-        if isinstance(handler, type) and issubclass(handler, GoogleURLAccess):
+        if isinstance(handler, type) and issubclass(handler, GoogleURLAccess) and self.objects.sealer is None:
             bucket, key = split_gs_url(dst_uri)
             target = ObjectIO(get_client(self.project, allow_anonymous=True), bucket, None)
             try:

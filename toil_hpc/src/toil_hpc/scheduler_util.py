@@ -12,12 +12,14 @@ import sys
 import time
 from typing import Any, List, Mapping, Optional, Sequence
 
-import attrs
-from toil_core.plugin_api import WORKER_COMMAND, BatchJobExitReason, ToilError
+from toil_core.plugin_api import JOB_DONE as DONE  # noqa: F401  (the states, JobStatus and exit_reason_for:
+from toil_core.plugin_api import JOB_PENDING as PENDING  # noqa: F401  part of this module's API)
+from toil_core.plugin_api import JOB_RUNNING as RUNNING  # noqa: F401
+from toil_core.plugin_api import WORKER_COMMAND, ToilError, exit_reason_for  # noqa: F401
+from toil_core.plugin_api import SchedulerJobStatus as JobStatus  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
-PENDING, RUNNING, DONE = "pending", "running", "done"
 MiB = 1024 * 1024
 
 
@@ -66,25 +68,6 @@ def shell_path_with_variable(path: str, placeholder: str, variable: str) -> str:
     """``path`` quoted for the shell, with ``placeholder`` replaced by ``"${variable}"``."""
     return '"${%s}"' % variable if path == placeholder else \
         ('"${%s}"' % variable).join(shlex.quote(part) if part else "" for part in path.split(placeholder))
-
-
-@attrs.frozen
-class JobStatus:
-    """What the scheduler says about one job.
-
-    ``elapsed`` is how long the job has run (or ran, once done); ``message`` explains an unusual
-    end (memory or time limit, held job...) and is logged when the job is reported.
-    """
-
-    state: str
-    exit_code: Optional[int] = None
-    reason: Optional[BatchJobExitReason] = None
-    elapsed: Optional[float] = None
-    message: Optional[str] = None
-
-
-def exit_reason_for(exit_code: int) -> BatchJobExitReason:
-    return BatchJobExitReason.FINISHED if exit_code == 0 else BatchJobExitReason.FAILED
 
 
 def parse_duration(text: str) -> Optional[float]:

@@ -25,8 +25,26 @@ class ExampleLocalSettings:
         "/bin/sh", "Shell that runs each job's command.", env="TOIL_EXAMPLE_SHELL", metavar="PATH")
 
 
+@attrs.frozen
+class ExampleSpoolSettings:
+    """Options of the example_spool batch system (a submit-and-poll backend)."""
+
+    example_spool_dir: str = setting(
+        "", "Folder the example spool keeps its jobs in (default: a new temporary folder).",
+        env="TOIL_EXAMPLE_SPOOL_DIR", metavar="PATH")
+    example_spool_shell: str = setting(
+        "/bin/sh", "Shell that runs each job's command.", env="TOIL_EXAMPLE_SPOOL_SHELL", metavar="PATH")
+
+
 def toil_batch_systems() -> List[BatchSystemSpec]:
     return [
+        BatchSystemSpec(
+            name="example_spool",
+            load="toil_plugin_example.spool_batch_system:ExampleSpoolBatchSystem",
+            settings=ExampleSpoolSettings,
+            capabilities=frozenset({"walltime"}),
+            summary="Submits each job to a spool of detached runners and polls it (example plugin).",
+        ),
         BatchSystemSpec(
             name="example_local",
             aliases=("exampleLocal",),

@@ -159,11 +159,14 @@ def export_outputs(outputs: List[Tuple[str, Any]], export: Any, out_dir: str) ->
 
 
 @contextlib.contextmanager
-def warm_workers() -> Iterator[None]:
+def warm_workers(document: Optional[str] = None) -> Iterator[None]:
     """Present :mod:`toil_wdl.preload` as the workflow's user module while Toil starts, so warm
-    workers import miniwdl once instead of in every job."""
+    workers import miniwdl (and parse ``document``, named to them in ``$TOIL_WDL_DOCUMENT``) once
+    instead of in every job."""
     import importlib
 
+    if document:
+        os.environ["TOIL_WDL_DOCUMENT"] = document
     saved = sys.modules.get("__main__")
     sys.modules["__main__"] = importlib.import_module("toil_wdl.preload")
     try:
@@ -206,7 +209,7 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
     out_dir = os.path.abspath(args.output_directory or tempfile.mkdtemp(prefix="wdl-outputs-", dir=os.getcwd()))
     with Toil(args) as toil:
         if args.restart:
-            with warm_workers():
+            with warm_workers(args.wdl_uri if "://" in args.wdl_uri[:16] else os.path.abspath(args.wdl_uri)):
                 outputs = toil.restart()
         else:
             from WDL import Tree
@@ -224,7 +227,7 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
                 root = WorkflowJob(ref, (), frag(env), namespace=target.name)
             else:
                 root = LoneTaskJob(ref, target.name, frag(env))
-            with warm_workers():
+            with warm_workers(uri):
                 outputs = toil.start(root)
         result = export_outputs(outputs, toil.export_file, out_dir)
     args.output_directory = out_dir

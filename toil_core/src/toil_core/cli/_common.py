@@ -12,7 +12,7 @@ import sys
 from typing import Any, Callable, List, Optional, Sequence
 
 from toil_core.jobstores.abstract import get_node_id
-from toil_core.jobstores.errors import NoSuchFileException, NoSuchJobStoreException
+from toil_core.jobstores.errors import JobStoreError, NoSuchFileException, NoSuchJobStoreException
 from toil_core.jobstores.locator import make_job_store
 from toil_core.lib.errors import ToilError
 from toil_core.plugins.errors import PluginError
@@ -34,7 +34,8 @@ class CommandError(ToilError):
 
 
 def _plugin_error_types() -> tuple:
-    return (PluginError,)
+    """Errors whose message is the whole story (a plugin's, a job store's: a missing key...)."""
+    return (PluginError, JobStoreError)
 
 
 def command(func: Callable[[List[str]], Optional[int]]) -> Callable[..., int]:
@@ -80,6 +81,8 @@ def open_store(locator: str, missing_message: Optional[str] = None) -> Any:
         store.resume()
     except NoSuchJobStoreException:
         raise CommandError(missing_message or f"No job store found at '{locator}'.") from None
+    except JobStoreError as err:  # e.g. an encrypted store's key missing or wrong: its message says which
+        raise CommandError(str(err)) from None
     return store
 
 

@@ -1,6 +1,7 @@
 """Debug tool for copying files contained in a toil jobStore.
 
-``toil debug-file JOBSTORE`` (``file:`` job stores only) lists the files of a job store
+``toil debug-file JOBSTORE`` (``file:`` job stores, and object stores that list their objects:
+``aws:``, ``google:``) lists the files of a job store
 (``--listFilesInJobStore``, also written to ``jobstore_files.txt`` in the current directory)
 and copies some of them (``--fetch GLOB...``) or all of it (``--fetchEntireJobStore``) into
 ``--localFilePath``, as copies or, with ``--useSymlinks``, as symbolic links.
@@ -150,6 +151,8 @@ def object_store_files(store: Any, options: Any, locator: str) -> bool:
             dest = os.path.join(destination, original)
             if dest in written:
                 dest = os.path.join(destination, base)
+            if dest in written:  # stores that keep the original name as the basename
+                dest = os.path.join(destination, name.replace("/", "_"))
             store.fetch_stored_object(name, dest)
             logger.info("Fetched %s to %s", name, dest)
             written.append(dest)

@@ -19,7 +19,7 @@ import attrs
 from toil_core.cli._common import CommandError, command
 from toil_core.plugins import registry
 from toil_core.plugins.errors import PluginError, PluginNotInstalledError
-from toil_core.plugins.scaffold import ScaffoldError, new_plugin
+from toil_core.plugins.scaffold import SHAPES, ScaffoldError, new_plugin
 from toil_core.plugins.settings import describe_settings
 from toil_core.plugins.specs import KINDS, kind_info, normalize_name
 from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
@@ -180,7 +180,7 @@ def cmd_check(options: argparse.Namespace) -> int:
 
 def cmd_new(options: argparse.Namespace) -> int:
     try:
-        written = new_plugin(options.plugin_kind, options.name, Path(options.directory))
+        written = new_plugin(options.plugin_kind, options.name, Path(options.directory), options.shape)
     except ScaffoldError as err:
         raise CommandError(str(err)) from err
     root = written[0].parent
@@ -212,6 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="The kind of plugin: batch_system.")
     new.add_argument("name", help="Its name (the word users type, e.g. --batchSystem NAME).")
     new.add_argument("--directory", default=".", help="Where to create toil-plugin-NAME (default: here).")
+    new.add_argument("--shape", choices=SHAPES, default="local",
+                     help="local: jobs run as local subprocesses (LocalSubprocessBatchSystem); submit_poll: "
+                          "jobs are submitted to an external scheduler that is polled (SubmitAndPollBatchSystem), "
+                          "with a small spool standing in for the scheduler.")
     new.set_defaults(func=cmd_new, kind=None)
     for subparser in (listing, show, check):
         subparser.add_argument("--kind", default=None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import stat
 from contextlib import contextmanager
 from typing import IO, Any, Dict, Iterator, Optional
 
@@ -110,25 +111,28 @@ class SealedIOMixin:
     def _seal_file_into(self, local_path: str, fd: int, dest: str) -> None:
         """Encrypt the local file at ``local_path`` into the open descriptor ``fd`` (left open)."""
         assert self._cipher is not None
-        raw = os.fdopen(os.dup(fd), "wb")
-        with open(local_path, "rb", buffering=0) as source, \
-                self._cipher.writer(self._sealed_name(dest), raw) as sink:
-            while True:
-                block = source.read(_COPY_BLOCK)
-                if not block:
-                    break
-                sink.write(block)
+        with open(local_path, "rb", buffering=0) as source:
+            if stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+                self._cipher.encrypt_file(self._sealed_name(dest), source.fileno(), fd)
+                return
+            raw = os.fdopen(os.dup(fd), "wb")  # a pipe, a device...: streamed
+            with self._cipher.writer(self._sealed_name(dest), raw) as sink:
+                while True:
+                    block = source.read(_COPY_BLOCK)
+                    if not block:
+                        break
+                    sink.write(block)
 
     def _unseal_file_to(self, path: str, local_path: str) -> None:
-        """Decrypt the object at ``path`` into a new file at ``local_path``."""
+        """Decrypt the object at ``path`` into a new file at ``local_path`` (a temporary file:
+        on a failure, what was written before it is left there)."""
         assert self._cipher is not None
         name = self._sealed_name(path)
-        with open(path, "rb") as raw, open(local_path, "wb", buffering=0) as sink:
+        # Stored objects are only ever replaced whole (rename), never changed in place, so the
+        # mapped file cannot shrink under the reader.
+        with open(path, "rb", buffering=0) as raw, open(local_path, "wb", buffering=0) as sink:
             try:
-                for plain in self._cipher.raw_reader(name, raw).segments():
-                    view = memoryview(plain)
-                    while view:
-                        view = view[sink.write(view):]
+                self._cipher.decrypt_file(name, raw.fileno(), sink.fileno())
             except DecryptionError as err:
                 raise TamperedFileError(self.locator, err) from None
 

@@ -16,7 +16,7 @@ def toil_job_stores() -> List[JobStoreSpec]:
         JobStoreSpec(
             name="file",
             load="toil_core.jobstores.file_job_store:FileJobStore",
-            capabilities=frozenset({"import", "export", "encryption"}),
+            capabilities=frozenset({"import", "export", "encryption", "leader_lock"}),
             summary="Keeps the job store in a directory on a (possibly shared) file system.",
         )
     ]

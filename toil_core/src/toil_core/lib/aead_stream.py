@@ -16,9 +16,9 @@ imports it only when a key is used.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import io
+import mmap
 import os
 import struct
 from typing import IO, Any, Iterator
@@ -72,8 +72,8 @@ def _aesgcm() -> Any:
 
 def _derive(master: bytes, salt: bytes, info: bytes) -> bytes:
     """HKDF-SHA256 (RFC 5869) with one output block: a 32-byte key for ``info``."""
-    prk = hmac.new(salt, master, hashlib.sha256).digest()
-    return hmac.new(prk, info + b"\x01", hashlib.sha256).digest()
+    prk = hmac.digest(salt, master, "sha256")
+    return hmac.digest(prk, info + b"\x01", "sha256")
 
 
 def plaintext_size(ciphertext_size: int, segment_size: int = DEFAULT_SEGMENT_SIZE) -> int:
@@ -125,6 +125,105 @@ class ObjectCipher:
     def _segment_aead(self, header: bytes) -> Any:
         _, _, salt, _ = _HEADER.unpack(header)
         return self._aead(_derive(self._key, salt, b"toil object key v1"))
+
+    # -- files (the fast paths of the file job store: mapped, no per-segment allocations) -------
+    def encrypt_file(self, name: str, source_fd: int, sink_fd: int) -> None:
+        """Write the encrypted form of the regular file open at ``source_fd`` (read from where it
+        is, to its end as :func:`os.fstat` sees it first) to ``sink_fd``: the bytes :meth:`writer`
+        would produce, without its per-segment allocations."""
+        size = os.fstat(source_fd).st_size - os.lseek(source_fd, 0, os.SEEK_CUR)
+        prefix = os.urandom(7)
+        header = _HEADER.pack(MAGIC, self.segment_size, os.urandom(16), prefix)
+        aead = self._segment_aead(header)
+        aad = header + name.encode("utf-8")
+        _write_all(sink_fd, header)
+        into = getattr(aead, "encrypt_into", None)
+        plain = bytearray(self.segment_size)
+        sealed = bytearray(self.segment_size + TAG_SIZE)
+        done, index = 0, 0
+        while True:
+            count = min(self.segment_size, size - done)
+            view = memoryview(plain)[:count]
+            got = 0
+            while got < count:
+                n = os.readv(source_fd, [view[got:]])
+                if n == 0:
+                    raise OSError(f"the file being stored as {name!r} shrank while it was read")
+                got += n
+            done += count
+            nonce = _nonce(prefix, index, done == size)
+            if into is not None:
+                target = memoryview(sealed)[:count + TAG_SIZE]
+                into(nonce, view, aad, target)
+                _write_all(sink_fd, target)
+            else:
+                _write_all(sink_fd, aead.encrypt(nonce, bytes(view), aad))
+            index += 1
+            if done == size:
+                return
+
+    def decrypt_file(self, name: str, source_fd: int, sink_fd: int) -> None:
+        """Write the plaintext of the encrypted object open at ``source_fd`` to ``sink_fd``.
+
+        :raises DecryptionError: as :meth:`reader` would (bytes of a failing segment are never
+            written, but segments before it are: write to a temporary file).
+        """
+        from cryptography.exceptions import InvalidTag  # lazy: optional dependency
+
+        size = os.fstat(source_fd).st_size
+        if size < HEADER_SIZE:
+            raise DecryptionError(name, "it is shorter than the encryption header (truncated or not encrypted)")
+        with mmap.mmap(source_fd, 0, access=mmap.ACCESS_READ) as mapped, memoryview(mapped) as view:
+            header = bytes(view[:HEADER_SIZE])
+            segment, prefix = _parse_header(name, header)
+            aead = self._segment_aead(header)
+            aad = header + name.encode("utf-8")
+            into = getattr(aead, "decrypt_into", None)
+            out = bytearray(segment)
+            chunk = segment + TAG_SIZE
+            offset, index = HEADER_SIZE, 0
+            while True:
+                count = min(chunk, size - offset)
+                if count < TAG_SIZE:
+                    raise DecryptionError(name, "it ends inside a segment (truncated)")
+                last = offset + count == size
+                sealed = view[offset:offset + count]
+                try:
+                    if into is not None:
+                        plain: Any = memoryview(out)[:count - TAG_SIZE]
+                        into(_nonce(prefix, index, last), sealed, aad, plain)
+                    else:
+                        plain = aead.decrypt(_nonce(prefix, index, last), sealed, aad)
+                except InvalidTag:
+                    why = "segment %d fails authentication" % index
+                    if last:
+                        why += " (a truncated object fails here)"
+                    raise DecryptionError(name, why) from None
+                finally:
+                    sealed.release()
+                _write_all(sink_fd, plain)
+                offset += count
+                index += 1
+                if last:
+                    return
+
+
+def _write_all(fd: int, data: Any) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _parse_header(name: str, header: bytes) -> "tuple[int, bytes]":
+    """The segment size and nonce prefix of a clear header. :raises DecryptionError:"""
+    magic, size, _, prefix = _HEADER.unpack(header)
+    if magic[:7] != MAGIC[:7]:
+        raise DecryptionError(name, "it does not start with the encryption header (it is not encrypted)")
+    if magic != MAGIC:
+        raise DecryptionError(name, f"its format version {magic[7]} is not supported by this toil-core")
+    if not 0 < size <= 1 << 26:
+        raise DecryptionError(name, "its header is damaged")
+    return size, prefix
 
 
 def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
@@ -206,13 +305,7 @@ class DecryptingReader(io.RawIOBase):
         header = self._read_exactly(HEADER_SIZE)
         if len(header) < HEADER_SIZE:
             raise DecryptionError(name, "it is shorter than the encryption header (truncated or not encrypted)")
-        magic, size, _, prefix = _HEADER.unpack(header)
-        if magic[:7] != MAGIC[:7]:
-            raise DecryptionError(name, "it does not start with the encryption header (it is not encrypted)")
-        if magic != MAGIC:
-            raise DecryptionError(name, f"its format version {magic[7]} is not supported by this toil-core")
-        if not 0 < size <= 1 << 26:
-            raise DecryptionError(name, "its header is damaged")
+        size, prefix = _parse_header(name, header)
         self._chunk = size + TAG_SIZE
         self._prefix = prefix
         self._aead = cipher._segment_aead(header)

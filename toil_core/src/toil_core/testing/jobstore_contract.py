@@ -15,11 +15,16 @@ Fixtures to override: ``locator`` (needed for every scheme but ``file``), ``job_
 (locator -> uninitialized job store; default: the installed plugin's class), ``config``,
 ``job_store`` (an initialized store, destroyed afterwards) and ``capabilities``. URL import and
 export run when the spec declares ``import`` / ``export``; encryption when it declares
-``encryption``.
+``encryption``; the leader lock (``acquire_leader_lock``: a second leader refused, a SIGKILLed
+leader's lock taken over at once on the same host) when it declares ``leader_lock``.
 """
 from __future__ import annotations
 
 import os
+import select
+import subprocess
+import sys
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any, Callable, FrozenSet, List, Optional
@@ -29,6 +34,7 @@ import pytest
 from toil_core.job.description import JobDescription
 from toil_core.jobstores.errors import (
     JobStoreExistsException,
+    JobStoreInUseError,
     NoSuchFileException,
     NoSuchJobException,
     NoSuchJobStoreException,
@@ -299,14 +305,23 @@ class JobStoreContract(SubclassesAreTests):
             job_store.import_file((tmp_path / "does-not-exist").as_uri())
 
     # ------------------------------------------------------------------ encryption
+    @pytest.mark.parametrize("client_side", [False, True], ids=["sseKey", "clientSideEncryption"])
     def test_encrypted_round_trip(self, job_store_factory: Any, locator: str, capabilities: FrozenSet[str],
-                                  tmp_path: Path) -> None:
+                                  tmp_path: Path, client_side: bool, monkeypatch: Any) -> None:
+        """``--sseKey`` alone (the store's own meaning: client-side on file:, the server's key on
+        cloud stores) and with ``--clientSideEncryption``: data round-trips, and another key or
+        none is refused before anything is read."""
         self.require(capabilities, "encryption")
+        monkeypatch.delenv("TOIL_SSE_KEY", raising=False)
         key = tmp_path / "sse.key"
         key.write_text(os.urandom(16).hex())
         store = job_store_factory(locator)
-        store.initialize(make_config(sseKey=str(key)))
+        store.initialize(make_config(sseKey=str(key), clientSideEncryption=client_side))
         try:
+            store.write_logs(b"a sealed log")
+            seen: List[bytes] = []
+            assert store.read_logs(lambda handle: seen.append(handle.read())) == 1
+            assert seen == [b"a sealed log"]
             with store.write_file_stream() as (handle, file_id):
                 handle.write(CONTENT)
             assert self.read(store, file_id) == CONTENT
@@ -325,5 +340,47 @@ class JobStoreContract(SubclassesAreTests):
             right.provide_key(str(key))
             right.resume()
             assert self.read(right, file_id) == CONTENT
+            assert right.get_file_size(file_id) == len(CONTENT)
+            again: List[bytes] = []
+            assert right.read_logs(lambda handle: again.append(handle.read()), read_all=True) == 1
+            assert again == [b"a sealed log"]
         finally:
             store.destroy()
+
+    # ------------------------------------------------------------------ leader lock
+    def test_leader_lock_keeps_a_second_leader_off(self, job_store: Any, capabilities: FrozenSet[str]) -> None:
+        self.require(capabilities, "leader_lock")
+        lock = job_store.acquire_leader_lock()
+        try:
+            with pytest.raises(JobStoreInUseError):
+                job_store.acquire_leader_lock()
+        finally:
+            lock.release()
+        job_store.acquire_leader_lock().release()  # free again once released
+
+    def test_leader_lock_of_a_killed_leader_does_not_block(self, job_store: Any, locator: str,
+                                                           capabilities: FrozenSet[str]) -> None:
+        """A live leader in another process keeps the lock (the refusal names its pid); once it is
+        SIGKILLed, the next leader (``--restart``) takes the lock at once."""
+        self.require(capabilities, "leader_lock")
+        script = ("import sys, time\n"
+                  "from toil_core.jobstores.locator import make_job_store\n"
+                  "store = make_job_store(sys.argv[1]); store.resume()\n"
+                  "lock = store.acquire_leader_lock()\n"
+                  "print('locked', flush=True); time.sleep(600)\n")
+        holder = subprocess.Popen([sys.executable, "-c", script, locator], stdout=subprocess.PIPE, text=True)
+        assert holder.stdout is not None
+        try:
+            deadline = time.monotonic() + 60
+            line = ""
+            while not line and time.monotonic() < deadline and holder.poll() is None:
+                ready, _, _ = select.select([holder.stdout], [], [], 1.0)
+                if ready:
+                    line = holder.stdout.readline().strip()
+            assert line == "locked", f"the lock holder did not start (exit status {holder.poll()})"
+            with pytest.raises(JobStoreInUseError, match=f"pid {holder.pid}"):
+                job_store.acquire_leader_lock()
+        finally:
+            holder.kill()
+            holder.wait()
+        job_store.acquire_leader_lock().release()
