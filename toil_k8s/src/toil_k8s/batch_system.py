@@ -35,9 +35,9 @@ from toil_core.plugin_api import (
     settings_from,
 )
 
-from toil_k8s import capacity
+from toil_k8s import capacity, cleanup
 from toil_k8s.connection import Connection, KubernetesSetupError, connect
-from toil_k8s.manifests import RUN_LABEL, WORKFLOW_LABEL, PodTemplate, job_manifest, label_value, sanitise_owner
+from toil_k8s.manifests import RUN_LABEL, PodTemplate, job_manifest, sanitise_owner
 from toil_k8s.pod_state import Phase, PodView, is_stuck, view_pod
 from toil_k8s.settings import KubernetesSettings, environment_knobs
 
@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 RESYNC_INTERVAL = 5.0
 POLL_INTERVAL = 1.0
 #: How long kill and shutdown wait for the Jobs and their pods to be gone.
-DELETE_TIMEOUT = 120.0
+DELETE_TIMEOUT = cleanup.DELETE_TIMEOUT
 #: Lines of a failed pod's log copied into the leader's log.
 LOG_TAIL_LINES = 200
 
@@ -152,19 +152,15 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
 
     def _remove_predecessors_jobs(self) -> None:
         """On --restart: delete the Jobs an earlier leader of this workflow left (it was killed
-        before its shutdown could), so they neither run on beside the rerun nor linger."""
-        selector = f"{WORKFLOW_LABEL}={label_value(self.template.workflow_id or '')}"
+        before its shutdown could), and wait until their pods are gone. The core creates the batch
+        system before it reads the job store to resume, so no orphaned worker changes the store
+        after that, and none runs on beside the rerun of its job."""
+        workflow_id = self.template.workflow_id or ""
         try:
-            left = self.connection.batch.list_namespaced_job(self.namespace, label_selector=selector,
-                                                             _request_timeout=30).items
-            if left:
-                logger.info("Deleting %d Kubernetes jobs left by an earlier run of this workflow.", len(left))
-                self.connection.batch.delete_collection_namespaced_job(
-                    self.namespace, label_selector=selector, propagation_policy="Foreground", _request_timeout=60)
-                self._delete_pods(selector)
-        except Exception as exc:  # noqa: BLE001 - a courtesy; the rerun works without it
-            logger.warning("Could not delete the jobs of an earlier run (%s): kubectl delete jobs -l %s", exc,
-                           selector)
+            cleanup.remove_workflow(self.connection, workflow_id, "left by an earlier run of this workflow")
+        except Exception as exc:  # noqa: BLE001 - the rerun works without it, but say what may be left
+            logger.warning("Could not delete the jobs of an earlier run (%s): kubectl delete jobs,pods -l %s", exc,
+                           cleanup.workflow_selector(workflow_id))
 
     # ------------------------------------------------------------------ issuing
     def check_resource_request(self, requirer: Any) -> None:
@@ -448,13 +444,7 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
             self._delete_job(job.name, wait=False)
 
     def _delete_pods(self, selector: str) -> None:
-        """Delete pods at once (besides their Job): the kubelet hears of it without waiting for
-        the garbage collector, so the job gets its SIGTERM sooner."""
-        try:
-            self.connection.core.delete_collection_namespaced_pod(self.namespace, label_selector=selector,
-                                                                  _request_timeout=30)
-        except Exception as exc:  # noqa: BLE001 - the Job's deletion removes them anyway
-            logger.debug("Deleting pods %s: %s", selector, exc)
+        cleanup.delete_pods(self.connection, selector)
 
     def _delete_job(self, name: str, wait: bool, foreground: bool = False) -> None:
         from kubernetes.client.rest import ApiException
@@ -578,14 +568,6 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
             pass
 
     def _wait_all_gone(self) -> None:
-        deadline = time.monotonic() + DELETE_TIMEOUT
-        while time.monotonic() < deadline:
-            jobs = self.connection.batch.list_namespaced_job(self.namespace, label_selector=self.selector,
-                                                             _request_timeout=30)
-            pods = self.connection.core.list_namespaced_pod(self.namespace, label_selector=self.selector,
-                                                            _request_timeout=30)
-            if not jobs.items and not pods.items:
-                return
-            time.sleep(0.2)
-        logger.warning("Kubernetes jobs of run %s were still there %.0f s after shutdown.", self.template.run_id,
-                       DELETE_TIMEOUT)
+        if not cleanup.wait_labelled_gone(self.connection, self.selector, DELETE_TIMEOUT):
+            logger.warning("Kubernetes jobs of run %s were still there %.0f s after shutdown.", self.template.run_id,
+                           DELETE_TIMEOUT)

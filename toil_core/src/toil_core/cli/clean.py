@@ -6,7 +6,9 @@ directory). A job store that does not exist is not an error: there is nothing to
 It also removes what a leader that was killed (SIGKILL, a crash) left on this machine for the
 workflow: its messages files (``toil-messages-<workflow>-*.txt``) and its node directory
 (``toil-<workflow>``, after running the deferred functions orphaned there), unless that
-workflow's leader is still running here.
+workflow's leader is still running here; and the plugin of the workflow's batch system removes
+the jobs such a leader left running (hook ``toil_clean_workflow``; the kubernetes batch system
+deletes the workflow's Jobs and pods).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from toil_core.cli._common import CommandError, command, local_leader_pid, make_
 from toil_core.common.workdirs import get_coordination_dir, get_toil_work_dir
 from toil_core.filestores.deferred import DeferredFunctionManager
 from toil_core.jobstores.errors import NoSuchJobStoreException
+from toil_core.plugins.registry import clean_workflow
 from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["main"]
@@ -46,6 +49,7 @@ def main(argv: List[str]) -> int:
         existed = True
         if local_leader_pid(store) is None:
             leftovers = _node_leftovers(store.config)
+        clean_workflow(store.config)  # e.g. the pods a killed leader left running
     except NoSuchJobStoreException:
         existed = False
     except Exception as err:  # unreadable config: still deletable

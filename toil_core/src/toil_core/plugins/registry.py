@@ -292,3 +292,16 @@ def leader_finished(config: Any, success: bool) -> None:
     """Tell every loaded plugin the leader stopped; a failing plugin is logged, not fatal."""
     _call_each("toil_leader_finished", swallow=True, config=config, success=success)
 
+
+def clean_workflow(config: Any) -> None:
+    """Before ``toil clean`` deletes a workflow's job store: load the plugin of the workflow's
+    batch system, then let every loaded plugin remove what the workflow left running (a killed
+    leader's pods, for example). A failing plugin is logged, not fatal."""
+    name = getattr(config, "batchSystem", None)
+    if name:
+        try:
+            get_spec("batch_system", str(name))
+        except Exception as exc:  # not installed here: nothing of it to clean from this machine
+            log.debug("Batch system %r of the workflow not loadable for clean-up: %s", name, exc)
+    _call_each("toil_clean_workflow", swallow=True, config=config)
+

@@ -284,12 +284,16 @@ class Toil:
             # The first leader died before it saved the root job (which is what makes a job
             # store startable): there is nothing to resume and no return value to give back.
             raise ToilRestartException(_no_root_message(self.config.jobStore))
-        root_desc = clean_for_restart(job_store, self.config, root_id)
-        if root_desc is None:
-            logger.warning("Requested restart but the workflow has already been completed; allowing exports to rerun.")
-            return self._root_return_value()
+        # The batch system comes first (as upstream): one whose jobs can outlive a killed leader
+        # (pods, cluster jobs) stops its predecessor's jobs while it starts, so none of them
+        # changes the job store after the state to resume has been read from it.
         batch_system = self.createBatchSystem(self.config)
         try:
+            root_desc = clean_for_restart(job_store, self.config, root_id)
+            if root_desc is None:
+                logger.warning("Requested restart but the workflow has already been completed; "
+                               "allowing exports to rerun.")
+                return self._root_return_value()
             self._prepare_leader_run(batch_system)
             self._run_leader(batch_system, root_desc)
         finally:
