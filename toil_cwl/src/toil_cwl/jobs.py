@@ -71,6 +71,13 @@ def _log_once() -> None:
         cwl_logger.propagate = False
 
 
+_CWL_LOGGER = logging.getLogger("cwltool")
+
+
+def _no_monitor(process: Any) -> None:
+    """Stands in for cwltool's memory monitor of a running tool."""
+
+
 class ToolFailed(ToilError, WorkflowException):
     """A CWL tool finished with a status other than success (cwltool logged why just before).
 
@@ -133,6 +140,10 @@ def run_tool(job: Job, context: WorkflowContext, path: Path, inputs: Dict[str, A
     materializer.inplace = materializer.redirects is not None and updates_in_place(process)
     for cwl_job in process.job(inputs, receive, runtime):
         if cwl_job is not None:
+            if not _CWL_LOGGER.isEnabledFor(logging.DEBUG) and hasattr(cwl_job, "process_monitor"):
+                # cwltool polls the tool's memory use from a timer thread (psutil) to log its
+                # peak: a tenth of a short tool's cost, for a log line of the worker nobody sees.
+                cwl_job.process_monitor = _no_monitor
             cwl_job.run(runtime)
     status = results.get("status")
     if status != "success":

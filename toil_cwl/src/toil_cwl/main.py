@@ -140,7 +140,19 @@ def initialize_inputs(args: argparse.Namespace, tool: Any, job: Tuple[Any, Any],
     from cwltool.utils import adjustDirObjs, trim_listing
 
     adjustDirObjs(job_order, trim_listing)
-    return job_order
+    # Plain containers: the loader's ruamel CommentedMap/CommentedSeq are many times slower to
+    # deep-copy, and cwltool deep-copies every tool's input object (scatter elements included).
+    return plain(job_order)
+
+
+def plain(value: Any) -> Any:
+    """``value`` with every mapping and sequence (ruamel's commented ones included) made a plain
+    ``dict`` or ``list``."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
 
 
 def _apply_input_requirements(tool: Any, job_order: Dict[str, Any]) -> None:

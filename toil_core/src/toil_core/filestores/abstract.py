@@ -105,6 +105,8 @@ class AbstractFileStore(ABC):
         self.waitForPreviousCommit = waitForPreviousCommit
         #: This job's private temp directory; set by open().
         self._temp_dir: Optional[str] = None
+        #: (the temp dir, its real path + os.sep), for _in_temp_dir.
+        self._temp_dir_real: Optional[Tuple[str, str]] = None
         self._is_open = False
         #: Set by the worker from --cleanWorkDir: if True, open() leaves the temp dir behind.
         self.keep_temp_dirs = False
@@ -215,8 +217,12 @@ class AbstractFileStore(ABC):
     def _in_temp_dir(self, path: str) -> bool:
         if self._temp_dir is None:
             return False
-        root = os.path.realpath(self._temp_dir)
-        return os.path.realpath(path).startswith(root + os.sep)
+        # The temp dir's real path is resolved once per job (it is made by mkdtemp and never
+        # replaced while the job runs); ``path`` is resolved each time, so a symlink out of the temp
+        # dir is never mistaken for a file in it.
+        if self._temp_dir_real is None or self._temp_dir_real[0] != self._temp_dir:
+            self._temp_dir_real = (self._temp_dir, os.path.realpath(self._temp_dir) + os.sep)
+        return os.path.realpath(path).startswith(self._temp_dir_real[1])
 
     def _default_read_path(self, fileStoreID: str) -> str:
         """A fresh path in the temp dir named after the file ID (keeps the ID's basename)."""

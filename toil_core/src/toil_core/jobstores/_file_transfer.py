@@ -17,7 +17,7 @@ from typing import Any, Optional
 from ..filestores.file_id import FileID
 from . import url_access as _url
 
-__all__ = ["FileTransferMixin", "NEW_FILE", "copy_into", "file_basename", "safe_job_name"]
+__all__ = ["FileTransferMixin", "NEW_FILE", "copy_fd", "copy_into", "file_basename", "safe_job_name"]
 
 #: Flags creating a new file that must not exist yet.
 NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -48,26 +48,31 @@ def copy_into(src_path: str, dst_fd: int) -> None:
     with open(src_path, "rb", buffering=0) as src:
         in_fd = src.fileno()
         st = os.fstat(in_fd)
-        size = st.st_size if stat.S_ISREG(st.st_mode) else 0  # pipes etc.: plain reads
-        offset = 0
-        try:
-            while offset < size:
-                sent = os.sendfile(dst_fd, in_fd, offset, min(size - offset, 1 << 30))
-                if sent == 0:
-                    break
-                offset += sent
-        except OSError as err:
-            if offset or err.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-                raise
-        if offset:
-            os.lseek(in_fd, offset, os.SEEK_SET)  # sendfile(offset=...) leaves the position alone
-        while True:  # the rest (a file that grew, a pipe, or no sendfile support)
-            chunk = os.read(in_fd, BUFFER_SIZE)
-            if not chunk:
-                return
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(dst_fd, view):]
+        copy_fd(in_fd, st.st_size if stat.S_ISREG(st.st_mode) else 0, dst_fd)  # pipes etc.: plain reads
+
+
+def copy_fd(in_fd: int, size: int, dst_fd: int) -> None:
+    """Copy everything from ``in_fd`` (at offset 0; ``size`` bytes expected, 0 if unknown) into
+    ``dst_fd``: sendfile for the expected bytes, plain reads for the rest."""
+    offset = 0
+    try:
+        while offset < size:
+            sent = os.sendfile(dst_fd, in_fd, offset, min(size - offset, 1 << 30))
+            if sent == 0:
+                break
+            offset += sent
+    except OSError as err:
+        if offset or err.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            raise
+    if offset:
+        os.lseek(in_fd, offset, os.SEEK_SET)  # sendfile(offset=...) leaves the position alone
+    while True:  # the rest (a file that grew, a pipe, or no sendfile support)
+        chunk = os.read(in_fd, BUFFER_SIZE)
+        if not chunk:
+            return
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(dst_fd, view):]
 
 
 class FileTransferMixin:
