@@ -21,7 +21,10 @@ import shlex
 import shutil
 import sys
 import tempfile
-from typing import Any, Dict, Iterator, List, Optional, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, MutableMapping, Optional, TextIO, Tuple
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger("toil_cwl")
 
@@ -155,7 +158,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _apply_input_requirements(tool: Any, job_order: Dict[str, Any]) -> None:
+def _apply_input_requirements(tool: Any, job_order: MutableMapping[str, Any]) -> None:
     """``cwl:requirements`` in the input object (CWL v1.1+) add to the top-level process's."""
     from cwltool.errors import WorkflowException
     from cwltool.process import ORIGINAL_CWLVERSION
@@ -212,10 +215,10 @@ def warm_workers() -> Iterator[None]:
             sys.modules["__main__"] = saved
 
 
-def _limits(config: Any) -> Dict[str, Any]:
+def _limits(config: Config) -> Dict[str, Any]:
     """The largest job the batch system will accept (to clamp CWL resource requests)."""
     limits = {"cores": float(config.maxCores), "memory": int(config.maxMemory), "disk": int(config.maxDisk)}
-    if str(getattr(config, "batchSystem", "single_machine")).replace("-", "_").lower() in (
+    if str(config.batchSystem).replace("-", "_").lower() in (
             "single_machine", "singlemachine"):
         try:
             import psutil
@@ -225,7 +228,7 @@ def _limits(config: Any) -> Dict[str, Any]:
             pass
         limits["cores"] = min(limits["cores"], float(os.cpu_count() or 1))
         try:
-            work = getattr(config, "workDir", None) or tempfile.gettempdir()
+            work = config.workDir or tempfile.gettempdir()
             limits["disk"] = min(limits["disk"], shutil.disk_usage(work).free)
         except OSError:
             pass
@@ -301,7 +304,7 @@ def _run_toil(args: argparse.Namespace, tool: Any, job_order: Any, input_basedir
             with warm_workers():
                 output = toil.restart()
         else:
-            link = bool(getattr(toil.config, "linkImports", True))
+            link = bool(toil.config.linkImports)
             inplace = any(updates_in_place(proc) for proc in walk_processes(tool))
             importer = Importer(lambda url: toil.import_file(url, symlink=link and url.startswith("file:")),
                                 nonce=inplace)

@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from decimal import Decimal
-from typing import Any, Deque, Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Set
 
 import attrs
 from toil_core.plugin_api import (
@@ -40,6 +40,9 @@ from toil_k8s.connection import Connection, KubernetesSetupError, connect
 from toil_k8s.manifests import RUN_LABEL, PodTemplate, job_manifest, sanitise_owner
 from toil_k8s.pod_state import Phase, PodView, is_stuck, view_pod
 from toil_k8s.settings import KubernetesSettings, environment_knobs
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +102,7 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
     def supportsWorkerCleanup(cls) -> bool:
         return False
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         super().__init__(config, maxCores, maxMemory, maxDisk)
         self.settings: KubernetesSettings = settings_from(config, KubernetesSettings)
         knobs = environment_knobs()
@@ -126,7 +129,7 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
             security_context=load_yaml_file(self.settings.kubernetes_security_context,
                                             "--kubernetesSecurityContext"),
             aws_secret_name=knobs.aws_secret_name,
-            workflow_id=getattr(config, "workflowID", None) or None,
+            workflow_id=config.workflowID or None,
         )
         self.connection: Connection = connect()
         self.namespace = self.connection.namespace
@@ -141,7 +144,7 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
         self._shut_down = False
         self._max_gpus: Optional[int] = None
         self._warned_too_big: Set[int] = set()
-        if getattr(config, "restart", False) and self.template.workflow_id:
+        if config.restart and self.template.workflow_id:
             self._remove_predecessors_jobs()
         logger.info("Kubernetes batch system: namespace %s via %s, image %s, run label %s", self.namespace,
                     self.connection.where, self.template.image, self.selector)

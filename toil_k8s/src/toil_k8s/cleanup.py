@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toil_k8s.manifests import WORKFLOW_LABEL, label_value
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger(__name__)
 
@@ -73,12 +76,12 @@ def remove_workflow(connection: Any, workflow_id: str, why: str, timeout: float 
     return found
 
 
-def clean_workflow(config: Any) -> None:
+def clean_workflow(config: Config) -> None:
     """``toil clean`` of a workflow that ran on the kubernetes batch system: delete its Jobs and pods
     (those a killed leader left). Without a reachable cluster this says what to delete by hand."""
     from toil_k8s.connection import KubernetesSetupError, connect
 
-    workflow_id = getattr(config, "workflowID", None)
+    workflow_id = config.workflowID
     if not workflow_id:
         return
     selector = workflow_selector(workflow_id)

@@ -7,11 +7,14 @@ pods a killed leader of a kubernetes workflow left running.
 """
 from __future__ import annotations
 
-from typing import Any, List
+from typing import TYPE_CHECKING, List
 
 from toil_core.plugin_api import BatchSystemSpec, hookimpl
 
 from toil_k8s.settings import KubernetesSettings
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 
 def toil_batch_systems() -> List[BatchSystemSpec]:
@@ -30,8 +33,8 @@ NAMES = frozenset({"kubernetes", "k8s"})
 
 
 @hookimpl(optionalhook=True)
-def toil_clean_workflow(config: Any) -> None:
-    if str(getattr(config, "batchSystem", "") or "").lower() not in NAMES:
+def toil_clean_workflow(config: Config) -> None:
+    if str(config.batchSystem or "").lower() not in NAMES:
         return
     from toil_k8s.cleanup import clean_workflow
 

@@ -20,6 +20,7 @@ import shutil
 from typing import List
 
 from toil_core.cli._common import CommandError, command, local_leader_pid, make_store
+from toil_core.common.config import Config
 from toil_core.common.workdirs import get_coordination_dir, get_toil_work_dir
 from toil_core.filestores.deferred import DeferredFunctionManager
 from toil_core.jobstores.errors import NoSuchJobStoreException
@@ -68,13 +69,13 @@ def main(argv: List[str]) -> int:
     return 0
 
 
-def _node_leftovers(config: object) -> List[str]:
+def _node_leftovers(config: Config) -> List[str]:
     """This machine's files of the workflow that a killed leader would have left behind."""
-    workflow = getattr(config, "workflowID", None)
+    workflow = config.workflowID
     if not workflow:
         return []
-    work_dir = get_toil_work_dir(getattr(config, "workDir", None))
-    coordination = get_coordination_dir(getattr(config, "workDir", None), getattr(config, "coordination_dir", None))
+    work_dir = get_toil_work_dir(config.workDir)
+    coordination = get_coordination_dir(config.workDir, config.coordination_dir)
     found = [os.path.join(work_dir, f"toil-{workflow}")]
     for directory in dict.fromkeys([coordination, work_dir]):
         found += glob.glob(os.path.join(glob.escape(directory), f"toil-messages-{glob.escape(workflow)}-*.txt"))

@@ -8,9 +8,13 @@ it could record anything, and the leader charges the try itself.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toil_core.job.description import JobDescription
+
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
+    from toil_core.jobstores.abstract import AbstractJobStore
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +34,7 @@ def job_exit_code(err: BaseException) -> int:
     return EXIT_JOB_FAILED
 
 
-def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes, retry: bool = True) -> None:
+def record_failure(job_store: AbstractJobStore, job_id: str, config: Config, log_data: bytes, retry: bool = True) -> None:
     """Store the failed attempt's log and charge one try to the job (all its tries when
     ``retry`` is False: the failure is permanent, so trying again cannot help)."""
     try:
@@ -51,11 +55,11 @@ def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes, re
         job_store.delete_file(old_log)
 
 
-def charge_failure(desc: JobDescription, config: Any) -> None:
+def charge_failure(desc: JobDescription, config: Config) -> None:
     """One try fewer; unset memory/disk are raised to at least the workflow defaults."""
     desc.remainingTryCount -= 1
-    default_memory = int(getattr(config, "defaultMemory", 0) or 0)
-    default_disk = int(getattr(config, "defaultDisk", 0) or 0)
+    default_memory = int(config.defaultMemory or 0)
+    default_disk = int(config.defaultDisk or 0)
     if desc.memory < default_memory:
         desc.memory = default_memory
     if desc.disk < default_disk:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import pickle
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tuple, cast
 
 from toil_core.job.description import INLINE_BODY, SERVICE
 from toil_core.job.errors import JobPromiseConstraintError, UnpicklableJobError
@@ -18,7 +18,9 @@ from toil_core.lib.store_errors import NoSuchFileException
 from toil_core.resource import check_deployable
 
 if TYPE_CHECKING:  # job.py imports this module when a job is saved; only its types are needed here
-    from toil_core.job.job import Job
+    from toil_core.common.config import Config
+    from toil_core.job.job import Job, ServiceHostJob
+    from toil_core.jobstores.abstract import AbstractJobStore
 
 
 #: Bodies up to this many bytes live inside the job description instead of a separate file.
@@ -27,7 +29,7 @@ INLINE_BODY_LIMIT = 64 * 1024
 _PICKLING_ERRORS = (pickle.PicklingError, TypeError, AttributeError)
 
 
-def _dumps_job(job: Job, job_store: Any) -> Tuple[bytes, List[Any]]:
+def _dumps_job(job: Job, job_store: AbstractJobStore) -> Tuple[bytes, List[Any]]:
     try:
         return dumps_for_store(job, job_store)
     except UnpicklableJobError:
@@ -40,7 +42,7 @@ def _dumps_job(job: Job, job_store: Any) -> Tuple[bytes, List[Any]]:
             f"or functions defined inside other functions.", err) from err
 
 
-def _dumps_return_value(job: Job, value: Any, job_store: Any) -> bytes:
+def _dumps_return_value(job: Job, value: Any, job_store: AbstractJobStore) -> bytes:
     try:
         return dumps_for_store(value, job_store)[0]
     except UnpicklableJobError:
@@ -58,6 +60,12 @@ def _is_service_host(job: Job) -> bool:
     return job.description.kind == SERVICE
 
 
+def _as_service_host(job: Job) -> Optional[ServiceHostJob]:
+    """``job`` as the ServiceHostJob it is, or None for any other job (told apart by the
+    description, without importing the job module)."""
+    return cast("ServiceHostJob", job) if _is_service_host(job) else None
+
+
 def collect_unsaved(starts: Iterable[Job]) -> List[Job]:
     """Unsaved jobs reachable from ``starts`` (successors and service hosts), parents first."""
     order: List[Job] = []
@@ -73,12 +81,13 @@ def collect_unsaved(starts: Iterable[Job]) -> List[Job]:
         stack.extend(reversed(job._followOns))
         stack.extend(reversed(job._children))
         stack.extend(job._services)
-        if _is_service_host(job):
-            stack.extend(job._service_children)
+        host = _as_service_host(job)
+        if host is not None:
+            stack.extend(host._service_children)
     return order
 
 
-def _fill_description(job: Job, config: Any) -> None:
+def _fill_description(job: Job, config: Config) -> None:
     job.assignConfig(config)
     desc = job.description
     desc.memory = int(job.memory)
@@ -88,7 +97,7 @@ def _fill_description(job: Job, config: Any) -> None:
     desc.preemptible = job.preemptible
     desc.memory_explicit = job._memory is not None
     desc.disk_explicit = job._disk is not None
-    desc.remainingTryCount = int(getattr(config, "retryCount", 1)) + 1
+    desc.remainingTryCount = int(config.retryCount) + 1
     desc.predecessorNumber = max(1, len(job._directPredecessors))
 
 
@@ -116,8 +125,9 @@ def _ancestors(job: Job) -> Set[int]:
 
 def _runs_before(promisor: Job, consumer: Job, consumer_ancestors: Set[int]) -> bool:
     """Whether ``promisor`` always finishes before ``consumer`` starts."""
-    if _is_service_host(promisor):
-        client = promisor._client
+    host = _as_service_host(promisor)
+    if host is not None:
+        client = host._client
         return client is not None and (client is consumer or id(client) in consumer_ancestors)
     if id(promisor) in consumer_ancestors:
         return True
@@ -147,7 +157,7 @@ def _check_promises(consumer: Job, promisors: List[Any]) -> None:
             raise JobPromiseConstraintError(promisor, consumer)
 
 
-def save_new_jobs(job_store: Any, config: Any, starts: Iterable[Job]) -> List[Job]:
+def save_new_jobs(job_store: AbstractJobStore, config: Config, starts: Iterable[Job]) -> List[Job]:
     """Assign IDs, write bodies and return the unsaved jobs reachable from ``starts``.
 
     Descriptions are filled and linked but not yet written: call :func:`write_descriptions`
@@ -172,7 +182,7 @@ def save_new_jobs(job_store: Any, config: Any, starts: Iterable[Job]) -> List[Jo
     return jobs
 
 
-def write_body(job_store: Any, job: Job) -> None:
+def write_body(job_store: AbstractJobStore, job: Job) -> None:
     """Pickle ``job`` (checking its promises) into its description or a job-store file."""
     data, promisors = _dumps_job(job, job_store)
     _check_promises(job, promisors)
@@ -191,11 +201,13 @@ def write_body(job_store: Any, job: Job) -> None:
 def link_description(job: Job) -> None:
     """Record the job's in-memory successors and services by ID in its description."""
     desc = job.description
-    desc.children = desc.children + [c.description.jobStoreID for c in job._children if c.description.jobStoreID not in desc.children]
-    desc.followOns = desc.followOns + [f.description.jobStoreID for f in job._followOns if f.description.jobStoreID not in desc.followOns]
+    desc.children = desc.children + [_stored_id(c) for c in job._children
+                                     if c.description.jobStoreID not in desc.children]
+    desc.followOns = desc.followOns + [_stored_id(f) for f in job._followOns
+                                       if f.description.jobStoreID not in desc.followOns]
     hosts = job._all_service_hosts()
     if hosts:
-        desc.services = desc.services + [h.description.jobStoreID for h in hosts]
+        desc.services = desc.services + [_stored_id(h) for h in hosts]
         for host in job._services:
             host.description.parent_service = None
         for host in hosts:
@@ -203,7 +215,7 @@ def link_description(job: Job) -> None:
                 child.description.parent_service = host.description.jobStoreID
 
 
-def write_descriptions(job_store: Any, jobs: List[Job]) -> None:
+def write_descriptions(job_store: AbstractJobStore, jobs: List[Job]) -> None:
     """Store the descriptions of newly saved jobs; children last so parents never dangle."""
     with job_store.batch():
         for job in jobs:
@@ -211,7 +223,7 @@ def write_descriptions(job_store: Any, jobs: List[Job]) -> None:
             job._saved = True
 
 
-def write_return_value(job_store: Any, job: Job, value: Any) -> None:
+def write_return_value(job_store: AbstractJobStore, job: Job, value: Any) -> None:
     """Store ``value`` as the job's return value if anyone holds a promise of it."""
     desc = job.description
     if desc.rv_file_id is None:
@@ -221,14 +233,14 @@ def write_return_value(job_store: Any, job: Job, value: Any) -> None:
         stream.write(data)
 
 
-def pickle_return_value(job_store: Any, job: Job, value: Any) -> Optional[bytes]:
+def pickle_return_value(job_store: AbstractJobStore, job: Job, value: Any) -> Optional[bytes]:
     """Pickle a return value now (it may take promises of new jobs); None if nobody needs it."""
     if job.description.rv_file_id is None:
         return None
     return _dumps_return_value(job, value, job_store)
 
 
-def load_job_body(job_store: Any, desc: Any, body_id: Optional[str] = None) -> Job:
+def load_job_body(job_store: AbstractJobStore, desc: Any, body_id: Optional[str] = None) -> Job:
     """Load the Job object of ``desc`` with its promises resolved."""
     file_id = body_id or desc.body_id
     if file_id is None:
@@ -253,7 +265,7 @@ def load_job_body(job_store: Any, desc: Any, body_id: Optional[str] = None) -> J
     return job
 
 
-def load_return_value(job_store: Any, rv_file_id: str) -> Any:
+def load_return_value(job_store: AbstractJobStore, rv_file_id: str) -> Any:
     with job_store.read_file_stream(rv_file_id) as stream:
         data = stream.read()
     if not data:
@@ -262,4 +274,12 @@ def load_return_value(job_store: Any, rv_file_id: str) -> Any:
 
 
 def descriptions_by_id(jobs: List[Job]) -> Dict[str, Any]:
-    return {job.description.jobStoreID: job.description for job in jobs}
+    return {_stored_id(job): job.description for job in jobs}
+
+
+def _stored_id(job: Job) -> str:
+    """The job store ID of a job that has one (every job being linked or saved does)."""
+    job_id = job.description.jobStoreID
+    if job_id is None:
+        raise RuntimeError(f"{job} has no job store ID yet; it must be assigned one before it is linked")
+    return job_id

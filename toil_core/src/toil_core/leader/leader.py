@@ -93,7 +93,7 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
         self.running_preemptible_services = 0
         self.deadlock_since: Optional[float] = None
         # bookkeeping
-        self.progress = ProgressBar(not getattr(config, "disableProgress", False))
+        self.progress = ProgressBar(not config.disableProgress)
         self.completed_count = 0
         self._env = self._job_environment()
         self._env_by_threads: Dict[int, Dict[str, str]] = {}
@@ -112,7 +112,7 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
     # ------------------------------------------------------------------ helpers
     def _job_environment(self) -> Dict[str, str]:
         env: Dict[str, str] = {}
-        for name, value in (getattr(self.config, "environment", None) or {}).items():
+        for name, value in (self.config.environment or {}).items():
             if value is None:
                 value = os.environ.get(name)
             if value is not None:
@@ -256,8 +256,8 @@ class Leader(ServicesMixin, CheckpointsMixin, JobLogsMixin, PeriodicChecksMixin)
 
     def _service_slot_free(self, desc: JobDescription) -> bool:
         if desc.preemptible:
-            return self.running_preemptible_services < int(getattr(self.config, "maxPreemptibleServiceJobs", 1 << 62))
-        return self.running_services < int(getattr(self.config, "maxServiceJobs", 1 << 62))
+            return self.running_preemptible_services < int(self.config.maxPreemptibleServiceJobs)
+        return self.running_services < int(self.config.maxServiceJobs)
 
     def _job_env(self, cores: float) -> Dict[str, str]:
         """The environment for a job's worker, shared by all jobs of the same core count (batch

@@ -17,7 +17,7 @@ class PeriodicChecksMixin:
     """Methods of :class:`~toil_core.leader.leader.Leader` run from its loop every so often."""
 
     def _check_kill_flag(self) -> None:
-        interval = float(getattr(self.config, "kill_polling_interval", 5) or 5)
+        interval = float(self.config.kill_polling_interval or 5)
         now = time.time()
         if now - self._last_kill_check < interval:
             return
@@ -31,8 +31,8 @@ class PeriodicChecksMixin:
 
     def _rescue(self) -> None:
         now = time.time()
-        frequency = float(getattr(self.config, "rescueJobsFrequency", 3600))
-        max_duration = float(getattr(self.config, "maxJobDuration", 1 << 62))
+        frequency = float(self.config.rescueJobsFrequency)
+        max_duration = float(self.config.maxJobDuration)
         if now - self._last_rescue < min(frequency, max_duration):
             return
         self._last_rescue = now
@@ -66,7 +66,7 @@ class PeriodicChecksMixin:
 
     def _check_deadlock(self) -> None:
         now = time.time()
-        interval = float(getattr(self.config, "deadlockCheckInterval", 30))
+        interval = float(self.config.deadlockCheckInterval)
         # Honour --deadlockCheckInterval: listing running jobs can be costly on a cluster.
         if now - self._last_deadlock_check < interval:
             return
@@ -90,7 +90,7 @@ class PeriodicChecksMixin:
                 logger.info("Potential deadlock has been resolved; non-service jobs are now running.")
             self.deadlock_since = None
             return
-        wait = float(getattr(self.config, "deadlockWait", 60))
+        wait = float(self.config.deadlockWait)
         if self.deadlock_since is None:
             self.deadlock_since = now
             return
@@ -104,7 +104,7 @@ class PeriodicChecksMixin:
                     "%d issued non-service jobs to schedule and start.", waited, wait - waited, others)
 
     def _status_line(self) -> None:
-        wait = float(getattr(self.config, "statusWait", 3600))
+        wait = float(self.config.statusWait)
         now = time.time()
         if now - self._last_status < wait:
             return

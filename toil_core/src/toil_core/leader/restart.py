@@ -13,11 +13,15 @@ them, partial writes of killed processes and files belonging to jobs that were n
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set
 
 from toil_core.job.description import JobDescription
 from toil_core.jobstores.errors import NoSuchJobException
 from toil_core.worker.attempt_files import discard_attempt_files, is_attempt_owner
+
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
+    from toil_core.jobstores.abstract import AbstractJobStore
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +57,7 @@ def _discard_job(job_store: Any, job_id: str) -> None:
     discard_attempt_files(job_store, job_id)
 
 
-def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[JobDescription]:
+def clean_for_restart(job_store: AbstractJobStore, config: Config, root_id: str) -> Optional[JobDescription]:
     """Repair the store and return the root description (None if the workflow finished)."""
     root = _load(job_store, root_id)
     if root is None:  # finished (the root goes last); the leader may have died before it said so
@@ -61,7 +65,7 @@ def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[Job
         with job_store.write_shared_file_stream(SUCCEEDED_FILE) as stream:
             stream.write(b"")
         return None
-    tries = int(getattr(config, "retryCount", 1)) + 1
+    tries = int(config.retryCount) + 1
     reachable: Dict[str, JobDescription] = {}
     stack: List[JobDescription] = [root]
     while stack:

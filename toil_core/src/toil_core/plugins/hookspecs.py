@@ -1,3 +1,5 @@
+# mypy: disable-error-code="empty-body"
+# (hook specifications declare signatures only; pluggy calls the plugins' implementations)
 """The hooks a Toil plugin may implement (pluggy project name ``"toil"``).
 
 A plugin is the object an entry point in one of the ``toil.*`` groups points at, usually a

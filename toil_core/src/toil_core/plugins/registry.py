@@ -17,7 +17,7 @@ import os
 import sys
 import threading
 import traceback
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 import attrs
 
@@ -26,6 +26,9 @@ from . import metadata as _md
 from .errors import PluginError, PluginImportError, PluginMisconfiguredError
 from .reserved import reserved_clash_message
 from .specs import KINDS, PluginSpec, kind_info, normalize_name
+
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
 
 __all__ = [
     "PluginInfo",
@@ -293,11 +296,11 @@ def leader_finished(config: Any, success: bool) -> None:
     _call_each("toil_leader_finished", swallow=True, config=config, success=success)
 
 
-def clean_workflow(config: Any) -> None:
+def clean_workflow(config: Config) -> None:
     """Before ``toil clean`` deletes a workflow's job store: load the plugin of the workflow's
     batch system, then let every loaded plugin remove what the workflow left running (a killed
     leader's pods, for example). A failing plugin is logged, not fatal."""
-    name = getattr(config, "batchSystem", None)
+    name = config.batchSystem
     if name:
         try:
             get_spec("batch_system", str(name))
