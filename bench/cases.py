@@ -110,6 +110,27 @@ CASES: Dict[str, Dict[str, Any]] = {
         "jobs": lambda p: p["n"] + 2,
         "upstream": "always",
     },
+    # (s): small files through the file store against plain Python on the same disk, in one job; the
+    # result is the ratio printed by the script (report.SMALL_FILES_GOAL), not the wall clock.
+    "s": {
+        "name": "smallfiles",
+        "title": "{files} files of 1-4 KiB vs plain Python, one job",
+        "script": "wf_smallfiles.py",
+        "params": {"full": {"files": 2000}, "small": {"files": 300}},
+        "args": lambda p: [f"--benchFiles={p['files']}"],
+        "jobs": lambda p: 1,
+        "upstream": "never",  # the ratio is against plain Python, measured in the same job
+    },
+    # (s) with the caching file store.
+    "scache": {
+        "name": "smallfiles-caching",
+        "title": "{files} files of 1-4 KiB vs plain Python, one job, caching file store",
+        "script": "wf_smallfiles.py",
+        "params": {"full": {"files": 2000}, "small": {"files": 300}},
+        "args": lambda p: [f"--benchFiles={p['files']}", "--caching=true"],
+        "jobs": lambda p: 1,
+        "upstream": "never",
+    },
 }
 ALIASES = {c["name"]: k for k, c in CASES.items()}
 

@@ -11,6 +11,8 @@ from cases import CASES, REFERENCE_SECONDS
 
 #: Speed targets: case -> minimum upstream/ours ratio (None: reported, no target).
 SPEED_GOALS = {"a": 50.0, "b": 2.0, "c": 50.0, "d": 2.0, "f": None}
+#: (s): each file-store operation on small files at most this many times plain Python's cost.
+SMALL_FILES_GOAL = 2.0
 FLAT_GOAL = 1.5            # s/job at the large fan-out / s/job at the small one
 MEMORY_GOAL = 2048         # leader bytes per pending job
 IMPORT_GOAL = 1.0 / 3.0    # our import time / upstream's
@@ -119,6 +121,23 @@ def targets(ours: Dict[str, Dict], upstream: Dict[str, Dict], derived: Dict[str,
         rows.append(_row(f"({key}) {CASES[key]['name']} speed-up", _secs(r) + " s",
                          _secs(u) + " s" if u else "-", fmt(ratio) + "x" if ratio else "-",
                          f">= {goal:g}x" if goal else "(none)", _status(ratio, goal, True)))
+    for key in ("s", "scache"):
+        r = ours.get(key)
+        if r is None:
+            continue
+        rep = r.get("report", {})
+        for pair, ratio in rep.get("ratios", {}).items():
+            us = rep.get("us_per_file", {})
+            mine = us.get("toil", {}).get(pair)
+            plain = us.get("plain", {}).get(pair)
+            rows.append(_row(f"({key}) {pair} vs plain Python ({rep.get('file_store', '?')})",
+                             f"{mine} us/file" if mine is not None else "-",
+                             f"plain {plain} us/file" if plain is not None else "-", fmt(ratio) + "x",
+                             f"<= {SMALL_FILES_GOAL:g}x", _status(ratio if _ok(r) else None,
+                                                                  SMALL_FILES_GOAL, False)))
+        for pair, ratio in rep.get("cpu_ratios", {}).items():
+            rows.append(_row(f"({key}) {pair}: CPU time vs plain Python", "-", "-", fmt(ratio) + "x",
+                             "(info)", "info"))
     small, large = derived.get("ours_e10k"), derived.get("ours_e100k")
     up_small = derived.get("upstream_e10k")
     if small or large:

@@ -8,6 +8,8 @@ the wall clock around it; single_machine batch system + file: job store):
   (e) fan-outs of 10,000 and 100,000 jobs: seconds per job at both sizes and the leader's RSS per
       pending job (only the leader pid is sampled, every 50 ms)
   (f) 500 independent small command jobs (the CWL CommandLineTool scatter pattern)
+  (s) 2000 files of 1-4 KiB through write/readGlobalFile and the streams, against plain Python on the
+      same disk in the same job (ratio toil/plain per operation; scache: the same, caching file store)
   (import) ``python -c "import toil.job"``: wall clock and -X importtime, median of 5
   (g) CWL: echo scattered over 1000 inputs  (h) CWL: 3 scattered steps over 200 inputs; both run with
       toil-cwl-runner and ``cwltool --parallel`` back to back (bench/cwl_cases.py): the ratio is the result
@@ -76,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=parse_cases, default=ALL,
                         help="comma-separated: a|fanout, b|chain, c|tree, d|files, e (= e10k,e100k), "
-                             "f|commands, import, all (default: all; the CWL cases only when named: "
+                             "f|commands, s|smallfiles, scache|smallfiles-caching, import, all (default: all; the CWL cases only when named: "
                              "g|cwl-scatter, h|cwl-3step, cwl = g,h; w|wdl-scatter, wdl = w)")
     parser.add_argument("--scale", choices=["small", "full"], default="full",
                         help="full: the target sizes; small: shrunk counts for quick checks")

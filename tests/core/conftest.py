@@ -2,7 +2,6 @@
 job stores. Plain helpers live in ``batch_support.py`` and ``workflows/harness.py``."""
 from __future__ import annotations
 
-import types
 from pathlib import Path
 from typing import Any, Callable, Iterator, List
 
@@ -39,10 +38,11 @@ def gate(tmp_path: Path) -> Iterator[ShellGate]:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Any]:
     """A fresh, initialized ``FileJobStore`` at ``tmp_path/store`` (minimal config), destroyed after."""
+    from toil_core.common.config import Config
     from toil_core.jobstores.file_job_store import FileJobStore
 
     js = FileJobStore(str(tmp_path / "store"))
-    js.initialize(types.SimpleNamespace(workflowID=None, moveExports=False))
+    js.initialize(Config())
     yield js
     js.destroy()
 

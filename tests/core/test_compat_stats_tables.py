@@ -96,9 +96,10 @@ def test_sprint_tag_prints_header_sub_header_and_row():
 
 def test_sprint_tag_reads_the_engine_summaries_too():
     from toil_core.cli.stats import processData
+    from toil_core.common.config import Config
 
     records = [{"class_name": "Align", "time": 3.0, "clock": 2.0, "wait": 1.0, "memory": 100.0}]
-    tree = processData(types.SimpleNamespace(), {"workers": [{"time": 3.0, "clock": 2.0, "wait": 1.0,
+    tree = processData(Config(), {"workers": [{"time": 3.0, "clock": 2.0, "wait": 1.0,
                                                                "memory": 100.0, "jobs": 1}], "jobs": records})
     row = toilStats.sprintTag("Align", tree["job_types"]["Align"], opts()).splitlines()[-1]
     assert [cell.split() for cell in row.split("|")][1] == ["3.00"] * 5

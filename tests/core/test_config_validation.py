@@ -323,3 +323,22 @@ def test_registered_plugin_option():
         assert config.my_plugin_setting == 9
     finally:
         Config._extra_options.pop("my_plugin_setting", None)
+
+
+def test_command_line_defaults_are_the_config_defaults(monkeypatch):
+    # Each default is written once, on the Config field; only the options whose command-line
+    # default comes from this machine (its address) differ from the field's.
+    for name in ("TOIL_KUBERNETES_HOST_PATH", "TOIL_KUBERNETES_OWNER", "TOIL_KUBERNETES_SERVICE_ACCOUNT",
+                 "TOIL_KUBERNETES_POD_TIMEOUT", "TOIL_TES_ENDPOINT", "TOIL_TES_USER", "TOIL_TES_PASSWORD",
+                 "TOIL_TES_BEARER_TOKEN", "TOIL_AWS_REGION", "TOIL_AWS_BATCH_QUEUE",
+                 "TOIL_AWS_BATCH_JOB_ROLE_ARN"):
+        monkeypatch.delenv(name, raising=False)
+    parsed, fresh = config_of().__dict__, Config().__dict__
+    differing = {name for name in fresh if parsed.get(name) != fresh[name]}
+    assert differing == {"jobStore", "mesos_endpoint", "tes_endpoint"}
+
+
+def test_scripts_may_keep_their_own_attributes_on_the_config():
+    config = Config()
+    config.myScriptSetting = "kept"
+    assert pickle.loads(pickle.dumps(config)).myScriptSetting == "kept"

@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 import pickle
 import stat
-import types
 
 import pytest
+from toil_core.common.config import Config
 from toil_core.job.description import JobDescription
 from toil_core.job.errors import JobException
 from toil_core.jobstores.abstract import AbstractJobStore
@@ -21,7 +21,10 @@ from toil_core.jobstores.file_job_store import FileJobStore
 
 
 def make_config(**kwargs):
-    return types.SimpleNamespace(workflowID=None, **kwargs)
+    config = Config()
+    for name, value in kwargs.items():
+        setattr(config, name, value)
+    return config
 
 
 def new_job(js, name="job", **kwargs):
@@ -49,7 +52,7 @@ def test_initialize_assigns_workflow_id_and_writes_config(tmp_path):
 
 def test_initialize_keeps_existing_workflow_id(tmp_path):
     js = FileJobStore(str(tmp_path / "js"))
-    config = types.SimpleNamespace(workflowID="my-id")
+    config = make_config(workflowID="my-id")
     js.initialize(config)
     assert config.workflowID == "my-id"
 

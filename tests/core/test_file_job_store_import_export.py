@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import stat
 import threading
-import types
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from toil_core.common.config import Config
 from toil_core.filestores.file_id import FileID
 from toil_core.jobstores.errors import NoSuchFileException
 from toil_core.jobstores.file_job_store import FileJobStore
@@ -145,7 +145,9 @@ def test_export_to_http_refused(store):
 
 def test_move_exports(tmp_path):
     js = FileJobStore(str(tmp_path / "store"))
-    js.initialize(types.SimpleNamespace(workflowID=None, moveExports=True))
+    config = Config()
+    config.moveExports = True
+    js.initialize(config)
     with js.write_file_stream(basename="big.out") as (handle, fid):
         handle.write(b"large output")
     dest = tmp_path / "outputs" / "big.out"

@@ -7,6 +7,7 @@ import stat
 
 import pytest
 
+from toil_core.common.config import Config
 from toil_core.filestores import (
     AbstractFileStore,
     CachingFileStore,
@@ -17,15 +18,13 @@ from toil_core.job.description import JobDescription
 from toil_core.jobstores.file_job_store import FileJobStore
 
 
-class Cfg:
-    """Minimal picklable stand-in for the workflow Config."""
-
-    def __init__(self, mutable_default=False):
-        self.workflowID = "wf-filestore-test"
-        self.readGlobalFileMutableByDefault = mutable_default
-        self.linkImports = False
-        self.moveExports = False
-        self.workDir = None
+def workflow_config(mutable_default=False):
+    """The workflow Config these file stores run under."""
+    config = Config()
+    config.workflowID = "wf-filestore-test"
+    config.readGlobalFileMutableByDefault = mutable_default
+    config.linkImports = False
+    return config
 
 
 class FakeJob:
@@ -35,7 +34,7 @@ class FakeJob:
 @pytest.fixture
 def job_store(tmp_path):
     store = FileJobStore(str(tmp_path / "jobstore"))
-    store.initialize(Cfg())
+    store.initialize(workflow_config())
     return store
 
 

@@ -6,6 +6,7 @@ import stat
 
 import pytest
 
+from toil_core.common.config import Config
 from toil_core.filestores import AbstractFileStore, CachingFileStore, NonCachingFileStore
 from toil_core.filestores.abstract import local_workflow_dir
 from toil_core.filestores.caching import SENTINEL_MTIME_NS, cache_key
@@ -15,10 +16,11 @@ from toil_core.jobstores.file_job_store import FileJobStore
 WORKFLOW_ID = "wf-caching-test"
 
 
-class Cfg:
-    def __init__(self):
-        self.workflowID = WORKFLOW_ID
-        self.readGlobalFileMutableByDefault = False
+def workflow_config():
+    """The workflow Config these file stores run under."""
+    config = Config()
+    config.workflowID = WORKFLOW_ID
+    return config
 
 
 class FakeJob:
@@ -28,7 +30,7 @@ class FakeJob:
 @pytest.fixture
 def job_store(tmp_path):
     store = FileJobStore(str(tmp_path / "jobstore"))
-    store.initialize(Cfg())
+    store.initialize(workflow_config())
     return store
 
 

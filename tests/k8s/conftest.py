@@ -38,6 +38,10 @@ def k8s_cluster_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cl
     tear everything down at the end of the session."""
     if "failed" in _STATE:
         pytest.fail(_STATE["failed"], pytrace=False)
+    existing = k8s_cluster.existing_cluster()
+    if existing is not None:  # a developer's cluster, kept up between test runs
+        yield existing
+        return
     reason = k8s_cluster.impossible()
     if reason:
         pytest.skip(f"a real Kubernetes cluster cannot run here: {reason}")

@@ -62,6 +62,18 @@ class Cluster:
                               capture_output=True, text=True, check=check, timeout=timeout)
 
 
+def existing_cluster() -> Optional[Cluster]:
+    """A cluster already running, named by ``TOIL_TEST_K8S_KUBECONFIG`` and ``TOIL_TEST_K8S_APPLIANCE``
+    (an image imported into it), which the tests then use as it is and leave running: for
+    developers who rerun the tests against one cluster. Unset (as in CI), the session brings its
+    own cluster up and down."""
+    kubeconfig = os.environ.get("TOIL_TEST_K8S_KUBECONFIG")
+    image = os.environ.get("TOIL_TEST_K8S_APPLIANCE")
+    if not kubeconfig or not image:
+        return None
+    return Cluster(cache_home(), Path(kubeconfig), image)
+
+
 def impossible() -> Optional[str]:
     """Why a cluster cannot run on this machine (a reason for a skip), or None."""
     if os.name != "posix" or not Path("/proc/self/cgroup").exists():

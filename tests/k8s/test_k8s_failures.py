@@ -10,7 +10,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Dict, Iterator
 
 import pytest
 import yaml
@@ -35,11 +35,18 @@ def batch(k8s: Cluster, k8s_shared: Path) -> Iterator[KubernetesBatchSystem]:
 
 
 def wait_for(system: KubernetesBatchSystem, job_id: int, timeout: float = 120) -> Any:
+    """The update of one job; those of other jobs that come first are kept for their own wait."""
+    early: Dict[int, Any] = system.__dict__.setdefault("_test_early_updates", {})
+    if job_id in early:
+        return early.pop(job_id)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         update = system.getUpdatedBatchJob(1)
-        if update is not None and update.jobID == job_id:
+        if update is None:
+            continue
+        if update.jobID == job_id:
             return update
+        early[update.jobID] = update
     pytest.fail(f"job {job_id} was not reported within {timeout} s")
 
 
@@ -86,6 +93,31 @@ def test_shutdown_removes_every_job_of_the_run(k8s: Cluster, k8s_shared: Path) -
     system.shutdown()
     out = k8s.kubectl("get", "jobs,pods", "-l", system.selector, "-o", "name").stdout
     assert out.strip() == "", f"left behind: {out}"
+
+
+def test_jobs_wait_in_the_batch_systems_queue_until_the_cluster_has_room(k8s: Cluster, k8s_shared: Path) -> None:
+    """Three jobs of which only two fit on the node at once: the third stays in the batch system's
+    own queue (no Job is created for it, so no pod sits Pending) until one ends, then runs."""
+    from toil_k8s.capacity import parse_quantity
+
+    allocatable = parse_quantity(k8s.kubectl("get", "nodes", "-o", "jsonpath={.items[0].status.allocatable.cpu}").stdout)
+    cores = float(allocatable) * 0.4  # two fit (80 %), three do not (120 %)
+    system = make(k8s_shared)
+    try:
+        ids = [system.issueBatchJob("sleep 8", make_job_description(cores=cores, memory=50 * 2**20))
+               for _ in range(3)]
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(system.getRunningBatchJobIDs()) < 2:
+            time.sleep(0.2)
+        assert len(system.getRunningBatchJobIDs()) == 2
+        created = k8s.kubectl("get", "jobs", "-l", system.selector, "-o", "name").stdout.split()
+        assert len(created) == 2, f"the job that does not fit should wait in the batch system, not as {created}"
+        assert "1 jobs are waiting for room" in (system.getSchedulingStatusMessage() or "")
+        updates = [wait_for(system, job_id) for job_id in ids]
+    finally:
+        system.shutdown()
+    assert [u.exitStatus for u in updates] == [0, 0, 0]
+    assert system.getSchedulingStatusMessage() is None
 
 
 # ---------------------------------------------------------------------- bad set-ups

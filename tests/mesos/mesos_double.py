@@ -184,12 +184,15 @@ class Task:
 
 
 class Agent:
-    def __init__(self, index: int, spec: str, work_dir: str) -> None:
+    def __init__(self, index: int, spec: str, work_dir: str, hostname: Optional[str] = None) -> None:
         parts = spec.split(":")
         self.total = {"cpus": float(parts[0]), "mem": float(parts[1]), "disk": float(parts[2])}
         self.preemptible = len(parts) > 3 and parts[3] == "preemptible"
         self.id = f"{uuid.uuid4()}-S{index}"
-        self.hostname = f"127.0.1.{index + 1}"
+        #: where the agent listens; ``hostname`` is the name it registers with (a machine's private
+        #: IP, say, when a test provisioner's instance stands behind it), by default the same
+        self.address = f"127.0.1.{index + 1}"
+        self.hostname = hostname or self.address
         self.work_dir = os.path.join(work_dir, f"agent{index}")
         self.alive = True
         self.executors: Dict[Tuple[str, str], Executor] = {}
@@ -222,7 +225,7 @@ class Agent:
         return out
 
     def state(self) -> Dict[str, Any]:
-        return {"id": self.id, "hostname": self.hostname, "port": self.port, "resources": self.total,
+        return {"id": self.id, "hostname": self.hostname, "address": self.address, "port": self.port, "resources": self.total,
                 "used_resources": self.used(), "attributes": {"preemptible": "true" if self.preemptible else "false"},
                 "active": self.alive, "launched": self.launched,
                 "tasks": [{"id": t.id, "framework_id": t.framework_id, "state": t.state} for t in self.tasks.values()]}
@@ -247,7 +250,7 @@ class MesosDouble:
     # ------------------------------------------------------------------ servers
     def start(self) -> None:
         for agent in self.agents:
-            agent.server = _server((agent.hostname, 0), self, agent)
+            agent.server = _server((agent.address, 0), self, agent)
             agent.port = agent.server.server_address[1]
             threading.Thread(target=agent.server.serve_forever, daemon=True).start()
         self._start_master()
@@ -318,7 +321,7 @@ class MesosDouble:
         framework.send({"type": "OFFERS", "offers": {"offers": [{
             "id": {"value": offer_id}, "framework_id": {"value": framework.id}, "agent_id": {"value": agent.id},
             "hostname": agent.hostname, "attributes": agent.attributes_v1(),
-            "url": {"scheme": "http", "address": {"hostname": agent.hostname, "ip": agent.hostname,
+            "url": {"scheme": "http", "address": {"hostname": agent.hostname, "ip": agent.address,
                                                   "port": agent.port}, "path": "/slave(1)"},
             "resources": agent.resources_v1(free, framework.role)}]}})
 
@@ -535,7 +538,7 @@ class MesosDouble:
         env = dict(os.environ)
         for variable in (command.get("environment") or {}).get("variables", []):
             env[variable["name"]] = variable.get("value", "")
-        env.update({"MESOS_AGENT_ENDPOINT": f"{agent.hostname}:{agent.port}", "MESOS_FRAMEWORK_ID": framework.id,
+        env.update({"MESOS_AGENT_ENDPOINT": f"{agent.address}:{agent.port}", "MESOS_FRAMEWORK_ID": framework.id,
                     "MESOS_EXECUTOR_ID": executor_id, "MESOS_DIRECTORY": sandbox, "MESOS_SANDBOX": sandbox,
                     "MESOS_SLAVE_ID": agent.id, "MESOS_AGENT_ID": agent.id, "MESOS_CHECKPOINT": "0",
                     "MESOS_RECOVERY_TIMEOUT": "15secs"})
@@ -620,11 +623,11 @@ class MesosDouble:
                 return 400, f"Unsupported call {body.get('type')}"
         return 202, ""
 
-    def add_agent(self, spec: str) -> Agent:
+    def add_agent(self, spec: str, hostname: Optional[str] = None) -> Agent:
         """A new machine joins the cluster (a provisioner started it): it is offered from now on."""
         with self.lock:
-            agent = Agent(len(self.agents), spec, self.work_dir)
-            agent.server = _server((agent.hostname, 0), self, agent)
+            agent = Agent(len(self.agents), spec, self.work_dir, hostname)
+            agent.server = _server((agent.address, 0), self, agent)
             agent.port = agent.server.server_address[1]
             threading.Thread(target=agent.server.serve_forever, daemon=True).start()
             self.agents.append(agent)
@@ -771,8 +774,9 @@ class _ControlHandler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
         if self.path == "/add_agent":
-            agent = self.double.add_agent(body["spec"])
-            data = json.dumps({"hostname": agent.hostname, "port": agent.port, "id": agent.id}).encode()
+            agent = self.double.add_agent(body["spec"], body.get("hostname"))
+            data = json.dumps({"hostname": agent.hostname, "address": agent.address, "port": agent.port,
+                               "id": agent.id}).encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -805,7 +809,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     print(json.dumps({"master": f"127.0.0.1:{double.port}", "control": f"127.0.0.1:{control.server_address[1]}",
-                      "agents": [{"hostname": a.hostname, "port": a.port, "id": a.id, "preemptible": a.preemptible}
+                      "agents": [{"hostname": a.hostname, "address": a.address, "port": a.port, "id": a.id,
+                                  "preemptible": a.preemptible}
                                  for a in double.agents]}), flush=True)
     threading.Event().wait()
 

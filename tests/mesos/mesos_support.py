@@ -58,7 +58,8 @@ class MesosCluster:
 
     def agent_state(self, hostname: str) -> Dict[str, Any]:
         agent = next(a for a in self.agents if a["hostname"] == hostname)
-        with urllib.request.urlopen(f"http://{hostname}:{agent['port']}/state", timeout=10) as answer:
+        address = agent.get("address", hostname)
+        with urllib.request.urlopen(f"http://{address}:{agent['port']}/state", timeout=10) as answer:
             return json.load(answer)
 
     def stop(self) -> None:

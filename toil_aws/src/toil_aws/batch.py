@@ -19,7 +19,7 @@ import re
 import threading
 import time
 import uuid
-from typing import Any, Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set
 
 from toil_core.plugin_api import (
     BatchJobExitReason,
@@ -33,6 +33,9 @@ from toil_core.plugin_api import (
 from toil_aws import session
 from toil_aws.session import AWSSetupError
 from toil_aws.settings import AWSBatchSettings
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 __all__ = ["AWSBatchBatchSystem"]
 
@@ -50,7 +53,7 @@ _NAME = re.compile(r"[^A-Za-z0-9_-]")
 class AWSBatchBatchSystem(BatchSystemSupport):
     """Submits each job to an AWS Batch queue (see the module docstring)."""
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         super().__init__(config, maxCores, maxMemory, maxDisk)
         self.settings: AWSBatchSettings = settings_from(config, AWSBatchSettings)
         if not self.settings.aws_batch_queue:
@@ -60,15 +63,15 @@ class AWSBatchBatchSystem(BatchSystemSupport):
             raise AWSSetupError("The aws_batch batch system needs the container image the jobs run in: give "
                                 "--awsBatchImage IMAGE (or set TOIL_APPLIANCE_SELF); it must have this Toil and "
                                 "the workflow's code installed.")
-        store = str(getattr(config, "jobStore", "") or "")
+        store = str(config.jobStore or "")
         if store and not store.startswith("aws:"):
             raise AWSSetupError(f"The aws_batch batch system runs jobs on other machines, which cannot reach the "
                                 f"job store '{store}': use an aws:<region>:<name> job store.")
         self.region = self.settings.aws_batch_region or (
             store.split(":")[1] if store.startswith("aws:") else session.default_region())
         self.queue = self.settings.aws_batch_queue
-        self.poll_interval = float(getattr(config, "statePollingWait", None) or 1.0)
-        workflow = str(getattr(config, "workflowID", None) or uuid.uuid4())
+        self.poll_interval = float(config.statePollingWait or 1.0)
+        workflow = str(config.workflowID or uuid.uuid4())
         self.job_definition_name = _NAME.sub("-", f"toil-{workflow[:8]}-{uuid.uuid4().hex[:8]}")
         self._job_definition_arn: Optional[str] = None
         self._lock = threading.Lock()

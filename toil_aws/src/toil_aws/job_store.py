@@ -44,7 +44,7 @@ import stat
 import time
 import urllib.parse
 from contextlib import contextmanager
-from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
+from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 import botocore.exceptions
 from toil_core.plugin_api import (
@@ -72,6 +72,9 @@ from toil_aws.objects import ObjectMissing, ObjectStore, reader_handle, writer_c
 from toil_aws.session import AWSSetupError, error_code, is_missing
 from toil_aws.settings import DEFAULT_PART_SIZE, MIN_PART_SIZE, AWSJobStoreSettings
 from toil_aws.sse import SSEKeyError, fingerprint, matches, read_key
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 __all__ = ["AWSJobStore"]
 
@@ -177,7 +180,7 @@ class AWSJobStore(AbstractJobStore):
         """The object I/O seam of this store (one bucket, this store's SSE-C key)."""
         return self._objects
 
-    def _apply(self, config: Any, key_path: Optional[str]) -> None:
+    def _apply(self, config: Config, key_path: Optional[str]) -> None:
         """Take the part size from ``config`` and the SSE-C key from ``key_path`` (checked against
         the store's marker when the store exists)."""
         part = self._part_size_arg or settings_from(config, AWSJobStoreSettings).aws_part_size
@@ -222,12 +225,12 @@ class AWSJobStore(AbstractJobStore):
         return AWSSetupError(f"S3 refused {doing} the job store '{self.locator}': {err}")
 
     # ---------------------------------------------------------------------- lifecycle
-    def initialize(self, config: Any) -> None:
+    def initialize(self, config: Config) -> None:
         self._need_credentials(f"create the job store '{self.locator}'")
         self._marker = None
         # The key file (both uses) and the part size are checked before anything is made.
         self._sealer = ObjectSealer.create(self.locator, config.sseKey) if ObjectSealer.wanted(config) else None
-        self._apply(config, getattr(config, "sseKey", None))
+        self._apply(config, config.sseKey)
         created = self._create_bucket()
         try:
             self._marker = {"format": FORMAT, "sse": fingerprint(self._sse_key) if self._sse_key else None}

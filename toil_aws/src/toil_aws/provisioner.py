@@ -32,7 +32,7 @@ from toil_core.plugin_api import (
     ToilError,
 )
 
-from toil_aws import session
+from toil_aws import instance_metadata, session
 
 __all__ = ["AWSProvisioner", "InvalidClusterName", "check_cluster_name"]
 
@@ -110,8 +110,23 @@ class AWSProvisioner(AbstractProvisioner):
 
     def _name(self) -> str:
         if not self.clusterName:
-            raise ToilError("This provisioner has no cluster name: give one (toil launch-cluster NAME).")
+            self.clusterName = self._cluster_of_this_instance()
         return self.clusterName
+
+    def _cluster_of_this_instance(self) -> str:
+        """The ``clusterName`` tag of the instance this process runs on (a leader started with
+        ``--provisioner aws`` on its cluster's leader node), as upstream."""
+        own_id = instance_metadata.instance_id()
+        if own_id is None:
+            raise ToilError("This provisioner has no cluster name and this machine is not an EC2 instance: run the "
+                            "leader on the cluster's leader node (toil launch-cluster NAME, then toil ssh-cluster "
+                            "NAME).")
+        reservations = self.ec2.describe_instances(InstanceIds=[own_id])["Reservations"]
+        tags = {t["Key"]: t["Value"] for r in reservations for i in r["Instances"] for t in i.get("Tags", [])}
+        if "clusterName" not in tags:
+            raise ToilError(f"This instance ({own_id}) has no clusterName tag: it was not started by "
+                            "toil launch-cluster, so there is no cluster to scale.")
+        return check_cluster_name(tags["clusterName"])
 
     @property
     def _role_name(self) -> str:

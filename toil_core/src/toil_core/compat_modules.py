@@ -33,7 +33,7 @@ import re
 import sys
 import threading
 import types
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -106,7 +106,7 @@ def registered_modules() -> Dict[str, Tuple[str, str]]:
             for dist in importlib.metadata.distributions():
                 try:
                     entry_points = [ep for ep in dist.entry_points if ep.group == ENTRY_POINT_GROUP]
-                    name = dist.metadata.get("Name") or ""
+                    name = (dist.metadata.get_all("Name") or [None])[0] or ""
                 except Exception:  # unreadable metadata of an unrelated distribution
                     continue
                 if not entry_points or _dist_key(name) in disabled:
@@ -194,9 +194,11 @@ class CompatModuleFinder:  # a meta path finder by protocol (see _AliasLoader)
         registry = registered_modules()
         entry = registry.get(fullname)
         if entry is not None:
-            return importlib.machinery.ModuleSpec(fullname, _AliasLoader(entry[0]), origin=entry[0])
+            loader: Any = _AliasLoader(entry[0])  # a Loader by protocol, not by class
+            return importlib.machinery.ModuleSpec(fullname, loader, origin=entry[0])
         if any(name.startswith(fullname + ".") for name in registry):
-            return importlib.machinery.ModuleSpec(fullname, _ParentPackageLoader(), is_package=True)
+            parent: Any = _ParentPackageLoader()  # a Loader by protocol, not by class
+            return importlib.machinery.ModuleSpec(fullname, parent, is_package=True)
         message = missing_backend_message(fullname)
         if message is not None:
             raise ModuleNotFoundError(message, name=fullname)

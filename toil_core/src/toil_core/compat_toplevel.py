@@ -13,13 +13,16 @@ import os
 import shutil
 import sys
 import uuid
-from typing import Any, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Optional, Set, Tuple
 
 from toil_core.leader.errors import DeadlockException  # noqa: F401  (docs: toil.DeadlockException)
 from toil_core.lib.errors import ToilError
 from toil_core.lib.memoize import memoize  # noqa: F401  (upstream: toil.memoize)
 from toil_core.lib.retry import retry  # noqa: F401  (upstream: toil.retry)
 from toil_core.version import currentCommit, dockerName, dockerRegistry, dockerTag, version
+
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
 
 __all__ = [
     "ApplianceImageNotFound", "DeadlockException", "KNOWN_EXTANT_IMAGES", "applianceSelf", "cacheDirName",
@@ -47,13 +50,13 @@ def toilPackageDirPath() -> str:
     return path
 
 
-def logProcessContext(config: Any) -> None:
+def logProcessContext(config: "Config") -> None:
     """Log, at the start of a leader or worker, the Toil version, the host and (at debug level)
     the configuration it runs with."""
     import socket  # lazy: only leaders and workers log this, and ``import toil`` must stay cheap
 
     log.info("Running Toil version %s on host %s.", version, socket.gethostname())
-    log.debug("Configuration: %s", getattr(config, "__dict__", config))
+    log.debug("Configuration: %s", vars(config))
 
 
 def which(cmd: str, mode: int = os.F_OK | os.X_OK, path: Optional[str] = None) -> Optional[str]:

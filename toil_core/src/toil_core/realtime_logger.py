@@ -134,7 +134,9 @@ class RealtimeLogger(metaclass=RealtimeLoggerMetaclass):
         thread = threading.Thread(target=server.serve_forever, name="toil-rt-server", daemon=True)
         thread.start()
         cls.loggingServer, cls.serverThread = server, thread
-        address = f"{server.server_address[0]}:{server.server_address[1]}"
+        bound = server.server_address[0]
+        bound_host = bound.decode() if isinstance(bound, bytes) else str(bound)
+        address = f"{bound_host}:{server.server_address[1]}"
         logger.debug("Real-time logging server listening on %s", address)
         cls._set_env(batch_system, "ADDRESS", address)
         cls._set_env(batch_system, "LEVEL", logging.getLevelName(_level_number(level)))

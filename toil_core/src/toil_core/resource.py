@@ -23,7 +23,7 @@ import sys
 import tempfile
 import zipfile
 from collections import namedtuple
-from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple, Type, Union
 
 import attrs
 
@@ -126,7 +126,7 @@ class ModuleDescriptor:
         """Save the module's directory (or package tree) in ``jobStore`` as a :class:`Resource`."""
         return self._resourceClass().create(jobStore, self._resourcePath)
 
-    def _resourceClass(self) -> type:
+    def _resourceClass(self) -> Type["Resource"]:
         if self.fromVirtualEnv:
             return VirtualEnvResource
         if self._is_package or os.path.isdir(self._resourcePath):
@@ -278,7 +278,7 @@ def localize(job_store: Any, record: Dict[str, Any], scratch_dir: str, force_dep
     return target
 
 
-_loaded: Dict[str, Any] = {}
+_loaded: Dict[Union[str, int], Any] = {}  # by record (JSON) and by id() of the job store
 
 #: The user module being imported by a worker right now (see :func:`check_not_importing`).
 importing_user_module: Optional[str] = None

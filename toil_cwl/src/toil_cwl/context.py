@@ -82,8 +82,9 @@ class WorkflowContext:
         rc = RuntimeContext(dict(settings["runtime"]))
         rc.toil_materializer = materializer  # type: ignore[attr-defined]
         rc.basedir = settings["basedir"]
-        rc.make_fs_access = functools.partial(ToilFsAccess, materializer=materializer)
-        rc.path_mapper = functools.partial(ToilPathMapper, materializer=materializer)
+        # cwltool types these as classes but only calls them: factories with the materializer bound.
+        rc.make_fs_access = functools.partial(ToilFsAccess, materializer=materializer)  # type: ignore[assignment]
+        rc.path_mapper = functools.partial(ToilPathMapper, materializer=materializer)  # type: ignore[assignment]
         rc.tmpdir_prefix = settings.get("tmpdir_prefix") or os.path.join(temp, "tmp")
         rc.tmp_outdir_prefix = settings.get("tmp_outdir_prefix") or os.path.join(temp, "out")
         rc.outdir = None
@@ -243,4 +244,4 @@ def toil_resources(request: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def scatter_keys(step: Any) -> List[str]:
-    return aslist(step.tool.get("scatter", []))
+    return list(aslist(step.tool.get("scatter", [])))

@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["CWLBatch", "CWLCollect", "CWLJob", "CWLOutputs", "CWLResources", "CWLStep", "CWLWorkflow", "root_job"]
 
 #: Requirements of the jobs that only move data or expand the graph.
-INTERNAL = {"cores": 0.1, "memory": 256 * 1024 * 1024, "disk": 16 * 1024 * 1024}
+INTERNAL: Dict[str, Any] = {"cores": 0.1, "memory": 256 * 1024 * 1024, "disk": 16 * 1024 * 1024}
 
 
 def _names(process: Any, step_id: Optional[str] = None) -> Dict[str, str]:
@@ -69,6 +69,13 @@ def _log_once() -> None:
     cwl_logger = logging.getLogger("cwltool")
     if cwl_logger.handlers:
         cwl_logger.propagate = False
+
+
+_CWL_LOGGER = logging.getLogger("cwltool")
+
+
+def _no_monitor(process: Any) -> None:
+    """Stands in for cwltool's memory monitor of a running tool."""
 
 
 class ToolFailed(ToilError, WorkflowException):
@@ -93,7 +100,8 @@ class CWLBaseJob(Job):
 
     def __init__(self, ctx: ContextRef, path: Path, resources: Dict[str, Any], internal: bool,
                  names: Dict[str, str], on_workers: bool = False) -> None:
-        super().__init__(local=internal and not on_workers, **resources, **names)
+        job_names: Dict[str, Any] = dict(names)  # unitName/displayName, checked by Job
+        super().__init__(local=internal and not on_workers, **resources, **job_names)
         self.ctx = ctx
         self.path = path
 
@@ -129,10 +137,15 @@ def run_tool(job: Job, context: WorkflowContext, path: Path, inputs: Dict[str, A
         results["output"], results["status"] = output, status
 
     _log_once()
-    materializer = runtime.toil_materializer
+    # Set on cwltool's RuntimeContext by toil_cwl.context (cwltool does not declare it).
+    materializer = runtime.toil_materializer  # type: ignore[attr-defined]
     materializer.inplace = materializer.redirects is not None and updates_in_place(process)
     for cwl_job in process.job(inputs, receive, runtime):
         if cwl_job is not None:
+            if not _CWL_LOGGER.isEnabledFor(logging.DEBUG) and hasattr(cwl_job, "process_monitor"):
+                # cwltool polls the tool's memory use from a timer thread (psutil) to log its
+                # peak: a tenth of a short tool's cost, for a log line of the worker nobody sees.
+                cwl_job.process_monitor = _no_monitor
             cwl_job.run(runtime)
     status = results.get("status")
     if status != "success":
@@ -401,7 +414,8 @@ class CWLCollect(Job):
 
     def __init__(self, value: Any, output_names: List[str], names: Dict[str, str],
                  local: bool = True) -> None:
-        super().__init__(local=local, **INTERNAL, **names)
+        job_names: Dict[str, Any] = dict(names)  # unitName/displayName, checked by Job
+        super().__init__(local=local, **INTERNAL, **job_names)
         self.value = value
         self.output_names = output_names
 

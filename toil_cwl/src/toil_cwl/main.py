@@ -21,7 +21,10 @@ import shlex
 import shutil
 import sys
 import tempfile
-from typing import Any, Dict, Iterator, List, Optional, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, MutableMapping, Optional, TextIO, Tuple
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger("toil_cwl")
 
@@ -140,10 +143,22 @@ def initialize_inputs(args: argparse.Namespace, tool: Any, job: Tuple[Any, Any],
     from cwltool.utils import adjustDirObjs, trim_listing
 
     adjustDirObjs(job_order, trim_listing)
-    return job_order
+    # Plain containers: the loader's ruamel CommentedMap/CommentedSeq are many times slower to
+    # deep-copy, and cwltool deep-copies every tool's input object (scatter elements included).
+    return plain(job_order)
 
 
-def _apply_input_requirements(tool: Any, job_order: Dict[str, Any]) -> None:
+def plain(value: Any) -> Any:
+    """``value`` with every mapping and sequence (ruamel's commented ones included) made a plain
+    ``dict`` or ``list``."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def _apply_input_requirements(tool: Any, job_order: MutableMapping[str, Any]) -> None:
     """``cwl:requirements`` in the input object (CWL v1.1+) add to the top-level process's."""
     from cwltool.errors import WorkflowException
     from cwltool.process import ORIGINAL_CWLVERSION
@@ -200,10 +215,10 @@ def warm_workers() -> Iterator[None]:
             sys.modules["__main__"] = saved
 
 
-def _limits(config: Any) -> Dict[str, Any]:
+def _limits(config: Config) -> Dict[str, Any]:
     """The largest job the batch system will accept (to clamp CWL resource requests)."""
     limits = {"cores": float(config.maxCores), "memory": int(config.maxMemory), "disk": int(config.maxDisk)}
-    if str(getattr(config, "batchSystem", "single_machine")).replace("-", "_").lower() in (
+    if str(config.batchSystem).replace("-", "_").lower() in (
             "single_machine", "singlemachine"):
         try:
             import psutil
@@ -213,7 +228,7 @@ def _limits(config: Any) -> Dict[str, Any]:
             pass
         limits["cores"] = min(limits["cores"], float(os.cpu_count() or 1))
         try:
-            work = getattr(config, "workDir", None) or tempfile.gettempdir()
+            work = config.workDir or tempfile.gettempdir()
             limits["disk"] = min(limits["disk"], shutil.disk_usage(work).free)
         except OSError:
             pass
@@ -289,7 +304,7 @@ def _run_toil(args: argparse.Namespace, tool: Any, job_order: Any, input_basedir
             with warm_workers():
                 output = toil.restart()
         else:
-            link = bool(getattr(toil.config, "linkImports", True))
+            link = bool(toil.config.linkImports)
             inplace = any(updates_in_place(proc) for proc in walk_processes(tool))
             importer = Importer(lambda url: toil.import_file(url, symlink=link and url.startswith("file:")),
                                 nonce=inplace)

@@ -137,9 +137,9 @@ def _cwl_options(parser: argparse.ArgumentParser) -> None:
     for flag, dest in (("--provenance", "provenance"), ("--orcid", "orcid"),
                        ("--full-name", "cwl_full_name")):
         add(p, flag, dest=dest, default=None, help=argparse.SUPPRESS)
-    for flag, dest in (("--enable-user-provenance", "user_provenance"), ("--disable-user-provenance", None),
-                       ("--enable-host-provenance", "host_provenance"), ("--disable-host-provenance", None)):
-        add(p, flag, dest=dest or flag.lstrip("-").replace("-", "_"), action="store_true", default=False,
+    for flag, maybe_dest in (("--enable-user-provenance", "user_provenance"), ("--disable-user-provenance", None),
+                             ("--enable-host-provenance", "host_provenance"), ("--disable-host-provenance", None)):
+        add(p, flag, dest=maybe_dest or flag.lstrip("-").replace("-", "_"), action="store_true", default=False,
             help=argparse.SUPPRESS)
 
     parser.add_argument("workflow", metavar="WORKFLOW.cwl", nargs="?", default=None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, cast
 
 from cwltool.builder import content_limit_respected_read
 from cwltool.errors import WorkflowException
@@ -51,7 +51,7 @@ def step_inputs(step: Any, workflow: Any, values: Dict[str, Any], params: Dict[s
             "StepInputExpressionRequirement")[0]:
         raise WorkflowException("Workflow step contains valueFrom but StepInputExpressionRequirement "
                                 "not in requirements")
-    return inputs
+    return cast(Dict[str, Any], inputs)  # cwltool's mapping is a dict
 
 
 def workflow_outputs(workflow: Any, values: Dict[str, Any], params: Dict[str, Any]) -> Dict[str, Any]:
@@ -60,7 +60,7 @@ def workflow_outputs(workflow: Any, values: Dict[str, Any], params: Dict[str, An
                                 _supports_multiple(workflow), "outputSource", incomplete=True)
     if outputs is None:
         raise WorkflowException(f"Cannot collect the outputs of {workflow.tool.get('id')}")
-    return outputs
+    return cast(Dict[str, Any], outputs)  # cwltool's mapping is a dict
 
 
 def post_scatter_eval(step: Any, workflow: Any, io: Dict[str, Any], fs_access: Any,
@@ -183,5 +183,10 @@ class Gathered:
 
 
 def gather(gathered: Gathered) -> Dict[str, Any]:
-    return {name: map_nested(gathered.results, gathered.depth, lambda out, n=name: (out or {}).get(n))
+    return {name: map_nested(gathered.results, gathered.depth, _output_named(name))
             for name in gathered.output_names}
+
+
+def _output_named(name: str) -> Callable[[Any], Any]:
+    """Picks the output ``name`` from one result object (None for a missing result)."""
+    return lambda out: (out or {}).get(name)

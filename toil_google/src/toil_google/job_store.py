@@ -41,7 +41,7 @@ import re
 import stat
 import time
 from contextlib import contextmanager
-from typing import IO, Any, Callable, Dict, Iterator, Optional, Tuple, Union
+from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterator, Optional, Tuple, Union
 
 from toil_core.plugin_api import (
     AbstractJobStore,
@@ -64,6 +64,9 @@ from toil_google.leader_lock import GCSLease
 from toil_google.locator import parse_google_locator
 from toil_google.objects import ObjectIO, ObjectMissing, key_fingerprint
 from toil_google.transfers import GoogleTransfers
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 __all__ = ["GoogleJobStore"]
 
@@ -155,7 +158,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     @property
     def objects(self) -> ObjectIO:
         """The object I/O for the current config's key (rebuilt when ``--sseKey`` changes)."""
-        path = self._provided_key if self._key_provided else getattr(self._config, "sseKey", None)
+        path = self._provided_key if self._key_provided else (self._config.sseKey if self._config is not None else None)
         if self._io is None or path != self._io_key_path:
             key = _read_sse_key(path) if path else None
             self._io = ObjectIO(self.client, self.bucket_name, key, self._sealer)
@@ -229,10 +232,10 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         return env
 
     # ---------------------------------------------------------------------- lifecycle
-    def initialize(self, config: Any) -> None:
+    def initialize(self, config: Config) -> None:
         from google.api_core import exceptions as gexc
 
-        key_path = getattr(config, "sseKey", None)
+        key_path = config.sseKey
         key = _read_sse_key(key_path) if key_path else None
         # Checked (key file, cryptography installed) before anything is made.
         self._set_sealer(ObjectSealer.create(f"google:{self.locator}", key_path)

@@ -15,7 +15,7 @@ import logging
 import math
 import re
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from toil_core.plugin_api import EXIT_STATUS_UNAVAILABLE_VALUE, BatchJobExitReason
 from toil_core.plugin_api import settings_from
@@ -34,6 +34,9 @@ from toil_hpc.grid_engine_base import (
     split_args,
 )
 from toil_hpc.settings import GridEngineSettings
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +60,12 @@ class GridEngineBatchSystem(AbstractGridEngineBatchSystem):
 
     scheduler_label = "Grid Engine"
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         self.settings: GridEngineSettings = settings_from(config, GridEngineSettings)
         self.extra_args = split_args("TOIL_GRIDENGINE_ARGS", self.settings.grid_engine_args)
         pe = split_args("TOIL_GRIDENGINE_PE", self.settings.grid_engine_pe)
         self.parallel_env = pe[-1] if pe else "smp"  # accept both "smp" and "-pe smp"
-        self.manual_mem = bool(getattr(config, "manualMemArgs", False))
+        self.manual_mem = bool(config.manualMemArgs)
         if self.manual_mem and not self.extra_args:
             raise ValueError("--manualMemArgs needs TOIL_GRIDENGINE_ARGS (with your own memory request, "
                              "e.g. TOIL_GRIDENGINE_ARGS='-l mem_free=4G').")

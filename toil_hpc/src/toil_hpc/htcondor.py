@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from toil_core.plugin_api import EXIT_STATUS_UNAVAILABLE_VALUE, BatchJobExitReason
 from toil_core.plugin_api import settings_from
@@ -29,6 +29,9 @@ from toil_hpc.grid_engine_base import (
     SchedulerCommandError,
 )
 from toil_hpc.settings import HTCondorSettings
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +90,7 @@ class HTCondorBatchSystem(AbstractGridEngineBatchSystem):
 
     scheduler_label = "HTCondor"
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         self.settings: HTCondorSettings = settings_from(config, HTCondorSettings)
         self.params = parse_params(self.settings.htcondor_params)
         self.htcondor = import_bindings()

@@ -20,7 +20,7 @@ import logging
 import math
 import os
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from toil_core.plugin_api import EXIT_STATUS_UNAVAILABLE_VALUE, BatchJobExitReason
 from toil_core.plugin_api import settings_from
@@ -39,6 +39,9 @@ from toil_hpc.grid_engine_base import (
     split_args,
 )
 from toil_hpc.settings import LSFSettings
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +130,7 @@ class LSFBatchSystem(AbstractGridEngineBatchSystem):
 
     scheduler_label = "LSF"
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         self.settings: LSFSettings = settings_from(config, LSFSettings)
         self.extra_args = split_args("TOIL_LSF_ARGS", self.settings.lsf_args)
         check_no_resource_args("TOIL_LSF_ARGS", self.extra_args, ("-n", "-M"))

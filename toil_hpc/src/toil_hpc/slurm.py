@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from toil_core.plugin_api import EXIT_STATUS_UNAVAILABLE_VALUE, BatchJobExitReason
 from toil_core.plugin_api import settings_from
@@ -30,6 +30,9 @@ from toil_hpc.grid_engine_base import (
     split_args,
 )
 from toil_hpc.settings import SlurmSettings
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +59,7 @@ class SlurmBatchSystem(AbstractGridEngineBatchSystem):
 
     scheduler_label = "Slurm"
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         self.settings: SlurmSettings = settings_from(config, SlurmSettings)
         self.extra_args = split_args("TOIL_SLURM_ARGS", self.settings.slurm_args)
         check_no_resource_args("TOIL_SLURM_ARGS", self.extra_args, _RESOURCE_OPTIONS)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from toil_core.plugin_api import EXIT_STATUS_UNAVAILABLE_VALUE, BatchJobExitReason
 from toil_core.plugin_api import settings_from
@@ -35,6 +35,9 @@ from toil_hpc.grid_engine_base import (
     split_args,
 )
 from toil_hpc.settings import TorqueSettings
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +103,7 @@ class TorqueBatchSystem(AbstractGridEngineBatchSystem):
 
     scheduler_label = "Torque"
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         self.settings: TorqueSettings = settings_from(config, TorqueSettings)
         self.extra_args = split_args("TOIL_TORQUE_ARGS", self.settings.torque_args)
         reqs = (self.settings.torque_reqs or "").strip()

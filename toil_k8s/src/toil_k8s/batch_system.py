@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from decimal import Decimal
-from typing import Any, Deque, Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Set
 
 import attrs
 from toil_core.plugin_api import (
@@ -35,11 +35,14 @@ from toil_core.plugin_api import (
     settings_from,
 )
 
-from toil_k8s import capacity
+from toil_k8s import capacity, cleanup
 from toil_k8s.connection import Connection, KubernetesSetupError, connect
-from toil_k8s.manifests import RUN_LABEL, WORKFLOW_LABEL, PodTemplate, job_manifest, label_value, sanitise_owner
+from toil_k8s.manifests import RUN_LABEL, PodTemplate, job_manifest, sanitise_owner
 from toil_k8s.pod_state import Phase, PodView, is_stuck, view_pod
 from toil_k8s.settings import KubernetesSettings, environment_knobs
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +50,7 @@ logger = logging.getLogger(__name__)
 RESYNC_INTERVAL = 5.0
 POLL_INTERVAL = 1.0
 #: How long kill and shutdown wait for the Jobs and their pods to be gone.
-DELETE_TIMEOUT = 120.0
+DELETE_TIMEOUT = cleanup.DELETE_TIMEOUT
 #: Lines of a failed pod's log copied into the leader's log.
 LOG_TAIL_LINES = 200
 
@@ -99,7 +102,7 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
     def supportsWorkerCleanup(cls) -> bool:
         return False
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         super().__init__(config, maxCores, maxMemory, maxDisk)
         self.settings: KubernetesSettings = settings_from(config, KubernetesSettings)
         knobs = environment_knobs()
@@ -126,7 +129,7 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
             security_context=load_yaml_file(self.settings.kubernetes_security_context,
                                             "--kubernetesSecurityContext"),
             aws_secret_name=knobs.aws_secret_name,
-            workflow_id=getattr(config, "workflowID", None) or None,
+            workflow_id=config.workflowID or None,
         )
         self.connection: Connection = connect()
         self.namespace = self.connection.namespace
@@ -141,7 +144,7 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
         self._shut_down = False
         self._max_gpus: Optional[int] = None
         self._warned_too_big: Set[int] = set()
-        if getattr(config, "restart", False) and self.template.workflow_id:
+        if config.restart and self.template.workflow_id:
             self._remove_predecessors_jobs()
         logger.info("Kubernetes batch system: namespace %s via %s, image %s, run label %s", self.namespace,
                     self.connection.where, self.template.image, self.selector)
@@ -152,19 +155,15 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
 
     def _remove_predecessors_jobs(self) -> None:
         """On --restart: delete the Jobs an earlier leader of this workflow left (it was killed
-        before its shutdown could), so they neither run on beside the rerun nor linger."""
-        selector = f"{WORKFLOW_LABEL}={label_value(self.template.workflow_id or '')}"
+        before its shutdown could), and wait until their pods are gone. The core creates the batch
+        system before it reads the job store to resume, so no orphaned worker changes the store
+        after that, and none runs on beside the rerun of its job."""
+        workflow_id = self.template.workflow_id or ""
         try:
-            left = self.connection.batch.list_namespaced_job(self.namespace, label_selector=selector,
-                                                             _request_timeout=30).items
-            if left:
-                logger.info("Deleting %d Kubernetes jobs left by an earlier run of this workflow.", len(left))
-                self.connection.batch.delete_collection_namespaced_job(
-                    self.namespace, label_selector=selector, propagation_policy="Foreground", _request_timeout=60)
-                self._delete_pods(selector)
-        except Exception as exc:  # noqa: BLE001 - a courtesy; the rerun works without it
-            logger.warning("Could not delete the jobs of an earlier run (%s): kubectl delete jobs -l %s", exc,
-                           selector)
+            cleanup.remove_workflow(self.connection, workflow_id, "left by an earlier run of this workflow")
+        except Exception as exc:  # noqa: BLE001 - the rerun works without it, but say what may be left
+            logger.warning("Could not delete the jobs of an earlier run (%s): kubectl delete jobs,pods -l %s", exc,
+                           cleanup.workflow_selector(workflow_id))
 
     # ------------------------------------------------------------------ issuing
     def check_resource_request(self, requirer: Any) -> None:
@@ -448,13 +447,7 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
             self._delete_job(job.name, wait=False)
 
     def _delete_pods(self, selector: str) -> None:
-        """Delete pods at once (besides their Job): the kubelet hears of it without waiting for
-        the garbage collector, so the job gets its SIGTERM sooner."""
-        try:
-            self.connection.core.delete_collection_namespaced_pod(self.namespace, label_selector=selector,
-                                                                  _request_timeout=30)
-        except Exception as exc:  # noqa: BLE001 - the Job's deletion removes them anyway
-            logger.debug("Deleting pods %s: %s", selector, exc)
+        cleanup.delete_pods(self.connection, selector)
 
     def _delete_job(self, name: str, wait: bool, foreground: bool = False) -> None:
         from kubernetes.client.rest import ApiException
@@ -578,14 +571,6 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
             pass
 
     def _wait_all_gone(self) -> None:
-        deadline = time.monotonic() + DELETE_TIMEOUT
-        while time.monotonic() < deadline:
-            jobs = self.connection.batch.list_namespaced_job(self.namespace, label_selector=self.selector,
-                                                             _request_timeout=30)
-            pods = self.connection.core.list_namespaced_pod(self.namespace, label_selector=self.selector,
-                                                            _request_timeout=30)
-            if not jobs.items and not pods.items:
-                return
-            time.sleep(0.2)
-        logger.warning("Kubernetes jobs of run %s were still there %.0f s after shutdown.", self.template.run_id,
-                       DELETE_TIMEOUT)
+        if not cleanup.wait_labelled_gone(self.connection, self.selector, DELETE_TIMEOUT):
+            logger.warning("Kubernetes jobs of run %s were still there %.0f s after shutdown.", self.template.run_id,
+                           DELETE_TIMEOUT)

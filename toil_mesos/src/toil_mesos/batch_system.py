@@ -24,7 +24,7 @@ import threading
 import time
 import urllib.request
 import uuid
-from typing import Any, Deque, Dict, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Set, Tuple
 
 import attrs
 from toil_core.plugin_api import (
@@ -54,6 +54,9 @@ from toil_mesos.offers import (
 )
 from toil_mesos.scheduler_driver import SchedulerDriver
 from toil_mesos.settings import MesosSettings
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +121,7 @@ def _executor_command() -> str:
 class MesosBatchSystem(BatchSystemLocalSupport, AbstractScalableBatchSystem):
     """See the module docstring."""
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         super().__init__(config, maxCores, maxMemory, maxDisk)
         self.settings: MesosSettings = settings_from(config, MesosSettings)
         self.endpoint = self.settings.endpoint()
@@ -249,7 +252,7 @@ class MesosBatchSystem(BatchSystemLocalSupport, AbstractScalableBatchSystem):
     def _check_fits_an_agent(self, job_desc: Any) -> None:
         """A job larger than every agent that may run it can never start: say so now (unless a
         provisioner may add bigger nodes)."""
-        if getattr(self.config, "provisioner", None):
+        if self.config.provisioner:
             return
         with self._lock:
             totals = dict(self._totals or {})

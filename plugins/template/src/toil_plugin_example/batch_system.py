@@ -27,12 +27,15 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, Deque, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional
 
 from toil_core.plugin_api import BatchJobExitReason, BatchSystemSupport, UpdatedBatchJobInfo
 from toil_core.plugin_api import settings_from
 
 from toil_plugin_example.plugin import ExampleLocalSettings
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +57,7 @@ class ExampleLocalBatchSystem(BatchSystemSupport):
     def runs_workers_beside_leader(cls) -> bool:
         return True  # every job is a subprocess of the leader: the contract checks --maxCores
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         super().__init__(config, maxCores, maxMemory, maxDisk)
         self.settings: ExampleLocalSettings = settings_from(config, ExampleLocalSettings)
         if self.settings.example_max_parallel < 1:
@@ -110,7 +113,7 @@ class ExampleLocalBatchSystem(BatchSystemSupport):
         error goes to the leader's (a Toil worker keeps its own log in the job store)."""
         command = [self.settings.example_shell, "-c", job.command]
         env = self._job_environment(job)
-        if not (getattr(self.config, "batch_logs_dir", None) or os.environ.get("TOIL_BATCH_LOGS_DIR")):
+        if not (self.config.batch_logs_dir or os.environ.get("TOIL_BATCH_LOGS_DIR")):
             return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, start_new_session=True)
         toil_id = getattr(job.desc, "jobStoreID", None) or job.id
         out = self.format_std_out_err_path(toil_id, str(job.id), "std_output")

@@ -21,7 +21,10 @@ import sys
 import tempfile
 import urllib.parse
 import urllib.request
-from typing import Any, Dict, Iterator, List, Optional, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, TextIO, Tuple
+
+if TYPE_CHECKING:
+    from toil_core.plugin_api import Config
 
 logger = logging.getLogger("toil_wdl")
 
@@ -176,9 +179,9 @@ def warm_workers(document: Optional[str] = None) -> Iterator[None]:
             sys.modules["__main__"] = saved
 
 
-def _limits(config: Any) -> Dict[str, float]:
+def _limits(config: Config) -> Dict[str, float]:
     limits = {"cores": float(config.maxCores), "memory": float(config.maxMemory), "disk": float(config.maxDisk)}
-    if str(getattr(config, "batchSystem", "single_machine")).replace("-", "_").lower() in (
+    if str(config.batchSystem).replace("-", "_").lower() in (
             "single_machine", "singlemachine"):
         try:
             import psutil
@@ -189,7 +192,7 @@ def _limits(config: Any) -> Dict[str, float]:
         limits["cores"] = min(limits["cores"], float(os.cpu_count() or 1))
         try:
             limits["disk"] = min(limits["disk"], float(shutil.disk_usage(
-                getattr(config, "workDir", None) or tempfile.gettempdir()).free))
+                config.workDir or tempfile.gettempdir()).free))
         except OSError:
             pass
     return limits

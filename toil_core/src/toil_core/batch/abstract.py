@@ -15,7 +15,7 @@ import os
 import shutil
 import threading
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional
 
 import attrs
 
@@ -29,6 +29,9 @@ from toil_core.common.workdirs import get_coordination_dir, get_toil_work_dir
 from toil_core.lib.errors import ToilError
 from toil_core.lib.threading import LastProcessStandingArena
 from toil_core.plugins.registry import get_batch_system_class
+
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +118,14 @@ class AcquisitionTimeoutException(ToilError):
 
 
 class AbstractBatchSystem(ABC):
-    """What the leader needs from a batch system."""
+    """What the leader needs from a batch system.
+
+    Toil makes one as ``cls(config, maxCores, maxMemory, maxDisk)``; :class:`BatchSystemSupport`
+    keeps those values.
+    """
+
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+        """The constructor every batch system has (this base keeps nothing)."""
 
     @classmethod
     def supportsAutoDeployment(cls) -> bool:
@@ -157,6 +167,11 @@ class AbstractBatchSystem(ABC):
     def getSchedulingStatusMessage(self) -> Optional[str]:
         return None
 
+    def check_resource_request(self, requirer: Any) -> None:
+        """Raise InsufficientSystemResources if ``requirer`` can never run on this batch system
+        (:class:`BatchSystemSupport` checks the configured limits)."""
+        raise NotImplementedError(f"{type(self).__name__} does not check resource requests")
+
     @abstractmethod
     def shutdown(self) -> None:
         """Kill everything still running and release resources; safe to call twice."""
@@ -185,7 +200,7 @@ class AbstractBatchSystem(ABC):
 class BatchSystemSupport(AbstractBatchSystem):
     """Common state: the config, resource limits, the workers' environment."""
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         self.config = config
         self.maxCores = maxCores
         self.maxMemory = maxMemory
@@ -212,14 +227,14 @@ class BatchSystemSupport(AbstractBatchSystem):
             raise InsufficientSystemResources(requirer, "disk", self.maxDisk, name)
 
     def get_batch_logs_dir(self) -> str:
-        chosen = getattr(self.config, "batch_logs_dir", None) or os.environ.get("TOIL_BATCH_LOGS_DIR")
+        chosen = self.config.batch_logs_dir or os.environ.get("TOIL_BATCH_LOGS_DIR")
         if chosen:
             os.makedirs(chosen, exist_ok=True)
             return chosen
-        return get_toil_work_dir(getattr(self.config, "workDir", None))
+        return get_toil_work_dir(self.config.workDir)
 
     def format_std_out_err_path(self, toil_job_id: Any, cluster_job_id: str, std: str) -> str:
-        if getattr(self.config, "noStdOutErr", False):
+        if self.config.noStdOutErr:
             return os.devnull
         name = f"toil_job_{toil_job_id}_batch_{type(self).__name__}_{cluster_job_id}_{std}.log"
         return os.path.join(self.get_batch_logs_dir(), name)
@@ -247,10 +262,10 @@ class BatchSystemCleanupSupport(BatchSystemSupport):
 
     def getWorkerContexts(self) -> List[Any]:
         return list(super().getWorkerContexts()) + [WorkerCleanupContext(WorkerCleanupInfo(
-            getattr(self.config, "workDir", None),
-            getattr(self.config, "coordination_dir", None),
-            getattr(self.config, "workflowID", "") or "",
-            getattr(self.config, "cleanWorkDir", "always"),
+            self.config.workDir,
+            self.config.coordination_dir,
+            self.config.workflowID or "",
+            self.config.cleanWorkDir,
         ))]
 
 
@@ -317,11 +332,9 @@ class BatchSystemLocalSupport(BatchSystemSupport):
     too so the two kinds never collide.
     """
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         super().__init__(config, maxCores, maxMemory, maxDisk)
-        max_local = getattr(config, "max_local_jobs", None)
-        if max_local is None:
-            max_local = os.cpu_count() or 1
+        max_local = config.max_local_jobs
         # The local batch system is the registered ``single_machine`` plugin: this base class
         # never names the class that implements it.
         local_class = get_batch_system_class(LOCAL_BATCH_SYSTEM)
@@ -340,7 +353,7 @@ class BatchSystemLocalSupport(BatchSystemSupport):
     def handleLocalJob(self, command: str, jobDesc: Any,
                        job_environment: Optional[Dict[str, str]] = None) -> Optional[int]:
         """Run the job locally if it is marked local (returns its ID), else None."""
-        if not getattr(jobDesc, "local", False) or getattr(self.config, "run_local_jobs_on_workers", False):
+        if not getattr(jobDesc, "local", False) or self.config.run_local_jobs_on_workers:
             return None
         local_id = self.localBatch.issueBatchJob(command, jobDesc, job_environment)
         job_id = self.getNextJobID()

@@ -21,7 +21,7 @@ import signal
 import subprocess
 import threading
 import time
-from typing import Any, Deque, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Tuple
 
 from toil_core.batch.abstract import (
     BatchJobExitReason,
@@ -44,6 +44,9 @@ from toil_core.lib.accelerators import (
 from toil_core.lib.threading import cpu_count
 from toil_core.plugins.registry import get_spec
 from toil_core.worker.worker import run_worker
+
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -120,8 +123,9 @@ class SingleMachineBatchSystem(BatchSystemSupport):
     def runs_workers_beside_leader(cls) -> bool:
         return True
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int, max_jobs: Optional[int] = None) -> None:
-        work_dir = get_toil_work_dir(getattr(config, "workDir", None))
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int,
+                 max_jobs: Optional[int] = None) -> None:
+        work_dir = get_toil_work_dir(config.workDir)
         physical_cores = _cpu_count()
         physical_memory = _physical_memory()
         physical_disk = shutil.disk_usage(work_dir).free
@@ -136,11 +140,11 @@ class SingleMachineBatchSystem(BatchSystemSupport):
                      "and %s bytes of disk for jobs.", self.maxCores, self.maxMemory, self.maxDisk)
         if float(maxCores) > physical_cores and maxCores < (1 << 62):
             logger.warning("Limiting maxCores to the %d CPU cores of this machine.", physical_cores)
-        self.scale = float(getattr(config, "scale", 1) or 1)
-        self.max_jobs = max_jobs or getattr(config, "max_jobs", None) or None
-        self.debug_worker = bool(getattr(config, "debugWorker", False))
-        self.bad_worker = float(getattr(config, "badWorker", 0.0) or 0.0)
-        self.bad_worker_interval = float(getattr(config, "badWorkerFailInterval", 0.01) or 0.01)
+        self.scale = float(config.scale or 1)
+        self.max_jobs: Optional[int] = max_jobs or config.max_jobs or None
+        self.debug_worker = bool(config.debugWorker)
+        self.bad_worker = float(config.badWorker or 0.0)
+        self.bad_worker_interval = float(config.badWorkerFailInterval or 0.01)
         self._lock = threading.RLock()
         self._next_id = 0
         self._waiting: Deque[_Job] = collections.deque()
@@ -189,13 +193,12 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             batch_id = self._next_id
             self._next_id += 1
             job = _Job(batch_id, command, job_desc, env, self._cores_for(job_desc))
-            if self.debug_worker and job.worker is not None:
-                pass
-            else:
+            worker = job.worker if self.debug_worker else None
+            if worker is None:
                 self._waiting.append(job)
                 self._schedule()
                 return batch_id
-        self._run_in_process(job)
+        self._run_in_process(job, worker)
         return batch_id
 
     def _environment_for(self, job_environment: Dict[str, str]) -> Dict[str, str]:
@@ -368,9 +371,10 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         except (ProcessLookupError, PermissionError):
             pass
 
-    def _run_in_process(self, job: _Job) -> None:
-        """--debugWorker: run the Toil job right here, without forking, output not captured."""
-        _, locator, job_id = job.worker
+    def _run_in_process(self, job: _Job, worker: List[str]) -> None:
+        """--debugWorker: run the Toil job (``worker``: its parsed worker command) right here,
+        without forking, output not captured."""
+        _, locator, job_id = worker
         started = time.time()
         saved_env = dict(os.environ)
         os.environ.update(job.env)
@@ -392,10 +396,10 @@ class SingleMachineBatchSystem(BatchSystemSupport):
                         del self._waiting[index]
                         break
                 else:
-                    job = self._running.get(batch_id)
-                    if job is not None:
+                    running = self._running.get(batch_id)
+                    if running is not None:
                         self._killed.add(batch_id)
-                        to_signal.append((job, job.pid))
+                        to_signal.append((running, running.pid))
         for job, pid in to_signal:
             if job.worker is not None and self._fork_server is not None:
                 self._fork_server.send({"op": "kill", "id": job.batch_id})
@@ -444,14 +448,13 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         if self._fork_server is not None:
             self._fork_server.close()
         config = self.config
-        workflow_id = getattr(config, "workflowID", None)
+        workflow_id = config.workflowID
         if workflow_id:
-            node_dir = os.path.join(get_toil_work_dir(getattr(config, "workDir", None)), f"toil-{workflow_id}")
+            node_dir = os.path.join(get_toil_work_dir(config.workDir), f"toil-{workflow_id}")
             if os.path.isdir(node_dir):
                 try:
                     DeferredFunctionManager.cleanupWorker(node_dir)
                 except Exception:
                     logger.exception("Could not run orphaned deferred functions")
             self.workerCleanup(WorkerCleanupInfo(
-                getattr(config, "workDir", None), getattr(config, "coordination_dir", None),
-                workflow_id, getattr(config, "cleanWorkDir", "always")))
+                config.workDir, config.coordination_dir, workflow_id, config.cleanWorkDir))

@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 from abc import abstractmethod
-from typing import Any, Deque, Dict, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Sequence, Tuple, Type
 
 import attrs
 
@@ -40,6 +40,9 @@ from toil_core.batch.abstract import EXIT_STATUS_UNAVAILABLE_VALUE, BatchJobExit
 from toil_core.batch.invocation import WorkerInvocation
 from toil_core.bus import ExternalBatchIdMessage
 from toil_core.lib.errors import ToilError
+
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
 
 __all__ = ["JOB_DONE", "JOB_PENDING", "JOB_RUNNING", "SchedulerJobStatus", "SubmitAndPollBatchSystem", "SubmittedJob",
            "exit_reason_for"]
@@ -120,12 +123,12 @@ class SubmitAndPollBatchSystem(BatchSystemSupport):
     def supportsWorkerCleanup(cls) -> bool:
         return False
 
-    def __init__(self, config: Any, maxCores: float, maxMemory: int, maxDisk: int) -> None:
+    def __init__(self, config: Config, maxCores: float, maxMemory: int, maxDisk: int) -> None:
         super().__init__(config, maxCores, maxMemory, maxDisk)
-        max_jobs = int(getattr(config, "max_jobs", 0) or 0)
+        max_jobs = int(config.max_jobs or 0)
         self.max_jobs = max_jobs if 0 < max_jobs < sys.maxsize else None
-        self.polling_wait = max(0.0, float(getattr(config, "statePollingWait", 1) or 1))
-        self.double_mem = bool(getattr(config, "doubleMem", False))
+        self.polling_wait = max(0.0, float(config.statePollingWait or 1))
+        self.double_mem = bool(config.doubleMem)
         self._cond = threading.Condition(threading.RLock())
         self._next_id = 0
         self._jobs: Dict[int, SubmittedJob] = {}

@@ -6,7 +6,9 @@ directory). A job store that does not exist is not an error: there is nothing to
 It also removes what a leader that was killed (SIGKILL, a crash) left on this machine for the
 workflow: its messages files (``toil-messages-<workflow>-*.txt``) and its node directory
 (``toil-<workflow>``, after running the deferred functions orphaned there), unless that
-workflow's leader is still running here.
+workflow's leader is still running here; and the plugin of the workflow's batch system removes
+the jobs such a leader left running (hook ``toil_clean_workflow``; the kubernetes batch system
+deletes the workflow's Jobs and pods).
 """
 from __future__ import annotations
 
@@ -18,9 +20,11 @@ import shutil
 from typing import List
 
 from toil_core.cli._common import CommandError, command, local_leader_pid, make_store
+from toil_core.common.config import Config
 from toil_core.common.workdirs import get_coordination_dir, get_toil_work_dir
 from toil_core.filestores.deferred import DeferredFunctionManager
 from toil_core.jobstores.errors import NoSuchJobStoreException
+from toil_core.plugins.registry import clean_workflow
 from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["main"]
@@ -46,6 +50,7 @@ def main(argv: List[str]) -> int:
         existed = True
         if local_leader_pid(store) is None:
             leftovers = _node_leftovers(store.config)
+        clean_workflow(store.config)  # e.g. the pods a killed leader left running
     except NoSuchJobStoreException:
         existed = False
     except Exception as err:  # unreadable config: still deletable
@@ -64,13 +69,13 @@ def main(argv: List[str]) -> int:
     return 0
 
 
-def _node_leftovers(config: object) -> List[str]:
+def _node_leftovers(config: Config) -> List[str]:
     """This machine's files of the workflow that a killed leader would have left behind."""
-    workflow = getattr(config, "workflowID", None)
+    workflow = config.workflowID
     if not workflow:
         return []
-    work_dir = get_toil_work_dir(getattr(config, "workDir", None))
-    coordination = get_coordination_dir(getattr(config, "workDir", None), getattr(config, "coordination_dir", None))
+    work_dir = get_toil_work_dir(config.workDir)
+    coordination = get_coordination_dir(config.workDir, config.coordination_dir)
     found = [os.path.join(work_dir, f"toil-{workflow}")]
     for directory in dict.fromkeys([coordination, work_dir]):
         found += glob.glob(os.path.join(glob.escape(directory), f"toil-messages-{glob.escape(workflow)}-*.txt"))

@@ -58,6 +58,6 @@ def main(argv: List[str]) -> int:
             f"('toil status {options.jobStore}' shows its state.)")
     store.write_kill_flag(kill=True)
     logger.info("Set the kill flag in job store %s; the leader checks it every %s seconds.",
-                options.jobStore, getattr(store.config, "kill_polling_interval", 5))
+                options.jobStore, store.config.kill_polling_interval)
     print("Asked the leader to terminate.")
     return 0

@@ -11,7 +11,7 @@ import json
 import logging
 import statistics
 import sys
-from typing import IO, Any, Dict, List, Optional, Tuple
+from typing import IO, TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from toil_core.cli._common import CommandError, command, open_store
 from toil_core.cli.stats_chart import ChartError, chart_format, check_png_support, write_chart
@@ -33,6 +33,10 @@ from toil_core.cli.stats_tables import (  # noqa: F401  (upstream's toilStats ex
     updateColumnWidths,
 )
 from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
+
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
+    from toil_core.jobstores.abstract import AbstractJobStore
 
 __all__ = [
     "ColumnWidths", "add_stats_options", "buildElement", "category_choices", "computeColumnWidths",
@@ -72,7 +76,7 @@ def _job_record(raw: Dict[str, Any]) -> Dict[str, Any]:
             "start": _timestamp(raw.get("start")), "end": _timestamp(raw.get("end"))}
 
 
-def getStats(jobStore: Any) -> Dict[str, List[Dict[str, Any]]]:
+def getStats(jobStore: AbstractJobStore) -> Dict[str, List[Dict[str, Any]]]:
     """Collect the per-job and per-worker records of every stats blob in the job store."""
     workers: List[Dict[str, Any]] = []
     jobs: List[Dict[str, Any]] = []
@@ -88,7 +92,8 @@ def getStats(jobStore: Any) -> Dict[str, List[Dict[str, Any]]]:
         if not records:
             return
         jobs.extend(records)
-        raw = blob.get("worker") if isinstance(blob.get("worker"), dict) else {}
+        worker = blob.get("worker")
+        raw: Dict[str, Any] = worker if isinstance(worker, dict) else {}
         time_ = _number(raw.get("time", sum(r["time"] for r in records)))
         clock = _number(raw.get("clock", sum(r["clock"] for r in records)))
         workers.append({"time": time_, "clock": clock, "wait": max(0.0, time_ - clock),
@@ -114,7 +119,7 @@ def _summarize(records: List[Dict[str, Any]]) -> Dict[str, Any]:
     return out
 
 
-def processData(config: Any, stats: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Any]:
+def processData(config: Config, stats: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Any]:
     """Aggregate the records into the report (a JSON-serializable dict)."""
     workers, jobs = stats["workers"], stats["jobs"]
     by_type: Dict[str, List[Dict[str, Any]]] = {}
@@ -124,10 +129,10 @@ def processData(config: Any, stats: Dict[str, List[Dict[str, Any]]]) -> Dict[str
     per_worker = _summary([float(w["jobs"]) for w in workers])
     job["worker_jobs"] = {k: per_worker[k] for k in ("min", "med", "ave", "max")}
     return {
-        "batch_system": str(getattr(config, "batchSystem", None) or "single_machine"),
-        "default_cores": getattr(config, "defaultCores", 1),
-        "default_memory": int(getattr(config, "defaultMemory", 0) or 0),
-        "max_cores": getattr(config, "maxCores", None),
+        "batch_system": str(config.batchSystem),
+        "default_cores": config.defaultCores,
+        "default_memory": int(config.defaultMemory),
+        "max_cores": config.maxCores,
         "total_clock": sum(w["clock"] for w in workers),
         "total_run_time": sum(w["time"] for w in workers),
         "worker": _summarize(workers),
@@ -248,7 +253,7 @@ def main(argv: List[str]) -> int:
                        "workflow with --stats (which keeps the job store) before running toil stats.")
     stats = getStats(store)
     if not stats["jobs"]:
-        if not getattr(store.config, "stats", False):
+        if not store.config.stats:
             raise CommandError(
                 f"The workflow in job store '{options.jobStore}' was not run with --stats, so no "
                 "statistics were recorded. Rerun the workflow with --stats (which keeps the job "

@@ -15,6 +15,12 @@ import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from toil_core.lib.errors import ToilError
+from toil_core.lib.svg import attributes as _attrs
+from toil_core.lib.svg import element as _element
+from toil_core.lib.svg import nice_step as _nice_step
+from toil_core.lib.svg import plural as _plural
+from toil_core.lib.svg import seconds_label as _seconds
+from toil_core.lib.svg import text as _text
 
 __all__ = ["CHART_FORMATS", "ChartError", "chart_format", "check_png_support", "concurrency", "html_report",
            "job_type_bars", "svg_document", "write_chart"]
@@ -79,53 +85,6 @@ def concurrency(jobs: Sequence[Dict[str, Any]]) -> Tuple[float, List[Tuple[float
 
 
 # ------------------------------------------------------------------------------ drawing helpers
-def _nice_step(span: float, ticks: int = 5) -> float:
-    """A round tick step (1, 2 or 5 times a power of ten) giving about ``ticks`` ticks."""
-    if span <= 0:
-        return 1.0
-    raw = span / ticks
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 5, 10):
-        if factor * power >= raw:
-            return factor * power
-    return 10 * power
-
-
-def _seconds(value: float) -> str:
-    """Seconds as a short label (``250 ms``, ``2.5 s``, ``3m12s``)."""
-    if value == 0:
-        return "0 s"
-    if value < 1:
-        return f"{value * 1000:.3g} ms"
-    if value < 60:
-        return f"{value:.3g} s" if value < 10 else f"{value:.1f} s"
-    if value < 3600:
-        return f"{int(value // 60)}m{int(value % 60):02d}s"
-    return f"{int(value // 3600)}h{int(value % 3600 // 60):02d}m"
-
-
-def _attrs(**values: Any) -> str:
-    return " ".join(f'{name.rstrip("_").replace("_", "-")}="{html.escape(str(value), quote=True)}"'
-                    for name, value in values.items())
-
-
-def _element(tag: str, title: Optional[str] = None, **attributes: Any) -> str:
-    """An SVG element with ``attributes`` (``class_`` -> class, ``data_x`` -> data-x) and an optional
-    tooltip title."""
-    if title is None:
-        return f"<{tag} {_attrs(**attributes)}/>"
-    return f"<{tag} {_attrs(**attributes)}><title>{html.escape(title, quote=False)}</title></{tag}>"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
-
-
-def _text(x: float, y: float, content: str, anchor: str = "start", size: int = 12, **extra: Any) -> str:
-    return (f'<text {_attrs(x=f"{x:.1f}", y=f"{y:.1f}", text_anchor=anchor, font_size=size, **extra)}>'
-            f"{html.escape(content, quote=False)}</text>")
-
-
 # ------------------------------------------------------------------------------ the two charts
 def bars_svg(bars: List[Tuple[str, int, float]]) -> Tuple[str, int]:
     """The time-per-job-type chart as an SVG group, and its height."""

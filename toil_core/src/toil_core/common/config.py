@@ -1,461 +1,235 @@
 """The configuration of a workflow run (``toil.common.Config``).
 
-A :class:`Config` is built from the parsed command line (``argparse.Namespace``) with
-:meth:`Config.setOptions`.  Attribute names are the upstream Toil 5.10 names, because workflow
-scripts, batch systems and job stores read them directly (``config.retryCount``,
-``config.defaultMemory``, ``config.coordination_dir``, ...).  The config is pickled into the job
-store and reloaded on ``--restart``, so it is a plain class with a ``__dict__``.
+A :class:`Config` is an attrs class: each field below is one workflow option with its type, its
+default (the one place the default is written: the option table in
+:mod:`toil_core.common.options_groups` reads it from here with :func:`config_default`), the
+converter that turns a user's value into the field's type and, where it differs from the
+attribute name, the command-line flag.  Attribute names are the upstream Toil 5.10 names, because
+workflow scripts, batch systems and job stores read them directly (``config.retryCount``,
+``config.defaultMemory``, ``config.coordination_dir``, ...).
 
-Values are converted and checked when they are copied from the options: sizes such as ``"2G"``
-become ints, ``--setEnv`` items become a dict, node types become ``(instance types, bid)`` tuples.
-Bad values raise :class:`OptionError` naming the option and the fix.
+A Config is built from the parsed command line (``argparse.Namespace``) with
+:meth:`Config.setOptions`, which converts and checks the values; bad values raise
+:class:`OptionError` naming the option and the fix.  The config is pickled into the job store and
+reloaded on ``--restart``, so it keeps a ``__dict__`` (no slots): scripts may also set attributes of
+their own on it, as upstream allows, and options registered by plugins
+(:meth:`Config.register_option`) live there too.
+
+The value parsers live in :mod:`toil_core.common.parsing` and are re-exported here.
 """
 import copy
 import logging
-import math
 import os
-import re
-import sys
-import urllib.parse
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Tuple
 
-from toil_core.lib.accelerators import parse_accelerator_list as parse_list
-from toil_core.lib.conversions import human2bytes as shared_human2bytes
-from toil_core.lib.errors import ToilError
+import attrs
+
+from toil_core.common.parsing import (  # noqa: F401  (re-exported: the historical home of these names)
+    CLEAN_CHOICES,
+    DEFAULT_MAX_LOG_FILE_SIZE,
+    LOG_LEVEL_NAMES,
+    SYS_MAX_SIZE,
+    NodeType,
+    OptionError,
+    _human2bytes,
+    absolute_path,
+    canonical_clean,
+    canonical_log_level,
+    human2bytes,
+    local_core_count,
+    normalize_jobstore,
+    parse_accelerator_list,
+    parse_bool_value,
+    parse_float,
+    parse_int,
+    parse_int_list,
+    parse_job_limit,
+    parse_node_types,
+    parse_number,
+    parse_optional_bool,
+    parse_signed_size,
+    parse_size,
+    parse_str_list,
+    parseBool,
+    parseSetEnv,
+)
 
 logger = logging.getLogger(__name__)
 
-SYS_MAX_SIZE = sys.maxsize
-DEFAULT_MAX_LOG_FILE_SIZE = 64000
-CLEAN_CHOICES = ("always", "onError", "never", "onSuccess")
-#: Log level names accepted by ``--logLevel`` (any case) and what they mean for :mod:`logging`.
-LOG_LEVEL_NAMES = {
-    "OFF": "CRITICAL",
-    "CRITICAL": "CRITICAL",
-    "ERROR": "ERROR",
-    "WARN": "WARNING",
-    "WARNING": "WARNING",
-    "INFO": "INFO",
-    "DEBUG": "DEBUG",
-}
+Converter = Callable[[Any], Any]
 
+#: Keys of a Config field's ``metadata``.
+_CONVERT = "convert"  # how setOptions converts a user's value (None: taken as is)
+_FLAG = "flag"  # the command-line flag, where it is not ``--<attribute>``
+_FROM_OPTIONS = "from_options"  # False for fields that belong to the run, not the user
 
-class OptionError(ToilError, ValueError, RuntimeError):
-    """A workflow option has a bad value or contradicts another option.
 
-    It is a ValueError (a bad value) and, like the errors upstream Toil raises for the same
-    checks, a RuntimeError, so callers catching either keep working.
-    """
+def _option(default: Any = None, convert: Optional[Converter] = None, *, flag: Optional[str] = None,
+            factory: Optional[Callable[[], Any]] = None, from_options: bool = True) -> Any:
+    """A Config field: its default (or a factory for mutable ones) and how options reach it."""
+    metadata = {_CONVERT: convert, _FLAG: flag, _FROM_OPTIONS: from_options}
+    if factory is not None:
+        return attrs.field(factory=factory, metadata=metadata)
+    return attrs.field(default=default, metadata=metadata)
 
 
-# --------------------------------------------------------------------------------------------
-# Parsing primitives (re-exported by toil_core.workflow.options)
-# --------------------------------------------------------------------------------------------
+def _flag_option(default: bool = False, *, flag: Optional[str] = None) -> Any:
+    """A boolean Config field (words such as "yes"/"off" are accepted from options)."""
+    return _option(default, parse_bool_value, flag=flag)
 
-_TRUE_WORDS = frozenset({"true", "t", "yes", "y", "on", "1"})
-_FALSE_WORDS = frozenset({"false", "f", "no", "n", "off", "0"})
 
+def _alias(name: str) -> Any:
+    """An old "preemptable" spelling of the attribute ``name``, read and written through."""
+    def get(self: Any) -> Any:
+        return getattr(self, name)
 
-def parseBool(val: Union[str, bool, int]) -> bool:
-    """Parse a boolean word: true/t/yes/y/on/1 or false/f/no/n/off/0 (any case)."""
-    if isinstance(val, bool):
-        return val
-    if isinstance(val, int) and val in (0, 1):
-        return bool(val)
-    word = str(val).strip().lower()
-    if word in _TRUE_WORDS:
-        return True
-    if word in _FALSE_WORDS:
-        return False
-    raise ValueError(f"Could not interpret {val!r} as a boolean: use one of "
-                     "true/t/yes/y/on/1 or false/f/no/n/off/0.")
+    def put(self: Any, value: Any) -> None:
+        setattr(self, name, value)
 
+    return property(get, put, doc=f"Old spelling of :attr:`{name}`.")
 
-def parseSetEnv(items: Any) -> Dict[str, Optional[str]]:
-    """Turn ``--setEnv`` items into a dict.
 
-    ``NAME=VALUE`` sets VALUE, ``NAME=`` sets the empty string and a bare ``NAME`` maps to None,
-    meaning "take the value from the leader's environment".  The last setting of a name wins.
-    An empty name raises ValueError.
-    """
-    if items is None:
-        return {}
-    if isinstance(items, dict):
-        items = [k if v is None else f"{k}={v}" for k, v in items.items()]
-    elif isinstance(items, str):
-        items = [items]
-    env: Dict[str, Optional[str]] = {}
-    for item in items:
-        name, sep, value = str(item).partition("=")
-        if not name:
-            raise ValueError(f"Empty name in --setEnv item {item!r}; use NAME=VALUE or NAME.")
-        env[name] = value if sep else None
-    return env
-
-
-_SIZE_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([A-Za-z]*)\s*$")
-_BINARY_UNITS = {"k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6}
-
-
-def _human2bytes(text: str) -> int:
-    """Parse a human-readable size: K/M/G/T/P/E, Ki..Ei and KiB..EiB are powers of 1024,
-    kb/mb/gb/tb/pb/eb are powers of 1000, a bare number or ``b`` is bytes."""
-    match = _SIZE_RE.match(str(text))
-    if not match:
-        raise ValueError(f"Could not parse {text!r} as a size (examples: 1024, 100k, 2G, '1024 Mib').")
-    number, unit = float(match.group(1)), match.group(2).lower()
-    if unit in ("", "b"):
-        factor = 1
-    elif len(unit) == 1 and unit in _BINARY_UNITS:
-        factor = 1024 ** _BINARY_UNITS[unit]
-    elif unit[0] in _BINARY_UNITS and unit[1:] in ("i", "ib"):
-        factor = 1024 ** _BINARY_UNITS[unit[0]]
-    elif unit[0] in _BINARY_UNITS and unit[1:] == "b":
-        factor = 1000 ** _BINARY_UNITS[unit[0]]
-    else:
-        raise ValueError(f"Unknown size unit {match.group(2)!r} in {text!r} "
-                         "(use K, Ki, KiB, kb, M, Mi, MiB, mb, G, Gi, GiB, gb, T, ...).")
-    return int(round(number * factor))
-
-
-def human2bytes(text: str) -> int:
-    """Size parser: the job model's ``toil_core.lib.conversions.human2bytes``, so option values
-    and job requirements agree."""
-    return int(shared_human2bytes(text))
-
-
-def parse_size(value: Any) -> int:
-    """A byte count from an int or a human-readable string (no sign allowed)."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a size")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if value.is_integer():
-            return int(value)
-        raise ValueError(f"{value!r} is not a whole number of bytes")
-    text = str(value).strip()
-    if text.startswith(("-", "+")):
-        raise ValueError(f"A size may not be negative or signed: {value!r}; give a size such as 2G or 1024")
-    return human2bytes(text)
-
-
-def parse_signed_size(value: Any) -> int:
-    """Like :func:`parse_size` but a leading ``-`` is allowed (used by ``--maxLogFileSize``)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return parse_size(abs(value)) * (-1 if value < 0 else 1)
-    text = str(value).strip()
-    if text.startswith("-"):
-        return -parse_size(text[1:])
-    return parse_size(text.lstrip("+"))
-
-
-def _finite(number: float, value: Any) -> float:
-    if math.isnan(number) or math.isinf(number):
-        raise ValueError(f"{value!r} is not a finite number; give a number such as 1 or 2.5")
-    return number
-
-
-def parse_number(value: Any) -> Union[int, float]:
-    """An int if the value is integral text or an int, else a (finite) float."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return _finite(value, value)
-    text = str(value).strip()
-    try:
-        return int(text)
-    except ValueError:
-        return _finite(float(text), value)
-
-
-def parse_int(value: Any) -> int:
-    number = parse_number(value)
-    if isinstance(number, float):
-        if not number.is_integer():
-            raise ValueError(f"{value!r} is not a whole number")
-        number = int(number)
-    return number
-
-
-def parse_float(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
-    return _finite(float(value), value)
-
-
-def parse_str_list(value: Any) -> List[str]:
-    """Comma-separated text (or a list) to a list of non-empty stripped strings."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = value.split(",")
-    return [str(v).strip() for v in value if str(v).strip()]
-
-
-def parse_int_list(value: Any) -> List[int]:
-    """Comma-separated integers (or a list/int) to a list of ints."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return [value]
-    return [parse_int(v) for v in parse_str_list(value)]
-
-
-NodeType = Tuple[Set[str], Optional[float]]
-
-
-def parse_node_types(value: Any) -> List[NodeType]:
-    """``c5.4xlarge/c5a.4xlarge:0.42,t2.large`` -> ``[({'c5.4xlarge', 'c5a.4xlarge'}, 0.42),
-    ({'t2.large'}, None)]``.  A bid makes the node type preemptible."""
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)) and all(isinstance(v, tuple) for v in value):
-        return [(set(types), None if bid is None else float(bid)) for types, bid in value]
-    result: List[NodeType] = []
-    for spec in parse_str_list(value):
-        types_text, sep, bid_text = spec.partition(":")
-        types = {t.strip() for t in types_text.split("/") if t.strip()}
-        if not types or (sep and not bid_text.strip()):
-            raise ValueError(f"Bad node type {spec!r}: use TYPE[/TYPE...][:BID], e.g. c5.4xlarge/c5a.4xlarge:0.42")
-        bid = None
-        if sep:
-            bid = float(bid_text)
-            if bid <= 0:
-                raise ValueError(f"The spot bid in node type {spec!r} must be positive")
-        result.append((types, bid))
-    return result
-
-
-def parse_accelerator_list(value: Any) -> List[Dict[str, Any]]:
-    """``gpu:2,nvidia-tesla-k80`` -> accelerator requirement dicts (count, kind, brand/api/model),
-    with the job model's parser so job requirements and ``--defaultAccelerators`` agree."""
-    return [dict(a) for a in parse_list(value)]
-
-
-def canonical_log_level(value: Any) -> str:
-    """``off``/``warn``/``Info``... -> the logging level name (OFF->CRITICAL, WARN->WARNING)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return logging.getLevelName(value)
-    name = str(value).strip().upper()
-    if name not in LOG_LEVEL_NAMES:
-        raise ValueError(f"Unknown log level {value!r}: use one of OFF, CRITICAL, ERROR, WARN, WARNING, INFO, DEBUG.")
-    return LOG_LEVEL_NAMES[name]
-
-
-def canonical_clean(value: Any) -> str:
-    """``ALWAYS``/``onerror``... -> one of always, onError, never, onSuccess."""
-    for choice in CLEAN_CHOICES:
-        if str(value).strip().lower() == choice.lower():
-            return choice
-    raise ValueError(f"{value!r} is not one of {', '.join(CLEAN_CHOICES)}")
-
-
-def normalize_jobstore(locator: Any) -> str:
-    """Make file job store locators absolute: ``./js`` -> ``file:/cwd/js``; others unchanged.
-
-    ``file:`` with no path, and ``file://HOST/...`` naming another machine, are refused.
-    """
-    text = str(locator)
-    if not text:
-        raise ValueError("The job store locator is empty; give a path such as ./my-jobstore "
-                         "or file:/tmp/my-jobstore")
-    if text[0] in "/." or ":" not in text:
-        return "file:" + os.path.abspath(text)
-    scheme, rest = text.split(":", 1)
-    if scheme == "file":
-        return "file:" + os.path.abspath(_file_locator_path(text, rest))
-    return text
-
-
-def _file_locator_path(text: str, rest: str) -> str:
-    path = rest
-    if rest.startswith("//"):
-        parsed = urllib.parse.urlparse(text)
-        if parsed.netloc not in ("", "localhost"):
-            raise ValueError(f"{text!r} names the host {parsed.netloc!r}, but a file job store is a "
-                             "directory on this machine; use file:/path/to/jobstore (or "
-                             "file:///path/to/jobstore)")
-        path = urllib.parse.unquote(parsed.path)
-    if not path:
-        raise ValueError(f"{text!r} has no path after 'file:'; use file:/path/to/jobstore or a "
-                         "plain path such as ./my-jobstore")
-    return path
-
-
-def _abspath(value: Any) -> str:
-    return os.path.abspath(os.path.expanduser(str(value)))
-
-
-def _job_limit(value: Any) -> int:
-    """``--maxJobs``/``--maxLocalJobs``: 0 means unlimited (stored as sys.maxsize)."""
-    number = parse_int(value)
-    if number < 0:
-        raise ValueError("must be 0 (unlimited) or a positive number of jobs")
-    return SYS_MAX_SIZE if number == 0 else number
-
-
-def _to_bool(value: Any) -> bool:
-    return parseBool(value) if isinstance(value, str) else bool(value)
-
-
-def _optional_bool(value: Any) -> Optional[bool]:
-    return None if value is None else _to_bool(value)
-
-
-def local_core_count() -> int:
-    """Cores this process may use (CPU affinity aware)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-# --------------------------------------------------------------------------------------------
-# Config
-# --------------------------------------------------------------------------------------------
-
-def _defaults() -> Dict[str, Any]:
-    """Every Config attribute and its default (a fresh dict, so mutable defaults are not shared)."""
-    return {
-        # Core
-        "jobStore": None, "workflowID": None, "workflowAttemptNumber": 0,
-        "workDir": None, "coordination_dir": None, "noStdOutErr": False, "stats": False,
-        "clean": "onSuccess", "cleanWorkDir": "always", "clusterStats": None, "restart": False,
-        # Logging
-        "logLevel": "INFO", "logFile": None, "logRotating": False,
-        "maxLogFileSize": DEFAULT_MAX_LOG_FILE_SIZE, "writeLogs": None, "writeLogsGzip": None,
-        "writeLogsFromAllJobs": False, "write_messages": None, "realTimeLogging": False,
-        # Batch system
-        "batchSystem": "single_machine", "disableAutoDeployment": False,
-        "max_jobs": SYS_MAX_SIZE, "max_local_jobs": local_core_count(), "manualMemArgs": False,
-        "run_local_jobs_on_workers": False, "statePollingWait": 1, "batch_logs_dir": None,
-        "scale": 1,
-        # Backend-specific batch system options (upstream keeps them on the Config too)
-        "parasolCommand": "parasol", "parasolMaxBatches": 1000,
-        "mesos_endpoint": None, "mesos_framework_id": None, "mesos_role": None, "mesos_name": "toil",
-        "kubernetes_host_path": None, "kubernetes_owner": None, "kubernetes_service_account": None,
-        "kubernetes_pod_timeout": 120,
-        "tes_endpoint": None, "tes_user": None, "tes_password": None, "tes_bearer_token": None,
-        "aws_batch_region": None, "aws_batch_queue": None, "aws_batch_job_role_arn": None,
-        # Storage
-        "linkImports": True, "moveExports": False, "caching": None,
-        # Autoscaling
-        "provisioner": None, "nodeTypes": [], "minNodes": None, "maxNodes": [10],
-        "targetTime": 1800, "betaInertia": 0.1, "scaleInterval": 60, "preemptibleCompensation": 0.0,
-        "nodeStorage": 50, "nodeStorageOverrides": [], "metrics": False, "assumeZeroOverhead": False,
-        # Services
-        "maxServiceJobs": SYS_MAX_SIZE, "maxPreemptibleServiceJobs": SYS_MAX_SIZE,
-        "deadlockWait": 60, "deadlockCheckInterval": 30,
-        # Resources
-        "defaultMemory": 2147483648, "defaultCores": 1, "defaultDisk": 2147483648,
-        "defaultAccelerators": [], "defaultPreemptible": False,
-        "maxCores": SYS_MAX_SIZE, "maxMemory": SYS_MAX_SIZE, "maxDisk": SYS_MAX_SIZE,
-        # Retrying / rescuing
-        "retryCount": 1, "enableUnlimitedPreemptibleRetries": False, "doubleMem": False,
-        "maxJobDuration": SYS_MAX_SIZE, "rescueJobsFrequency": 3600,
-        # Miscellaneous
-        "disableChaining": False, "disableJobStoreChecksumVerification": False, "sseKey": None,
-        "clientSideEncryption": False,
-        "environment": {}, "servicePollingInterval": 60, "forceDockerAppliance": False,
-        "statusWait": 3600, "disableProgress": False, "readGlobalFileMutableByDefault": False,
-        # Debug
-        "debugWorker": False, "disableWorkerOutputCapture": False, "badWorker": 0.0,
-        "badWorkerFailInterval": 0.01, "kill_polling_interval": 5,
-        # Set by front ends
-        "cwl": False,
-    }
-
-
-_BOOL_ATTRS = frozenset({
-    "noStdOutErr", "stats", "restart", "logRotating", "writeLogsFromAllJobs", "realTimeLogging",
-    "disableAutoDeployment", "manualMemArgs", "run_local_jobs_on_workers", "linkImports",
-    "moveExports", "metrics", "assumeZeroOverhead", "defaultPreemptible",
-    "enableUnlimitedPreemptibleRetries", "doubleMem", "disableChaining",
-    "disableJobStoreChecksumVerification", "clientSideEncryption", "forceDockerAppliance", "disableProgress",
-    "readGlobalFileMutableByDefault", "debugWorker", "disableWorkerOutputCapture", "cwl",
-})
-
-_CONVERTERS: Dict[str, Callable[[Any], Any]] = {
-    "jobStore": normalize_jobstore,
-    "workDir": _abspath, "coordination_dir": _abspath, "clusterStats": _abspath,
-    "cleanWorkDir": canonical_clean,
-    "logLevel": canonical_log_level, "maxLogFileSize": parse_signed_size,
-    "writeLogs": _abspath, "writeLogsGzip": _abspath, "write_messages": _abspath,
-    "batchSystem": str, "max_jobs": _job_limit, "max_local_jobs": _job_limit,
-    "statePollingWait": parse_number, "batch_logs_dir": _abspath, "scale": parse_float,
-    "parasolMaxBatches": parse_int, "kubernetes_pod_timeout": parse_number,
-    "caching": _optional_bool,
-    "nodeTypes": parse_node_types, "minNodes": parse_int_list, "maxNodes": parse_int_list,
-    "targetTime": parse_number, "betaInertia": parse_float, "scaleInterval": parse_number,
-    "preemptibleCompensation": parse_float, "nodeStorage": parse_int,
-    "nodeStorageOverrides": parse_str_list,
-    "maxServiceJobs": parse_int, "maxPreemptibleServiceJobs": parse_int,
-    "deadlockWait": parse_number, "deadlockCheckInterval": parse_number,
-    "defaultMemory": parse_size, "defaultCores": parse_number, "defaultDisk": parse_size,
-    "defaultAccelerators": parse_accelerator_list,
-    "maxCores": parse_number, "maxMemory": parse_size, "maxDisk": parse_size,
-    "retryCount": parse_int, "maxJobDuration": parse_number, "rescueJobsFrequency": parse_number,
-    "sseKey": _abspath, "environment": parseSetEnv, "servicePollingInterval": parse_number,
-    "statusWait": parse_number, "badWorker": parse_float, "badWorkerFailInterval": parse_float,
-    "kill_polling_interval": parse_number,
-}
-_CONVERTERS.update({name: _to_bool for name in _BOOL_ATTRS})
-
-#: Config attribute -> command-line flag, where they differ (used in error messages).
-FLAG_NAMES: Dict[str, str] = {
-    "coordination_dir": "coordinationDir", "logRotating": "rotatingLogging",
-    "write_messages": "writeMessages", "max_jobs": "maxJobs", "max_local_jobs": "maxLocalJobs",
-    "run_local_jobs_on_workers": "runCwlInternalJobsOnWorkers", "batch_logs_dir": "batchLogsDir",
-    "environment": "setEnv", "mesos_endpoint": "mesosEndpoint",
-    "mesos_framework_id": "mesosFrameworkId", "mesos_role": "mesosRole", "mesos_name": "mesosName",
-    "kubernetes_host_path": "kubernetesHostPath", "kubernetes_owner": "kubernetesOwner",
-    "kubernetes_service_account": "kubernetesServiceAccount",
-    "kubernetes_pod_timeout": "kubernetesPodTimeout", "tes_endpoint": "tesEndpoint",
-    "tes_user": "tesUser", "tes_password": "tesPassword", "tes_bearer_token": "tesBearerToken",
-    "aws_batch_region": "awsBatchRegion", "aws_batch_queue": "awsBatchQueue",
-    "aws_batch_job_role_arn": "awsBatchJobRoleArn",
-}
-
-#: Attributes setOptions never takes from the options (they belong to the run, not the user).
-_NOT_FROM_OPTIONS = frozenset({"workflowID", "workflowAttemptNumber", "clean"})
-
-# Old "preemptable" spellings, kept as attribute aliases.
-_ALIASES = {
-    "defaultPreemptable": "defaultPreemptible",
-    "preemptableCompensation": "preemptibleCompensation",
-    "maxPreemptableServiceJobs": "maxPreemptibleServiceJobs",
-    "enableUnlimitedPreemptableRetries": "enableUnlimitedPreemptibleRetries",
-}
-
-
-def _flag(attr: str) -> str:
-    return "--" + FLAG_NAMES.get(attr, attr)
-
-
+@attrs.define(slots=False, eq=False, repr=False, on_setattr=attrs.setters.NO_OP)
 class Config:
     """Configuration of one workflow run; see the module docstring."""
 
-    #: Extra options registered by plugins: attribute -> (default, converter or None).
-    _extra_options: Dict[str, Tuple[Any, Optional[Callable[[Any], Any]]]] = {}
+    # -- core ---------------------------------------------------------------------------------
+    jobStore: Optional[str] = _option(None, normalize_jobstore)
+    workflowID: Optional[str] = _option(None, from_options=False)
+    workflowAttemptNumber: int = _option(0, from_options=False)
+    workDir: Optional[str] = _option(None, absolute_path)
+    coordination_dir: Optional[str] = _option(None, absolute_path, flag="coordinationDir")
+    noStdOutErr: bool = _flag_option()
+    stats: bool = _flag_option()
+    #: Set from ``--clean`` by :meth:`setOptions` itself, as it depends on ``--stats``.
+    clean: str = _option("onSuccess", from_options=False)
+    cleanWorkDir: str = _option("always", canonical_clean)
+    clusterStats: Optional[str] = _option(None, absolute_path)
+    restart: bool = _flag_option()
+    # -- logging ------------------------------------------------------------------------------
+    logLevel: str = _option("INFO", canonical_log_level)
+    logFile: Optional[str] = _option(None)
+    logRotating: bool = _flag_option(flag="rotatingLogging")
+    maxLogFileSize: int = _option(DEFAULT_MAX_LOG_FILE_SIZE, parse_signed_size)
+    writeLogs: Optional[str] = _option(None, absolute_path)
+    writeLogsGzip: Optional[str] = _option(None, absolute_path)
+    writeLogsFromAllJobs: bool = _flag_option()
+    write_messages: Optional[str] = _option(None, absolute_path, flag="writeMessages")
+    realTimeLogging: bool = _flag_option()
+    # -- batch system -------------------------------------------------------------------------
+    batchSystem: str = _option("single_machine", str)
+    disableAutoDeployment: bool = _flag_option()
+    max_jobs: int = _option(SYS_MAX_SIZE, parse_job_limit, flag="maxJobs")
+    max_local_jobs: int = _option(convert=parse_job_limit, flag="maxLocalJobs", factory=local_core_count)
+    manualMemArgs: bool = _flag_option()
+    run_local_jobs_on_workers: bool = _flag_option(flag="runCwlInternalJobsOnWorkers")
+    statePollingWait: float = _option(1, parse_number)
+    batch_logs_dir: Optional[str] = _option(None, absolute_path, flag="batchLogsDir")
+    scale: float = _option(1, parse_float)
+    # Backend-specific batch system options (upstream keeps them on the Config too; their
+    # command-line defaults may come from the environment, see options_groups).
+    parasolCommand: str = _option("parasol")
+    parasolMaxBatches: int = _option(1000, parse_int)
+    mesos_endpoint: Optional[str] = _option(None, flag="mesosEndpoint")
+    mesos_framework_id: Optional[str] = _option(None, flag="mesosFrameworkId")
+    mesos_role: Optional[str] = _option(None, flag="mesosRole")
+    mesos_name: str = _option("toil", flag="mesosName")
+    kubernetes_host_path: Optional[str] = _option(None, flag="kubernetesHostPath")
+    kubernetes_owner: Optional[str] = _option(None, flag="kubernetesOwner")
+    kubernetes_service_account: Optional[str] = _option(None, flag="kubernetesServiceAccount")
+    kubernetes_pod_timeout: float = _option(120, parse_number, flag="kubernetesPodTimeout")
+    tes_endpoint: Optional[str] = _option(None, flag="tesEndpoint")
+    tes_user: Optional[str] = _option(None, flag="tesUser")
+    tes_password: Optional[str] = _option(None, flag="tesPassword")
+    tes_bearer_token: Optional[str] = _option(None, flag="tesBearerToken")
+    aws_batch_region: Optional[str] = _option(None, flag="awsBatchRegion")
+    aws_batch_queue: Optional[str] = _option(None, flag="awsBatchQueue")
+    aws_batch_job_role_arn: Optional[str] = _option(None, flag="awsBatchJobRoleArn")
+    # -- storage ------------------------------------------------------------------------------
+    linkImports: bool = _flag_option(True)
+    moveExports: bool = _flag_option()
+    #: None: the job store's preference.
+    caching: Optional[bool] = _option(None, parse_optional_bool)
+    # -- autoscaling --------------------------------------------------------------------------
+    provisioner: Optional[str] = _option(None)
+    nodeTypes: List[NodeType] = _option(convert=parse_node_types, factory=list)
+    #: None until checked: then one count per node type (0 each when not given).
+    minNodes: Optional[List[int]] = _option(None, parse_int_list)
+    maxNodes: List[int] = _option(convert=parse_int_list, factory=lambda: [10])
+    targetTime: float = _option(1800, parse_number)
+    betaInertia: float = _option(0.1, parse_float)
+    scaleInterval: float = _option(60, parse_number)
+    preemptibleCompensation: float = _option(0.0, parse_float)
+    nodeStorage: int = _option(50, parse_int)
+    nodeStorageOverrides: List[str] = _option(convert=parse_str_list, factory=list)
+    metrics: bool = _flag_option()
+    assumeZeroOverhead: bool = _flag_option()
+    # -- services -----------------------------------------------------------------------------
+    maxServiceJobs: int = _option(SYS_MAX_SIZE, parse_int)
+    maxPreemptibleServiceJobs: int = _option(SYS_MAX_SIZE, parse_int)
+    deadlockWait: float = _option(60, parse_number)
+    deadlockCheckInterval: float = _option(30, parse_number)
+    # -- resources ----------------------------------------------------------------------------
+    defaultMemory: int = _option(2147483648, parse_size)
+    defaultCores: float = _option(1, parse_number)
+    defaultDisk: int = _option(2147483648, parse_size)
+    defaultAccelerators: List[Dict[str, Any]] = _option(convert=parse_accelerator_list, factory=list)
+    defaultPreemptible: bool = _flag_option()
+    maxCores: float = _option(SYS_MAX_SIZE, parse_number)
+    maxMemory: int = _option(SYS_MAX_SIZE, parse_size)
+    maxDisk: int = _option(SYS_MAX_SIZE, parse_size)
+    # -- retrying / rescuing ------------------------------------------------------------------
+    retryCount: int = _option(1, parse_int)
+    enableUnlimitedPreemptibleRetries: bool = _flag_option()
+    doubleMem: bool = _flag_option()
+    maxJobDuration: float = _option(SYS_MAX_SIZE, parse_number)
+    rescueJobsFrequency: float = _option(3600, parse_number)
+    # -- miscellaneous ------------------------------------------------------------------------
+    disableChaining: bool = _flag_option()
+    disableJobStoreChecksumVerification: bool = _flag_option()
+    sseKey: Optional[str] = _option(None, absolute_path)
+    clientSideEncryption: bool = _flag_option()
+    #: ``--setEnv``: name -> value, or None for "the leader's value".
+    environment: Dict[str, Optional[str]] = _option(convert=parseSetEnv, flag="setEnv", factory=dict)
+    servicePollingInterval: float = _option(60, parse_number)
+    forceDockerAppliance: bool = _flag_option()
+    statusWait: float = _option(3600, parse_number)
+    disableProgress: bool = _flag_option()
+    readGlobalFileMutableByDefault: bool = _flag_option()
+    # -- debug --------------------------------------------------------------------------------
+    debugWorker: bool = _flag_option()
+    disableWorkerOutputCapture: bool = _flag_option()
+    badWorker: float = _option(0.0, parse_float)
+    badWorkerFailInterval: float = _option(0.01, parse_float)
+    kill_polling_interval: float = _option(5, parse_number)
+    # -- set by front ends --------------------------------------------------------------------
+    cwl: bool = _flag_option()
 
-    def __init__(self) -> None:
-        self.__dict__.update(_defaults())
+    # Old "preemptable" spellings, kept as attribute aliases.
+    defaultPreemptable = _alias("defaultPreemptible")
+    preemptableCompensation = _alias("preemptibleCompensation")
+    maxPreemptableServiceJobs = _alias("maxPreemptibleServiceJobs")
+    enableUnlimitedPreemptableRetries = _alias("enableUnlimitedPreemptibleRetries")
+
+    #: Extra options registered by plugins: attribute -> (default, converter or None).
+    _extra_options: ClassVar[Dict[str, Tuple[Any, Optional[Converter]]]] = {}
+
+    def __attrs_post_init__(self) -> None:
         for name, (default, _conv) in self._extra_options.items():
             self.__dict__.setdefault(name, copy.deepcopy(default))
 
     # -- plugins ------------------------------------------------------------------------------
     @classmethod
     def register_option(cls, name: str, default: Any = None,
-                        converter: Optional[Callable[[Any], Any]] = None) -> None:
+                        converter: Optional[Converter] = None) -> None:
         """Let a plugin have ``setOptions`` copy its option ``name`` (the argparse dest) onto
         every Config, converted by ``converter`` when not None."""
         cls._extra_options[name] = (default, converter)
 
     @classmethod
     def has_option(cls, name: str) -> bool:
-        """True if ``name`` is a core Config attribute or an option registered by a plugin."""
-        return name in cls._extra_options or name in _defaults() or name in _ALIASES
+        """True if ``name`` is a core Config attribute (or old spelling) or a plugin's option."""
+        return name in cls._extra_options or name in _FIELDS or name in _ALIASES
 
     # -- building -----------------------------------------------------------------------------
     def setOptions(self, options: Any) -> None:
@@ -590,6 +364,7 @@ class Config:
                 raise OptionError(f"Instance type {name!r} in --nodeStorageOverrides must be in --nodeTypes.")
 
     def _check_sse_key(self) -> None:
+        assert self.sseKey is not None  # called only when it is set
         try:
             with open(self.sseKey) as f:
                 key = f.readline().rstrip("\r\n")
@@ -627,16 +402,57 @@ class Config:
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         # Configs pickled by an older version keep working: missing attributes get defaults.
-        self.__dict__.update(_defaults())
+        self.__dict__.update(config_defaults())
         for name, (default, _conv) in self._extra_options.items():
             self.__dict__.setdefault(name, copy.deepcopy(default))
-        self.__dict__.update(state)
+        self.__dict__.update({_ALIASES.get(k, k): v for k, v in state.items()})
 
-    def __getattr__(self, name: str) -> Any:
-        # Only called for missing attributes: resolve the old "preemptable" spellings.
-        if name in _ALIASES:
-            return getattr(self, _ALIASES[name])
-        raise AttributeError(f"'Config' object has no attribute {name!r}")
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        object.__setattr__(self, _ALIASES.get(name, name), value)
+_FIELDS: Dict[str, "attrs.Attribute[Any]"] = {f.name: f for f in attrs.fields(Config)}
+
+#: Old spelling -> attribute.
+_ALIASES: Dict[str, str] = {
+    "defaultPreemptable": "defaultPreemptible",
+    "preemptableCompensation": "preemptibleCompensation",
+    "maxPreemptableServiceJobs": "maxPreemptibleServiceJobs",
+    "enableUnlimitedPreemptableRetries": "enableUnlimitedPreemptibleRetries",
+}
+
+_CONVERTERS: Dict[str, Converter] = {
+    name: f.metadata[_CONVERT] for name, f in _FIELDS.items() if f.metadata[_CONVERT] is not None}
+
+#: Config attribute -> command-line flag, where they differ (used in error messages).
+FLAG_NAMES: Dict[str, str] = {name: f.metadata[_FLAG] for name, f in _FIELDS.items() if f.metadata[_FLAG]}
+
+#: Attributes setOptions never takes from the options (they belong to the run, not the user).
+_NOT_FROM_OPTIONS = frozenset(name for name, f in _FIELDS.items() if not f.metadata[_FROM_OPTIONS])
+
+
+def config_default(name: str) -> Any:
+    """The default of the Config field ``name`` (a fresh copy for mutable ones)."""
+    default: Any = _FIELDS[name].default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]  # Factory is a class at runtime
+        return default.factory()
+    return default
+
+
+def config_defaults() -> Dict[str, Any]:
+    """Every Config field and its default (a fresh dict, so mutable defaults are not shared)."""
+    return {name: config_default(name) for name in _FIELDS}
+
+
+def _flag(attr: str) -> str:
+    return "--" + FLAG_NAMES.get(attr, attr)
+
+
+_DEFAULT_CONFIG: Optional[Config] = None
+
+
+def default_config() -> Config:
+    """A shared Config holding only the defaults, for code that reads a default before a
+    workflow's config exists (such as a job's requirements before it is added to a workflow).
+    Read it, never change it."""
+    global _DEFAULT_CONFIG
+    if _DEFAULT_CONFIG is None:
+        _DEFAULT_CONFIG = Config()
+    return _DEFAULT_CONFIG

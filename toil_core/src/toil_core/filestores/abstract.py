@@ -22,9 +22,13 @@ import sys
 import tempfile
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Type, Union
 
 from .file_id import FileID
+
+if TYPE_CHECKING:
+    from toil_core.job.description import JobDescription
+    from toil_core.jobstores.abstract import AbstractJobStore
 
 logger = logging.getLogger(__name__)
 
@@ -88,14 +92,14 @@ class AbstractFileStore(ABC):
     #: The file store classes :meth:`createFileStore` builds, by whether they cache. A subclass
     #: declares its kind with ``class X(AbstractFileStore, caching=...)``; this base class never
     #: names them (the ``toil_core.filestores`` package imports both built-in ones).
-    _by_caching: Dict[bool, type] = {}
+    _by_caching: Dict[bool, Type["AbstractFileStore"]] = {}
 
     def __init_subclass__(cls, caching: Optional[bool] = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if caching is not None:
             AbstractFileStore._by_caching[caching] = cls
 
-    def __init__(self, jobStore: Any, jobDesc: Any, file_store_dir: str,
+    def __init__(self, jobStore: AbstractJobStore, jobDesc: JobDescription, file_store_dir: str,
                  waitForPreviousCommit: Optional[Callable[[], Any]] = None) -> None:
         self.jobStore = jobStore
         self.jobDesc = jobDesc
@@ -105,6 +109,8 @@ class AbstractFileStore(ABC):
         self.waitForPreviousCommit = waitForPreviousCommit
         #: This job's private temp directory; set by open().
         self._temp_dir: Optional[str] = None
+        #: (the temp dir, its real path + os.sep), for _in_temp_dir.
+        self._temp_dir_real: Optional[Tuple[str, str]] = None
         self._is_open = False
         #: Set by the worker from --cleanWorkDir: if True, open() leaves the temp dir behind.
         self.keep_temp_dirs = False
@@ -122,7 +128,7 @@ class AbstractFileStore(ABC):
 
     # ------------------------------------------------------------------ construction
     @staticmethod
-    def createFileStore(jobStore: Any, jobDesc: Any, file_store_dir: str,
+    def createFileStore(jobStore: AbstractJobStore, jobDesc: JobDescription, file_store_dir: str,
                         waitForPreviousCommit: Optional[Callable[[], Any]] = None,
                         caching: Optional[bool] = False) -> "AbstractFileStore":
         """A CachingFileStore if ``caching`` else a NonCachingFileStore.
@@ -186,12 +192,10 @@ class AbstractFileStore(ABC):
     def _job_id(self) -> Optional[str]:
         return getattr(self.jobDesc, "jobStoreID", None)
 
-    def _config_flag(self, name: str) -> bool:
-        try:
-            config = self.jobStore.config
-        except Exception:  # store not initialized (tests) or no config
-            return False
-        return bool(getattr(config, name, False))
+    def _mutable_by_default(self) -> bool:
+        """``--readGlobalFileMutableByDefault`` of the workflow (False for a store without one)."""
+        config = self.jobStore.config
+        return config is not None and bool(config.readGlobalFileMutableByDefault)
 
     # ------------------------------------------------------------------ local temp files
     def getLocalTempDir(self) -> str:
@@ -215,8 +219,12 @@ class AbstractFileStore(ABC):
     def _in_temp_dir(self, path: str) -> bool:
         if self._temp_dir is None:
             return False
-        root = os.path.realpath(self._temp_dir)
-        return os.path.realpath(path).startswith(root + os.sep)
+        # The temp dir's real path is resolved once per job (it is made by mkdtemp and never
+        # replaced while the job runs); ``path`` is resolved each time, so a symlink out of the temp
+        # dir is never mistaken for a file in it.
+        if self._temp_dir_real is None or self._temp_dir_real[0] != self._temp_dir:
+            self._temp_dir_real = (self._temp_dir, os.path.realpath(self._temp_dir) + os.sep)
+        return os.path.realpath(path).startswith(self._temp_dir_real[1])
 
     def _default_read_path(self, fileStoreID: str) -> str:
         """A fresh path in the temp dir named after the file ID (keeps the ID's basename)."""
@@ -247,7 +255,7 @@ class AbstractFileStore(ABC):
             paths.append(path)
 
     def _mutable(self, mutable: Optional[bool]) -> bool:
-        return bool(mutable) or self._config_flag("readGlobalFileMutableByDefault")
+        return bool(mutable) or self._mutable_by_default()
 
     # ------------------------------------------------------------------ global files
     def _upload(self, localFileName: str, cleanup: bool, executable: bool) -> Tuple[FileID, str]:

@@ -41,7 +41,7 @@ import stat
 import time
 import uuid
 from contextlib import contextmanager, suppress
-from typing import Any, Iterator, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple, Union
 
 from .abstract import AbstractFileStore, cache_dir_name, remove_tree
 from .errors import (  # noqa: F401
@@ -51,6 +51,10 @@ from .errors import (  # noqa: F401
     InvalidSourceCacheError,  # re-exported here, as upstream
 )
 from .file_id import FileID
+
+if TYPE_CHECKING:
+    from toil_core.job.description import JobDescription
+    from toil_core.jobstores.abstract import AbstractJobStore
 
 logger = logging.getLogger(__name__)
 
@@ -117,13 +121,11 @@ class CachingFileStore(AbstractFileStore, caching=True):
     #: filesystem, at most 512 MiB).
     free_space_margin: Optional[int] = None
 
-    def __init__(self, jobStore: Any, jobDesc: Any, file_store_dir: str,
+    def __init__(self, jobStore: AbstractJobStore, jobDesc: JobDescription, file_store_dir: str,
                  waitForPreviousCommit: Any = None) -> None:
         super().__init__(jobStore, jobDesc, file_store_dir, waitForPreviousCommit)
-        try:
-            workflow_id = getattr(jobStore.config, "workflowID", None)
-        except Exception:  # a job store without a config (tests)
-            workflow_id = None
+        config = jobStore.config
+        workflow_id = config.workflowID if config is not None else None
         self.cache_dir = os.path.join(self.file_store_dir, cache_dir_name(workflow_id or "default"))
         self._files = os.path.join(self.cache_dir, "files")
         self._tmp = os.path.join(self.cache_dir, "tmp")

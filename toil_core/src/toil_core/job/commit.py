@@ -43,7 +43,9 @@ from toil_core.job.saving import (
 from toil_core.resource import check_deployable
 
 if TYPE_CHECKING:  # job.py imports this module when a job is saved; only its types are needed here
+    from toil_core.common.config import Config
     from toil_core.job.job import Job
+    from toil_core.jobstores.abstract import AbstractJobStore
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +194,7 @@ def job_exit_code(err: BaseException) -> int:
     return EXIT_JOB_FAILED
 
 
-def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes, retry: bool = True) -> None:
+def record_failure(job_store: AbstractJobStore, job_id: str, config: Config, log_data: bytes, retry: bool = True) -> None:
     """Store the failed attempt's log and charge one try to the job (all its tries when
     ``retry`` is False: the failure is permanent, so trying again cannot help)."""
     try:
@@ -213,11 +215,11 @@ def record_failure(job_store: Any, job_id: str, config: Any, log_data: bytes, re
         job_store.delete_file(old_log)
 
 
-def charge_failure(desc: JobDescription, config: Any) -> None:
+def charge_failure(desc: JobDescription, config: Config) -> None:
     """One try fewer; unset memory/disk are raised to at least the workflow defaults."""
     desc.remainingTryCount -= 1
-    default_memory = int(getattr(config, "defaultMemory", 0) or 0)
-    default_disk = int(getattr(config, "defaultDisk", 0) or 0)
+    default_memory = int(config.defaultMemory or 0)
+    default_disk = int(config.defaultDisk or 0)
     if desc.memory < default_memory:
         desc.memory = default_memory
     if desc.disk < default_disk:

@@ -26,7 +26,7 @@ def reachable(start: "Job", include_services: bool = False) -> List["Job"]:
         job = stack.pop()
         nexts: Iterable["Job"] = successors(job)
         if include_services:
-            nexts = list(nexts) + job._all_service_hosts()
+            nexts = [*nexts, *job._all_service_hosts()]
         for nxt in nexts:
             if id(nxt) not in seen:
                 seen[id(nxt)] = nxt

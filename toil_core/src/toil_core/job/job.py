@@ -263,7 +263,9 @@ class Job(Requirer):
             if not self.hasService(parentService):
                 raise JobException("Parent service is not a service of the given job. Add the parent "
                                    "service to this job with addService() first.")
-            parentService._hostJob._service_children.append(host)
+            parent_host = parentService._hostJob
+            assert parent_host is not None  # hasService: the parent service has a host
+            parent_host._service_children.append(host)
         else:
             self._services.append(host)
         service._hostJob = host
@@ -491,7 +493,8 @@ class ServiceHostJob(Job):
     def addChild(self, childJob: Job) -> Job:
         raise RuntimeError("Service host jobs cannot have children, follow-ons, or services")
 
-    addFollowOn = addChild
+    def addFollowOn(self, followOnJob: Job) -> Job:
+        raise RuntimeError("Service host jobs cannot have children, follow-ons, or services")
 
     def addService(self, service: Job.Service, parentService: Any = None) -> Promise:
         raise RuntimeError("Service host jobs cannot have children, follow-ons, or services")

@@ -193,7 +193,7 @@ class PromisedRequirement:
         if args:
             if not callable(valueOrCallable):
                 raise TypeError("PromisedRequirement needs a callable when given extra arguments.")
-            self._func = _PortableFunction(valueOrCallable)
+            self._func: Optional[_PortableFunction] = _PortableFunction(valueOrCallable)
             self._args = list(args)
         else:
             if not isinstance(valueOrCallable, Promise):

@@ -7,11 +7,14 @@ on the Job and are filled from the workflow's defaults when the job is saved.
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 from toil_core.job.promise import Promise, PromisedRequirement
 from toil_core.lib.accelerators import parse_accelerator
 from toil_core.lib.conversions import human2bytes
+
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
 
 try:  # Python 3.8+
     from typing import TypedDict
@@ -119,16 +122,21 @@ class Requirer:
         self._disk = parse_size(disk, "disk")
         self._accelerators = parse_accelerators(accelerators)
         self._preemptible = parse_preemptible(preemptible)
-        self._config: Any = None
+        self._config: Optional[Config] = None
 
-    # Values fall back to the workflow defaults once a config is assigned.
-    def _default(self, name: str, fallback: Any) -> Any:
-        config = self._config
-        return getattr(config, name, fallback) if config is not None else fallback
+    def _defaults(self) -> Config:
+        """Where unset requirements come from: the assigned workflow config, or (before one is
+        assigned) the Config defaults."""
+        if self._config is not None:
+            return self._config
+        # lazy: building the Config class would add to the import time of every `import toil.job`
+        from toil_core.common.config import default_config
+
+        return default_config()
 
     @property
     def memory(self) -> int:
-        return self._memory if self._memory is not None else self._default("defaultMemory", 2 << 30)
+        return self._memory if self._memory is not None else self._defaults().defaultMemory
 
     @memory.setter
     def memory(self, value: Any) -> None:
@@ -136,7 +144,7 @@ class Requirer:
 
     @property
     def cores(self) -> float:
-        return self._cores if self._cores is not None else self._default("defaultCores", 1)
+        return self._cores if self._cores is not None else self._defaults().defaultCores
 
     @cores.setter
     def cores(self, value: Any) -> None:
@@ -144,7 +152,7 @@ class Requirer:
 
     @property
     def disk(self) -> int:
-        return self._disk if self._disk is not None else self._default("defaultDisk", 2 << 30)
+        return self._disk if self._disk is not None else self._defaults().defaultDisk
 
     @disk.setter
     def disk(self, value: Any) -> None:
@@ -154,7 +162,7 @@ class Requirer:
     def accelerators(self) -> ParsedAccelerators:
         if self._accelerators is not None:
             return self._accelerators
-        default = self._default("defaultAccelerators", []) or []
+        default = self._defaults().defaultAccelerators or []
         return parse_accelerators(default) or []
 
     @accelerators.setter
@@ -165,7 +173,7 @@ class Requirer:
     def preemptible(self) -> bool:
         if self._preemptible is not None:
             return self._preemptible
-        return bool(self._default("defaultPreemptible", False))
+        return bool(self._defaults().defaultPreemptible)
 
     @preemptible.setter
     def preemptible(self, value: Any) -> None:
@@ -198,6 +206,6 @@ class Requirer:
         setattr(scaled, "_" + requirement, value)
         return scaled
 
-    def assignConfig(self, config: Any) -> None:
+    def assignConfig(self, config: Config) -> None:
         """Attach the workflow config whose defaults fill unset requirements."""
         self._config = config

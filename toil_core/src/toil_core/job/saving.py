@@ -1,15 +1,16 @@
-"""Turning in-memory jobs into JobDescriptions and pickled bodies, and back.
+"""Turning in-memory jobs into stored JobDescriptions and bodies, and back.
 
-This module serializes: it fills and links descriptions, pickles bodies (checking promises) and
-return values, and loads them again. When and in which order they reach the job store is the
-commit protocol's business (:mod:`toil_core.job.commit`).
+Saving happens in two places: ``Toil.start`` saves the initial graph, and a worker saves the
+jobs a running job created. The order keeps every store consistent if the process dies at any
+point: bodies and new descriptions are written first, and only the final update of the parent's
+description (done by the caller) makes them reachable.
 """
 from __future__ import annotations
 
 import base64
 import collections
 import pickle
-from typing import TYPE_CHECKING, Any, Deque, Dict, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Deque, Dict, Iterable, List, Optional, Set, Tuple, cast
 
 from toil_core.job.description import INLINE_BODY, SERVICE
 from toil_core.job.errors import JobPromiseConstraintError, UnpicklableJobError
@@ -17,7 +18,9 @@ from toil_core.job.promise import dumps_for_store, loads_from_store
 from toil_core.lib.store_errors import NoSuchFileException
 
 if TYPE_CHECKING:  # job.py imports this module when a job is saved; only its types are needed here
-    from toil_core.job.job import Job
+    from toil_core.common.config import Config
+    from toil_core.job.job import Job, ServiceHostJob
+    from toil_core.jobstores.abstract import AbstractJobStore
 
 
 #: Bodies up to this many bytes live inside the job description instead of a separate file.
@@ -26,7 +29,7 @@ INLINE_BODY_LIMIT = 64 * 1024
 _PICKLING_ERRORS = (pickle.PicklingError, TypeError, AttributeError)
 
 
-def _dumps_job(job: Job, job_store: Any) -> Tuple[bytes, List[Any]]:
+def _dumps_job(job: Job, job_store: AbstractJobStore) -> Tuple[bytes, List[Any]]:
     try:
         return dumps_for_store(job, job_store)
     except UnpicklableJobError:
@@ -39,7 +42,7 @@ def _dumps_job(job: Job, job_store: Any) -> Tuple[bytes, List[Any]]:
             f"or functions defined inside other functions.", err) from err
 
 
-def dumps_return_value(job: Job, value: Any, job_store: Any) -> bytes:
+def dumps_return_value(job: Job, value: Any, job_store: AbstractJobStore) -> bytes:
     try:
         return dumps_for_store(value, job_store)[0]
     except UnpicklableJobError:
@@ -57,6 +60,12 @@ def is_service_host(job: Job) -> bool:
     return job.description.kind == SERVICE
 
 
+def _as_service_host(job: Job) -> Optional[ServiceHostJob]:
+    """``job`` as the ServiceHostJob it is, or None for any other job (told apart by the
+    description, without importing the job module)."""
+    return cast("ServiceHostJob", job) if is_service_host(job) else None
+
+
 def collect_unsaved(starts: Iterable[Job]) -> List[Job]:
     """Unsaved jobs reachable from ``starts`` (successors and service hosts), parents first."""
     order: List[Job] = []
@@ -72,12 +81,13 @@ def collect_unsaved(starts: Iterable[Job]) -> List[Job]:
         stack.extend(reversed(job._followOns))
         stack.extend(reversed(job._children))
         stack.extend(job._services)
-        if is_service_host(job):
-            stack.extend(job._service_children)
+        host = _as_service_host(job)
+        if host is not None:
+            stack.extend(host._service_children)
     return order
 
 
-def fill_description(job: Job, config: Any) -> None:
+def fill_description(job: Job, config: Config) -> None:
     job.assignConfig(config)
     desc = job.description
     desc.memory = int(job.memory)
@@ -87,7 +97,7 @@ def fill_description(job: Job, config: Any) -> None:
     desc.preemptible = job.preemptible
     desc.memory_explicit = job._memory is not None
     desc.disk_explicit = job._disk is not None
-    desc.remainingTryCount = int(getattr(config, "retryCount", 1)) + 1
+    desc.remainingTryCount = int(config.retryCount) + 1
     desc.predecessorNumber = max(1, len(job._directPredecessors))
 
 
@@ -108,10 +118,10 @@ class _Ancestors:
 
     def __init__(self, job: Job) -> None:
         self._found: Set[int] = set()
-        self._queue: Deque[Any] = collections.deque(job._directPredecessors)
-        client = getattr(job, "_client", None) if is_service_host(job) else None
-        if client is not None:
-            self._queue.append(client)
+        self._queue: Deque[Job] = collections.deque(job._directPredecessors)
+        host = _as_service_host(job)
+        if host is not None and host._client is not None:
+            self._queue.append(host._client)
 
     def __contains__(self, node_id: object) -> bool:
         found, queue = self._found, self._queue
@@ -130,8 +140,9 @@ class _Ancestors:
 
 def _runs_before(promisor: Job, consumer: Job, consumer_ancestors: _Ancestors) -> bool:
     """Whether ``promisor`` always finishes before ``consumer`` starts."""
-    if is_service_host(promisor):
-        client = promisor._client
+    host = _as_service_host(promisor)
+    if host is not None:
+        client = host._client
         return client is not None and (client is consumer or id(client) in consumer_ancestors)
     if id(promisor) in consumer_ancestors:
         return True
@@ -161,7 +172,7 @@ def _check_promises(consumer: Job, promisors: List[Any]) -> None:
             raise JobPromiseConstraintError(promisor, consumer)
 
 
-def write_body(job_store: Any, job: Job) -> None:
+def write_body(job_store: AbstractJobStore, job: Job) -> None:
     """Pickle ``job`` (checking its promises) into its description or a job-store file."""
     data, promisors = _dumps_job(job, job_store)
     _check_promises(job, promisors)
@@ -180,11 +191,13 @@ def write_body(job_store: Any, job: Job) -> None:
 def link_description(job: Job) -> None:
     """Record the job's in-memory successors and services by ID in its description."""
     desc = job.description
-    desc.children = desc.children + [c.description.jobStoreID for c in job._children if c.description.jobStoreID not in desc.children]
-    desc.followOns = desc.followOns + [f.description.jobStoreID for f in job._followOns if f.description.jobStoreID not in desc.followOns]
+    desc.children = desc.children + [_stored_id(c) for c in job._children
+                                     if c.description.jobStoreID not in desc.children]
+    desc.followOns = desc.followOns + [_stored_id(f) for f in job._followOns
+                                       if f.description.jobStoreID not in desc.followOns]
     hosts = job._all_service_hosts()
     if hosts:
-        desc.services = desc.services + [h.description.jobStoreID for h in hosts]
+        desc.services = desc.services + [_stored_id(h) for h in hosts]
         for host in job._services:
             host.description.parent_service = None
         for host in hosts:
@@ -192,7 +205,7 @@ def link_description(job: Job) -> None:
                 child.description.parent_service = host.description.jobStoreID
 
 
-def load_job_body(job_store: Any, desc: Any, body_id: Optional[str] = None) -> Job:
+def load_job_body(job_store: AbstractJobStore, desc: Any, body_id: Optional[str] = None) -> Job:
     """Load the Job object of ``desc`` with its promises resolved."""
     file_id = body_id or desc.body_id
     if file_id is None:
@@ -217,7 +230,7 @@ def load_job_body(job_store: Any, desc: Any, body_id: Optional[str] = None) -> J
     return job
 
 
-def load_return_value(job_store: Any, rv_file_id: str) -> Any:
+def load_return_value(job_store: AbstractJobStore, rv_file_id: str) -> Any:
     with job_store.read_file_stream(rv_file_id) as stream:
         data = stream.read()
     if not data:
@@ -226,4 +239,12 @@ def load_return_value(job_store: Any, rv_file_id: str) -> Any:
 
 
 def descriptions_by_id(jobs: List[Job]) -> Dict[str, Any]:
-    return {job.description.jobStoreID: job.description for job in jobs}
+    return {_stored_id(job): job.description for job in jobs}
+
+
+def _stored_id(job: Job) -> str:
+    """The job store ID of a job that has one (every job being linked or saved does)."""
+    job_id = job.description.jobStoreID
+    if job_id is None:
+        raise RuntimeError(f"{job} has no job store ID yet; it must be assigned one before it is linked")
+    return job_id

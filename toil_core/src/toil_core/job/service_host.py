@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toil_core.job.commit import write_return_value
+
+if TYPE_CHECKING:
+    from toil_core.filestores.abstract import AbstractFileStore
+    from toil_core.job.job import ServiceHostJob
 
 logger = logging.getLogger(__name__)
 
@@ -13,16 +17,19 @@ logger = logging.getLogger(__name__)
 FLAG_POLL_SECONDS = 0.2
 
 
-def host_service(host: Any, file_store: Any) -> Any:
+def host_service(host: ServiceHostJob, file_store: AbstractFileStore) -> Any:
     """Start the service, publish its start value, keep it alive, and always stop it."""
     job_store = file_store.jobStore
     desc = host.description
     service = host.service
     config = job_store.config
-    poll_interval = float(getattr(config, "servicePollingInterval", 60))
+    poll_interval = float(config.servicePollingInterval)
+    start_flag, terminate_flag, error_flag = desc.startJobStoreID, desc.terminateJobStoreID, desc.errorJobStoreID
+    if start_flag is None or terminate_flag is None or error_flag is None:
+        raise RuntimeError(f"Service host {desc} was saved without its flag files; it cannot run.")
     value = service.start(host)
     write_return_value(job_store, host, value)
-    job_store.delete_file(desc.startJobStoreID)
+    job_store.delete_file(start_flag)
     logger.debug("Service %s started", desc)
     try:
         last_check = time.time()
@@ -31,12 +38,12 @@ def host_service(host: Any, file_store: Any) -> Any:
             # stop because something failed: the host job then fails too (after stop()), so it
             # stays in the job store and --restart starts the service again for the jobs that
             # still need it.
-            if not job_store.file_exists(desc.terminateJobStoreID):
-                if not job_store.file_exists(desc.errorJobStoreID):
+            if not job_store.file_exists(terminate_flag):
+                if not job_store.file_exists(error_flag):
                     raise RuntimeError(f"Service {desc} was told to stop because of an error elsewhere.")
                 logger.debug("Service %s told to stop", desc)
                 break
-            if not job_store.file_exists(desc.errorJobStoreID):
+            if not job_store.file_exists(error_flag):
                 raise RuntimeError(f"Service {desc} was told to stop because of an error elsewhere.")
             now = time.time()
             if now - last_check >= poll_interval:

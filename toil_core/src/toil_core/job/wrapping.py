@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple, Type
 
 from toil_core.job.job import Job
 from toil_core.job.promise import Promise, PromisedRequirement
@@ -49,12 +49,13 @@ def _split_requirements(fn: Callable[..., Any], kwargs: Dict[str, Any]) -> Tuple
 
 def wrap_function(fn: Callable[..., Any], args: Tuple[Any, ...], kwargs: Dict[str, Any], pass_job: bool) -> Job:
     kwargs = dict(kwargs)
-    probe = {key: kwargs.get(key) for key in ("memory", "cores", "disk") if key in kwargs}
+    probe: Dict[str, Any] = {key: kwargs.get(key) for key in ("memory", "cores", "disk") if key in kwargs}
+    cls: Callable[..., Job]
     if PromisedRequirement.convertPromises(probe):
         kwargs.update(probe)
         cls = PromisedRequirementJobFunctionWrappingJob if pass_job else PromisedRequirementFunctionWrappingJob
-        return cls(fn, *args, **kwargs)
-    cls = JobFunctionWrappingJob if pass_job else FunctionWrappingJob
+    else:
+        cls = JobFunctionWrappingJob if pass_job else FunctionWrappingJob
     return cls(fn, *args, **kwargs)
 
 
@@ -103,7 +104,9 @@ class JobFunctionWrappingJob(FunctionWrappingJob):
 class _PromisedRequirementMixin:
     """Evaluates promised requirements, then runs the real job as a child and forwards its value."""
 
-    _wrapped_class: type = FunctionWrappingJob
+    _wrapped_class: Type[FunctionWrappingJob] = FunctionWrappingJob
+    #: Set by Job.__init__ (the job class this mixin is combined with).
+    userModule: str
 
     def __init__(self, userFunction: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         self._promised_requirements = {

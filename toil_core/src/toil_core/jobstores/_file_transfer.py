@@ -12,12 +12,15 @@ import os
 import shutil
 import stat
 import urllib.parse
-from typing import Any, Optional
+from typing import IO, TYPE_CHECKING, Any, Callable, ContextManager, Dict, Optional, Tuple, Union
 
 from ..filestores.file_id import FileID
 from . import url_access as _url
 
-__all__ = ["FileTransferMixin", "NEW_FILE", "copy_into", "file_basename", "safe_job_name"]
+if TYPE_CHECKING:
+    from ..common.config import Config
+
+__all__ = ["FileTransferMixin", "NEW_FILE", "copy_fd", "copy_into", "file_basename", "safe_job_name"]
 
 #: Flags creating a new file that must not exist yet.
 NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -48,26 +51,31 @@ def copy_into(src_path: str, dst_fd: int) -> None:
     with open(src_path, "rb", buffering=0) as src:
         in_fd = src.fileno()
         st = os.fstat(in_fd)
-        size = st.st_size if stat.S_ISREG(st.st_mode) else 0  # pipes etc.: plain reads
-        offset = 0
-        try:
-            while offset < size:
-                sent = os.sendfile(dst_fd, in_fd, offset, min(size - offset, 1 << 30))
-                if sent == 0:
-                    break
-                offset += sent
-        except OSError as err:
-            if offset or err.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-                raise
-        if offset:
-            os.lseek(in_fd, offset, os.SEEK_SET)  # sendfile(offset=...) leaves the position alone
-        while True:  # the rest (a file that grew, a pipe, or no sendfile support)
-            chunk = os.read(in_fd, BUFFER_SIZE)
-            if not chunk:
-                return
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(dst_fd, view):]
+        copy_fd(in_fd, st.st_size if stat.S_ISREG(st.st_mode) else 0, dst_fd)  # pipes etc.: plain reads
+
+
+def copy_fd(in_fd: int, size: int, dst_fd: int) -> None:
+    """Copy everything from ``in_fd`` (at offset 0; ``size`` bytes expected, 0 if unknown) into
+    ``dst_fd``: sendfile for the expected bytes, plain reads for the rest."""
+    offset = 0
+    try:
+        while offset < size:
+            sent = os.sendfile(dst_fd, in_fd, offset, min(size - offset, 1 << 30))
+            if sent == 0:
+                break
+            offset += sent
+    except OSError as err:
+        if offset or err.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            raise
+    if offset:
+        os.lseek(in_fd, offset, os.SEEK_SET)  # sendfile(offset=...) leaves the position alone
+    while True:  # the rest (a file that grew, a pipe, or no sendfile support)
+        chunk = os.read(in_fd, BUFFER_SIZE)
+        if not chunk:
+            return
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(dst_fd, view):]
 
 
 class FileTransferMixin:
@@ -76,6 +84,35 @@ class FileTransferMixin:
     _tmp: str
     _shared: str
     _cipher: Any
+
+    if TYPE_CHECKING:  # provided by FileJobStore, the one class this mixin is part of
+        BUFFER_SIZE: int
+
+        @property
+        def config(self) -> Config: ...
+
+        def _atomic_stream(self, dest: Union[str, Callable[[str], None]], encoding: Optional[str],
+                           errors: Optional[str], mode: int = 0o600,
+                           label: Optional[str] = None) -> ContextManager[IO[Any]]: ...
+
+        def _space_checked(self, dest: str) -> ContextManager[None]: ...
+
+        @staticmethod
+        def _discard(tmp: str) -> None: ...
+
+        def _new_file_id(self, job_id: Optional[str], cleanup: bool, basename: Optional[str],
+                         default: str = "stream") -> Tuple[str, str]: ...
+
+        def _publish_new(self, tmp: str, dest: str) -> None: ...
+
+        def get_local_path(self, file_id: str) -> str: ...
+
+        def read_file_stream(self, file_id: str, encoding: Optional[str] = None,
+                             errors: Optional[str] = None) -> ContextManager[IO[Any]]: ...
+
+        def write_shared_file_stream(self, shared_file_name: str, encrypted: Optional[bool] = None,
+                                     encoding: Optional[str] = None,
+                                     errors: Optional[str] = None) -> ContextManager[IO[Any]]: ...
     def _import_file(self, handler: Any, src_uri: str, shared_file_name: Optional[str],
                      hardlink: bool, symlink: bool) -> Optional[FileID]:
         if self._cipher is not None or not (isinstance(handler, type) and issubclass(handler, _url.FileURLAccess)):
@@ -124,7 +161,7 @@ class FileTransferMixin:
             return None
         base = os.path.basename(src_uri.split("?", 1)[0].split("#", 1)[0].rstrip("/"))
         file_id, dest = self._new_file_id(None, False, urllib.parse.unquote(base), "file")
-        result: dict = {}
+        result: Dict[str, Any] = {}
 
         def publish(tmp: str) -> None:
             if result["executable"]:
@@ -146,7 +183,7 @@ class FileTransferMixin:
             with open(path, "rb") as handle:
                 handler.write_to_url(handle, dst_uri, executable=executable)
             return
-        if getattr(self.config, "moveExports", False) and not os.path.islink(path):
+        if self.config.moveExports and not os.path.islink(path):
             if self._move_export(path, handler.local_path(dst_uri)):
                 return
         handler.copy_local(path, dst_uri, executable)

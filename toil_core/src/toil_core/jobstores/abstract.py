@@ -17,7 +17,7 @@ import uuid
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
+from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple, Union, cast
 
 from ..filestores.file_id import FileID
 from ..job.description import JobDescription
@@ -25,6 +25,9 @@ from ..job.errors import JobException
 from . import url_access as _url
 from ._aliases import CamelCaseAliases
 from .errors import CorruptJobStoreError, NoSuchFileException, NoSuchJobException, NoSuchJobStoreException
+
+if TYPE_CHECKING:
+    from ..common.config import Config
 
 __all__ = ["AbstractJobStore", "get_node_id", "get_url_access_for"]
 
@@ -50,12 +53,13 @@ def _builtin_url_access(scheme: str) -> Optional[type]:
 def _registry_get_url_access() -> Optional[Callable[[str], Any]]:
     global _registry_function
     if _registry_function is _UNSET:
+        found: Optional[Callable[[str], Any]]
         try:
             # lazy: workers open job stores; the plugin registry is slow to import
-            from toil_core.plugins.registry import get_url_access
+            from toil_core.plugins.registry import get_url_access as found
         except ImportError:
-            get_url_access = None
-        _registry_function = get_url_access
+            found = None
+        _registry_function = found
     return _registry_function
 
 
@@ -151,10 +155,13 @@ class AbstractJobStore(CamelCaseAliases, metaclass=ABCMeta):
     #: Upstream documentation refers to the shared-file regex by this name too.
     fileNameRegex = sharedFileNameRegex
     publicUrlExpiration = timedelta(days=365)
+    #: Capability: the storage service encrypts what it holds with the ``--sseKey`` key itself
+    #: (cloud stores); when False, ``--sseKey`` makes the store encrypt client side.
+    server_side_encryption: bool = False
 
     def __init__(self, locator: str) -> None:
         self._locator = locator
-        self._config: Any = None
+        self._config: Optional[Config] = None
 
     # ---------------------------------------------------------------------- identity, config
     @property
@@ -163,16 +170,17 @@ class AbstractJobStore(CamelCaseAliases, metaclass=ABCMeta):
         return self._locator
 
     @property
-    def config(self) -> Any:
-        """The workflow's Config (None before :meth:`initialize` / :meth:`resume`)."""
-        return self._config
+    def config(self) -> Config:
+        """The workflow's Config (None before :meth:`initialize` / :meth:`resume`, which only
+        code that checks for it may read)."""
+        return cast("Config", self._config)
 
-    def initialize(self, config: Any) -> None:
+    def initialize(self, config: Config) -> None:
         """Create the storage, give ``config`` a workflow ID if it has none, and save it.
 
         :raises JobStoreExistsException: if the storage already exists.
         """
-        if getattr(config, "workflowID", None) is None:
+        if config.workflowID is None:
             config.workflowID = str(uuid.uuid4())
         self._config = config
         self.write_config()

@@ -16,11 +16,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from toil_core.lib.aead_stream import DEFAULT_SEGMENT_SIZE, KEY_SIZE, DecryptionError, ObjectCipher
 
 from .errors import JobStoreError
+
+if TYPE_CHECKING:
+    from ..common.config import Config
+    from .abstract import AbstractJobStore
 
 __all__ = [
     "ENCRYPTION_FILE",
@@ -135,11 +139,9 @@ def check_metadata(locator: str, raw: bytes, key_path: Optional[str]) -> ObjectC
 ENCRYPTION_FILE = "encryption.json"
 
 
-def wants_encryption(config: Any, store: Any) -> bool:
+def wants_encryption(config: Config, store: AbstractJobStore) -> bool:
     """Whether a new store must be encrypted: the file store encrypts whenever ``--sseKey`` is
     given (it has no server side), any store with ``--clientSideEncryption``."""
-    # Stores are also initialized with stand-in configs (tests, plugin authors): absent means off.
-    if not getattr(config, "sseKey", None):
+    if not config.sseKey:
         return False
-    return bool(getattr(config, "clientSideEncryption", False)) or not getattr(store, "server_side_encryption",
-                                                                                False)
+    return bool(config.clientSideEncryption) or not store.server_side_encryption

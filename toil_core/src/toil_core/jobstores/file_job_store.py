@@ -50,7 +50,7 @@ from typing import IO, Any, Callable, Iterator, Optional, Tuple, Union
 from ..job.description import JobDescription
 from . import url_access as _url
 from ._file_transfer import NEW_FILE as _NEW_FILE
-from ._file_transfer import FileTransferMixin, copy_into, file_basename, safe_job_name
+from ._file_transfer import FileTransferMixin, copy_fd, copy_into, file_basename, safe_job_name
 from ._leader_lock import LeaderLock, lock_leader_file
 from ._log_blobs import LogBlobsMixin
 from ._sealed_io import SealedIOMixin, translating_tamper
@@ -397,7 +397,9 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
     def create_job(self, job_description: JobDescription) -> JobDescription:
         if job_description.jobStoreID is None:
             self.assign_job_id(job_description)
-        self._write_bytes(job_description.to_bytes(), self._job_path(job_description.jobStoreID))
+        job_id = job_description.jobStoreID
+        assert job_id is not None  # assign_job_id sets it
+        self._write_bytes(job_description.to_bytes(), self._job_path(job_id))
         return job_description
 
     def job_exists(self, job_id: str) -> bool:
@@ -525,18 +527,38 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
 
     def write_file(self, local_path: str, job_id: Optional[str] = None, cleanup: bool = False) -> str:
         file_id, dest = self._new_file_id(job_id, cleanup, os.path.basename(local_path), "file")
-        executable = bool(os.stat(local_path).st_mode & stat.S_IXUSR)
-        tmp, fd = self._new_tmp(0o700 if executable else 0o600)
+        if self._cipher is not None:
+            executable = bool(os.stat(local_path).st_mode & stat.S_IXUSR)
+            tmp, fd = self._new_tmp(0o700 if executable else 0o600)
+            try:
+                with self._space_checked(dest):
+                    try:
+                        self._copy_in(local_path, fd, dest)
+                    finally:
+                        os.close(fd)
+                    self._publish_new(tmp, dest)
+            except BaseException:
+                self._discard(tmp)
+                raise
+            return file_id
+        # Clear store: the source is opened once and its one fstat gives both the executable
+        # bit and the size (small files are dominated by system calls).
+        in_fd = os.open(local_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         try:
-            with self._space_checked(dest):
-                try:
-                    self._copy_in(local_path, fd, dest)
-                finally:
-                    os.close(fd)
-                self._publish_new(tmp, dest)
-        except BaseException:
-            self._discard(tmp)
-            raise
+            st = os.fstat(in_fd)
+            tmp, fd = self._new_tmp(0o700 if st.st_mode & stat.S_IXUSR else 0o600)
+            try:
+                with self._space_checked(dest):
+                    try:
+                        copy_fd(in_fd, st.st_size if stat.S_ISREG(st.st_mode) else 0, fd)
+                    finally:
+                        os.close(fd)
+                    self._publish_new(tmp, dest)
+            except BaseException:
+                self._discard(tmp)
+                raise
+        finally:
+            os.close(in_fd)
         return file_id
 
     @contextmanager
@@ -604,7 +626,13 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
     def read_file(self, file_id: str, local_path: str, symlink: bool = False) -> None:
         """Copy the file to ``local_path`` atomically (executable bit kept); with ``symlink``,
         make ``local_path`` a symlink to the stored file instead."""
-        src = self.get_local_path(file_id)
+        if self._cipher is not None or symlink:
+            src = self.get_local_path(file_id)
+        else:
+            try:
+                src = self._file_path(file_id)
+            except NoSuchFileException:
+                raise self._missing(file_id) from None
         local_path = os.path.abspath(local_path)
         directory, base = os.path.split(local_path)
         tmp = os.path.join(directory, f".{base}.{os.urandom(6).hex()}.tmp")
@@ -616,19 +644,34 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
             elif symlink:
                 os.symlink(src, tmp)
             else:
-                try:
-                    shutil.copyfile(src, tmp)
-                except FileNotFoundError:
-                    if not os.path.isfile(src):
-                        raise self._missing(file_id) from None
-                    raise
-                if os.stat(src).st_mode & stat.S_IXUSR:
-                    mode = stat.S_IMODE(os.stat(tmp).st_mode)
-                    os.chmod(tmp, mode | stat.S_IXUSR | ((mode & 0o044) >> 2))
+                self._copy_out(file_id, src, tmp)
             os.replace(tmp, local_path)
         except BaseException:
             self._discard(tmp)
             raise
+
+    def _copy_out(self, file_id: str, src: str, tmp: str) -> None:
+        """Copy the stored (clear) file ``src`` to the new file ``tmp``, as ``shutil.copyfile``
+        would (mode 0666 less the umask), adding execute bits where read bits are when ``src``
+        is executable. One open and one fstat of ``src``: small files are dominated by calls."""
+        try:
+            in_fd = os.open(src, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise self._missing(file_id) from None
+        try:
+            st = os.fstat(in_fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise self._missing(file_id)
+            out_fd = os.open(tmp, _NEW_FILE, 0o666)
+            try:
+                copy_fd(in_fd, st.st_size, out_fd)
+                if st.st_mode & stat.S_IXUSR:
+                    mode = stat.S_IMODE(os.fstat(out_fd).st_mode)
+                    os.fchmod(out_fd, mode | stat.S_IXUSR | ((mode & 0o044) >> 2))
+            finally:
+                os.close(out_fd)
+        finally:
+            os.close(in_fd)
 
     @contextmanager
     def read_file_stream(self, file_id: str, encoding: Optional[str] = None,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import os
-from typing import IO, Any, Dict, Optional
+from typing import IO, TYPE_CHECKING, Any, Dict, Optional
 
 from toil_core.lib.aead_stream import DecryptionError, ObjectCipher, plaintext_size
 
@@ -29,6 +29,9 @@ from .encryption import (
     load_cipher,
     metadata_for,
 )
+
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
 
 __all__ = ["ObjectSealer", "SealingWriter", "UnsealingReader", "EncryptionKeyError", "TamperedFileError"]
 
@@ -46,10 +49,10 @@ class ObjectSealer:
 
     # ------------------------------------------------------------------ making and opening
     @staticmethod
-    def wanted(config: Any) -> bool:
+    def wanted(config: Config) -> bool:
         """Whether ``config`` asks an object store for client-side encryption
         (``--clientSideEncryption``, which the options check comes with ``--sseKey``)."""
-        return bool(getattr(config, "clientSideEncryption", False) and getattr(config, "sseKey", None))
+        return bool(config.clientSideEncryption and config.sseKey)
 
     @classmethod
     def create(cls, locator: str, key_path: str) -> "ObjectSealer":

@@ -75,12 +75,12 @@ class JobLogs:
 
     def _write_log_text(self, job_name: str, job_id: str, text: str) -> None:
         """With --writeLogs/--writeLogsGzip: one file per received job log (retries get a number)."""
-        directory = getattr(self.config, "writeLogs", None) or getattr(self.config, "writeLogsGzip", None)
+        directory = self.config.writeLogs or self.config.writeLogsGzip
         if not directory:
             return
         os.makedirs(directory, exist_ok=True)
         name = f"{job_name}_{job_id}".replace("/", "_").replace(" ", "-")
-        extension = ".log.gz" if getattr(self.config, "writeLogsGzip", None) else ".log"
+        extension = ".log.gz" if self.config.writeLogsGzip else ".log"
         path = os.path.join(directory, name + extension)
         attempt = 1
         while os.path.exists(path):  # a retried job: keep every attempt's log

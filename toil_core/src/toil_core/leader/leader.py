@@ -67,7 +67,7 @@ class Leader:
         self.job_store = job_store
         self.root_id = root.stored_id
         self.root = root
-        self.locator: str = config.jobStore
+        self.locator = str(config.jobStore)  # set by Toil before the leader runs
         self.root_done = False
         self.completed_count = 0
         #: The cluster scaler's view of the issued jobs (set by Toil when --provisioner is given).
@@ -88,7 +88,7 @@ class Leader:
     # ------------------------------------------------------------------ helpers
     def _job_environment(self) -> Dict[str, str]:
         env: Dict[str, str] = {}
-        for name, value in (getattr(self.config, "environment", None) or {}).items():
+        for name, value in (self.config.environment or {}).items():
             if value is None:
                 value = os.environ.get(name)
             if value is not None:

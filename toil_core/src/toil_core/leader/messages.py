@@ -44,10 +44,9 @@ FLUSH_INTERVAL = 0.5
 
 
 def _default_path(config: Any) -> str:
-    directory = get_coordination_dir(getattr(config, "workDir", None),
-                                     getattr(config, "coordination_dir", None))
-    workflow = str(getattr(config, "workflowID", None) or "workflow")
-    if getattr(config, "workflowID", None):
+    directory = get_coordination_dir(config.workDir, config.coordination_dir)
+    workflow = str(config.workflowID or "workflow")
+    if config.workflowID:
         # This leader holds the job store's lock: files of the workflow's earlier leaders here are
         # theirs, left behind if they were killed.
         for stale in glob.glob(os.path.join(glob.escape(directory), f"toil-messages-{glob.escape(workflow)}-*.txt")):
@@ -75,8 +74,8 @@ class LeaderMessages:
         self._queue_size = -1
         self._flushed = 0.0
         #: With --clean always the job store goes away at the end: no copy of the messages then.
-        self._keep_copy = getattr(config, "clean", None) != "always"
-        self._connect(getattr(config, "write_messages", None), config)
+        self._keep_copy = config.clean != "always"
+        self._connect(config.write_messages, config)
         set_bus = getattr(batch_system, "set_message_bus", None)
         if set_bus is not None:
             set_bus(self.bus)

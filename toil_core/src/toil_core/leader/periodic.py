@@ -69,8 +69,8 @@ class PeriodicChecks:
     def rescue(self) -> None:
         """Kill jobs over --maxJobDuration and jobs the batch system lost (missing three times)."""
         now = time.time()
-        frequency = float(getattr(self.config, "rescueJobsFrequency", 3600))
-        max_duration = float(getattr(self.config, "maxJobDuration", 1 << 62))
+        frequency = float(self.config.rescueJobsFrequency)
+        max_duration = float(self.config.maxJobDuration)
         if now - self._last_rescue < min(frequency, max_duration):
             return
         self._last_rescue = now
@@ -111,7 +111,7 @@ class PeriodicChecks:
         """Raise DeadlockException when only services have run for --deadlockWait seconds, with
         nothing ready to use them."""
         now = time.time()
-        interval = float(getattr(self.config, "deadlockCheckInterval", 30))
+        interval = float(self.config.deadlockCheckInterval)
         # Honour --deadlockCheckInterval: listing running jobs can be costly on a cluster.
         if now - self._last_deadlock_check < interval:
             return
@@ -136,7 +136,7 @@ class PeriodicChecks:
                 logger.info("Potential deadlock has been resolved; non-service jobs are now running.")
             self.deadlock_since = None
             return
-        wait = float(getattr(self.config, "deadlockWait", 60))
+        wait = float(self.config.deadlockWait)
         if self.deadlock_since is None:
             self.deadlock_since = now
             return

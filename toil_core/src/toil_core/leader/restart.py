@@ -14,7 +14,7 @@ them, partial writes of killed processes and files belonging to jobs that were n
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set
 
 from toil_core.job.attempt_files import is_attempt_owner
 from toil_core.job.commit import (
@@ -26,6 +26,10 @@ from toil_core.job.commit import (
 )
 from toil_core.job.description import JobDescription
 from toil_core.jobstores.errors import NoSuchJobException
+
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
+    from toil_core.jobstores.abstract import AbstractJobStore
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +52,7 @@ def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[Job
         with job_store.write_shared_file_stream(SUCCEEDED_FILE) as stream:
             stream.write(b"")
         return None
-    tries = int(getattr(config, "retryCount", 1)) + 1
+    tries = int(config.retryCount) + 1
     reachable: Dict[str, JobDescription] = {}
     stack: List[JobDescription] = [root]
     while stack:

@@ -152,11 +152,11 @@ def apiDockerCall(job: Any, image: str, parameters: Any = None, deferParam: Opti
             finish(None, b"".join(err_chunks))
         return generate()
 
-    out, err = proc.communicate(timeout=limit_timeout(timeout))
-    finish(out, err)
+    out_bytes, err_bytes = proc.communicate(timeout=limit_timeout(timeout))
+    finish(out_bytes, err_bytes)
     if demux:
-        return (out if want_out else None), (err if stderr else None)
-    return out if want_out else (err if stderr else b"")
+        return (out_bytes if want_out else None), (err_bytes if stderr else None)
+    return out_bytes if want_out else (err_bytes if stderr else b"")
 
 
 def _legacy_call(job: Any, tool: Optional[str] = None, parameters: Any = None, workDir: Optional[str] = None,

@@ -28,7 +28,7 @@ class panic:
     def __exit__(self, exc_type: Optional[Type[BaseException]], exc_value: Optional[BaseException],
                  traceback: Optional[TracebackType]) -> None:
         if exc_value is not None and self.log is not None:
-            self.log.warning("Exception during clean-up after a failure", exc_info=(exc_type, exc_value, traceback))
+            self.log.warning("Exception during clean-up after a failure", exc_info=exc_value)
         primary_type, primary_value, primary_traceback = self.exc_info
         if primary_value is None:
             return None  # used outside an except block: a clean-up exception propagates as usual

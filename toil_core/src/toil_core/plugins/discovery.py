@@ -18,7 +18,7 @@ import logging
 import os
 import sys
 import threading
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, cast
 
 import attrs
 import pluggy
@@ -202,6 +202,8 @@ def _load_plugin(record: EntryPointRecord, requested: str) -> Any:
     with _lock:
         if record in _loaded:
             return _loaded[record]
+    plugins: List[Any]
+    failures: List[BaseException]
     if module_scan.is_scanned(record):  # an upstream-style module: no entry point to give stevedore
         try:
             plugins, failures = [record.entry_point.load()], []
@@ -240,6 +242,9 @@ def _validated_manager(record: EntryPointRecord, plugin: Any, requested: str) ->
 
 
 def _specs_of(info: KindInfo, record: EntryPointRecord, plugin: Any, requested: str) -> List[PluginSpec]:
+    # Only the kinds with a registration hook (and spec class) reach here.
+    assert info.hook is not None and info.spec_class is not None, info.kind
+    spec_class = info.spec_class
     pm = _validated_manager(record, plugin, requested)
     try:
         results = getattr(pm.hook, info.hook)()
@@ -250,10 +255,10 @@ def _specs_of(info: KindInfo, record: EntryPointRecord, plugin: Any, requested: 
     for result in results:
         items = [result] if isinstance(result, PluginSpec) else list(result or ())
         for item in items:
-            if not isinstance(item, info.spec_class):
+            if not isinstance(item, spec_class):
                 raise _misconfigured(record, requested, f"its {info.hook}() hook returned {item!r}, "
-                                     f"not a {info.spec_class.__name__}")
-            specs.append(item)
+                                     f"not a {spec_class.__name__}")
+            specs.append(cast(PluginSpec, item))
     return specs
 
 

@@ -1,3 +1,5 @@
+# mypy: disable-error-code="empty-body"
+# (hook specifications declare signatures only; pluggy calls the plugins' implementations)
 """The hooks a Toil plugin may implement (pluggy project name ``"toil"``).
 
 A plugin is the object an entry point in one of the ``toil.*`` groups points at, usually a
@@ -38,6 +40,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "toil_batch_systems",
+    "toil_clean_workflow",
     "toil_configure",
     "toil_error_hints",
     "toil_job_stores",
@@ -109,6 +112,14 @@ def toil_leader_finished(config: Any, success: bool) -> None:
     """Called when the leader stops, with whether the workflow succeeded."""
 
 
+@hookspec
+def toil_clean_workflow(config: Any) -> None:
+    """Called by ``toil clean`` with the configuration of the workflow whose job store it is about
+    to delete; the plugin of that workflow's batch system is loaded first. A plugin whose jobs can
+    outlive a killed leader (pods, cluster jobs) removes that workflow's jobs here. Failures are
+    logged, not fatal: the job store is deleted either way."""
+
+
 REGISTRATION_HOOKS = (
     "toil_batch_systems",
     "toil_job_stores",
@@ -116,4 +127,5 @@ REGISTRATION_HOOKS = (
     "toil_url_access",
     "toil_subcommands",
 )
-FANOUT_HOOKS = ("toil_configure", "toil_error_hints", "toil_leader_started", "toil_leader_finished")
+FANOUT_HOOKS = ("toil_configure", "toil_error_hints", "toil_leader_started", "toil_leader_finished",
+                "toil_clean_workflow")

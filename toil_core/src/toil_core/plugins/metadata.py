@@ -71,7 +71,9 @@ class EntryPointRecord:
 
     def summary(self) -> str:
         try:
-            return (self.dist.metadata.get("Summary") or "").strip() if self.dist is not None else ""
+            if self.dist is None:
+                return ""
+            return ((self.dist.metadata.get_all("Summary") or [None])[0] or "").strip()
         except Exception:
             return ""
 
@@ -90,7 +92,7 @@ def scan() -> Tuple[EntryPointRecord, ...]:
             eps = [ep for ep in dist.entry_points if ep.group in groups]
             if not eps:
                 continue
-            name = dist.metadata.get("Name")
+            name = (dist.metadata.get_all("Name") or [None])[0]
             key = dist_key(name)
             if key in seen:  # the same distribution found twice on sys.path: first one wins
                 continue

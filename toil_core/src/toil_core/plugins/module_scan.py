@@ -281,7 +281,7 @@ def _find_distribution(module: str) -> Tuple[Optional[str], Optional[str], Any]:
     for name in names:
         try:
             dist = importlib.metadata.distribution(name)
-            return dist.metadata.get("Name") or name, dist.version, dist
+            return (dist.metadata.get_all("Name") or [None])[0] or name, dist.version, dist
         except importlib.metadata.PackageNotFoundError:
             continue
     return None, None, None
@@ -291,7 +291,7 @@ def records() -> List[Any]:
     """An entry point record for every scanned module (origin ``module scan``), named by what the
     module registered if it has been imported, else by its suffix. Imports nothing. The distribution
     is left out (finding it reads every installed distribution): see :func:`distribution_of`."""
-    out = []
+    out: List[Any] = []
     modules = scanned_modules()
     if not modules:
         return out

@@ -17,7 +17,7 @@ import os
 import sys
 import threading
 import traceback
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 import attrs
 
@@ -26,6 +26,9 @@ from . import metadata as _md
 from .errors import PluginError, PluginImportError, PluginMisconfiguredError
 from .reserved import reserved_clash_message
 from .specs import KINDS, PluginSpec, kind_info, normalize_name
+
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
 
 __all__ = [
     "PluginInfo",
@@ -291,4 +294,17 @@ def leader_started(config: Any) -> None:
 def leader_finished(config: Any, success: bool) -> None:
     """Tell every loaded plugin the leader stopped; a failing plugin is logged, not fatal."""
     _call_each("toil_leader_finished", swallow=True, config=config, success=success)
+
+
+def clean_workflow(config: Config) -> None:
+    """Before ``toil clean`` deletes a workflow's job store: load the plugin of the workflow's
+    batch system, then let every loaded plugin remove what the workflow left running (a killed
+    leader's pods, for example). A failing plugin is logged, not fatal."""
+    name = config.batchSystem
+    if name:
+        try:
+            get_spec("batch_system", str(name))
+        except Exception as exc:  # not installed here: nothing of it to clean from this machine
+            log.debug("Batch system %r of the workflow not loadable for clean-up: %s", name, exc)
+    _call_each("toil_clean_workflow", swallow=True, config=config)
 

@@ -281,8 +281,9 @@ def add_settings_options(
                 *free, dest=info.dest, type=_arg_type(info), default=argparse.SUPPRESS,
                 metavar=info.metavar or (info.dest or "VALUE").upper(), help=_help_text(info),
             )
-        if not Config.has_option(info.dest):
-            Config.register_option(info.dest, None, None)
+        dest = info.dest or info.name  # setting_infos fills dest in
+        if not Config.has_option(dest):
+            Config.register_option(dest, None, None)
     return group
 
 
@@ -307,7 +308,7 @@ def settings_from(source: Any, settings_cls: type, environ: Optional[Mapping[str
     env = os.environ if environ is None else environ
     values: Dict[str, Any] = {}
     for info in setting_infos(settings_cls):
-        value, origin = _given(source, info.dest), info.flag
+        value, origin = _given(source, info.dest or info.name), info.flag
         if value is None:
             for name in info.env_vars:
                 if env.get(name) is not None:

@@ -30,12 +30,16 @@ import logging
 import os
 import threading
 import time
-from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
 
 from toil_core.provisioners.abstract import Shape
 from toil_core.provisioners.bin_packing import BinPackedFit, reserve_overhead
+from toil_core.provisioners.cluster_chart import cluster_chart_html
+
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
 
 __all__ = ["ClusterScaler", "JobShapeFeed", "NodeType", "ScalerThread", "ScalingPolicy", "node_types_from_config"]
 
@@ -62,10 +66,11 @@ class NodeType:
         return "/".join(self.instance_types) + bid
 
 
-def node_types_from_config(config: Any, provisioner: Any) -> List[NodeType]:
+def node_types_from_config(config: Config, provisioner: Any) -> List[NodeType]:
     """The autoscaled node types of ``--nodeTypes`` with their bounds and usable shapes."""
     result = []
-    zero_overhead = bool(getattr(config, "assumeZeroOverhead", False))
+    zero_overhead = bool(config.assumeZeroOverhead)
+    min_nodes = config.minNodes or [0] * len(config.nodeTypes)  # the checked config fills it in
     for index, (types, bid) in enumerate(config.nodeTypes):
         names = tuple(types)
         preemptible = bid is not None
@@ -74,7 +79,7 @@ def node_types_from_config(config: Any, provisioner: Any) -> List[NodeType]:
         shape = min(shapes, key=lambda s: (s.memory, s.cores, s.disk))
         if not zero_overhead:
             shape = reserve_overhead(shape)
-        result.append(NodeType(names, bid, int(config.minNodes[index]), int(config.maxNodes[index]), shape))
+        result.append(NodeType(names, bid, int(min_nodes[index]), int(config.maxNodes[index]), shape))
     return result
 
 
@@ -282,11 +287,17 @@ class ClusterScaler:
         self.retiring.clear()
 
     def write_stats(self, directory: str) -> str:
-        """Write the node counts over time (``--clusterStats``) as JSON; return the path."""
+        """Write the node counts over time (``--clusterStats``) as JSON, and next to it the same
+        drawn as an HTML chart (``.html``, see cluster_chart.py); return the JSON's path."""
         os.makedirs(directory, exist_ok=True)
         path = os.path.join(directory, f"cluster-stats-{os.getpid()}-{int(self.clock())}.json")
+        stats = {"node_types": [str(t) for t in self.node_types], "samples": self.history}
         with open(path, "w") as stream:
-            json.dump({"node_types": [str(t) for t in self.node_types], "samples": self.history}, stream, indent=1)
+            json.dump(stats, stream, indent=1)
+        chart = path[: -len(".json")] + ".html"
+        with open(chart + ".tmp", "w") as stream:
+            stream.write(cluster_chart_html(stats))
+        os.replace(chart + ".tmp", chart)
         return path
 
 

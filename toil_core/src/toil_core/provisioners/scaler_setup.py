@@ -4,12 +4,10 @@ system can be scaled, makes the provisioner through its plugin, and starts the
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Optional
 
-from toil_core.batch.abstract import AbstractScalableBatchSystem
-from toil_core.batch.abstract import AbstractScalableBatchSystem
-from toil_core.common.config import OptionError
-from toil_core.provisioners import cluster_factory
+from toil_core.batch.abstract import AbstractBatchSystem, AbstractScalableBatchSystem
+from toil_core.common.config import Config, OptionError
 from toil_core.provisioners import cluster_factory
 from toil_core.provisioners.cluster_scaler import ClusterScaler, JobShapeFeed, ScalerThread
 
@@ -18,12 +16,12 @@ __all__ = ["start_cluster_scaler"]
 logger = logging.getLogger(__name__)
 
 
-def start_cluster_scaler(config: Any, batch_system: Any) -> Optional[ScalerThread]:
+def start_cluster_scaler(config: Config, batch_system: AbstractBatchSystem) -> Optional[ScalerThread]:
     """The running scaler thread, or None without ``--provisioner``.
 
     :raises OptionError: if the batch system cannot be scaled or ``--nodeTypes`` is missing.
     """
-    name = getattr(config, "provisioner", None)
+    name = config.provisioner
     if not name:
         return None
 
@@ -38,7 +36,7 @@ def start_cluster_scaler(config: Any, batch_system: Any) -> Optional[ScalerThrea
     provisioner = cluster_factory(name, clusterName=None, clusterType=cluster_type, zone=None,
                                   nodeStorage=config.nodeStorage,
                                   nodeStorageOverrides=list(config.nodeStorageOverrides or []),
-                                  sseKey=getattr(config, "sseKey", None))
+                                  sseKey=config.sseKey)
     provisioner.readClusterSettings()
     provisioner.setAutoscaledNodeTypes([(set(types), bid) for types, bid in config.nodeTypes])
     scaler = ClusterScaler(provisioner, batch_system, config)

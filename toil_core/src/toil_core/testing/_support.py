@@ -143,7 +143,7 @@ def core_requirement_problem(requirements: Iterable[str], core: str = "toil-core
     if len(found) > 1:
         return f"{core} is required more than once: {found}"
     clauses = [c for c in found[0].split(",") if c]
-    ops = {}
+    ops: Dict[str, List[str]] = {}
     for clause in clauses:
         match = re.match(r"^(===|~=|==|!=|>=|<=|>|<)(.+)$", clause)
         if not match:

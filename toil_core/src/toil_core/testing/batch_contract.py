@@ -35,11 +35,11 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any, FrozenSet, List, Optional
+from typing import Any, FrozenSet, List, Optional, Type
 
 import pytest
 
-from toil_core.batch.abstract import InsufficientSystemResources
+from toil_core.batch.abstract import AbstractBatchSystem, InsufficientSystemResources
 from toil_core.batch.invocation import WORKER_COMMAND
 from toil_core.plugins.registry import get_batch_system_class, get_spec
 
@@ -162,9 +162,10 @@ class BatchSystemContract(SubclassesAreTests):
                 ended_at = time.monotonic()
                 deadline = min(deadline, ended_at + self.report_grace)
         if ended_at is not None:
-            type(self)._stuck = (f"batch job {job_id} ended (its command exited) but getUpdatedBatchJob() did not "
-                                 f"report it within {self.report_grace:g}s; every finished job must be reported once")
-            pytest.fail(type(self)._stuck + f" (other updates: {pending})")
+            stuck = (f"batch job {job_id} ended (its command exited) but getUpdatedBatchJob() did not "
+                     f"report it within {self.report_grace:g}s; every finished job must be reported once")
+            type(self)._stuck = stuck
+            pytest.fail(stuck + f" (other updates: {pending})")
         pytest.fail(f"batch job {job_id} was not reported within {limit:g}s and never ran to its end "
                     f"(other updates: {pending})")
 
@@ -330,7 +331,7 @@ class BatchSystemContract(SubclassesAreTests):
         update = self.wait_for(batch_system, job_id)
         assert update.wallTime is not None and update.wallTime >= 0.5
 
-    def test_worker_cleanup_capability_matches_the_class(self, batch_system_class: type,
+    def test_worker_cleanup_capability_matches_the_class(self, batch_system_class: Type[AbstractBatchSystem],
                                                          capabilities: FrozenSet[str]) -> None:
         assert batch_system_class.supportsWorkerCleanup() == ("worker_cleanup" in capabilities)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import inspect
 import uuid
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Type
 
 import pytest
 
@@ -106,7 +106,7 @@ class ProvisionerContract(SubclassesAreTests):
         assert node_type in shapes.values()
         assert all(shape.cores > 0 for shape in shapes)
 
-    def test_retry_predicate_answers_a_bool(self, provisioner_class: type) -> None:
+    def test_retry_predicate_answers_a_bool(self, provisioner_class: Type[AbstractProvisioner]) -> None:
         assert isinstance(provisioner_class.retryPredicate(RuntimeError("contract")), bool)
 
     def test_live_cluster(self, provisioner: Any) -> None:

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import traceback
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from toil_core.common.workdirs import get_local_workflow_dir
 from toil_core.filestores.abstract import AbstractFileStore
@@ -34,21 +34,29 @@ from toil_core.job.saving import load_job_body
 from toil_core.lib.error_report import debug_requested, report
 from toil_core.resource import load_user_module
 
+if TYPE_CHECKING:
+    from toil_core.common.config import Config
+    from toil_core.jobstores.abstract import AbstractJobStore
+
 logger = logging.getLogger(__name__)
 
 
 _workflow_dirs: Dict[Any, str] = {}
 
 
-def workflow_dir(config: Any) -> str:
+def workflow_dir(config: Config) -> str:
     """This node's directory for the workflow (job temp dirs, cache, deferred functions).
 
     Remembered per process: forked workers inherit the answer instead of recomputing it.
     """
-    key = (config.workflowID, getattr(config, "workDir", None))
+    workflow_id = config.workflowID
+    if workflow_id is None:
+        raise RuntimeError("The workflow's config has no workflow ID: the job store it came from was "
+                           "never initialized.")
+    key = (workflow_id, config.workDir)
     path = _workflow_dirs.get(key)
     if path is None or not os.path.isdir(path):
-        path = _workflow_dirs[key] = get_local_workflow_dir(config.workflowID, getattr(config, "workDir", None))
+        path = _workflow_dirs[key] = get_local_workflow_dir(workflow_id, config.workDir)
     return path
 
 
@@ -63,9 +71,9 @@ def _max_rss() -> int:
     return _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
 
 
-def chain_target(job_store: Any, desc: JobDescription, config: Any) -> Optional[JobDescription]:
+def chain_target(job_store: AbstractJobStore, desc: JobDescription, config: Config) -> Optional[JobDescription]:
     """The single next job that may run in this worker right after ``desc``, if any."""
-    if getattr(config, "disableChaining", False) or desc.services or desc.checkpoint:
+    if config.disableChaining or desc.services or desc.checkpoint:
         return None
     phase = desc.children if desc.children else desc.followOns
     if len(phase) != 1:
@@ -134,14 +142,14 @@ class Worker:
     """Runs a job (and the jobs chained after it) for one batch-system job."""
 
     def __init__(
-        self, job_store: Any, job_id: str, capture_output: bool = True, load_module: bool = True
+        self, job_store: AbstractJobStore, job_id: str, capture_output: bool = True, load_module: bool = True
     ) -> None:
         self.job_store = job_store
         self.load_module = load_module
         self._current_id = job_id
         self.config = job_store.config
         self.job_id = job_id
-        self.capture_output = capture_output and not getattr(self.config, "disableWorkerOutputCapture", False)
+        self.capture_output = capture_output and not self.config.disableWorkerOutputCapture
         self.node_dir = workflow_dir(self.config)
         self.messages: List[Dict[str, Any]] = []
         self.job_stats: List[Dict[str, Any]] = []
@@ -175,28 +183,28 @@ class Worker:
         finally:
             if capture is not None:
                 if exit_code == EXIT_OK and self.ran and self._send_success_log():
-                    limit = int(getattr(self.config, "maxLogFileSize", 64000) or 0)
+                    limit = int(self.config.maxLogFileSize or 0)
                     self.success_log = capture.read(limit).decode("utf-8", errors="replace")
                 capture.restore()
             self._ship_messages(time.time() - start)
         return exit_code
 
     def _send_success_log(self) -> bool:
-        if getattr(self.config, "writeLogsFromAllJobs", False):
+        if self.config.writeLogsFromAllJobs:
             return True
-        level = str(getattr(self.config, "logLevel", "INFO") or "INFO").upper()
+        level = str(self.config.logLevel or "INFO").upper()
         return level == "DEBUG" or logging.getLogger().isEnabledFor(logging.DEBUG)
 
     def _report_failure(self, job_id: str, capture: Optional[_OutputCapture], retry: bool = True) -> None:
-        limit = int(getattr(self.config, "maxLogFileSize", 64000) or 0)
+        limit = int(self.config.maxLogFileSize or 0)
         data = capture.read(limit) if capture is not None else traceback.format_exc().encode()
         record_failure(self.job_store, job_id, self.config, data, retry=retry)
 
     def _run_chain(self) -> int:
-        desc = self.job_store.load_job(self.job_id)
+        desc: Optional[JobDescription] = self.job_store.load_job(self.job_id)
         manager = DeferredFunctionManager(self.node_dir)
         while desc is not None:
-            self._current_id = desc.jobStoreID
+            self._current_id = desc.jobStoreID or self._current_id
             if desc.body_id is None:
                 return EXIT_OK  # already ran (e.g. the leader lost track of a finished job)
             with manager.open() as register:
@@ -211,23 +219,24 @@ class Worker:
     def _run_one(self, desc: JobDescription, register: Any) -> Optional[JobDescription]:
         """Run one job; returns its updated description, or None if it was deleted (a leaf)."""
         config = self.config
-        stats = bool(getattr(config, "stats", False))
+        stats = bool(config.stats)
         started = time.time()
         clock = _cpu_seconds() if stats else 0.0
         store = self.job_store
         if desc.kind != SERVICE and supports_scoping(store):
-            discard_attempt_files(store, desc.jobStoreID)  # of earlier attempts that never finished
-            store = attempt_scoped(store, desc.jobStoreID)
+            stored_id = str(desc.jobStoreID)  # a description loaded from the store has its ID
+            discard_attempt_files(store, stored_id)  # of earlier attempts that never finished
+            store = attempt_scoped(store, stored_id)
         job = load_job_body(store, desc)
         job.assignConfig(config)
         self.ran.append([desc.jobName, str(desc.jobStoreID)])
-        caching = getattr(config, "caching", None)
+        caching = config.caching
         if caching is None:
             caching = store.default_caching()
         file_store = AbstractFileStore.createFileStore(
             store, desc, self.node_dir, None, caching=bool(caching)
         )
-        file_store.keep_temp_dirs = getattr(config, "cleanWorkDir", "always") in ("never", "onSuccess")
+        file_store.keep_temp_dirs = config.cleanWorkDir in ("never", "onSuccess")
         job._defer = register
         cwd = os.getcwd()
         try:
@@ -281,6 +290,6 @@ class Worker:
             logger.exception("Could not send job logs and stats to the leader")
 
 
-def run_worker(job_store: Any, job_id: str, capture_output: bool = True, load_module: bool = True) -> int:
+def run_worker(job_store: AbstractJobStore, job_id: str, capture_output: bool = True, load_module: bool = True) -> int:
     """Run the job ``job_id`` (and any chained successors); returns the worker exit code."""
     return Worker(job_store, job_id, capture_output=capture_output, load_module=load_module).run()

@@ -7,12 +7,15 @@ import os
 import pickle
 import shutil
 import sys
-from typing import Any, Optional, Type
+from typing import Any, Literal, Optional, Type
 
+from toil_core.batch.abstract import AbstractBatchSystem
 from toil_core.batch.registry import get_batch_system
-from toil_core.common.config import Config
+from toil_core.common.config import Config, OptionError
 from toil_core.common.workdirs import get_coordination_dir, get_local_workflow_dir, get_toil_work_dir
 from toil_core.job.commit import load_root_return_value, save_root_job
+from toil_core.job.description import JobDescription
+from toil_core.jobstores.abstract import AbstractJobStore
 from toil_core.jobstores.locator import (
     build_locator,
     make_job_store,
@@ -111,8 +114,9 @@ class Toil:
         # traceback (which --logDebug brings back).
         install_excepthook(debug_requested(options))
         self.options = options
-        self.config: Any = None
-        self._jobStore: Any = None
+        # Both are set by __enter__ (None before, as upstream).
+        self.config: Config = None  # type: ignore[assignment]
+        self._jobStore: AbstractJobStore = None  # type: ignore[assignment]
         self._inContextManager = False
         self._restarted = False
         self._started = False
@@ -130,6 +134,9 @@ class Toil:
         set_logging_from_options(self.options)
         config = Config()
         config.setOptions(self.options)
+        if config.jobStore is None:
+            raise OptionError("No job store was given: pass a job store locator, such as ./my-jobstore, "
+                              "as the first argument.")
         config.jobStore = normalize_locator(config.jobStore)
         # Resolve the batch system before touching the job store, so a bad name or a missing
         # plugin fails without leaving a half-made job store behind.
@@ -157,7 +164,7 @@ class Toil:
                 self._check_jobs_readable(job_store)
                 stored = job_store.config
                 config.workflowID = stored.workflowID
-                config.workflowAttemptNumber = int(getattr(stored, "workflowAttemptNumber", 0) or 0) + 1
+                config.workflowAttemptNumber = int(stored.workflowAttemptNumber or 0) + 1
                 job_store._config = config if hasattr(job_store, "_config") else None
                 self._set_store_config(job_store, config)
                 job_store.write_config()
@@ -174,7 +181,7 @@ class Toil:
         return self
 
     @staticmethod
-    def _lock(job_store: Any) -> Any:
+    def _lock(job_store: AbstractJobStore) -> Any:
         """The job store's leader lock (None for stores that cannot lock)."""
         acquire = getattr(job_store, "acquire_leader_lock", None)
         return acquire() if acquire is not None else None
@@ -185,27 +192,27 @@ class Toil:
             lock.release()
 
     @staticmethod
-    def _check_jobs_readable(job_store: Any) -> None:
+    def _check_jobs_readable(job_store: AbstractJobStore) -> None:
         """Load every stored job description once, so a damaged one is reported (with its
         path and the fix, by the job store) before the restart changes anything."""
         for _desc in job_store.jobs():
             pass
 
     @staticmethod
-    def _set_store_config(job_store: Any, config: Any) -> None:
+    def _set_store_config(job_store: AbstractJobStore, config: Config) -> None:
         for attr in ("_config", "_Toil_config"):
             if hasattr(job_store, attr):
                 setattr(job_store, attr, config)
         if getattr(job_store, "config", None) is not config:
-            try:
-                job_store.config = config
+            try:  # a store that keeps its config elsewhere may offer a settable ``config``
+                setattr(job_store, "config", config)
             except AttributeError:
                 pass
 
-    def __exit__(self, exc_type: Optional[Type[BaseException]], exc_val: Any, exc_tb: Any) -> bool:
+    def __exit__(self, exc_type: Optional[Type[BaseException]], exc_val: Any, exc_tb: Any) -> Literal[False]:
         config = self.config
         try:
-            clean = getattr(config, "clean", "onSuccess")
+            clean = config.clean
             if config.restart and not self._restarted:
                 clean = "never"
             failed = exc_type is not None
@@ -231,9 +238,9 @@ class Toil:
         return False
 
     def _clean_work_dir(self, failed: bool) -> None:
-        policy = getattr(self.config, "cleanWorkDir", "always")
+        policy = self.config.cleanWorkDir
         if policy == "always" or (policy == "onSuccess" and not failed) or (policy == "onError" and failed):
-            work = get_toil_work_dir(getattr(self.config, "workDir", None))
+            work = get_toil_work_dir(self.config.workDir)
             shutil.rmtree(os.path.join(work, f"toil-{self.config.workflowID}"), ignore_errors=True)
 
     def _assert_context(self) -> None:
@@ -274,20 +281,24 @@ class Toil:
         if root_id is None:
             # The first leader died before it saved the root job (which is what makes a job
             # store startable): there is nothing to resume and no return value to give back.
-            raise ToilRestartException(_no_root_message(self.config.jobStore))
-        root_desc = clean_for_restart(job_store, self.config, root_id)
-        if root_desc is None:
-            logger.warning("Requested restart but the workflow has already been completed; allowing exports to rerun.")
-            return self._root_return_value()
+            raise ToilRestartException(_no_root_message(str(self.config.jobStore)))
+        # The batch system comes first (as upstream): one whose jobs can outlive a killed leader
+        # (pods, cluster jobs) stops its predecessor's jobs while it starts, so none of them
+        # changes the job store after the state to resume has been read from it.
         batch_system = self.createBatchSystem(self.config)
         try:
+            root_desc = clean_for_restart(job_store, self.config, root_id)
+            if root_desc is None:
+                logger.warning("Requested restart but the workflow has already been completed; "
+                               "allowing exports to rerun.")
+                return self._root_return_value()
             self._prepare_leader_run(batch_system)
             self._run_leader(batch_system, root_desc)
         finally:
             batch_system.shutdown()
         return self._root_return_value()
 
-    def _prepare_leader_run(self, batch_system: Any) -> None:
+    def _prepare_leader_run(self, batch_system: AbstractBatchSystem) -> None:
         job_store = self._jobStore
         job_store.write_leader_pid()
         job_store.write_kill_flag(kill=False)
@@ -299,13 +310,13 @@ class Toil:
         except (ResourceException, KeyError) as error:
             logger.debug("No user module to deploy: %s", error)
             return
-        deploy = not getattr(self.config, "disableAutoDeployment", False)
+        deploy = not self.config.disableAutoDeployment
         if deploy and not batch_system.supportsAutoDeployment() and not batch_system.runs_workers_beside_leader():
             logger.warning("Batch system does not support auto-deployment. The user script %s will have to be "
                            "present at the same location on every worker.", descriptor)
         save_user_module(job_store, descriptor, deploy=deploy)
 
-    def _run_leader(self, batch_system: Any, root_desc: Any) -> None:
+    def _run_leader(self, batch_system: AbstractBatchSystem, root_desc: JobDescription) -> None:
         try:
             leader_started(self.config)
         except Exception:
@@ -313,7 +324,7 @@ class Toil:
 
         success = False
         realtime = (RealtimeLogger.start_server(self.config.logLevel, batch_system)
-                    if getattr(self.config, "realTimeLogging", False) else contextlib.nullcontext())
+                    if self.config.realTimeLogging else contextlib.nullcontext())
         scaler = start_cluster_scaler(self.config, batch_system)
         try:
             with realtime:
@@ -352,18 +363,18 @@ class Toil:
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
-    def _batch_system_class(config: Any) -> Any:
-        return get_batch_system(getattr(config, "batchSystem", "single_machine") or "single_machine")
+    def _batch_system_class(config: Config) -> Type[AbstractBatchSystem]:
+        return get_batch_system(config.batchSystem or "single_machine")
 
     @staticmethod
-    def createBatchSystem(config: Any) -> Any:
+    def createBatchSystem(config: Config) -> AbstractBatchSystem:
         cls = Toil._batch_system_class(config)
-        logger.debug("Creating the %s batch system (%s.%s).", getattr(config, "batchSystem", "?"),
+        logger.debug("Creating the %s batch system (%s.%s).", config.batchSystem,
                      cls.__module__, cls.__qualname__)
         return cls(config, config.maxCores, config.maxMemory, config.maxDisk)
 
     @staticmethod
-    def getJobStore(locator: str) -> Any:
+    def getJobStore(locator: str) -> AbstractJobStore:
         return make_job_store(locator)
 
     @staticmethod
@@ -375,7 +386,7 @@ class Toil:
         return build_locator(name, rest)
 
     @staticmethod
-    def resumeJobStore(locator: str) -> Any:
+    def resumeJobStore(locator: str) -> AbstractJobStore:
         return open_job_store(locator)
 
     @staticmethod
