@@ -38,6 +38,7 @@ import attrs
 
 from toil_core.batch.abstract import EXIT_STATUS_UNAVAILABLE_VALUE, BatchJobExitReason, BatchSystemSupport, UpdatedBatchJobInfo
 from toil_core.batch.invocation import WorkerInvocation
+from toil_core.bus import ExternalBatchIdMessage
 from toil_core.lib.errors import ToilError
 
 if TYPE_CHECKING:
@@ -294,8 +295,6 @@ class SubmitAndPollBatchSystem(BatchSystemSupport):
         bus = getattr(self, "_message_bus", None)
         if bus is None:
             return
-        from toil_core.bus import ExternalBatchIdMessage
-
         try:
             bus.publish(ExternalBatchIdMessage(batch_id, str(scheduler_id), type(self).__name__))
         except Exception:  # a closed messages file must never stop submissions
