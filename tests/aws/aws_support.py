@@ -1,83 +1,16 @@
-"""Helpers of the toil-aws tests: a real S3 (and Batch) server on loopback, and a fault-injecting
-proxy to put in front of it.
-
-The server is moto's server mode (``python -m moto.server``), installed by ``python3 dev.py
-setup`` through toil-aws's ``test`` extra. It speaks the S3 REST protocol over HTTP; our code
-talks to it exactly as to AWS, through ``AWS_ENDPOINT_URL``.
-"""
+"""Helpers of the toil-aws tests: the moto server (tests/support/moto_service.py, re-exported
+here) and a fault-injecting proxy to put in front of it."""
 from __future__ import annotations
 
-import os
 import random
 import select
 import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
-from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
-#: Credentials moto accepts (it checks none); never real ones.
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
+from moto_service import FAKE_CREDENTIALS, MotoServer, free_port
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class MotoServer:
-    """``python -m moto.server`` on a free loopback port, for the length of a test session."""
-
-    def __init__(self, log_dir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log_dir / "moto_server.log"
-        self.proc: Optional[subprocess.Popen] = None
-
-    def start(self, deadline: float = 60.0) -> "MotoServer":
-        env = dict(os.environ)
-        env.update(FAKE_CREDENTIALS)
-        with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
-                                          str(self.port)], stdout=log, stderr=subprocess.STDOUT, env=env,
-                                         start_new_session=True)
-        end = time.monotonic() + deadline
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"moto server exited: {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/moto-api/", timeout=2):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"moto server did not answer within {deadline} s: {self.log.read_text()[-2000:]}")
-
-    def configure(self, settings: Dict[str, object]) -> None:
-        """moto's runtime configuration (``/moto-api/config``), e.g. Batch without Docker."""
-        import json
-
-        request = urllib.request.Request(self.url + "/moto-api/config", data=json.dumps(settings).encode(),
-                                         method="POST", headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10):
-            pass
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+__all__ = ["FAKE_CREDENTIALS", "FaultProxy", "MotoServer", "free_port"]
 
 
 class FaultProxy:

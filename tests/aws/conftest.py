@@ -1,6 +1,6 @@
-"""Fixtures of the toil-aws tests: one moto S3 server for the session, reached through
-``AWS_ENDPOINT_URL`` with throw-away credentials (set in this process's environment, so the
-workflows the tests start as subprocesses use the same server)."""
+"""Fixtures of the toil-aws tests, around the session's moto server (the ``moto_server`` fixture of
+tests/support/moto_service.py, reached through ``AWS_ENDPOINT_URL`` with throw-away credentials set
+in this process's environment, so the workflows the tests start as subprocesses use it too)."""
 from __future__ import annotations
 
 import sys
@@ -10,7 +10,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from aws_fixtures import moto_server  # noqa: E402,F401 - the session's moto server
 from aws_support import MotoServer  # noqa: E402
 
 

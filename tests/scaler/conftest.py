@@ -1,7 +1,7 @@
 """Fixtures of the cluster scaler tests: the Mesos protocol double (tests/mesos) started with no
 agents, the ``mesos_double`` provisioner (double_provisioner.py) registered through a fake
-distribution that workflow subprocesses find on PYTHONPATH, and the moto server of tests/aws
-(for autoscaling with the ``aws`` provisioner)."""
+distribution that workflow subprocesses find on PYTHONPATH. The ``moto_server`` fixture (for
+autoscaling with the ``aws`` provisioner) is the session's, from tests/support/moto_service.py."""
 from __future__ import annotations
 
 import sys
@@ -13,9 +13,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "mesos"))
-sys.path.insert(0, str(HERE.parent / "aws"))
 
-from aws_fixtures import moto_server  # noqa: E402,F401 - the session's moto server
 from mesos_support import MesosCluster  # noqa: E402
 
 PLUGIN_HOOK = '''

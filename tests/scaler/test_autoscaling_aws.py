@@ -119,3 +119,30 @@ def test_aws_provisioner_grows_and_shrinks_a_mesos_cluster(tmp_path: Path, ec2: 
     assert state["slaves"] == []
     [stats_file] = list(stats.glob("cluster-stats-*.json"))
     assert max(s["wanted"][NODE_TYPE] for s in json.loads(stats_file.read_text())["samples"]) == 3
+
+
+def test_leader_off_ec2_is_told_where_to_run(moto_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto_service import free_port
+
+    from toil_aws.provisioner import AWSProvisioner
+    from toil_core.plugin_api import ToilError
+
+    monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", f"http://127.0.0.1:{free_port()}")  # nobody there
+    with pytest.raises(ToilError, match="not an EC2 instance.*leader node"):
+        AWSProvisioner(None, "mesos", None, 8, None, None).readClusterSettings()
+
+
+def test_instance_outside_any_cluster_is_refused(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toil_aws.provisioner import AWSProvisioner
+    from toil_core.plugin_api import ToilError
+
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    [instance] = ec2.run_instances(ImageId=image, InstanceType="t2.micro", MinCount=1, MaxCount=1)["Instances"]
+    metadata = MetadataService(instance["InstanceId"])
+    monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.url)
+    try:
+        with pytest.raises(ToilError, match="no clusterName tag"):
+            AWSProvisioner(None, "mesos", None, 8, None, None).readClusterSettings()
+    finally:
+        metadata.close()
+        ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
