@@ -76,7 +76,7 @@ class Leader:
         self._stop_signal: Optional[int] = None
         self._env = self._job_environment()
         self._env_by_threads: Dict[int, Dict[str, str]] = {}
-        self.progress = ProgressBar(not getattr(config, "disableProgress", False))
+        self.progress = ProgressBar(not config.disableProgress)
         self.messages = LeaderMessages(config, job_store, batch_system)  # --writeMessages, toil status
         self.tracker = JobTracker(job_store)
         self.logs = JobLogs(config, job_store)

@@ -54,7 +54,7 @@ class PeriodicChecks:
 
     def check_kill_flag(self) -> None:
         """Raise KilledWorkflowException once ``toil kill`` set the job store's kill flag."""
-        interval = float(getattr(self.config, "kill_polling_interval", 5) or 5)
+        interval = float(self.config.kill_polling_interval or 5)
         now = time.time()
         if now - self._last_kill_check < interval:
             return
@@ -151,7 +151,7 @@ class PeriodicChecks:
 
     def status_line(self) -> None:
         """Log how many jobs run and wait (every --statusWait seconds)."""
-        wait = float(getattr(self.config, "statusWait", 3600))
+        wait = float(self.config.statusWait)
         now = time.time()
         if now - self._last_status < wait:
             return

@@ -84,8 +84,8 @@ class Services:
     def slot_free(self, desc: JobDescription) -> bool:
         """Whether a service host may be issued now without passing --max(Preemptible)ServiceJobs."""
         if desc.preemptible:
-            return self.running_preemptible < int(getattr(self.config, "maxPreemptibleServiceJobs", 1 << 62))
-        return self.running < int(getattr(self.config, "maxServiceJobs", 1 << 62))
+            return self.running_preemptible < self.config.maxPreemptibleServiceJobs
+        return self.running < self.config.maxServiceJobs
 
     def issued(self, host: JobDescription) -> None:
         """A host was issued: it takes a slot."""
