@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any, Callable, List, Optional, Protocol, TypeVar, Union
+from typing import Any, Callable, List, Optional, Protocol, Union
 
 from toil_core.common.options_groups import BATCH, Opt, option_table
 from toil_core.plugins.errors import PluginError
@@ -25,8 +25,6 @@ __all__ = [
     "OptionSetter", "add_all_batchsystem_options", "batch_system_options", "set_batchsystem_config_defaults",
     "set_batchsystem_options",
 ]
-
-OptionType = TypeVar("OptionType")
 
 #: Which batch system a backend row belongs to, by the start of its destination.
 _OWNER_PREFIXES = {

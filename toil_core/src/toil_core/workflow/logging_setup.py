@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import sys
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 from toil_core.common.config import canonical_log_level
 from toil_core.workflow.options import (
@@ -46,7 +46,7 @@ def set_log_level(level: str, set_logger: Optional[logging.Logger] = None) -> No
     logger.setLevel(canonical_log_level(level))
 
 
-def _own_handlers(kind: type) -> list:
+def _own_handlers(kind: type) -> List[logging.Handler]:
     return [h for h in root_logger.handlers if getattr(h, _MARK, False) and isinstance(h, kind)]
 
 
@@ -72,16 +72,15 @@ def log_to_file(log_file: Optional[str], log_rotation: bool) -> None:
     opened before is closed and replaced, not doubled."""
     if not log_file:
         return
-    for handler in _own_handlers(logging.FileHandler):
-        root_logger.removeHandler(handler)
-        handler.close()
-    handler: logging.Handler
+    for old in _own_handlers(logging.FileHandler):
+        root_logger.removeHandler(old)
+        old.close()
+    new: logging.Handler
     if log_rotation:
-        handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=DEFAULT_ROTATING_LOG_SIZE,
-                                                       backupCount=1)
+        new = logging.handlers.RotatingFileHandler(log_file, maxBytes=DEFAULT_ROTATING_LOG_SIZE, backupCount=1)
     else:
-        handler = logging.FileHandler(log_file)
-    _install(handler)
+        new = logging.FileHandler(log_file)
+    _install(new)
 
 
 def suppress_exotic_logging(local_logger: str) -> None:
