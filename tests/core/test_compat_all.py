@@ -41,6 +41,10 @@ UPSTREAM = {
     "toil.batchSystems.local_support": [
         "BatchSystemLocalSupport", "logger",
     ],
+    "toil.batchSystems.options": [
+        "OptionSetter", "add_all_batchsystem_options", "logger", "set_batchsystem_config_defaults",
+        "set_batchsystem_options",
+    ],
     "toil.batchSystems.registry": [
         "BATCH_SYSTEMS", "BATCH_SYSTEM_FACTORY_REGISTRY", "DEFAULT_BATCH_SYSTEM",
         "addBatchSystemFactory", "aws_batch_batch_system_factory", "gridengine_batch_system_factory",
@@ -187,6 +191,14 @@ UPSTREAM = {
     ],
     "toil.serviceManager": [
         "ServiceManager", "logger",
+    ],
+    "toil.statsAndLogging": [
+        "DEFAULT_LOGLEVEL", "StatsAndLogging", "add_logging_options", "configure_root_logger", "log_to_file",
+        "logger", "root_logger", "set_log_level", "set_logging_from_options", "suppress_exotic_logging",
+        "toil_logger",
+    ],
+    "toil.toilState": [
+        "ToilState", "logger",
     ],
     "toil.utils": [],
     "toil.utils.toilClean": [

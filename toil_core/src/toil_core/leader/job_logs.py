@@ -74,24 +74,7 @@ class JobLogs:
         self._write_log_text(desc.jobName, str(desc.stored_id), text)
 
     def _write_log_text(self, job_name: str, job_id: str, text: str) -> None:
-        """With --writeLogs/--writeLogsGzip: one file per received job log (retries get a number)."""
-        directory = self.config.writeLogs or self.config.writeLogsGzip
-        if not directory:
-            return
-        os.makedirs(directory, exist_ok=True)
-        name = f"{job_name}_{job_id}".replace("/", "_").replace(" ", "-")
-        extension = ".log.gz" if self.config.writeLogsGzip else ".log"
-        path = os.path.join(directory, name + extension)
-        attempt = 1
-        while os.path.exists(path):  # a retried job: keep every attempt's log
-            attempt += 1
-            path = os.path.join(directory, f"{name}_{attempt}{extension}")
-        if extension == ".log.gz":
-            with gzip.open(path, "wt") as handle:
-                handle.write(text)
-        else:
-            with open(path, "w") as handle:
-                handle.write(text)
+        write_log_text(self.config, job_name, job_id, text)
 
     def _received_worker_log(self, worker_log: Dict[str, Any]) -> None:
         """The output of jobs that succeeded (sent with --writeLogsFromAllJobs or at DEBUG level)."""
@@ -131,3 +114,24 @@ class JobLogs:
             self.job_store.read_logs(handle)
         except Exception:
             logger.debug("Could not read job logs", exc_info=True)
+
+
+def write_log_text(config: Config, job_name: str, job_id: str, text: str) -> None:
+    """With --writeLogs/--writeLogsGzip: one file per received job log (retries get a number)."""
+    directory = config.writeLogs or config.writeLogsGzip
+    if not directory:
+        return
+    os.makedirs(directory, exist_ok=True)
+    name = f"{job_name}_{job_id}".replace("/", "_").replace(" ", "-")
+    extension = ".log.gz" if config.writeLogsGzip else ".log"
+    path = os.path.join(directory, name + extension)
+    attempt = 1
+    while os.path.exists(path):  # a retried job: keep every attempt's log
+        attempt += 1
+        path = os.path.join(directory, f"{name}_{attempt}{extension}")
+    if extension == ".log.gz":
+        with gzip.open(path, "wt") as handle:
+            handle.write(text)
+    else:
+        with open(path, "w") as handle:
+            handle.write(text)
