@@ -1,5 +1,5 @@
 """Compatibility module: upstream name ``toil.statsAndLogging``; everything lives in toil_core."""
-from toil_core.compat_names import upstream_logger
+from toil_core.compat_names import stats_and_logging_logger as logger  # noqa: F401
 from toil_core.leader.stats_and_logging import StatsAndLogging  # noqa: F401
 from toil_core.workflow.logging_setup import (  # noqa: F401
     DEFAULT_LOGLEVEL,
@@ -13,8 +13,6 @@ from toil_core.workflow.logging_setup import (  # noqa: F401
     suppress_exotic_logging,
     toil_logger,
 )
-
-logger = upstream_logger("toil.statsAndLogging")
 
 # install_log_color (a later upstream name, not in the 5.10 manual's table) is importable by name
 # but not in __all__, which lists the upstream 5.10 names.

@@ -56,6 +56,11 @@ toil_debug_job_logger = upstream_logger("toil.utils.toilDebugJob")
 toil_kill_logger = upstream_logger("toil.utils.toilKill")
 toil_stats_logger = upstream_logger("toil.utils.toilStats")
 toil_status_logger = upstream_logger("toil.utils.toilStatus")
+cleanup_support_logger = upstream_logger("toil.batchSystems.cleanup_support")
+local_support_logger = upstream_logger("toil.batchSystems.local_support")
+batch_options_logger = upstream_logger("toil.batchSystems.options")
+stats_and_logging_logger = upstream_logger("toil.statsAndLogging")
+toil_state_logger = upstream_logger("toil.toilState")
 
 # ---------------------------------------------------------------- toil.common
 #: The largest integer size, used upstream as "no limit" for --maxCores and friends.
