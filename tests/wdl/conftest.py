@@ -14,6 +14,9 @@ from typing import Any, List
 
 import pytest
 
+# The vendored, unmodified WDL conformance suite (tests/wdl/conformance) is data, not tests of this project.
+collect_ignore_glob = ["conformance/*"]
+
 pytest.importorskip("WDL", reason="toil-wdl needs miniwdl (pip install ./plugins/toil_wdl)")
 pytest.importorskip("toil_wdl", reason="toil-wdl is not installed (pip install ./plugins/toil_wdl)")
 

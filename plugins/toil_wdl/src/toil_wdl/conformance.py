@@ -36,10 +36,14 @@ _LINE = re.compile(r"^(\d+): (SUCCEEDED|FAILED|SKIPPED|IGNORED|WARNING): (.*)$")
 
 
 def find_suite(explicit: Optional[str] = None) -> Optional[Path]:
-    """The suite folder: ``explicit``, $TOIL_WDL_CONFORMANCE, or shared/conformance beside the checkout."""
+    """The suite folder: ``explicit``, $TOIL_WDL_CONFORMANCE, shared/conformance beside the checkout, or the
+    copy in tests/wdl/conformance."""
     candidates = [explicit] if explicit else [DEFAULT_SUITE]
     here = Path(__file__).resolve()
     candidates += [str(p / "shared" / "conformance" / "wdl-conformance-tests") for p in here.parents]
+    # an unmodified copy kept in the repository, so that a checkout with nothing beside it still runs the
+    # CI tiers (the shared copy, when present, is preferred)
+    candidates += [str(p / "tests" / "wdl" / "conformance" / "wdl-conformance-tests") for p in here.parents]
     for c in candidates:
         if c and (Path(c) / "conformance.yaml").is_file():
             return Path(c)
