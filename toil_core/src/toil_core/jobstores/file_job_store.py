@@ -528,18 +528,7 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
     def write_file(self, local_path: str, job_id: Optional[str] = None, cleanup: bool = False) -> str:
         file_id, dest = self._new_file_id(job_id, cleanup, os.path.basename(local_path), "file")
         if self._cipher is not None:
-            executable = bool(os.stat(local_path).st_mode & stat.S_IXUSR)
-            tmp, fd = self._new_tmp(0o700 if executable else 0o600)
-            try:
-                with self._space_checked(dest):
-                    try:
-                        self._copy_in(local_path, fd, dest)
-                    finally:
-                        os.close(fd)
-                    self._publish_new(tmp, dest)
-            except BaseException:
-                self._discard(tmp)
-                raise
+            self._copy_local_in(local_path, dest, lambda tmp: self._publish_new(tmp, dest))
             return file_id
         # Clear store: the source is opened once and its one fstat gives both the executable
         # bit and the size (small files are dominated by system calls).
@@ -746,6 +735,11 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
     def update_file(self, file_id: str, local_path: str) -> None:
         """Replace the file's content (and executable bit) with the local file's."""
         dest, _ = self._existing_mode(file_id)
+        self._copy_local_in(local_path, dest, lambda tmp: self._publish_update(file_id, tmp, dest))
+
+    def _copy_local_in(self, local_path: str, dest: str, publish: Callable[[str], None]) -> None:
+        """Copy (sealing if the store is encrypted) a local file into a new temporary file carrying its
+        executable bit, then ``publish`` the temporary file; it is discarded if anything fails."""
         executable = bool(os.stat(local_path).st_mode & stat.S_IXUSR)
         tmp, fd = self._new_tmp(0o700 if executable else 0o600)
         try:
@@ -754,7 +748,7 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
                     self._copy_in(local_path, fd, dest)
                 finally:
                     os.close(fd)
-                self._publish_update(file_id, tmp, dest)
+                publish(tmp)
         except BaseException:
             self._discard(tmp)
             raise
