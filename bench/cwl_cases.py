@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from cases import BENCH, LeaderSampler, bench_env, log
 
@@ -88,20 +88,10 @@ def _check(output: str, key: str, count: int) -> Optional[str]:
     return f"{len(missing)} output files missing" if missing else None
 
 
-def run_one(runner: str, executable: str, key: str, scale: str, timeout: float,
-            keep_logs: bool) -> Dict[str, Any]:
-    """Run a CWL case once with one runner; its wall clock and whether the outputs are right."""
-    case = CWL_CASES[key]
-    params = case["params"][scale]
-    tmp = tempfile.mkdtemp(prefix=f"toil-bench-{case['name']}-{runner}-")
-    inputs = os.path.join(tmp, "inputs.json")
-    with open(inputs, "w") as handle:
-        json.dump({"messages": [f"message {i}" for i in range(params["n"])]}, handle)
-    cmd = _command(runner, executable, str(CWL_DIR / case["document"]), inputs, tmp)
-    env = bench_env()
-    bindir = os.path.dirname(os.path.abspath(executable))
-    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
-    log(f"{runner}: case {key} ({case['name']}): " + " ".join(cmd))
+def run_timed(runner: str, key: str, cmd: List[str], tmp: str, env: Dict[str, str],
+              timeout: float, keep_logs: bool, check: Callable[[str], Optional[str]]) -> Dict[str, Any]:
+    """Run one benchmark command in ``tmp`` with its main process sampled; its wall clock and whether
+    ``check`` accepts its standard output (shared by the CWL and WDL cases)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
@@ -118,7 +108,7 @@ def run_one(runner: str, executable: str, key: str, scale: str, timeout: float,
     sampler.stopped.set()
     sampler.join(timeout=5)
     problem = "timed out" if timed_out else (f"exit code {proc.returncode}" if proc.returncode else
-                                             _check(out, case["output"], params["n"]))
+                                             check(out))
     result: Dict[str, Any] = {"runner": runner, "seconds": round(seconds, 3), "ok": problem is None,
                               "main_process": sampler.summary()}
     if problem:
@@ -136,6 +126,24 @@ def run_one(runner: str, executable: str, key: str, scale: str, timeout: float,
     else:
         shutil.rmtree(tmp, ignore_errors=True)
     return result
+
+
+def run_one(runner: str, executable: str, key: str, scale: str, timeout: float,
+            keep_logs: bool) -> Dict[str, Any]:
+    """Run a CWL case once with one runner; its wall clock and whether the outputs are right."""
+    case = CWL_CASES[key]
+    params = case["params"][scale]
+    tmp = tempfile.mkdtemp(prefix=f"toil-bench-{case['name']}-{runner}-")
+    inputs = os.path.join(tmp, "inputs.json")
+    with open(inputs, "w") as handle:
+        json.dump({"messages": [f"message {i}" for i in range(params["n"])]}, handle)
+    cmd = _command(runner, executable, str(CWL_DIR / case["document"]), inputs, tmp)
+    env = bench_env()
+    bindir = os.path.dirname(os.path.abspath(executable))
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    log(f"{runner}: case {key} ({case['name']}): " + " ".join(cmd))
+    return run_timed(runner, key, cmd, tmp, env, timeout, keep_logs,
+                     lambda out: _check(out, case["output"], params["n"]))
 
 
 def run_cwl_case(python: str, key: str, scale: str, timeout: float, keep_logs: bool,

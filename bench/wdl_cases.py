@@ -22,11 +22,11 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from cases import BENCH, LeaderSampler, bench_env, log
+from cases import BENCH, bench_env, log
+from cwl_cases import run_timed
 
 WDL_DIR = BENCH / "wdl"
 IMAGE = "docker.io/library/ubuntu:20.04"
@@ -94,40 +94,8 @@ def run_one(runner: str, bindir: str, key: str, scale: str, timeout: float, keep
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
     env.update(miniwdl_env)
     log(f"{runner}: case {key} ({case['name']}): " + " ".join(cmd))
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
-    sampler = LeaderSampler(proc.pid)
-    sampler.start()
-    timed_out = False
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        os.killpg(proc.pid, 9)
-        out, err = proc.communicate()
-    seconds = time.perf_counter() - start
-    sampler.stopped.set()
-    sampler.join(timeout=5)
-    problem = "timed out" if timed_out else (f"exit code {proc.returncode}" if proc.returncode else
-                                             _check(out, case["output"], params["n"]))
-    result: Dict[str, Any] = {"runner": runner, "seconds": round(seconds, 3), "ok": problem is None,
-                              "main_process": sampler.summary()}
-    if problem:
-        result["error"] = problem
-        result["error_tail"] = (err or "")[-4000:]
-        log(f"{runner}: case {key} FAILED ({problem}); last lines of stderr:")
-        for line in (err or "").splitlines()[-15:]:
-            print("    " + line, flush=True)
-    else:
-        log(f"{runner}: case {key} done in {seconds:.2f} s")
-    if keep_logs:
-        Path(tmp, "stdout.txt").write_text(out or "")
-        Path(tmp, "stderr.txt").write_text(err or "")
-        result["logs"] = tmp
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return result
+    return run_timed(runner, key, cmd, tmp, env, timeout, keep_logs,
+                     lambda out: _check(out, case["output"], params["n"]))
 
 
 def run_wdl_case(python: str, key: str, scale: str, timeout: float, keep_logs: bool,
