@@ -91,15 +91,21 @@ def test_log_to_file_writes_root_records_to_the_file(root_logger_restored, tmp_p
 def test_suppress_exotic_logging_quiets_other_packages_only():
     foreign = logging.getLogger("facade3_foreign_pkg.sub")
     mine = logging.getLogger("facade3_mine.sub")
-    levels = (foreign.level, mine.level, logging.getLogger("boto3").level)
+    # The call sets every logger created so far (those of other tests and backends too): restore
+    # them all, or later tests in this process would capture nothing from their own loggers.
+    manager = logging.Logger.manager
+    saved = {name: logger.level for name, logger in manager.loggerDict.items()
+             if isinstance(logger, logging.Logger)}
+    mine_level = mine.level
     try:
         suppress_exotic_logging("facade3_mine")
         assert foreign.level == logging.CRITICAL
         assert logging.getLogger("boto3").level == logging.CRITICAL
-        assert mine.level == levels[1]
+        assert mine.level == mine_level
     finally:
-        foreign.setLevel(levels[0])
-        logging.getLogger("boto3").setLevel(levels[2])
+        for name, logger in list(manager.loggerDict.items()):
+            if isinstance(logger, logging.Logger):
+                logger.setLevel(saved.get(name, logging.NOTSET))
 
 
 def test_format_log_stream_frames_the_log_with_the_worker_markers():
