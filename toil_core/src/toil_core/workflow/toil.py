@@ -263,6 +263,7 @@ class Toil:
         batch_system = self.createBatchSystem(self.config)
         try:
             self._prepare_leader_run(batch_system)
+            self._prepare_workers(batch_system)
             root_desc = save_root_job(job_store, self.config, rootJob,
                                       check_request=batch_system.check_resource_request)
             self._root_saved = True
@@ -296,6 +297,7 @@ class Toil:
                                "allowing exports to rerun.")
                 return self._root_return_value()
             self._prepare_leader_run(batch_system)
+            self._prepare_workers(batch_system)
             self._run_leader(batch_system, root_desc)
         finally:
             batch_system.shutdown()
@@ -321,6 +323,14 @@ class Toil:
             logger.warning("Batch system does not support auto-deployment. The user script %s will have to be "
                            "present at the same location on every worker.", descriptor)
         save_user_module(job_store, descriptor, deploy=deploy)
+
+    def _prepare_workers(self, batch_system: AbstractBatchSystem) -> None:
+        """Let the batch system get its workers ready while the leader still sets up."""
+        try:
+            environment = dict(self._jobStore.get_env() or {})
+        except Exception:  # as the leader: a store without worker environment has none
+            environment = {}
+        batch_system.prepare_workers(str(self.config.jobStore), environment)
 
     def _run_leader(self, batch_system: AbstractBatchSystem, root_desc: JobDescription) -> None:
         # lazy: see the top of this module
