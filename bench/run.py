@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="first run of each of our cases: cProfile the leader (DIR/<case>-leader.prof) "
                              "and every job (DIR/<case>-workers/, TOIL_PROFILE_WORKERS_DIR); "
                              "summarise with bench/profile_summary.py")
+    parser.add_argument("--profile-cpu", action="store_true",
+                        help="with --profile: profile CPU time instead of wall-clock time (a loaded "
+                             "machine inflates wall-clock profiles with time spent waiting for a CPU)")
     parser.add_argument("--keep-logs", action="store_true",
                         help="keep each run's job store tmp dir with its stdout/stderr")
     parser.add_argument("--output", type=Path, default=None,
@@ -117,6 +120,8 @@ def main(argv: List[str] | None = None) -> int:
     timeout = args.timeout or (3600.0 if args.scale == "full" else 600.0)
     import_runs = args.import_runs or (3 if args.quick else 5)
     if args.profile is not None:
+        if args.profile_cpu:
+            os.environ["TOIL_PROFILE_CLOCK"] = "cpu"  # read by profile_leader.py and the fork server
         args.profile = args.profile.resolve()
         args.profile.mkdir(parents=True, exist_ok=True)
 
