@@ -14,6 +14,9 @@ the wall clock around it; single_machine batch system + file: job store):
   (s) 2000 files of 1-4 KiB through write/readGlobalFile and the streams, against plain Python on the
       same disk in the same job (ratio toil/plain per operation; scache: the same, caching file store)
   (import) ``python -c "import toil.job"``: wall clock and -X importtime, median of 5
+  (t) start-up: ``import toil.job``, ``import toil.common`` and the hello-world workflow end to end,
+      wall and CPU, for every ``--python`` given (and upstream with --upstream) in alternating rounds,
+      with each interpreter's ratio to the first (bench/startup.py)
   (g) CWL: echo scattered over 1000 inputs  (h) CWL: 3 scattered steps over 200 inputs; both run with
       toil-cwl-runner and ``cwltool --parallel`` back to back (bench/cwl_cases.py): the ratio is the result
 
@@ -23,6 +26,8 @@ the wall clock around it; single_machine batch system + file: job store):
     .venv/bin/python bench/run.py --cases a,e --profile /tmp/prof   # + cProfile of leader and jobs
     .venv/bin/python bench/run.py --cases cwl         # the CWL cases g and h: toil-cwl-runner vs cwltool
     .venv/bin/python bench/run.py --cases wdl         # the WDL case w: toil-wdl-runner vs miniwdl run
+    .venv/bin/python bench/run.py --cases t --python OLD/.venv/bin/python --python .venv/bin/python
+                                                      # start-up of two checkouts side by side
 
 --upstream creates bench/.upstream-venv (toil==5.10.0 from PyPI) on first use.  Upstream runs the big
 fan-out only for 10,000 jobs and only with --upstream-large (about half an hour).  Results are written
@@ -45,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import importtime  # noqa: E402
 import report  # noqa: E402
+import startup  # noqa: E402
 from cwl_cases import CWL_CASES, ensure_upstream_cwl, print_cwl, run_cwl_case  # noqa: E402
 from wdl_cases import WDL_CASES, print_wdl, run_wdl_case  # noqa: E402
 from cases import (ALIASES, BENCH, CASES, REFERENCE_SECONDS, UPSTREAM_REQUIREMENTS,  # noqa: E402
@@ -53,9 +59,10 @@ from cases import (ALIASES, BENCH, CASES, REFERENCE_SECONDS, UPSTREAM_REQUIREMEN
 RESULTS = BENCH / "results"
 #: Opt-in cases: run only when named (--cases e1m or --cases million), never by "all".
 OPT_IN = ["e1m"]
-ALL = [k for k in CASES if k not in OPT_IN] + ["import"]
+ALL = [k for k in CASES if k not in OPT_IN] + ["import", "startup"]
 CWL_ALIASES = {c["name"]: k for k, c in [*CWL_CASES.items(), *WDL_CASES.items()]}
-GROUPS = {"e": ["e10k", "e100k"], "million": ["e10k", "e100k", "e1m"], "all": ALL, "i": ["import"], "imports": ["import"], "cwl": list(CWL_CASES),
+GROUPS = {"e": ["e10k", "e100k"], "million": ["e10k", "e100k", "e1m"], "all": ALL, "i": ["import"],
+          "imports": ["import"], "t": ["startup"], "start-up": ["startup"], "cwl": list(CWL_CASES),
           "wdl": list(WDL_CASES)}
 
 
@@ -67,9 +74,10 @@ def parse_cases(text: str) -> List[str]:
             continue
         keys = GROUPS.get(item) or [ALIASES.get(item, CWL_ALIASES.get(item, item))]
         for key in keys:
-            if key not in CASES and key not in CWL_CASES and key not in WDL_CASES and key != "import":
+            if key not in CASES and key not in CWL_CASES and key not in WDL_CASES and key not in ("import",
+                                                                                                 "startup"):
                 raise argparse.ArgumentTypeError(
-                    f"unknown case {item!r}; choose from all, e, import, "
+                    f"unknown case {item!r}; choose from all, e, import, t (startup), "
                     + ", ".join(f"{k} ({c['name']})"
                                 for k, c in [*CASES.items(), *CWL_CASES.items(), *WDL_CASES.items()]))
             if key not in out:
@@ -84,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cases", type=parse_cases, default=ALL,
                         help="comma-separated: a|fanout, b|chain, c|tree, d|files, e (= e10k,e100k), "
                              "e1m|fanout1m (opt-in), million (= e10k,e100k,e1m), "
-                             "f|commands, s|smallfiles, scache|smallfiles-caching, import, all (default: all; the CWL cases only when named: "
+                             "f|commands, s|smallfiles, scache|smallfiles-caching, import, t|startup, all (default: all; the CWL cases only when named: "
                              "g|cwl-scatter, h|cwl-3step, cwl = g,h; w|wdl-scatter, wdl = w)")
     parser.add_argument("--scale", choices=["small", "full"], default="full",
                         help="full: the target sizes; small: shrunk counts for quick checks")
@@ -97,9 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --upstream: also run upstream's 10,000-job fan-out (slow)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each of our cases N times and keep the fastest (default 1)")
-    parser.add_argument("--import-runs", type=int, default=None, help="import measurements (default 5)")
-    parser.add_argument("--python", default=sys.executable,
-                        help="interpreter with this project's engine installed (default: this one)")
+    parser.add_argument("--import-runs", type=int, default=None,
+                        help="import measurements, and rounds of the start-up case (default 5)")
+    parser.add_argument("--python", action="append", default=None,
+                        help="interpreter with this project's engine installed (default: this one); "
+                             "give it again for more interpreters (other checkouts' venvs): the start-up "
+                             "case (t) measures them all side by side, the other cases only the first")
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds per run before it is killed (default: 3600 full, 600 small)")
     parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
@@ -122,7 +133,9 @@ def main(argv: List[str] | None = None) -> int:
         args.scale = "small"
     if args.repeat < 1:
         raise SystemExit("--repeat must be at least 1")
-    args.python = os.path.abspath(args.python)  # runs use their tmp dir as cwd; keep venv symlinks unresolved
+    # runs use their tmp dir as cwd; keep venv symlinks unresolved
+    pythons = [os.path.abspath(p) for p in (args.python or [sys.executable])]
+    args.python = pythons[0]
     timeout = args.timeout or (3600.0 if args.scale == "full" else 600.0)
     import_runs = args.import_runs or (3 if args.quick else 5)
     if args.profile is not None:
@@ -136,6 +149,7 @@ def main(argv: List[str] | None = None) -> int:
     ours: Dict[str, Dict[str, Any]] = {}
     upstream: Dict[str, Dict[str, Any]] = {}
     imports: Dict[str, Dict[str, Any]] = {}
+    starts: Dict[str, Any] = {}
     cwl: Dict[str, Dict[str, Any]] = {}
     wdl: Dict[str, Dict[str, Any]] = {}
     upstream_cwl = None
@@ -148,6 +162,11 @@ def main(argv: List[str] | None = None) -> int:
         if key in CWL_CASES:
             cwl[key] = run_cwl_case(args.python, key, args.scale, timeout, args.keep_logs, upstream_cwl,
                                     args.repeat)
+            continue
+        if key == "startup":
+            both = pythons + ([upstream_python] if upstream_python else [])
+            log(f"start-up: {len(both)} interpreter(s) x {import_runs} rounds")
+            starts = startup.measure(both, import_runs)
             continue
         if key == "import":
             log(f"ours: import toil.job x{import_runs}")
@@ -193,6 +212,9 @@ def main(argv: List[str] | None = None) -> int:
         for side, m in imports.items():
             print(f"import toil.job, {side}: wall {m.get('walls')} s (bare interpreter "
                   f"{m.get('python_startup')} s), -X importtime {m.get('importtime_us')} us")
+    if starts:
+        print()
+        startup.print_startup(starts)
     print()
     print("TARGETS" + (" (--quick: shrunk sizes; the targets are defined at full scale)"
                        if args.scale != "full" else ""))
@@ -214,7 +236,7 @@ def main(argv: List[str] | None = None) -> int:
         "upstream": ({"python": upstream_python, "version": engine_version(upstream_python),
                       "requirements": UPSTREAM_REQUIREMENTS, "results": upstream}
                      if upstream_python else None),
-        "imports": imports, "derived": derived, "cwl": cwl, "wdl": wdl,
+        "imports": imports, "startup": starts, "derived": derived, "cwl": cwl, "wdl": wdl,
         "reference": {"description": "upstream Toil 5.10, 2-core machine, single_machine + file job store",
                       "seconds": REFERENCE_SECONDS},
         "targets": [dict(zip(["target", "ours", "upstream", "ratio", "goal", "status"], r)) for r in rows],
@@ -227,6 +249,7 @@ def main(argv: List[str] | None = None) -> int:
         path.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"results written to {', '.join(str(p) for p in outputs)}")
     return 0 if (all(r["ok"] for r in ours.values()) and all(m.get("ok") for m in imports.values())
+                 and all(r["ok"] for r in starts.get("results", {}).values())
                  and all(r["ok"] for r in cwl.values()) and all(r["ok"] for r in wdl.values())) else 1
 
 
