@@ -21,8 +21,15 @@ Layout of the bucket ``<name>--toil`` (no database: S3 is strongly consistent)::
     logs/read/<ns stamp>-<random>       blobs passed to read_logs already (for read_all)
 
 A file ID is its key relative to ``files/``, so finding a file costs nothing; loading a job is
-one GET, creating or replacing one is one PUT, and no operation but ``jobs()``, ``read_logs()``,
-``delete_job()`` (of the job's own prefix), ``--restart``'s clean-up and ``destroy()`` lists.
+one GET (``load_jobs``, inherited from the core's ObjectJobStore, makes several such GETs in
+parallel for the leader), creating or replacing one is one PUT, and no operation but ``jobs()``,
+``read_logs()``, ``delete_job()`` (of the job's own prefix), ``--restart``'s clean-up and
+``destroy()`` lists.
+
+The store's parts live in one module per concept: job descriptions (:mod:`toil_aws.job_records`),
+files and import/export (:mod:`toil_aws.stored_files`), shared files, log blobs and debug-file
+access (:mod:`toil_aws.shared_files`), the names of the layout (:mod:`toil_aws.layout`); this
+module opens, creates and deletes the store and holds the state the parts share.
 
 Crash safety: every job, file, shared file and log blob is one PUT, or one multipart upload that
 becomes visible only when completed; either way S3 shows the old or the new object, never a
