@@ -6,7 +6,9 @@ whenever the process dies (every single write is atomic; the order makes the set
 * ``Toil.start`` saves the root job and everything reachable from it (:func:`save_root_job`).
 * A worker commits a job that ran (:func:`commit_finished_job`): bodies and descriptions of the
   new jobs first, then the return value, and last the one update of the job's own description
-  that makes the new jobs reachable and marks the job finished (or deletes a finished leaf).
+  that makes the new jobs reachable and marks the job finished (or deletes a finished leaf); that
+  update also carries the new jobs' descriptions, so the leader reading it back reads no more
+  (:func:`created_successors`).
   A failed attempt stores its log and costs one try (:func:`record_failure`).
 * The leader writes back descriptions it changed (:func:`update_description`), deletes jobs whose
   successors all finished (:func:`delete_finished_job`) and resets a checkpoint job whose subtree
