@@ -34,6 +34,7 @@ class JobRecords:
     _conditional_puts: bool
     _owned: Dict[str, set]
     _batched: Optional[List[Tuple[str, bytes]]]
+    _sealer: Any
     bucket_name: str
     locator: str
 
@@ -45,6 +46,9 @@ class JobRecords:
         return "jobs/" + job_id
 
     def assign_job_id(self, job_description: JobDescription) -> None:
+        if self._sealer is not None:  # the job's name is the user's: only in the sealed description
+            job_description.jobStoreID = token()
+            return
         job_description.jobStoreID = f"{safe_name(job_description.jobName or 'job')}-{token()}"
 
     def create_job(self, job_description: JobDescription) -> JobDescription:

@@ -9,6 +9,9 @@ Layout of the bucket ``<name>--toil`` (no database: S3 is strongly consistent)::
     shared/<name>                       the other shared files (rootJobStoreID, pid.log, ...)
     jobs/<job id>                       one JSON job description per job
     files/f/<token>/<basename>          stored files; file ID = "f/<token>/<basename>"
+                                        (with --clientSideEncryption <basename> and shared <name>s
+                                        are sealed and job IDs leave the job's name out: no key
+                                        shows a name the user chose; see ObjectSealer.file_name)
     files/o/<job>/<token>/<basename>    files written for a job (cleanup=True); file ID =
                                         "o/<job>/<token>/<basename>"; delete_job(job) deletes them
     files/o/<job>/attempt/<token>/<basename>

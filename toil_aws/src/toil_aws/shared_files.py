@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 from contextlib import contextmanager
 from typing import IO, Any, Callable, Iterator, Optional, Union
@@ -18,15 +19,20 @@ from toil_aws.leader_lock import LOCK_KEY as S3_LOCK_KEY
 from toil_aws.objects import ObjectMissing, reader_handle, writer_context
 from toil_aws.session import error_code
 
+#: The token part of a stored file's key (``.../<token>/<name>``).
+_TOKEN = re.compile(r"[0-9a-f]{20}")
+
 
 class SharedFilesAndLogs:
     """Shared files (``shared/``, ``plain/``), log blobs (``logs/``), every object for debug-file."""
 
     _objects: Any
     _log_polling: Any
+    _sealer: Any
 
-    @staticmethod
-    def _shared_key(name: str, encrypted: bool) -> str:
+    def _shared_key(self, name: str, encrypted: bool) -> str:
+        if self._sealer is not None:
+            name = self._sealer.shared_name(name)
         return ("shared/" if encrypted else "plain/") + name
 
     @contextmanager
@@ -66,6 +72,18 @@ class SharedFilesAndLogs:
             yield handle
 
     # ---------------------------------------------------------------------- toil debug-file
+    def original_file_name(self, file_id: str) -> Optional[str]:
+        """The name a file of a sealed store was written under, from its ID or object key (a
+        shared file's from its key); None in a clear store, whose keys show it."""
+        if self._sealer is None:
+            return None
+        parts = str(file_id).split("/")
+        if len(parts) >= 2 and _TOKEN.fullmatch(parts[-2]):
+            return self._sealer.open_file_name(parts[-1], parts[-2])
+        if len(parts) == 2 and parts[0] in ("shared", "plain"):
+            return self._sealer.open_shared_name(parts[1])
+        return None
+
     def list_stored_objects(self) -> Iterator[str]:
         """The key of every object of the store (for ``toil debug-file``)."""
         for key, _ in self._objects.list(""):

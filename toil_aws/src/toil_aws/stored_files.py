@@ -33,21 +33,23 @@ class StoredFiles:
                      default: str = "stream") -> Tuple[str, str]:
         """``(file ID, object key)`` of a new file (the pair the core's attempt scoping expects
         from a store that can name a file before it exists)."""
-        name = key_basename(basename, default)
+        name, made = key_basename(basename, default), token()
+        if self._sealer is not None:
+            name = self._sealer.file_name(name, made)
         if cleanup and job_id is not None:
             owner = str(job_id)
             self._job_key(owner)  # validates it
             attempts_of = attempt_job_of(owner)
             if attempts_of is not None:
                 self._job_key(attempts_of)
-                file_id = f"o/{attempts_of}/{ATTEMPT_DIR}{token()}/{name}"
+                file_id = f"o/{attempts_of}/{ATTEMPT_DIR}{made}/{name}"
             else:
-                file_id = f"o/{owner}/{token()}/{name}"
+                file_id = f"o/{owner}/{made}/{name}"
                 own = self._owned.get(owner)
                 if own is not None:
                     own.add("files/" + file_id)  # (before it exists: deleting a missing key is harmless)
         else:
-            file_id = f"f/{token()}/{name}"
+            file_id = f"f/{made}/{name}"
         return file_id, "files/" + file_id
 
     @staticmethod
