@@ -27,7 +27,7 @@ PLUGIN_API = [
     "setting", "settings_from", "JobStoreInUseError", "EncryptionKeyError", "TamperedFileError", "ObjectSealer",
     "LeaseBackend", "acquire_lease", "download_atomically", "ObjectJobStore", "LogPoll", "attempt_job_of",
     "SubmitAndPollBatchSystem", "SubmittedJob", "SchedulerJobStatus", "JOB_PENDING", "JOB_RUNNING", "JOB_DONE",
-    "exit_reason_for",
+    "exit_reason_for", "applianceSelf",
 ]
 
 

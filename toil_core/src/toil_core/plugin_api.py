@@ -41,7 +41,8 @@ URL access                  :class:`AbstractURLAccess`
 provisioners                :class:`AbstractProvisioner`, :class:`Shape`, :class:`Node`,
                             :class:`NoSuchClusterException`,
                             :class:`ClusterTypeNotSupportedException`,
-                            :class:`ManagedNodesNotSupportedException`
+                            :class:`ManagedNodesNotSupportedException`,
+                            :func:`applianceSelf` (the appliance image the nodes run)
 workflow runners            :func:`add_options`, :func:`add_argument_if_absent`, :class:`Config`
 ==========================  ===============================================================
 
@@ -80,6 +81,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     )
     from toil_core.bus import ExternalBatchIdMessage
     from toil_core.common.config import Config
+    from toil_core.compat_toplevel import applianceSelf
     from toil_core.filestores.abstract import AbstractFileStore
     from toil_core.filestores.file_id import FileID
     from toil_core.job.attempt_files import attempt_owner, is_attempt_owner
@@ -189,6 +191,7 @@ _HOMES: Dict[str, str] = {
     "NoSuchClusterException": "toil_core.provisioners",
     "ClusterTypeNotSupportedException": "toil_core.provisioners",
     "ManagedNodesNotSupportedException": "toil_core.provisioners",
+    "applianceSelf": "toil_core.compat_toplevel",
     # workflow runners (toil-cwl, toil-wdl)
     "Config": "toil_core.common.config",
     "add_argument_if_absent": "toil_core.workflow.options",
