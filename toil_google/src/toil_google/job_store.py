@@ -8,6 +8,9 @@ Locators ``google:<project>:<name>`` and ``google:<name>`` (project from the cre
     _toil/leader-lock                   the running leader's lease (see acquire_leader_lock; clear)
     shared/<name>                       shared files (config.pickle, rootJobStoreID, pid.log...)
     jobs/<job id>                       one JSON job description per job
+                                        (with --clientSideEncryption no name shows: <basename> and
+                                        shared <name>s are sealed, see ObjectSealer.file_name, and
+                                        job IDs leave the job's name out)
     files/<token>-<basename>            stored files; file ID "<token>-<basename>"
     files/job/<job>/<token>-<basename>  files written with cleanup=True for a job; file ID
                                         "job/<job>/<token>-<basename>"; delete_job(job) deletes them
@@ -44,7 +47,6 @@ from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterator, Optional, Tuple, Union
 
 from toil_core.plugin_api import (
-    AbstractJobStore,
     CorruptJobError,
     JobDescription,
     JobStoreExistsException,
@@ -52,10 +54,11 @@ from toil_core.plugin_api import (
     NoSuchJobException,
     NoSuchJobStoreException,
     ObjectSealer,
+    ObjectJobStore,
     acquire_lease,
+    attempt_job_of,
     attempt_owner,
     download_atomically,
-    is_attempt_owner,
 )
 
 from toil_google.client import emulator_host, get_client, retry_policy
@@ -79,22 +82,13 @@ LOGS_NEW, LOGS_READ = "logs/new/", "logs/read/"
 #: Shared files stored without the customer-supplied key (needed to learn the key).
 CLEAR_SHARED = frozenset({"config.pickle"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+#: The last part of a stored file's object name in a sealed store: ``<token>-<sealed name>``.
+_SEALED_FILE = re.compile(r"([0-9a-f]{20})-([a-z2-7]+)")
 #: Sub-prefix of a job's files prefix that holds the files of attempts at the job.
 ATTEMPT_DIR = "attempt/"
 #: How many jobs' file lists a process keeps between the discard of earlier attempts' files and
 #: the job's finish (see delete_job; a worker needs one at a time).
 _OWNED_KEPT = 64
-
-
-def _attempt_job(owner: str) -> Optional[str]:
-    """The job whose attempts ``owner`` owns the files of, or None for a job's own ID."""
-    if not is_attempt_owner(owner):
-        return None
-    job = owner[len(attempt_owner("")):]
-    return job if job and attempt_owner(job) == owner else None
-#: Pauses between the leader's looks for new log blobs (each costs a listing): the shortest after
-#: a look that found some, doubling after each empty look up to the longest.
-LOG_POLL_MIN, LOG_POLL_MAX = 0.5, 4.0
 
 
 def _safe(name: str, default: str, limit: int = 100) -> str:
@@ -117,7 +111,7 @@ def _read_sse_key(path: str) -> bytes:
     return key
 
 
-class GoogleJobStore(GoogleTransfers, AbstractJobStore):
+class GoogleJobStore(GoogleTransfers, ObjectJobStore):
     """A job store in the Cloud Storage bucket ``<name>--toil`` (see the module docstring).
 
     :param locator: the part of the locator after ``google:``.
@@ -132,7 +126,6 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
             locator = locator[len("google:"):]
         #: Generation of each job description this process last read or wrote (see update_job).
         self._generations: Dict[str, int] = {}
-        self._log_poll = LOG_POLL_MIN
         #: job ID -> names of the job's own files, as the listing that discarded its earlier
         #: attempts' files found them plus what this process has written for it since.
         self._owned: Dict[str, set] = {}
@@ -287,7 +280,13 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         super().write_config()
 
     def shared_file_location(self, shared_file_name: str) -> str:
-        return f"gs://{self.bucket_name}/{SHARED}{shared_file_name}"
+        return f"gs://{self.bucket_name}/{self._shared_object(shared_file_name)}"
+
+    def _shared_object(self, shared_file_name: str) -> str:
+        """The object holding a shared file (its name sealed in a sealed store)."""
+        if self._sealer is not None:
+            return SHARED + self._sealer.shared_name(shared_file_name)
+        return SHARED + shared_file_name
 
     def _bucket_has_objects(self) -> bool:
         try:
@@ -360,6 +359,9 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         return JOBS + str(job_id)
 
     def assign_job_id(self, job_description: JobDescription) -> None:
+        if self._sealer is not None:  # the job's name is the user's: only in the sealed description
+            job_description.jobStoreID = os.urandom(10).hex()
+            return
         name = _safe(job_description.jobName or "job", "job", 60)
         job_description.jobStoreID = f"{name}-{os.urandom(10).hex()}"
 
@@ -445,7 +447,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         except NoSuchJobException:
             return
         job_id = str(job_id)
-        attempts_of = _attempt_job(job_id)
+        attempts_of = attempt_job_of(job_id)
         if attempts_of is not None:
             prefix = f"{JOB_FILES}{self._job_name(attempts_of)[len(JOBS):]}/"
             own: set = set()
@@ -500,11 +502,13 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         which the worker's attempt scoping calls to name reserved files without a request."""
         token = os.urandom(10).hex()
         name = _safe(basename or "", default)
+        if self._sealer is not None:
+            name = self._sealer.file_name(basename or default, token)
         if cleanup and job_id is not None:
             owner = str(job_id)
             if not owner or "/" in owner:
                 raise NoSuchJobException(job_id)
-            attempts_of = _attempt_job(owner)
+            attempts_of = attempt_job_of(owner)
             if attempts_of is not None:
                 file_id = f"job/{attempts_of}/{ATTEMPT_DIR}{token}-{name}"
             else:
@@ -622,7 +626,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
                                  errors: Optional[str] = None) -> Iterator[IO[Any]]:
         self._check_shared_name(shared_file_name)
         clear = encrypted is False or shared_file_name in CLEAR_SHARED
-        with self.objects.writer(SHARED + shared_file_name, encrypted=not clear, encoding=encoding,
+        with self.objects.writer(self._shared_object(shared_file_name), encrypted=not clear, encoding=encoding,
                                  errors=errors) as handle:
             yield handle
 
@@ -630,7 +634,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     def read_shared_file_stream(self, shared_file_name: str, encoding: Optional[str] = None,
                                 errors: Optional[str] = None) -> Iterator[IO[Any]]:
         self._check_shared_name(shared_file_name)
-        name = SHARED + shared_file_name
+        name = self._shared_object(shared_file_name)
         clear = shared_file_name in CLEAR_SHARED
         try:
             io_ = self._plain() if clear else self.objects
@@ -650,6 +654,19 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
             yield handle
 
     # ---------------------------------------------------------------------- toil debug-file
+    def original_file_name(self, file_id: str) -> Optional[str]:
+        """The name a file of a sealed store was written under, from its ID or object name (a
+        shared file's from its object name); None in a clear store, whose names show it."""
+        if self._sealer is None:
+            return None
+        parent, _, base = str(file_id).rpartition("/")
+        match = _SEALED_FILE.fullmatch(base)
+        if match is not None:
+            return self._sealer.open_file_name(match.group(2), match.group(1))
+        if parent + "/" == SHARED:
+            return self._sealer.open_shared_name(base)
+        return None
+
     def list_stored_objects(self) -> Iterator[str]:
         """The name of every object of the store (for ``toil debug-file``)."""
         for info in self._plain().list(""):
@@ -657,7 +674,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
 
     def fetch_stored_object(self, name: str, local_path: str) -> None:
         """Copy object ``name`` to ``local_path`` (``toil debug-file --fetch``)."""
-        clear = name == MARKER or name[len(SHARED):] in CLEAR_SHARED
+        clear = name == MARKER or name in {self._shared_object(n) for n in CLEAR_SHARED}
         io_ = self._marker_io() if name == MARKER else self._plain() if clear else self.objects
         try:
             io_.download_to(name, local_path, encrypted=not clear)
@@ -665,12 +682,6 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
             raise NoSuchFileException(name) from None
 
     # ---------------------------------------------------------------------- logs
-    @property
-    def log_poll_interval(self) -> float:
-        """Seconds the leader waits between looks for new log blobs (each look is a listing):
-        short after a look that found blobs, doubling after each empty one (see LOG_POLL_MAX)."""
-        return self._log_poll
-
     def write_logs(self, msg: Union[bytes, str]) -> None:
         data = msg.encode("utf-8") if isinstance(msg, str) else bytes(msg)
         self.objects.put_bytes(f"{LOGS_NEW}{time.time_ns():020d}-{os.urandom(6).hex()}", data)
@@ -690,7 +701,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
                 callback(io.BytesIO(data))
                 count += 1
         new = list(objects.list(LOGS_NEW))
-        self._log_poll = LOG_POLL_MIN if new else min(LOG_POLL_MAX, self._log_poll * 2)
+        self._log_polling.looked(bool(new))
         for info in new:
             try:
                 data = objects.get_bytes(info.name)
