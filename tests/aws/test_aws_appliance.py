@@ -108,9 +108,10 @@ def test_init_command_with_a_newline_is_refused(monkeypatch: pytest.MonkeyPatch)
 
 
 @pytest.fixture(scope="session")
-def appliance_image(tmp_path_factory: pytest.TempPathFactory) -> str:
+def appliance_image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The appliance of toil_core, toil_aws and toil_mesos from this checkout, in podman (built once
-    per session; the Debian base once per machine, shared with the kubernetes tests)."""
+    per session and removed after it; the Debian base once per machine, shared with the kubernetes
+    tests)."""
     from appliance import AWS_NODE, podman_appliance
     from podman_setup import apt_install, ensure_podman
 
@@ -121,10 +122,14 @@ def appliance_image(tmp_path_factory: pytest.TempPathFactory) -> str:
             error = apt_install("catatonit")
             if error:
                 raise RuntimeError(f"could not install catatonit for podman --init: {error}")
-        return podman_appliance(podman, work, work / "build.log", AWS_NODE)
+        tag = podman_appliance(podman, work, work / "build.log", AWS_NODE)
     except (RuntimeError, subprocess.CalledProcessError) as error:
         log = work / "build.log"
         pytest.fail(f"building the appliance failed: {error}\n{log.read_text()[-3000:] if log.exists() else ''}")
+    try:
+        yield tag
+    finally:
+        subprocess.run([podman, "rmi", "-f", tag], capture_output=True)
 
 
 def test_the_appliance_starts_toil_with_the_leader_command_line(booted: Dict[str, str], appliance_image: str,
