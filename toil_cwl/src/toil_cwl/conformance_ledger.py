@@ -170,16 +170,15 @@ def run_tests(yaml: Path, tests: Sequence[Dict[str, Any]], version: str, mode: s
 
 def union_seconds(intervals: Iterable[Tuple[float, float]]) -> float:
     """Length of the union of ``(start, end)`` intervals: the time at least one of them was running."""
-    total, current_start, current_end = 0.0, None, None
+    total = 0.0
+    merged: List[List[float]] = []
     for start, end in sorted(intervals):
-        if current_end is None or start > current_end:
-            if current_end is not None:
-                total += current_end - current_start
-            current_start, current_end = start, end
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
         else:
-            current_end = max(current_end, end)
-    if current_end is not None:
-        total += current_end - current_start
+            merged.append([start, end])
+    for start, end in merged:
+        total += end - start
     return total
 
 
