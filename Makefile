@@ -5,7 +5,7 @@
 #   make conformance                 the CWL conformance suites (toil-cwl-runner vs cwltool, v1.0-v1.2)
 #   make conformance ARGS="--versions v1.2 --containers no"   (see python -m toil_cwl.conformance --help)
 #                                    (resumable: outcomes kept in .conformance/cwl-results.jsonl; ARGS=--report prints them)
-#   make conformance-wdl             the WDL conformance suite (toil-wdl-runner, WDL draft-2 to development, tasks in podman)
+#   make conformance-wdl             the WDL conformance suite (toil-wdl-runner and miniwdl, WDL draft-2 to development, tasks in podman)
 PYTHON ?= python3
 ARGS ?=
 
@@ -30,7 +30,7 @@ conformance:
 	$(PYTHON) dev.py conformance -- $(ARGS)
 
 conformance-wdl:
-	$(PYTHON) dev.py setup && .venv/bin/python -m toil_wdl.conformance --runners toil-wdl-runner --threads 2 $(ARGS)
+	$(PYTHON) dev.py setup && nice .venv/bin/python -m toil_wdl.conformance --runners toil-wdl-runner,miniwdl --threads 2 $(ARGS)
 
 lint:
 	$(PYTHON) dev.py lint

@@ -116,3 +116,16 @@ def test_the_worker_is_submitted_by_its_absolute_path(scheduler):
     assert os.path.isabs(program) and os.path.basename(program) == "_toil_worker"
     assert os.path.dirname(program) == os.path.dirname(sys.executable)
     assert system.worker_command("echo hi") == "echo hi"
+
+
+def test_a_scheduler_names_a_job_by_its_unit_name_before_its_class_name(scheduler):
+    system = scheduler()
+    named = make_job_description("TaskJob")
+    named.unitName = "wf.align_reads"
+    plain = make_job_description("MyJob")
+    system.issueBatchJob("exit 0", named)
+    system.issueBatchJob("exit 0", plain)
+    deadline = time.monotonic() + 30
+    while len(system.jobs) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sorted(r["job"].name for r in system.jobs.values()) == ["MyJob", "wf.align_reads"]

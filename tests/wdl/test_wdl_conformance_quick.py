@@ -33,3 +33,17 @@ def test_quick_conformance_tier_passes(suite, version):
     expected = len(QUICK[version].split(","))
     assert (result["passed"], result["failed"], result["skipped"]) == (expected, 0, 0), \
         result["output"][-8000:] + result["stderr"][-3000:]
+
+
+def test_the_driver_prints_one_table_of_both_runners_per_version():
+    from toil_wdl.conformance import _fewer_passes, format_table
+
+    rows = [{"runner": r, "version": v, "passed": p, "failed": f, "skipped": 1, "seconds": 90.0}
+            for r, v, p, f in [("toil-wdl-runner", "1.0", 5, 1), ("miniwdl", "1.0", 6, 0),
+                               ("toil-wdl-runner", "1.1", 7, 0), ("miniwdl", "1.1", 6, 1)]]
+    assert format_table(rows).splitlines() == [
+        "| runner | WDL 1.0 | WDL 1.1 |",
+        "|---|---|---|",
+        "| toil-wdl-runner | 5 passed, 1 failed, 1 skipped (1.5 min) | 7 passed, 0 failed, 1 skipped (1.5 min) |",
+        "| miniwdl | 6 passed, 0 failed, 1 skipped (1.5 min) | 6 passed, 1 failed, 1 skipped (1.5 min) |"]
+    assert _fewer_passes(rows) == ["1.0"]

@@ -4,7 +4,7 @@ Slurm is started by toil_hpc/scripts/slurm_up.sh through tests/hpc/hpc_support.p
 the HPC tests already brought it up in this session). The workflow (data/slurm_scatter_gather.wdl)
 scatters one task over three names and gathers their files with a second task; every task writes
 the ``SLURM_JOB_ID`` of the job it ran in, so the test can check that each call was its own Slurm
-job, submitted by toil-hpc (batch logs named after the Slurm job) and completed as a task-call job.
+job, submitted by toil-hpc (batch logs named after the Slurm job) and completed under the call's name.
 """
 from __future__ import annotations
 
@@ -72,11 +72,12 @@ def test_a_scatter_and_gather_runs_each_call_as_a_slurm_job(slurm: None, tmp_pat
     logged = {m.group(1) for p in logs.iterdir()
               if (m := re.fullmatch(r"toil_job_\d+_batch_\w+_(\d+)_std_output\.log", p.name))}
     assert set(jobs) <= logged, f"Slurm jobs {sorted(set(jobs) - logged)} have no batch log in {sorted(logged)}"
-    # ... and that Slurm ran to completion as a task-call job (toil_wdl's TaskJob; Slurm job names
-    # carry the Toil job's class name, not the WDL task's)
-    for job in jobs:
+    # ... and that Slurm ran them to completion under the WDL call's name (the TaskJob's unit name,
+    # ``<workflow>.<call>``), not the Toil job's class name
+    expected = {j: "label_one" for j in scatter_jobs} | {gather_job: "gather_all"}
+    for job, call in expected.items():
         record = _scontrol_job(job)
         assert "JobState=COMPLETED" in record, record
         name = re.search(r"JobName=(\S+)", record)
-        assert name and re.fullmatch(r"toil_job_\d+_TaskJob", name.group(1)), \
-            f"Slurm job {job} is not a WDL task call: {record}"
+        assert name and re.fullmatch(rf"toil_job_\d+_slurm_scatter_gather\.{call}", name.group(1)), \
+            f"Slurm job {job} is not named after the WDL call {call}: {record}"

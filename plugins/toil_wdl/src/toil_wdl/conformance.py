@@ -21,10 +21,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
-__all__ = ["DEFAULT_SUITE", "main", "run_suite"]
+__all__ = ["DEFAULT_SUITE", "format_table", "main", "run_suite"]
 
 #: Where the shared copy of the suite lives in this workspace (next to the repository checkouts).
 DEFAULT_SUITE = os.environ.get("TOIL_WDL_CONFORMANCE",
@@ -64,6 +65,7 @@ def run_suite(suite: Path, runner: str, version: str, numbers: Optional[str] = N
               env_extra: Optional[Dict[str, str]] = None) -> Dict[str, object]:
     """Run one runner on one WDL version; returns counts and the per-test statuses. ``extra_args``
     go to toil-wdl-runner, ``env_extra`` into the runner's environment."""
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="wdl-conformance-") as tmp:
         copy = Path(tmp) / "suite"
         shutil.copytree(suite, copy, ignore=shutil.ignore_patterns(".git", "build"))
@@ -89,6 +91,7 @@ def run_suite(suite: Path, runner: str, version: str, numbers: Optional[str] = N
             except RuntimeError:
                 pass  # no podman: miniwdl tries its default backend (and reports why it cannot)
         proc = subprocess.run(cmd, cwd=copy, env=env, capture_output=True, text=True, timeout=timeout)
+    seconds = time.monotonic() - started
     statuses: Dict[int, str] = {}
     for line in proc.stdout.splitlines():
         m = _LINE.match(line)
@@ -96,7 +99,33 @@ def run_suite(suite: Path, runner: str, version: str, numbers: Optional[str] = N
             statuses[int(m.group(1))] = m.group(2)
     counts = {s: sum(1 for v in statuses.values() if v == s) for s in ("SUCCEEDED", "FAILED", "SKIPPED")}
     return {"runner": runner, "version": version, "passed": counts["SUCCEEDED"], "failed": counts["FAILED"],
-            "skipped": counts["SKIPPED"], "statuses": statuses, "output": proc.stdout, "stderr": proc.stderr}
+            "skipped": counts["SKIPPED"], "seconds": seconds, "statuses": statuses, "output": proc.stdout, "stderr": proc.stderr}
+
+
+def format_table(rows: List[Dict[str, object]]) -> str:
+    """One Markdown table: a row per runner, a column per WDL version, each cell "passed / failed /
+    skipped" and the wall time of that cell (runners and versions in the order they ran)."""
+    runners = list(dict.fromkeys(str(r["runner"]) for r in rows))
+    versions = list(dict.fromkeys(str(r["version"]) for r in rows))
+    cells = {(str(r["runner"]), str(r["version"])): r for r in rows}
+    lines = ["| runner | " + " | ".join(f"WDL {v}" for v in versions) + " |",
+             "|---|" + "---|" * len(versions)]
+    for runner in runners:
+        parts = []
+        for v in versions:
+            r = cells.get((runner, v))
+            parts.append("not run" if r is None else
+                         f"{r['passed']} passed, {r['failed']} failed, {r['skipped']} skipped "
+                         f"({float(r['seconds']) / 60:.1f} min)")  # type: ignore[arg-type]
+        lines.append(f"| {runner} | " + " | ".join(parts) + " |")
+    return "\n".join(lines)
+
+
+def _fewer_passes(rows: List[Dict[str, object]]) -> List[str]:
+    """The versions on which toil-wdl-runner passes fewer tests than miniwdl (both measured)."""
+    cells = {(r["runner"], r["version"]): r for r in rows}
+    return [str(v) for (runner, v), r in cells.items() if runner == "miniwdl" and ("toil-wdl-runner", v) in cells
+            and int(cells[("toil-wdl-runner", v)]["passed"]) < int(r["passed"])]  # type: ignore[call-overload]
 
 
 def _podman_works() -> bool:
@@ -143,10 +172,16 @@ def main(argv: Optional[List[str]] = None) -> int:
             result = run_suite(suite, runner, version, args.numbers, args.threads,
                                extra_args=f"--container {args.container}")
             rows.append(result)
-            print(f"{runner:16} WDL {version:8} ({args.container if runner != 'miniwdl' else 'podman'}) passed {result['passed']:3}  failed {result['failed']:3}  "
-                  f"skipped {result['skipped']:3}", flush=True)
+            engine = args.container if runner != "miniwdl" else "podman"
+            print(f"{runner:16} WDL {version:8} ({engine}) passed {result['passed']:3}  failed {result['failed']:3}  "
+                  f"skipped {result['skipped']:3}  {float(result['seconds']):7.1f} s", flush=True)
             if args.show_failures:
                 print(result["output"])
+    print()
+    print(format_table(rows))
+    behind = _fewer_passes(rows)
+    if behind:
+        print(f"toil-wdl-runner passes fewer tests than miniwdl on WDL {', '.join(behind)}", file=sys.stderr)
     return 0 if all(r["failed"] == 0 for r in rows if r["runner"] == "toil-wdl-runner") else 1
 
 

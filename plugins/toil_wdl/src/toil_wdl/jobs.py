@@ -114,7 +114,8 @@ def plan_node(job: Job, doc: DocRef, wf_path: WorkflowPath, node: Tree.WorkflowN
         if isinstance(node.callee, Tree.Task):
             resources, _ = call_resources(node.callee, bindings(inputs), job.fileStore,
                                           job.fileStore.getLocalTempDir(), doc.source_dir, doc.limits)
-            child = TaskJob(doc, wf_path, node.workflow_node_id, inputs, resources)
+            label = f"{doc.workflow(wf_path).name}.{node.name}"
+            child = TaskJob(doc, wf_path, node.workflow_node_id, inputs, resources, label)
             return child.rv(), child, True
         child = WorkflowJob(doc, wf_path + (node.workflow_node_id,), inputs, namespace=node.name)
         return child.rv(), child, False
@@ -165,11 +166,15 @@ def plan_section(job: Job, doc: DocRef, wf_path: WorkflowPath, nodes: List[Tree.
 
 
 class TaskJob(WDLJob):
-    """One call of a task, with the task's resources."""
+    """One call of a task, with the task's resources.
+
+    Its unit and display name is the call's path, ``<workflow>.<call>`` (the task's name for a
+    document without a workflow), so that batch systems name the job after the WDL call (Slurm
+    shows ``toil_job_<N>_<workflow>.<call>``), as upstream's toil-wdl-runner does."""
 
     def __init__(self, doc: DocRef, wf_path: WorkflowPath, call_id: str, inputs: Frag,
-                 resources: Dict[str, Any]) -> None:
-        super().__init__(doc, wf_path, call_id, resources=resources)
+                 resources: Dict[str, Any], label: str) -> None:
+        super().__init__(doc, wf_path, label, resources=resources)
         self.call_id = call_id
         self.inputs = inputs
 
@@ -356,7 +361,7 @@ class LoneTaskJob(WDLJob):
     """A document with a single task and no workflow: that task is the root."""
 
     def __init__(self, doc: DocRef, task_name: str, inputs: Frag) -> None:
-        super().__init__(doc, (), task_name)
+        super().__init__(doc, (), task_name + ".inputs")
         self.task_name = task_name
         self.inputs = inputs
 
@@ -364,6 +369,6 @@ class LoneTaskJob(WDLJob):
         task, _ = self.doc.task((), "task:" + self.task_name)
         resources, _ = call_resources(task, bindings(self.inputs), fileStore, fileStore.getLocalTempDir(),
                                       self.doc.source_dir, self.doc.limits)
-        child = TaskJob(self.doc, (), "task:" + self.task_name, self.inputs, resources)
+        child = TaskJob(self.doc, (), "task:" + self.task_name, self.inputs, resources, self.task_name)
         self.addChild(child)
         return child.rv()

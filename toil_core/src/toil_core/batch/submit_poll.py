@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from toil_core.common.config import Config
 
 __all__ = ["JOB_DONE", "JOB_PENDING", "JOB_RUNNING", "SchedulerJobStatus", "SubmitAndPollBatchSystem", "SubmittedJob",
-           "exit_reason_for"]
+           "exit_reason_for", "job_kind"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,12 +75,24 @@ def exit_reason_for(exit_code: int) -> BatchJobExitReason:
     return BatchJobExitReason.FINISHED if exit_code == 0 else BatchJobExitReason.FAILED
 
 
+def job_kind(desc: Any) -> str:
+    """The name a scheduler shows for a job: its unit name (what a workflow runner sets to the
+    step's name, e.g. ``wf.call`` for a WDL call), else its job name (the Job class), else its
+    display name; ``job`` when it has none (upstream's rule for naming batch jobs)."""
+    for attr in ("unitName", "jobName", "displayName"):
+        value = getattr(desc, attr, "")
+        if value:
+            return str(value)
+    return "job"
+
+
 class SubmittedJob:
     """One of Toil's jobs on its way through the scheduler (what :meth:`submit` gets).
 
     ``command`` is the command line to run (the worker with an absolute path), ``env`` the
     environment to give it, ``cores`` whole cores (at least 1), ``memory`` bytes, ``gpus`` the
-    accelerator requests and ``name`` the job's name; the rest is the base class's bookkeeping.
+    accelerator requests and ``name`` the job's name (:func:`job_kind`); the rest is the base class's
+    bookkeeping.
     """
 
     __slots__ = ("batch_id", "command", "desc", "env", "cores", "memory", "gpus", "name", "scheduler_id",
@@ -94,7 +106,7 @@ class SubmittedJob:
         self.cores = max(1, math.ceil(float(getattr(desc, "cores", 1) or 1) - 1e-9))
         self.memory = memory
         self.gpus = list(getattr(desc, "accelerators", None) or [])
-        self.name = str(getattr(desc, "jobName", "") or "job")
+        self.name = job_kind(desc)
         self.scheduler_id: Optional[str] = None
         self.submitted: Optional[float] = None
         self.started: Optional[float] = None

@@ -28,9 +28,11 @@ def provisioner_for(options: Any, **kwargs: Any) -> Any:
 
 
 def leader_address(cluster: Any) -> str:
-    """``user@address`` of the cluster's leader."""
-    override = os.environ.get("TOIL_CLUSTER_LEADER_ADDRESS")
-    address = override or cluster.getLeader().publicIP
+    """``user@address`` of the cluster's leader. The leader is looked up even when
+    ``TOIL_CLUSTER_LEADER_ADDRESS`` names the address to use (a tunnel, a bastion's forward), so a
+    cluster that does not exist is reported as such rather than reached at that address."""
+    leader = cluster.getLeader()
+    address = os.environ.get("TOIL_CLUSTER_LEADER_ADDRESS") or leader.publicIP
     if not address:
         raise CommandError("The leader has no public address yet (is it still starting?); set "
                            "TOIL_CLUSTER_LEADER_ADDRESS to reach it another way.")

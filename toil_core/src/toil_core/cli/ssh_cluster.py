@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import subprocess
 import sys
 from typing import List
@@ -43,7 +44,9 @@ def main(argv: List[str]) -> int:
     target = leader_address(provisioner_for(options))
     remote = options.args or ["bash"]
     tty = ["-t"] if sys.stdin.isatty() else []
+    # ssh hands the leader one command line for its shell: quote each word so the command runs
+    # with exactly these arguments (``sh -c 'exit 7'`` stays three words).
+    in_appliance = shlex.join(["podman", "exec", *(["-it"] if tty else ["-i"]), LEADER_CONTAINER, *remote])
     ssh = ["ssh", *ssh_options(options.insecure, options.sshOptions),
-           f"-L{options.grafana_port}:localhost:3000", *tty, target,
-           "podman", "exec", *(["-it"] if tty else ["-i"]), LEADER_CONTAINER, *remote]
+           f"-L{options.grafana_port}:localhost:3000", *tty, target, in_appliance]
     return subprocess.call(ssh)
