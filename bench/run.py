@@ -11,6 +11,9 @@ the wall clock around it; single_machine batch system + file: job store):
   (s) 2000 files of 1-4 KiB through write/readGlobalFile and the streams, against plain Python on the
       same disk in the same job (ratio toil/plain per operation; scache: the same, caching file store)
   (import) ``python -c "import toil.job"``: wall clock and -X importtime, median of 5
+  (t) start-up: ``import toil.job``, ``import toil.common`` and the hello-world workflow end to end,
+      wall and CPU, for every ``--python`` given (and upstream with --upstream) in alternating rounds,
+      with each interpreter's ratio to the first (bench/startup.py)
   (g) CWL: echo scattered over 1000 inputs  (h) CWL: 3 scattered steps over 200 inputs; both run with
       toil-cwl-runner and ``cwltool --parallel`` back to back (bench/cwl_cases.py): the ratio is the result
 
@@ -20,6 +23,8 @@ the wall clock around it; single_machine batch system + file: job store):
     .venv/bin/python bench/run.py --cases a,e --profile /tmp/prof   # + cProfile of leader and jobs
     .venv/bin/python bench/run.py --cases cwl         # the CWL cases g and h: toil-cwl-runner vs cwltool
     .venv/bin/python bench/run.py --cases wdl         # the WDL case w: toil-wdl-runner vs miniwdl run
+    .venv/bin/python bench/run.py --cases t --python OLD/.venv/bin/python --python .venv/bin/python
+                                                      # start-up of two checkouts side by side
 
 --upstream creates bench/.upstream-venv (toil==5.10.0 from PyPI) on first use.  Upstream runs the big
 fan-out only for 10,000 jobs and only with --upstream-large (about half an hour).  Results are written
@@ -42,15 +47,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import importtime  # noqa: E402
 import report  # noqa: E402
+import startup  # noqa: E402
 from cwl_cases import CWL_CASES, ensure_upstream_cwl, print_cwl, run_cwl_case  # noqa: E402
 from wdl_cases import WDL_CASES, print_wdl, run_wdl_case  # noqa: E402
 from cases import (ALIASES, BENCH, CASES, REFERENCE_SECONDS, UPSTREAM_REQUIREMENTS,  # noqa: E402
                    engine_version, ensure_upstream, log, run_best)
 
 RESULTS = BENCH / "results"
-ALL = list(CASES) + ["import"]
+ALL = list(CASES) + ["import", "startup"]
 CWL_ALIASES = {c["name"]: k for k, c in [*CWL_CASES.items(), *WDL_CASES.items()]}
-GROUPS = {"e": ["e10k", "e100k"], "all": ALL, "i": ["import"], "imports": ["import"], "cwl": list(CWL_CASES),
+GROUPS = {"e": ["e10k", "e100k"], "all": ALL, "i": ["import"], "imports": ["import"],
+          "t": ["startup"], "start-up": ["startup"], "cwl": list(CWL_CASES),
           "wdl": list(WDL_CASES)}
 
 
@@ -62,9 +69,10 @@ def parse_cases(text: str) -> List[str]:
             continue
         keys = GROUPS.get(item) or [ALIASES.get(item, CWL_ALIASES.get(item, item))]
         for key in keys:
-            if key not in CASES and key not in CWL_CASES and key not in WDL_CASES and key != "import":
+            if key not in CASES and key not in CWL_CASES and key not in WDL_CASES and key not in ("import",
+                                                                                                 "startup"):
                 raise argparse.ArgumentTypeError(
-                    f"unknown case {item!r}; choose from all, e, import, "
+                    f"unknown case {item!r}; choose from all, e, import, t (startup), "
                     + ", ".join(f"{k} ({c['name']})"
                                 for k, c in [*CASES.items(), *CWL_CASES.items(), *WDL_CASES.items()]))
             if key not in out:
@@ -78,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=parse_cases, default=ALL,
                         help="comma-separated: a|fanout, b|chain, c|tree, d|files, e (= e10k,e100k), "
-                             "f|commands, s|smallfiles, scache|smallfiles-caching, import, all (default: all; the CWL cases only when named: "
+                             "f|commands, s|smallfiles, scache|smallfiles-caching, import, t|startup, all (default: all; the CWL cases only when named: "
                              "g|cwl-scatter, h|cwl-3step, cwl = g,h; w|wdl-scatter, wdl = w)")
     parser.add_argument("--scale", choices=["small", "full"], default="full",
                         help="full: the target sizes; small: shrunk counts for quick checks")
@@ -91,9 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --upstream: also run upstream's 10,000-job fan-out (slow)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each of our cases N times and keep the fastest (default 1)")
-    parser.add_argument("--import-runs", type=int, default=None, help="import measurements (default 5)")
-    parser.add_argument("--python", default=sys.executable,
-                        help="interpreter with this project's engine installed (default: this one)")
+    parser.add_argument("--import-runs", type=int, default=None,
+                        help="import measurements, and rounds of the start-up case (default 5)")
+    parser.add_argument("--python", action="append", default=None,
+                        help="interpreter with this project's engine installed (default: this one); "
+                             "give it again for more interpreters (other checkouts' venvs): the start-up "
+                             "case (t) measures them all side by side, the other cases only the first")
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds per run before it is killed (default: 3600 full, 600 small)")
     parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
@@ -113,7 +124,9 @@ def main(argv: List[str] | None = None) -> int:
         args.scale = "small"
     if args.repeat < 1:
         raise SystemExit("--repeat must be at least 1")
-    args.python = os.path.abspath(args.python)  # runs use their tmp dir as cwd; keep venv symlinks unresolved
+    # runs use their tmp dir as cwd; keep venv symlinks unresolved
+    pythons = [os.path.abspath(p) for p in (args.python or [sys.executable])]
+    args.python = pythons[0]
     timeout = args.timeout or (3600.0 if args.scale == "full" else 600.0)
     import_runs = args.import_runs or (3 if args.quick else 5)
     if args.profile is not None:
@@ -125,6 +138,7 @@ def main(argv: List[str] | None = None) -> int:
     ours: Dict[str, Dict[str, Any]] = {}
     upstream: Dict[str, Dict[str, Any]] = {}
     imports: Dict[str, Dict[str, Any]] = {}
+    starts: Dict[str, Any] = {}
     cwl: Dict[str, Dict[str, Any]] = {}
     wdl: Dict[str, Dict[str, Any]] = {}
     upstream_cwl = None
@@ -137,6 +151,11 @@ def main(argv: List[str] | None = None) -> int:
         if key in CWL_CASES:
             cwl[key] = run_cwl_case(args.python, key, args.scale, timeout, args.keep_logs, upstream_cwl,
                                     args.repeat)
+            continue
+        if key == "startup":
+            both = pythons + ([upstream_python] if upstream_python else [])
+            log(f"start-up: {len(both)} interpreter(s) x {import_runs} rounds")
+            starts = startup.measure(both, import_runs)
             continue
         if key == "import":
             log(f"ours: import toil.job x{import_runs}")
@@ -182,6 +201,9 @@ def main(argv: List[str] | None = None) -> int:
         for side, m in imports.items():
             print(f"import toil.job, {side}: wall {m.get('walls')} s (bare interpreter "
                   f"{m.get('python_startup')} s), -X importtime {m.get('importtime_us')} us")
+    if starts:
+        print()
+        startup.print_startup(starts)
     print()
     print("TARGETS" + (" (--quick: shrunk sizes; the targets are defined at full scale)"
                        if args.scale != "full" else ""))
@@ -203,7 +225,7 @@ def main(argv: List[str] | None = None) -> int:
         "upstream": ({"python": upstream_python, "version": engine_version(upstream_python),
                       "requirements": UPSTREAM_REQUIREMENTS, "results": upstream}
                      if upstream_python else None),
-        "imports": imports, "derived": derived, "cwl": cwl, "wdl": wdl,
+        "imports": imports, "startup": starts, "derived": derived, "cwl": cwl, "wdl": wdl,
         "reference": {"description": "upstream Toil 5.10, 2-core machine, single_machine + file job store",
                       "seconds": REFERENCE_SECONDS},
         "targets": [dict(zip(["target", "ours", "upstream", "ratio", "goal", "status"], r)) for r in rows],
@@ -216,6 +238,7 @@ def main(argv: List[str] | None = None) -> int:
         path.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"results written to {', '.join(str(p) for p in outputs)}")
     return 0 if (all(r["ok"] for r in ours.values()) and all(m.get("ok") for m in imports.values())
+                 and all(r["ok"] for r in starts.get("results", {}).values())
                  and all(r["ok"] for r in cwl.values()) and all(r["ok"] for r in wdl.values())) else 1
 
 

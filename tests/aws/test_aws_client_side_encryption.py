@@ -21,6 +21,8 @@ from test_aws_workflows import REPO, describe, run  # noqa: E402
 
 SECRETS = REPO / "tests" / "core" / "workflows" / "secrets.py"
 MARKER = "PLAINTEXT-MARKER-a3c9d1"
+#: The name secrets.py --names gives files, shared files and a job: no key may show it.
+NAME_MARKER = "Zq7NameMarker"
 CLEAR_OBJECTS = {"toil-job-store", "toil-leader-lock"}
 
 
@@ -41,13 +43,16 @@ def test_a_workflow_leaves_no_plaintext_in_the_bucket(tmp_path: Path, aws_locato
                                                       s3: Any) -> None:
     key = _key(tmp_path)
     proc = run([sys.executable, SECRETS, aws_locator, "--marker", MARKER, "--sseKey", key,
-                "--clientSideEncryption", "--clean", "never", "--stats"], tmp_path)
+                "--clientSideEncryption", "--clean", "never", "--stats", "--names"], tmp_path)
     assert proc.returncode == 0, describe(proc)
     assert f"RESULT:{3 * (50 + 5000 + 1)}" in proc.stdout, describe(proc)
+    assert "NAMES:ok" in proc.stdout, describe(proc)  # the names came back and the export is right
     objects = _raw_objects(s3, store_name)
     assert len(objects) > 10, sorted(objects)
     for name, data in objects.items():
         assert MARKER.encode() not in data, f"plaintext in s3 object {name}"
+        assert NAME_MARKER.lower() not in name.lower(), f"a name in clear in the key {name}"
+        assert NAME_MARKER.lower().encode() not in data.lower(), f"a name in clear in s3 object {name}"
     clear = {name for name, data in objects.items() if not data.startswith(b"TOILENC")}
     assert clear <= CLEAR_OBJECTS, clear
 
@@ -65,6 +70,13 @@ def test_a_workflow_leaves_no_plaintext_in_the_bucket(tmp_path: Path, aws_locato
     assert fetch.returncode == 0, describe(fetch)
     contents = [p.read_bytes() for p in fetched.iterdir()]
     assert sum(c == (MARKER * 5000).encode() for c in contents) == 3, [len(c) for c in contents]
+    named = tmp_path / "named"
+    fetch = run([toil, "debug-file", aws_locator, "--fetch", f"{NAME_MARKER}_*", "--localFilePath", named],
+                tmp_path, env=with_key)
+    assert fetch.returncode == 0, describe(fetch)
+    assert {p.name for p in named.iterdir()} >= {f"{NAME_MARKER}_file.txt", f"{NAME_MARKER}_stream.dat",
+                                                 f"{NAME_MARKER}_shared"}, describe(fetch)
+    assert (named / f"{NAME_MARKER}_file.txt").read_text() == "named file"
     refused = run([toil, "status", aws_locator], tmp_path, env={"TOIL_SSE_KEY": ""})
     assert refused.returncode != 0 and "no key was given" in refused.stderr, describe(refused)
     assert "Traceback" not in refused.stderr

@@ -105,9 +105,17 @@ def test_launch_grow_shrink_destroy(cluster: Any, ec2: Any, iam: Any, monkeypatc
     scaler_side.terminateNodes(workers[:2])
     assert len(scaler_side.getProvisionedWorkers()) == 1
 
+    # the fulfilled spot request stays (active, with the cluster's tag) until the cluster goes
+    def spot_requests() -> List[str]:
+        found = ec2.describe_spot_instance_requests(Filters=[{"Name": "tag:clusterName", "Values": [name]}])
+        return [r["State"] for r in found["SpotInstanceRequests"] if r["State"] in ("open", "active")]
+
+    assert spot_requests() == ["active"]
+
     # destroy: nothing of the cluster is left
     cluster.destroyCluster()
     assert _live(ec2, name) == []
+    assert spot_requests() == []
     assert ec2.describe_launch_templates(Filters=[{"Name": "tag:clusterName", "Values": [name]}])["LaunchTemplates"] == []
     assert ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]}])["SecurityGroups"] == []
     with pytest.raises(iam.exceptions.NoSuchEntityException):

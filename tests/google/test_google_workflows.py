@@ -213,3 +213,41 @@ def test_tutorial_checkpoint_reruns_on_google(gcs, tmp_path: Path) -> None:
     assert "The checkpoint job ran 2 times" in proc.stdout.splitlines(), describe(proc)
     assert "Successor defined by checkpoint run 2 succeeded" in proc.stderr, describe(proc)
     assert "Successor defined by checkpoint run 1 succeeded" not in proc.stderr, describe(proc)
+
+
+# ------------------------------------------------------------------------------ client-side encryption
+def test_a_sealed_store_shows_no_name_or_content_in_the_bucket(gcs, bucket_client, tmp_path: Path) -> None:
+    """tests/core/workflows/secrets.py with --clientSideEncryption --names: no object name holds a
+    name the workflow chose (files, imports, shared files, the job's names), no object holds the
+    marker or a name in clear, and the names still come back (readGlobalFile, debug-file)."""
+    import pytest
+
+    pytest.importorskip("cryptography", reason="toil-core[encryption] is a test dependency; install it")
+    from google.cloud.storage import Blob
+
+    marker, names = "PLAINTEXT-MARKER-5e2d70", "Zq7NameMarker"  # the latter: secrets.py's NAME_MARKER
+    key = b"0123456789abcdef0123456789ABCDEF"
+    name = fresh_name("sealed")
+    locator = f"google:{PROJECT}:{name}"
+    proc = run([sys.executable, REPO / "tests" / "core" / "workflows" / "secrets.py", locator, "--marker", marker,
+                "--sseKey", key_file(tmp_path, key), "--clientSideEncryption", "--clean", "never", "--stats",
+                "--names"], tmp_path)
+    assert proc.returncode == 0, describe(proc)
+    assert f"RESULT:{3 * (50 + 5000 + 1)}" in proc.stdout and "NAMES:ok" in proc.stdout, describe(proc)
+    bucket = bucket_client.bucket(f"{name}--toil")
+    objects = sorted(b.name for b in bucket_client.list_blobs(bucket))
+    assert len(objects) > 10, objects
+    for object_name in objects:
+        assert names.lower() not in object_name.lower(), f"a name in clear in the object name {object_name}"
+        sealed = object_name not in ("_toil/store", "_toil/leader-lock")
+        raw = Blob(object_name, bucket, encryption_key=key if sealed else None).download_as_bytes()
+        assert marker.encode() not in raw and names.lower().encode() not in raw.lower(), object_name
+        assert raw.startswith(b"TOILENC") == sealed, object_name
+    env = dict(os.environ, TOIL_SSE_KEY=key_file(tmp_path, key))
+    fetched = tmp_path / "fetched"
+    fetch = run([TOIL, "debug-file", locator, "--fetch", f"{names}_*", "--localFilePath", fetched], tmp_path, env=env)
+    assert fetch.returncode == 0, describe(fetch)
+    assert {p.name for p in fetched.iterdir()} >= {f"{names}_file.txt", f"{names}_stream.dat",
+                                                   f"{names}_shared"}, describe(fetch)
+    clean = run([TOIL, "clean", locator], tmp_path, env=env)
+    assert clean.returncode == 0, describe(clean)

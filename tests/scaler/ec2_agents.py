@@ -16,9 +16,72 @@ import json
 import threading
 import time
 import urllib.request
-from typing import Any, Dict, List
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import attrs
 
 LIVE = ("pending", "running")
+#: The worker disk (GiB) of the autoscaling runs on aws (``--nodeStorage``).
+NODE_STORAGE_GIB = 8
+WORKFLOW = Path(__file__).resolve().parent / "workflows" / "burst_then_tail.py"
+
+
+@attrs.frozen
+class AutoscaledRun:
+    """What :func:`run_autoscaled` saw: the leader's exit status and output, samples of
+    (time, live agents, live worker instances), and the agents harness (its events and errors)."""
+
+    returncode: int
+    output: str
+    samples: List[Tuple[float, int, int]]
+    agents: "InstanceAgents"
+
+
+def run_autoscaled(tmp_path: Path, ec2: Any, cluster: Any, image: str, double: Any, options: List[Any],
+                   env: Optional[Dict[str, str]] = None, deadline: float = 240) -> AutoscaledRun:
+    """Run workflows/burst_then_tail.py (markers in ``tmp_path/markers``) with ``--batchSystem mesos``
+    on ``double`` and ``--provisioner aws`` on ``cluster``, the leader posing as the cluster's leader
+    instance, an agent standing behind each worker instance; ``options`` are the scaling options."""
+    from mesos_support import run_python
+
+    marker_dir = tmp_path / "markers"
+    marker_dir.mkdir(exist_ok=True)
+    metadata = MetadataService(cluster.getLeader().name)
+    samples: List[Tuple[float, int, int]] = []
+    try:
+        with InstanceAgents(ec2, cluster.clusterName, double.control, NODE_STORAGE_GIB * 1024) as agents:
+            proc = run_python([WORKFLOW, f"file:{tmp_path / 'js'}", "--markers", marker_dir,
+                               "--batchSystem", "mesos", "--mesosEndpoint", double.master, "--provisioner", "aws",
+                               "--nodeStorage", str(NODE_STORAGE_GIB), "--scaleInterval", "1", "--targetTime", "1",
+                               "--betaInertia", "0", "--logInfo", *options],
+                              cwd=tmp_path, background=True,
+                              env={"AWS_EC2_METADATA_SERVICE_ENDPOINT": metadata.url, "TOIL_AWS_AMI": image,
+                                   **(env or {})})
+            try:
+                end = time.monotonic() + deadline
+                while proc.poll() is None:
+                    assert time.monotonic() < end, "the autoscaled workflow did not finish in time"
+                    samples.append((time.time(), len(double.state()["slaves"]),
+                                    len(live_workers(ec2, cluster.clusterName))))
+                    time.sleep(0.3)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            agents.sync()  # the instances the leader terminated on its way out
+    finally:
+        metadata.close()
+    output = (tmp_path / "run.out").read_text() + (tmp_path / "run.err").read_text()
+    return AutoscaledRun(proc.returncode, output, samples, agents)
+
+
+def live_workers(ec2: Any, cluster_name: str) -> List[str]:
+    """The ids of the cluster's worker instances that are pending or running."""
+    found = ec2.describe_instances(Filters=[{"Name": "tag:clusterName", "Values": [cluster_name]},
+                                            {"Name": "tag:ToilNodeType", "Values": ["worker"]},
+                                            {"Name": "instance-state-name", "Values": list(LIVE)}])
+    return [i["InstanceId"] for r in found["Reservations"] for i in r["Instances"]]
 
 
 class InstanceAgents:

@@ -7,91 +7,24 @@ and no worker instance is left at the end."""
 from __future__ import annotations
 
 import json
-import os
-import time
-import uuid
 from pathlib import Path
-from typing import Any, Iterator, List, Tuple
+from typing import Any
 
 import pytest
-from ec2_agents import InstanceAgents, MetadataService
-from mesos_support import run_python
+from ec2_agents import NODE_STORAGE_GIB, MetadataService, live_workers, run_autoscaled
 
-HERE = Path(__file__).resolve().parent
-WORKFLOW = HERE / "workflows" / "burst_then_tail.py"
 NODE_TYPE = "t2.medium"  # 2 vCPUs, 4 GiB in moto's instance type table: two 1-core jobs per node
-NODE_STORAGE_GIB = 8
-
-
-@pytest.fixture
-def ec2(moto_server: Any) -> Any:
-    import boto3
-
-    return boto3.client("ec2", endpoint_url=moto_server.url, region_name="us-east-1")
-
-
-@pytest.fixture
-def aws_cluster(ec2: Any) -> Iterator[Tuple[Any, str]]:
-    """A launched cluster (leader instance, security group, instance profile) and its AMI."""
-    from toil_aws.provisioner import AWSProvisioner
-
-    image = ec2.describe_images()["Images"][0]["ImageId"]
-    cluster = AWSProvisioner(f"autoscale-{uuid.uuid4().hex[:8]}", "mesos", "us-east-1a", NODE_STORAGE_GIB,
-                             None, None)
-    saved = os.environ.get("TOIL_AWS_AMI")
-    os.environ["TOIL_AWS_AMI"] = image
-    try:
-        cluster.launchCluster(leaderNodeType="t2.medium", leaderStorage=NODE_STORAGE_GIB, keyName="autoscale-key")
-        yield cluster, image
-    finally:
-        cluster.destroyCluster()
-        if saved is None:
-            os.environ.pop("TOIL_AWS_AMI", None)
-        else:
-            os.environ["TOIL_AWS_AMI"] = saved
-
-
-def _live_workers(ec2: Any, name: str) -> List[str]:
-    found = ec2.describe_instances(Filters=[{"Name": "tag:clusterName", "Values": [name]},
-                                            {"Name": "tag:ToilNodeType", "Values": ["worker"]},
-                                            {"Name": "instance-state-name", "Values": ["pending", "running"]}])
-    return [i["InstanceId"] for r in found["Reservations"] for i in r["Instances"]]
 
 
 def test_aws_provisioner_grows_and_shrinks_a_mesos_cluster(tmp_path: Path, ec2: Any, aws_cluster: Any,
                                                            empty_mesos_double: Any) -> None:
     cluster, image = aws_cluster
-    double = empty_mesos_double
     marker_dir = tmp_path / "markers"
-    marker_dir.mkdir()
     stats = tmp_path / "stats"
-    metadata = MetadataService(cluster.getLeader().name)
-    samples: List[Tuple[float, int, int]] = []  # (time, live agents, live worker instances)
-    try:
-        with InstanceAgents(ec2, cluster.clusterName, double.control, NODE_STORAGE_GIB * 1024) as agents:
-            proc = run_python([WORKFLOW, f"file:{tmp_path / 'js'}", "--markers", marker_dir,
-                               "--batchSystem", "mesos", "--mesosEndpoint", double.master,
-                               "--provisioner", "aws", "--nodeTypes", NODE_TYPE, "--maxNodes", "3",
-                               "--nodeStorage", str(NODE_STORAGE_GIB), "--scaleInterval", "1",
-                               "--targetTime", "1", "--betaInertia", "0", "--clusterStats", stats, "--logInfo"],
-                              cwd=tmp_path, background=True,
-                              env={"AWS_EC2_METADATA_SERVICE_ENDPOINT": metadata.url, "TOIL_AWS_AMI": image})
-            try:
-                deadline = time.monotonic() + 240
-                while proc.poll() is None:
-                    assert time.monotonic() < deadline, "the autoscaled workflow did not finish in time"
-                    samples.append((time.time(), len(double.state()["slaves"]),
-                                    len(_live_workers(ec2, cluster.clusterName))))
-                    time.sleep(0.3)
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
-            agents.sync()  # the instances the leader terminated on its way out
-    finally:
-        metadata.close()
-    out = (tmp_path / "run.out").read_text() + (tmp_path / "run.err").read_text()
-    assert proc.returncode == 0, out[-6000:]
+    run = run_autoscaled(tmp_path, ec2, cluster, image, empty_mesos_double,
+                         ["--nodeTypes", NODE_TYPE, "--maxNodes", "3", "--clusterStats", stats])
+    out, samples, agents = run.output, run.samples, run.agents
+    assert run.returncode == 0, out[-6000:]
     assert "burst_then_tail done" in out
     assert agents.errors == []
 
@@ -106,7 +39,7 @@ def test_aws_provisioner_grows_and_shrinks_a_mesos_cluster(tmp_path: Path, ec2: 
     assert 1 in during_tail[during_tail.index(3):], samples
     stopped_early = [e for e in agents.events if e["event"] == "stop" and e["time"] < tail["time"]]
     assert stopped_early, agents.events
-    state = double.state()
+    state = empty_mesos_double.state()
     assert state["lost"] == []
 
     # every job ran on an agent standing for one of the cluster's instances
@@ -115,7 +48,7 @@ def test_aws_provisioner_grows_and_shrinks_a_mesos_cluster(tmp_path: Path, ec2: 
     assert all(j["host"].split(":")[0] in agents.addresses for j in jobs), jobs
 
     # the leader terminated every worker at the end: no instance, no agent left
-    assert _live_workers(ec2, cluster.clusterName) == []
+    assert live_workers(ec2, cluster.clusterName) == []
     assert state["slaves"] == []
     [stats_file] = list(stats.glob("cluster-stats-*.json"))
     assert max(s["wanted"][NODE_TYPE] for s in json.loads(stats_file.read_text())["samples"]) == 3
@@ -132,11 +65,11 @@ def test_leader_off_ec2_is_told_where_to_run(moto_server: Any, monkeypatch: pyte
         AWSProvisioner(None, "mesos", None, 8, None, None).readClusterSettings()
 
 
-def test_instance_outside_any_cluster_is_refused(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_instance_outside_any_cluster_is_refused(ec2: Any, moto_image: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from toil_aws.provisioner import AWSProvisioner
     from toil_core.plugin_api import ToilError
 
-    image = ec2.describe_images()["Images"][0]["ImageId"]
+    image = moto_image
     [instance] = ec2.run_instances(ImageId=image, InstanceType="t2.micro", MinCount=1, MaxCount=1)["Instances"]
     metadata = MetadataService(instance["InstanceId"])
     monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.url)

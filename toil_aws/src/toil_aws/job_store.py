@@ -9,6 +9,9 @@ Layout of the bucket ``<name>--toil`` (no database: S3 is strongly consistent)::
     shared/<name>                       the other shared files (rootJobStoreID, pid.log, ...)
     jobs/<job id>                       one JSON job description per job
     files/f/<token>/<basename>          stored files; file ID = "f/<token>/<basename>"
+                                        (with --clientSideEncryption <basename> and shared <name>s
+                                        are sealed and job IDs leave the job's name out: no key
+                                        shows a name the user chose; see ObjectSealer.file_name)
     files/o/<job>/<token>/<basename>    files written for a job (cleanup=True); file ID =
                                         "o/<job>/<token>/<basename>"; delete_job(job) deletes them
     files/o/<job>/attempt/<token>/<basename>
@@ -40,6 +43,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import stat
 import time
 import urllib.parse
@@ -99,6 +103,9 @@ _CHANGED = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict",
 LOG_POLL_MIN, LOG_POLL_MAX = 0.5, 4.0
 #: How many job descriptions a batch of creations stores at once (see AWSJobStore.batch).
 BATCH_THREADS = 8
+
+
+_TOKEN = re.compile(r"[0-9a-f]{20}")
 
 
 def _token() -> str:
@@ -360,6 +367,9 @@ class AWSJobStore(AbstractJobStore):
         return "jobs/" + job_id
 
     def assign_job_id(self, job_description: JobDescription) -> None:
+        if self._sealer is not None:  # the job's name is the user's: only in the sealed description
+            job_description.jobStoreID = _token()
+            return
         job_description.jobStoreID = f"{_safe_name(job_description.jobName or 'job')}-{_token()}"
 
     def create_job(self, job_description: JobDescription) -> JobDescription:
@@ -545,21 +555,23 @@ class AWSJobStore(AbstractJobStore):
                      default: str = "stream") -> Tuple[str, str]:
         """``(file ID, object key)`` of a new file (the pair the core's attempt scoping expects
         from a store that can name a file before it exists)."""
-        name = _basename(basename, default)
+        name, token = _basename(basename, default), _token()
+        if self._sealer is not None:
+            name = self._sealer.file_name(name, token)
         if cleanup and job_id is not None:
             owner = str(job_id)
             self._job_key(owner)  # validates it
             attempts_of = _attempt_job(owner)
             if attempts_of is not None:
                 self._job_key(attempts_of)
-                file_id = f"o/{attempts_of}/{ATTEMPT_DIR}{_token()}/{name}"
+                file_id = f"o/{attempts_of}/{ATTEMPT_DIR}{token}/{name}"
             else:
-                file_id = f"o/{owner}/{_token()}/{name}"
+                file_id = f"o/{owner}/{token}/{name}"
                 own = self._owned.get(owner)
                 if own is not None:
                     own.add("files/" + file_id)  # (before it exists: deleting a missing key is harmless)
         else:
-            file_id = f"f/{_token()}/{name}"
+            file_id = f"f/{token}/{name}"
         return file_id, "files/" + file_id
 
     @staticmethod
@@ -721,8 +733,9 @@ class AWSJobStore(AbstractJobStore):
         raise NoSuchFileException(shared_file_name)
 
     # ---------------------------------------------------------------------- shared files
-    @staticmethod
-    def _shared_key(name: str, encrypted: bool) -> str:
+    def _shared_key(self, name: str, encrypted: bool) -> str:
+        if self._sealer is not None:
+            name = self._sealer.shared_name(name)
         return ("shared/" if encrypted else "plain/") + name
 
     @contextmanager
@@ -762,6 +775,18 @@ class AWSJobStore(AbstractJobStore):
             yield handle
 
     # ---------------------------------------------------------------------- toil debug-file
+    def original_file_name(self, file_id: str) -> Optional[str]:
+        """The name a file of a sealed store was written under, from its ID or object key (a
+        shared file's from its key); None in a clear store, whose keys show it."""
+        if self._sealer is None:
+            return None
+        parts = str(file_id).split("/")
+        if len(parts) >= 2 and _TOKEN.fullmatch(parts[-2]):
+            return self._sealer.open_file_name(parts[-1], parts[-2])
+        if len(parts) == 2 and parts[0] in ("shared", "plain"):
+            return self._sealer.open_shared_name(parts[1])
+        return None
+
     def list_stored_objects(self) -> Iterator[str]:
         """The key of every object of the store (for ``toil debug-file``)."""
         for key, _ in self._objects.list(""):

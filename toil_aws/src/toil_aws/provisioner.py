@@ -350,18 +350,25 @@ class AWSProvisioner(AbstractProvisioner):
                                 "Tags": _tag_list({"clusterName": self._name()})}])["SpotInstanceRequests"]
         ids = [r["SpotInstanceRequestId"] for r in requests]
         deadline = time.monotonic() + float(os.environ.get("TOIL_AWS_SPOT_WAIT", 60))
-        instances: List[str] = []
-        while time.monotonic() < deadline:
-            answer = self.ec2.describe_spot_instance_requests(SpotInstanceRequestIds=ids)["SpotInstanceRequests"]
-            instances = [r["InstanceId"] for r in answer if r.get("InstanceId")]
-            if len(instances) == len(ids) or all(r["State"] in ("active", "failed", "cancelled", "closed")
-                                                 for r in answer):
+        answer = requests
+        while True:
+            if all(r.get("InstanceId") or r["State"] in ("failed", "cancelled", "closed") for r in answer):
+                break
+            if time.monotonic() >= deadline:
                 break
             time.sleep(1)
+            answer = self.ec2.describe_spot_instance_requests(SpotInstanceRequestIds=ids)["SpotInstanceRequests"]
+        unfilled = [r["SpotInstanceRequestId"] for r in answer if not r.get("InstanceId") and r["State"] == "open"]
+        if unfilled:
+            # bids not met in time (price too low, no capacity): withdraw them, so none is fulfilled
+            # later behind the scaler's back; one fulfilled meanwhile is kept and counted
+            logger.warning("%d of %d spot requests for %s at %s were not fulfilled within TOIL_AWS_SPOT_WAIT; "
+                           "cancelling them", len(unfilled), len(ids), instance_type, bid)
+            self.ec2.cancel_spot_instance_requests(SpotInstanceRequestIds=unfilled)
+            answer = self.ec2.describe_spot_instance_requests(SpotInstanceRequestIds=ids)["SpotInstanceRequests"]
+        instances = [r["InstanceId"] for r in answer if r.get("InstanceId")]
         if instances:
             self.ec2.create_tags(Resources=instances, Tags=_tag_list(self._tags("worker")))
-        unfilled = [r for r in ids]
-        self.ec2.cancel_spot_instance_requests(SpotInstanceRequestIds=unfilled)
         return len(instances)
 
     def addManagedNodes(self, nodeTypes: Set[str], minNodes: int, maxNodes: int, preemptible: bool,

@@ -1,25 +1,11 @@
-"""Compatibility module: upstream name ``toil.common``; everything lives in toil_core."""
-from toil_core.common.config import Config, OptionError, parse_accelerator_list, parseBool, parseSetEnv  # noqa
+"""Compatibility module: upstream name ``toil.common``; everything lives in toil_core.
+
+Importing it is cheap: each name below is imported from its home module on first use (PEP 562,
+see :mod:`toil_core.compat_common`); ``common.pyi`` gives type checkers the real names.
+"""
 from toil_core.common.workdirs import get_coordination_dir, get_local_workflow_dir, get_toil_work_dir  # noqa
-from toil_core.compat_names import (  # noqa: F401
-    JOBSTORE_HELP,
-    SYS_MAX_SIZE,
-    UUID_LENGTH,
-    defaultTargetTime,
-    safeUnpickleFromStream,
-)
-from toil_core.compat_names import common_logger as logger  # noqa: F401
+from toil_core.compat_common import __dir__, __getattr__  # noqa: F401  (PEP 562: names on first use)
 from toil_core.compat_toplevel import cacheDirName, getNodeID  # noqa
-from toil_core.workflow.options import (  # noqa
-    add_options,
-    addOptions,
-    get_default_argument_parser,
-    get_default_options,
-    parser_with_common_options,
-)
-from toil_core.workflow.metrics import ToilMetrics  # noqa: F401
-from toil_core.workflow.toil import *  # noqa: F401,F403
-from toil_core.workflow.toil import Toil, ToilContextManagerException, ToilRestartException, normalize_uri  # noqa
 
 __all__ = [
     "Config", "JOBSTORE_HELP", "SYS_MAX_SIZE", "Toil", "ToilContextManagerException", "ToilMetrics",

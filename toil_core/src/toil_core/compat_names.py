@@ -8,16 +8,17 @@ re-exports and the engine's own modules stay free of compatibility clutter. This
 """
 from __future__ import annotations
 
-import argparse
-import base64
 import contextlib
 import logging
 import pickle
 import sys
-from typing import IO, Any, Callable, Dict, Iterator, List, TypeVar, Union
+from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterator, List, TypeVar, Union
 
 from toil_core.lib.accelerators import AcceleratorRequirement
 from toil_core.lib.expando import MagicExpando
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = [
     "BATCH_SYSTEMS", "JOBSTORE_HELP", "REQUIREMENT_NAMES", "SQLITE_TIMEOUT_SECS", "SYS_MAX_SIZE",
@@ -175,6 +176,8 @@ def nextChainable(predecessor: Any, jobStore: Any, config: Any) -> Any:
 
 def parse_args(args: List[str]) -> argparse.Namespace:
     """Parse a worker command line: ``JOBNAME JOBSTORE_LOCATOR JOBSTORE_ID [--context CTX ...]``."""
+    import argparse  # lazy: ``import toil.job`` imports this module; only worker command lines need it
+
     parser = argparse.ArgumentParser(prog="_toil_worker", description="Run one Toil job.")
     parser.add_argument("jobName", help="the job's name, for logs")
     parser.add_argument("jobStoreLocator", help="the job store holding the job")
@@ -188,6 +191,8 @@ def parse_args(args: List[str]) -> argparse.Namespace:
 def in_contexts(contexts: List[str]) -> Iterator[None]:
     """Enter every base64-encoded pickled context manager of ``contexts`` (in order), run the body,
     then leave them in reverse order."""
+    import base64  # lazy: ``import toil.job`` imports this module; few jobs run in contexts
+
     with contextlib.ExitStack() as stack:
         for encoded in contexts:
             stack.enter_context(pickle.loads(base64.b64decode(encoded.encode("utf-8"))))

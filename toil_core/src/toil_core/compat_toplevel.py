@@ -7,7 +7,6 @@ exist raises :class:`ApplianceImageNotFound`.
 """
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import shutil
@@ -42,6 +41,8 @@ cache_path = "~/.cache/aws/cached_temporary_credentials"
 def toilPackageDirPath() -> str:
     """The directory of the top-level ``toil`` package (it ends in ``/toil``)."""
     # Found, not imported: the facade package sits above this module (toil_core/README.md).
+    import importlib.util  # lazy: ``import toil`` imports this module; few scripts ask for the path
+
     spec = importlib.util.find_spec("toil")
     if spec is None or spec.origin is None:
         raise ImportError("The toil package (the facade of toil-core) is not installed.")

@@ -8,6 +8,9 @@ Locators ``google:<project>:<name>`` and ``google:<name>`` (project from the cre
     _toil/leader-lock                   the running leader's lease (see acquire_leader_lock; clear)
     shared/<name>                       shared files (config.pickle, rootJobStoreID, pid.log...)
     jobs/<job id>                       one JSON job description per job
+                                        (with --clientSideEncryption no name shows: <basename> and
+                                        shared <name>s are sealed, see ObjectSealer.file_name, and
+                                        job IDs leave the job's name out)
     files/<token>-<basename>            stored files; file ID "<token>-<basename>"
     files/job/<job>/<token>-<basename>  files written with cleanup=True for a job; file ID
                                         "job/<job>/<token>-<basename>"; delete_job(job) deletes them
@@ -79,6 +82,8 @@ LOGS_NEW, LOGS_READ = "logs/new/", "logs/read/"
 #: Shared files stored without the customer-supplied key (needed to learn the key).
 CLEAR_SHARED = frozenset({"config.pickle"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+#: The last part of a stored file's object name in a sealed store: ``<token>-<sealed name>``.
+_SEALED_FILE = re.compile(r"([0-9a-f]{20})-([a-z2-7]+)")
 #: Sub-prefix of a job's files prefix that holds the files of attempts at the job.
 ATTEMPT_DIR = "attempt/"
 #: How many jobs' file lists a process keeps between the discard of earlier attempts' files and
@@ -287,7 +292,13 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         super().write_config()
 
     def shared_file_location(self, shared_file_name: str) -> str:
-        return f"gs://{self.bucket_name}/{SHARED}{shared_file_name}"
+        return f"gs://{self.bucket_name}/{self._shared_object(shared_file_name)}"
+
+    def _shared_object(self, shared_file_name: str) -> str:
+        """The object holding a shared file (its name sealed in a sealed store)."""
+        if self._sealer is not None:
+            return SHARED + self._sealer.shared_name(shared_file_name)
+        return SHARED + shared_file_name
 
     def _bucket_has_objects(self) -> bool:
         try:
@@ -360,6 +371,9 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         return JOBS + str(job_id)
 
     def assign_job_id(self, job_description: JobDescription) -> None:
+        if self._sealer is not None:  # the job's name is the user's: only in the sealed description
+            job_description.jobStoreID = os.urandom(10).hex()
+            return
         name = _safe(job_description.jobName or "job", "job", 60)
         job_description.jobStoreID = f"{name}-{os.urandom(10).hex()}"
 
@@ -500,6 +514,8 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         which the worker's attempt scoping calls to name reserved files without a request."""
         token = os.urandom(10).hex()
         name = _safe(basename or "", default)
+        if self._sealer is not None:
+            name = self._sealer.file_name(basename or default, token)
         if cleanup and job_id is not None:
             owner = str(job_id)
             if not owner or "/" in owner:
@@ -622,7 +638,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
                                  errors: Optional[str] = None) -> Iterator[IO[Any]]:
         self._check_shared_name(shared_file_name)
         clear = encrypted is False or shared_file_name in CLEAR_SHARED
-        with self.objects.writer(SHARED + shared_file_name, encrypted=not clear, encoding=encoding,
+        with self.objects.writer(self._shared_object(shared_file_name), encrypted=not clear, encoding=encoding,
                                  errors=errors) as handle:
             yield handle
 
@@ -630,7 +646,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
     def read_shared_file_stream(self, shared_file_name: str, encoding: Optional[str] = None,
                                 errors: Optional[str] = None) -> Iterator[IO[Any]]:
         self._check_shared_name(shared_file_name)
-        name = SHARED + shared_file_name
+        name = self._shared_object(shared_file_name)
         clear = shared_file_name in CLEAR_SHARED
         try:
             io_ = self._plain() if clear else self.objects
@@ -650,6 +666,19 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
             yield handle
 
     # ---------------------------------------------------------------------- toil debug-file
+    def original_file_name(self, file_id: str) -> Optional[str]:
+        """The name a file of a sealed store was written under, from its ID or object name (a
+        shared file's from its object name); None in a clear store, whose names show it."""
+        if self._sealer is None:
+            return None
+        parent, _, base = str(file_id).rpartition("/")
+        match = _SEALED_FILE.fullmatch(base)
+        if match is not None:
+            return self._sealer.open_file_name(match.group(2), match.group(1))
+        if parent + "/" == SHARED:
+            return self._sealer.open_shared_name(base)
+        return None
+
     def list_stored_objects(self) -> Iterator[str]:
         """The name of every object of the store (for ``toil debug-file``)."""
         for info in self._plain().list(""):
@@ -657,7 +686,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
 
     def fetch_stored_object(self, name: str, local_path: str) -> None:
         """Copy object ``name`` to ``local_path`` (``toil debug-file --fetch``)."""
-        clear = name == MARKER or name[len(SHARED):] in CLEAR_SHARED
+        clear = name == MARKER or name in {self._shared_object(n) for n in CLEAR_SHARED}
         io_ = self._marker_io() if name == MARKER else self._plain() if clear else self.objects
         try:
             io_.download_to(name, local_path, encrypted=not clear)

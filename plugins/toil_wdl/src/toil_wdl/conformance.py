@@ -174,7 +174,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             rows.append(result)
             engine = args.container if runner != "miniwdl" else "podman"
             print(f"{runner:16} WDL {version:8} ({engine}) passed {result['passed']:3}  failed {result['failed']:3}  "
-                  f"skipped {result['skipped']:3}  {float(result['seconds']):7.1f} s", flush=True)
+                  f"skipped {result['skipped']:3}  {result['seconds']:7.1f} s", flush=True)
             if args.show_failures:
                 print(result["output"])
     print()

@@ -144,6 +144,14 @@ class AbstractBatchSystem(ABC):
     def setUserScript(self, userScript: Any) -> None:
         raise NotImplementedError("This batch system does not support auto-deployment.")
 
+    def prepare_workers(self, locator: str, environment: Dict[str, str]) -> None:
+        """Called once per leader run, after the job store holds the user's module and before the
+        leader issues its first job: start what is slow to start, so it gets ready while the
+        leader sets up (the local batch system starts its fork server, which imports the worker,
+        opens the job store at ``locator`` and imports the user's module). ``environment`` is
+        what every job's environment starts from (an encrypted store's key file, ...).
+        Default: nothing."""
+
     @abstractmethod
     def issueBatchJob(self, command: str, job_desc: Any, job_environment: Optional[Dict[str, str]] = None) -> int:
         """Start running ``command`` for ``job_desc`` (with its resource needs); returns an ID."""

@@ -6,7 +6,9 @@ user's module on its first job, then forks a child for every job. Each job still
 process (its own memory, cwd, environment and module globals), but starts warm.
 
 Protocol: newline-delimited JSON over the server's stdin/stdout.
-  leader -> server  {"op": "run", "id": N, "locator": L, "job": JOBID, "env": {...}}
+  leader -> server  {"op": "prepare", "locator": L, "env": {...}}   (optional, before the first run:
+                    open the job store and import the user's module; no reply)
+                    {"op": "run", "id": N, "locator": L, "job": JOBID, "env": {...}}
                     {"op": "kill", "id": N}
   server -> leader  {"id": N, "pid": PID}      once the child exists
                     {"id": N, "status": CODE}  when it ends (negative: killed by that signal)
@@ -96,6 +98,13 @@ class _Server:
                 if getattr(error, "toil_retry", True) is not False:  # a permanent one: the job says it
                     sys.stderr.write(f"toil fork server: could not preload the user module: {error}\n")
         return store
+
+    def prepare(self, request: Dict[str, Any]) -> None:
+        """Open the job store and import the user's module before the first job asks for them."""
+        try:
+            self.job_store(request["locator"], request.get("store_class"), request.get("env"))
+        except Exception:  # noqa: B902 - the first job opens the store again and reports why not
+            pass
 
     def run(self, request: Dict[str, Any]) -> None:
         job_id = request["id"]
@@ -189,6 +198,8 @@ class _Server:
                 _TRACE.write(f"{time.time():.6f} recv {request.get('op')} {request.get('id')}\n")
             if request["op"] == "run":
                 self.run(request)
+            elif request["op"] == "prepare":
+                self.prepare(request)
             elif request["op"] == "kill":
                 self.kill(request["id"])
         return True

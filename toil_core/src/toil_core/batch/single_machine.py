@@ -272,6 +272,18 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             self._store_classes[locator] = cached
         return cached
 
+    def prepare_workers(self, locator: str, environment: Dict[str, str]) -> None:
+        """Start the fork server now and let it open the job store and import the user's module,
+        in parallel with the rest of the leader's set-up (else the first job waits for that)."""
+        if self.debug_worker:  # Toil jobs run in this process
+            return
+        with self._lock:
+            if self._shut_down:
+                return
+            server = self._server()
+        server.send({"op": "prepare", "locator": locator, "env": dict(environment),
+                     "store_class": self._store_class(locator)})
+
     def _server(self) -> Any:
         if self._fork_server is None or not self._fork_server.alive():
             level = logging.getLevelName(logging.getLogger().getEffectiveLevel())

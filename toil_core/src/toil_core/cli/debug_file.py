@@ -34,6 +34,13 @@ def original_name(basename: str) -> str:
     return _TOKEN.sub("", basename, count=1) or basename
 
 
+def _shown_name(store: Any, stored: str, base: str) -> str:
+    """The name to match and save a stored file under: the one it was written under (unsealed
+    from its path in an encrypted store, else its basename less the store's token)."""
+    named = getattr(store, "original_file_name", None)
+    return (named(stored) if callable(named) else None) or original_name(base)
+
+
 def stored_files(job_store_dir: str) -> Iterator[str]:
     """Every file in the job store directory (files being written in ``tmp/`` excluded)."""
     tmp = os.path.join(job_store_dir, "tmp")
@@ -80,7 +87,7 @@ def fetchJobStoreFiles(jobStore: Any, options: Any) -> List[str]:
     written: List[str] = []
     for path in stored_files(root):
         base = os.path.basename(path)
-        name = original_name(base)
+        name = _shown_name(jobStore, path, base)
         if not any(fnmatch.fnmatchcase(base, p) or fnmatch.fnmatchcase(name, p) for p in options.fetch):
             continue
         dest = os.path.join(destination, name)
@@ -145,7 +152,7 @@ def object_store_files(store: Any, options: Any, locator: str) -> bool:
         written: List[str] = []
         for name in names:
             base = name.rsplit("/", 1)[-1]
-            original = original_name(base)
+            original = _shown_name(store, name, base)
             if not any(fnmatch.fnmatchcase(base, p) or fnmatch.fnmatchcase(original, p) for p in options.fetch):
                 continue
             dest = os.path.join(destination, original)

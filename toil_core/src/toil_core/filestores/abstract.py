@@ -227,9 +227,12 @@ class AbstractFileStore(ABC):
         return os.path.realpath(path).startswith(self._temp_dir_real[1])
 
     def _default_read_path(self, fileStoreID: str) -> str:
-        """A fresh path in the temp dir named after the file ID (keeps the ID's basename)."""
+        """A fresh path in the temp dir named after the file ID (keeps the ID's basename; for an
+        encrypted store, whose IDs hide it, the name the file was written under)."""
         digest = hashlib.sha1(str(fileStoreID).encode("utf-8")).hexdigest()[:12]
-        base = re.sub(r"[^A-Za-z0-9._-]", "_", os.path.basename(str(fileStoreID).rstrip("/")))[-80:]
+        named = getattr(self.jobStore, "original_file_name", None)  # (stand-in stores may lack it)
+        name = named(str(fileStoreID)) if callable(named) else None
+        base = re.sub(r"[^A-Za-z0-9._-]", "_", name or os.path.basename(str(fileStoreID).rstrip("/")))[-80:]
         stem = f"{digest}-{base or 'file'}"
         root = self._require_open()
         path, counter = os.path.join(root, stem), 1

@@ -105,6 +105,8 @@ class FileTransferMixin:
 
         def _publish_new(self, tmp: str, dest: str) -> None: ...
 
+        def _shared_path(self, shared_file_name: str) -> str: ...
+
         def get_local_path(self, file_id: str) -> str: ...
 
         def read_file_stream(self, file_id: str, encoding: Optional[str] = None,
@@ -123,7 +125,7 @@ class FileTransferMixin:
             raise IsADirectoryError(errno.EISDIR, f"Cannot import a directory: '{src_uri}'", src)
         executable = bool(st.st_mode & stat.S_IXUSR)
         if shared_file_name is not None:
-            with self._atomic_stream(self._shared + shared_file_name, None, None) as handle:
+            with self._atomic_stream(self._shared_path(shared_file_name), None, None) as handle:
                 with open(src, "rb") as source:
                     shutil.copyfileobj(source, handle, self.BUFFER_SIZE)
             return None

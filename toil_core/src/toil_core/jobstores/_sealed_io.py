@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import stat
 from contextlib import contextmanager
@@ -15,11 +16,21 @@ from typing import IO, Any, Dict, Iterator, Optional
 
 from toil_core.lib.aead_stream import DecryptionError, ObjectCipher, plaintext_size
 
-from .encryption import ENCRYPTION_FILE, KEY_ENV, TamperedFileError, check_metadata, key_path_for
+from .encryption import (
+    ENCRYPTION_FILE,
+    KEY_ENV,
+    TamperedFileError,
+    check_metadata,
+    key_path_for,
+    shared_names_sealed,
+)
+from .sealed_names import NameSealer
 
 __all__ = ["SealedIOMixin"]
 
 _COPY_BLOCK = 1 << 20
+#: The last part of a stored file's path in an encrypted store: ``<token>-<sealed name>``.
+_SEALED_FILE = re.compile(r"([0-9a-f]{20})-([a-z2-7]+)")
 
 
 class SealedIOMixin:
@@ -28,6 +39,8 @@ class SealedIOMixin:
 
     _cipher: Optional[ObjectCipher]
     _key_path: Optional[str]
+    _names: Optional[NameSealer]
+    _seal_shared: bool
     jobStoreDir: str
     locator: str
 
@@ -43,8 +56,27 @@ class SealedIOMixin:
             self._cipher = None
             return
         key_path = key_path_for(self._key_path)
-        self._cipher = check_metadata(self.locator, raw, key_path)
+        self._use_cipher(check_metadata(self.locator, raw, key_path), shared_names_sealed(self.locator, raw))
         self._key_path = os.path.abspath(key_path) if key_path else None
+
+    def _use_cipher(self, cipher: ObjectCipher, seal_shared: bool) -> None:
+        self._cipher = cipher
+        self._names = NameSealer(cipher)
+        self._seal_shared = seal_shared
+
+    def original_file_name(self, file_id: str) -> Optional[str]:
+        """The name a file of an encrypted store was written under, read from its sealed file ID
+        or stored path (a shared file's too, given its path); None in a clear store (its IDs show
+        the name) or for an ID that holds no name sealed with this key."""
+        if self._names is None:
+            return None
+        parent, _, base = str(file_id).replace(os.sep, "/").rpartition("/")
+        match = _SEALED_FILE.fullmatch(base)
+        if match is not None:
+            return self._names.open(match.group(2), match.group(1))
+        if parent.endswith("shared") and self._seal_shared:
+            return self._names.open(base)
+        return None
 
     @property
     def encrypted(self) -> bool:

@@ -233,6 +233,11 @@ class AbstractJobStore(CamelCaseAliases, metaclass=ABCMeta):
         """Whether this job store prefers the caching file store."""
         return True
 
+    def original_file_name(self, file_id: str) -> Optional[str]:
+        """The name a file was written under when its ID hides it (client-side encrypted stores,
+        see :mod:`toil_core.jobstores.sealed_names`); None when the ID shows it or holds none."""
+        return None
+
     # ---------------------------------------------------------------------- root job
     def set_root_job(self, job_id: str) -> None:
         """Record ``job_id`` as the workflow's root job."""

@@ -35,12 +35,17 @@ __all__ = [
     "load_cipher",
     "metadata_for",
     "check_metadata",
+    "shared_names_sealed",
     "key_path_for",
     "read_key_file",
     "wants_encryption",
 ]
 
-FORMAT_VERSION = 1
+#: Format 2 also seals the names of shared files (see :mod:`.sealed_names`); format 1 stores (made
+#: before) keep their shared files under clear names and still open.
+FORMAT_VERSION = 2
+KNOWN_FORMATS = frozenset({1, 2})
+_KNOWN = " and ".join(map(str, sorted(KNOWN_FORMATS)))
 #: Environment variable naming the key file of an encrypted job store (for workers and tools).
 KEY_ENV = "TOIL_SSE_KEY"
 CIPHER_NAME = "AES-256-GCM-HKDF-SHA256-segmented"
@@ -105,6 +110,12 @@ def _parse_metadata(locator: str, raw: bytes) -> Dict[str, Any]:
     return record
 
 
+def shared_names_sealed(locator: str, raw: bytes) -> bool:
+    """Whether the store whose clear record is ``raw`` keeps its shared files under sealed names
+    (format 2 and later; format 1 stores named them in clear)."""
+    return int(_parse_metadata(locator, raw)["format"]) >= 2
+
+
 def key_path_for(explicit: Optional[str]) -> Optional[str]:
     """The key file to use: the one given explicitly, else the one named by :data:`KEY_ENV`."""
     return explicit or os.environ.get(KEY_ENV) or None
@@ -116,9 +127,9 @@ def check_metadata(locator: str, raw: bytes, key_path: Optional[str]) -> ObjectC
     :raises EncryptionKeyError: no key was given, or it is not the key the store was created with.
     """
     record = _parse_metadata(locator, raw)
-    if int(record["format"]) != FORMAT_VERSION:
+    if int(record["format"]) not in KNOWN_FORMATS:
         raise EncryptionKeyError(f"Job store '{locator}' uses encryption format {record['format']}, which "
-                                 f"this toil-core does not know (it knows format {FORMAT_VERSION}). "
+                                 f"this toil-core does not know (it knows formats {_KNOWN}). "
                                  f"Use the toil-core version that created it.")
     fingerprint = str(record["key_fingerprint"])
     if key_path is None:

@@ -15,6 +15,11 @@ Layout under the job store directory (directories 0700, files 0600, or 0700 when
     tmp/                              files being written; renamed into place when complete
     encryption.json                   only in an encrypted store: format and key fingerprint (clear)
 
+In an encrypted store no path shows a name the user chose: ``<basename>`` is the sealed name
+(see :mod:`toil_core.jobstores.sealed_names`), shared files are ``shared/<sealed name>`` (stores
+of encryption format 1, made before, keep clear shared names), and job IDs leave out the job's
+name (``<20 hex digits>``).
+
 ``<ff>`` fans the entries out over at most 256 sub-directories: the last two characters of a
 job ID (random hex), the first two of a file token. Fan-out directories are created on first
 use, so no call ever scans a directory except ``jobs()``, ``read_logs()`` and ``destroy()``.
@@ -55,6 +60,7 @@ from ._leader_lock import LeaderLock, lock_leader_file
 from ._log_blobs import LogBlobsMixin
 from ._sealed_io import SealedIOMixin, translating_tamper
 from .abstract import CONFIG_FILE, AbstractJobStore
+from .sealed_names import NameSealer
 from .encryption import (
     ENCRYPTION_FILE,
     load_cipher,
@@ -123,6 +129,9 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
         #: Set when the store is encrypted (see :mod:`toil_core.jobstores.encryption`).
         self._cipher = None
         self._key_path: Optional[str] = None
+        #: Set with the cipher: seals file names and (format 2 stores) shared file names.
+        self._names: Optional[NameSealer] = None
+        self._seal_shared = False
 
     def __repr__(self) -> str:
         return f"FileJobStore({self.jobStoreDir!r})"
@@ -288,7 +297,7 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
                 self._mkdir(path)
             if cipher is not None:
                 self._write_bytes(metadata_for(cipher), os.path.join(self.jobStoreDir, ENCRYPTION_FILE))
-                self._cipher = cipher
+                self._use_cipher(cipher, seal_shared=True)
                 self._key_path = os.path.abspath(config.sseKey)
             # The config is written last: a store without it counts as never created.
             super().initialize(config)
@@ -302,9 +311,18 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
             raise NoSuchJobStoreException(self.locator)
         self.check_owner()
         self._open_encryption()
+        if self._seal_shared:
+            self.check_owner()  # again: the config's path is only known with the key
         super().resume()
 
     def shared_file_location(self, shared_file_name: str) -> str:
+        return self._shared_path(shared_file_name)
+
+    def _shared_path(self, shared_file_name: str) -> str:
+        """Where the shared file is kept (under its sealed name in an encrypted store)."""
+        if self._seal_shared:
+            assert self._names is not None
+            return self._shared + self._names.seal(shared_file_name)
         return self._shared + shared_file_name
 
     def check_owner(self) -> None:
@@ -318,7 +336,7 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
         if geteuid is None:  # pragma: no cover - not POSIX
             return
         me = geteuid()
-        for path in (self.jobStoreDir, self._shared.rstrip(os.sep), self._shared + CONFIG_FILE,
+        for path in (self.jobStoreDir, self._shared.rstrip(os.sep), self._shared_path(CONFIG_FILE),
                      self._jobs.rstrip(os.sep), self._files.rstrip(os.sep)):
             try:
                 owners = {os.lstat(path).st_uid, os.stat(path).st_uid}
@@ -391,6 +409,9 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
         return self._jobs + job_id[-2:] + os.sep + job_id
 
     def assign_job_id(self, job_description: JobDescription) -> None:
+        if self._cipher is not None:  # the job's name is the user's: only in the sealed description
+            job_description.jobStoreID = os.urandom(10).hex()
+            return
         name = safe_job_name(job_description.jobName or "job")
         job_description.jobStoreID = f"{name}-{os.urandom(10).hex()}"
 
@@ -503,6 +524,8 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
                      default: str = "stream") -> Tuple[str, str]:
         token = os.urandom(10).hex()
         name = file_basename(basename, default)
+        if self._names is not None:
+            name = self._names.seal(name, token)
         if cleanup and job_id is not None:
             job_id = str(job_id)
             self._job_path(job_id)  # validates it
@@ -766,7 +789,7 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
 
     def get_shared_public_url(self, shared_file_name: str) -> str:
         self._check_shared_name(shared_file_name)
-        path = self._shared + shared_file_name
+        path = self._shared_path(shared_file_name)
         if not os.path.isfile(path):
             raise NoSuchFileException(shared_file_name)
         return Path(path).as_uri()
@@ -777,14 +800,14 @@ class FileJobStore(FileTransferMixin, LogBlobsMixin, SealedIOMixin, AbstractJobS
                                  encoding: Optional[str] = None,
                                  errors: Optional[str] = None) -> Iterator[IO[Any]]:
         self._check_shared_name(shared_file_name)
-        with self._atomic_stream(self._shared + shared_file_name, encoding, errors) as handle:
+        with self._atomic_stream(self._shared_path(shared_file_name), encoding, errors) as handle:
             yield handle
 
     @contextmanager
     def read_shared_file_stream(self, shared_file_name: str, encoding: Optional[str] = None,
                                 errors: Optional[str] = None) -> Iterator[IO[Any]]:
         self._check_shared_name(shared_file_name)
-        path = self._shared + shared_file_name
+        path = self._shared_path(shared_file_name)
         try:
             handle = self._open_read(path, encoding, errors)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):

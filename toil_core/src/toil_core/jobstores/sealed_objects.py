@@ -28,7 +28,9 @@ from .encryption import (
     key_path_for,
     load_cipher,
     metadata_for,
+    shared_names_sealed,
 )
+from .sealed_names import NameSealer
 
 if TYPE_CHECKING:
     from toil_core.common.config import Config
@@ -39,13 +41,21 @@ __all__ = ["ObjectSealer", "SealingWriter", "UnsealingReader", "EncryptionKeyErr
 class ObjectSealer:
     """Seals and unseals the objects of one job store under the key in one key file.
 
+    It also keeps the user's names out of object keys (see :mod:`toil_core.jobstores.sealed_names`):
+    a backend names a new file's object with :meth:`file_name` and a shared file's with
+    :meth:`shared_name`, and leaves job names out of job IDs.
+
     :param locator: the job store's locator, for messages.
+    :param seal_shared: whether shared file names are sealed (stores of encryption format 2 on;
+        format 1 stores, made before, keep them clear).
     """
 
-    def __init__(self, cipher: ObjectCipher, key_path: str, locator: str) -> None:
+    def __init__(self, cipher: ObjectCipher, key_path: str, locator: str, seal_shared: bool = True) -> None:
         self._cipher = cipher
         self.key_path = os.path.abspath(key_path)
         self.locator = locator
+        self.seal_shared = seal_shared
+        self._names = NameSealer(cipher)
 
     # ------------------------------------------------------------------ making and opening
     @staticmethod
@@ -73,7 +83,7 @@ class ObjectSealer:
         path = key_path_for(key_path)
         cipher = check_metadata(locator, record, path)
         assert path is not None  # check_metadata refuses a missing key
-        return cls(cipher, path, locator)
+        return cls(cipher, path, locator, shared_names_sealed(locator, record))
 
     def record(self) -> bytes:
         """The clear record to keep with the store: format, cipher and key fingerprint, no secret."""
@@ -82,6 +92,26 @@ class ObjectSealer:
     def env(self) -> Dict[str, str]:
         """What a worker needs in its environment to open the store: the key file's path."""
         return {KEY_ENV: self.key_path}
+
+    # ------------------------------------------------------------------ names
+    def file_name(self, name: str, token: str) -> str:
+        """The sealed form of a new file's name, to put in its key beside its random ``token``
+        (``[a-z2-7]+``, at most 224 characters; opens only with that token)."""
+        return self._names.seal(name, token)
+
+    def open_file_name(self, sealed: str, token: str) -> Optional[str]:
+        """The name :meth:`file_name` sealed, or None if ``sealed`` is not one (e.g. a clear name
+        of a file written before names were sealed)."""
+        return self._names.open(sealed, token)
+
+    def shared_name(self, name: str) -> str:
+        """The key part for the shared file ``name``: always the same for the same name (sealed,
+        or ``name`` itself in a format 1 store)."""
+        return self._names.seal(name) if self.seal_shared else name
+
+    def open_shared_name(self, sealed: str) -> Optional[str]:
+        """The shared file name :meth:`shared_name` sealed, or None."""
+        return self._names.open(sealed) if self.seal_shared else None
 
     # ------------------------------------------------------------------ whole objects
     def seal(self, name: str, data: bytes) -> bytes:

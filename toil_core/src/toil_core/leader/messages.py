@@ -46,9 +46,10 @@ FLUSH_INTERVAL = 0.5
 def _default_path(config: Any) -> str:
     directory = get_coordination_dir(config.workDir, config.coordination_dir)
     workflow = str(config.workflowID or "workflow")
-    if config.workflowID:
+    if config.workflowID and config.restart:
         # This leader holds the job store's lock: files of the workflow's earlier leaders here are
-        # theirs, left behind if they were killed.
+        # theirs, left behind if they were killed. (A new workflow has a new ID: nothing to look
+        # for, and the directory, often /tmp, may hold thousands of files.)
         for stale in glob.glob(os.path.join(glob.escape(directory), f"toil-messages-{glob.escape(workflow)}-*.txt")):
             try:
                 os.remove(stale)

@@ -7,7 +7,6 @@ the single-machine batch system can hand out GPUs and restrict jobs to theirs.
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import re
@@ -15,7 +14,6 @@ import shutil
 import subprocess
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
-from toil_core.lib.container_cli import docker_command
 
 try:  # Python >= 3.11
     from typing import NotRequired, TypedDict
@@ -82,6 +80,8 @@ def _parse_word(word: str, spec: Any) -> Dict[str, str]:
         return {"brand": lowered}
     brand = next((b for b in BRANDS if lowered.startswith(b + "-")), None)
     if brand is None:
+        import difflib  # lazy: only for a misspelt name; every workflow script imports this module
+
         close = difflib.get_close_matches(lowered, sorted(KINDS | APIS | BRANDS), n=1, cutoff=0.75)
         if close:
             raise ValueError(
@@ -184,6 +184,9 @@ def have_working_nvidia_smi() -> bool:
 @functools.lru_cache(maxsize=None)
 def have_working_nvidia_docker_runtime() -> bool:
     """True if a container engine is reachable and advertises an ``nvidia`` runtime."""
+    # lazy: only GPU jobs in containers ask; every workflow script imports this module
+    from toil_core.lib.container_cli import docker_command
+
     try:
         result = subprocess.run(docker_command() + ["info", "--format", "{{json .Runtimes}}"],
                                 capture_output=True, text=True, timeout=60)

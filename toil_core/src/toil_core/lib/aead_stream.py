@@ -97,6 +97,14 @@ class ObjectCipher:
         #: Safe to store in clear: identifies the key without revealing it.
         self.fingerprint = _derive(key, b"toil key fingerprint", b"fingerprint").hex()
 
+    def derive(self, purpose: bytes) -> bytes:
+        """A 32-byte key for ``purpose`` derived from the master key (never the master key itself)."""
+        return _derive(self._key, b"toil derived key", purpose)
+
+    def aead(self, key: bytes) -> Any:
+        """An AES-256-GCM instance under ``key`` (e.g. one from :meth:`derive`)."""
+        return self._aead(key)
+
     # -- whole objects -------------------------------------------------------------------------
     def encrypt(self, name: str, data: bytes) -> bytes:
         """The encrypted form of ``data`` stored under ``name``."""

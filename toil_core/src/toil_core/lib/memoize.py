@@ -1,11 +1,13 @@
 """Caching decorators and small parsers (``toil.lib.memoize``)."""
 from __future__ import annotations
 
-import datetime
 import functools
 import re
 import threading
-from typing import Any, Callable, Dict, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, Tuple, TypeVar
+
+if TYPE_CHECKING:
+    import datetime
 
 MAT = TypeVar("MAT")
 MRT = TypeVar("MRT")
@@ -40,6 +42,8 @@ _ISO_UTC_RE = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?Z$")
 
 def parse_iso_utc(s: str) -> datetime.datetime:
     """Parse ``'2016-04-27T00:28:04.000Z'`` (UTC only) into a naive :class:`datetime.datetime`."""
+    import datetime  # lazy: ``import toil`` imports this module; few callers parse dates
+
     match = _ISO_UTC_RE.match(s)
     if match is None:
         raise ValueError(f"Not a valid ISO datetime in UTC: {s}")

@@ -6,6 +6,7 @@ the check of a plugin distribution's ``toil-core`` requirement. Used by
 """
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import logging
 import os
@@ -56,6 +57,9 @@ class EntryPointRecord:
     location: Optional[str]
     entry_point: Any = attrs.field(eq=False, repr=False)
     dist: Any = attrs.field(eq=False, repr=False)
+    #: The distribution's parsed METADATA, read once by :func:`scan` and shared by its records
+    #: (``importlib.metadata`` parses the file again on every ``dist.metadata`` / ``dist.requires``).
+    meta: Any = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def dist_label(self) -> str:
@@ -65,6 +69,10 @@ class EntryPointRecord:
 
     def requires(self) -> List[str]:
         try:
+            if self.meta is not None:
+                declared = self.meta.get_all("Requires-Dist")
+                if declared:  # else an egg-info distribution: its requires.txt, through dist
+                    return list(declared)
             return list(self.dist.requires or []) if self.dist is not None else []
         except Exception:  # unreadable metadata must not break listing
             return []
@@ -73,7 +81,8 @@ class EntryPointRecord:
         try:
             if self.dist is None:
                 return ""
-            return ((self.dist.metadata.get_all("Summary") or [None])[0] or "").strip()
+            meta = self.meta if self.meta is not None else self.dist.metadata
+            return ((meta.get_all("Summary") or [None])[0] or "").strip()
         except Exception:
             return ""
 
@@ -92,12 +101,19 @@ def scan() -> Tuple[EntryPointRecord, ...]:
             eps = [ep for ep in dist.entry_points if ep.group in groups]
             if not eps:
                 continue
-            name = (dist.metadata.get_all("Name") or [None])[0]
+            # The same distribution found twice on sys.path (an editable install also leaves its
+            # egg-info in the source tree): the first one wins. The name importlib.metadata takes
+            # from the folder's name saves parsing METADATA for the copies.
+            folder_key = getattr(dist, "_normalized_name", None)
+            if folder_key and dist_key(folder_key) in seen:
+                continue
+            meta = dist.metadata  # parsed once here (each dist.metadata parses the file again)
+            name = (meta.get_all("Name") or [None])[0]
             key = dist_key(name)
-            if key in seen:  # the same distribution found twice on sys.path: first one wins
+            if key in seen:
                 continue
             seen.add(key)
-            version = dist.version
+            version = meta["Version"]
             try:
                 location = str(dist.locate_file(""))
             except Exception:
@@ -109,7 +125,7 @@ def scan() -> Tuple[EntryPointRecord, ...]:
             out.append(EntryPointRecord(
                 kind=groups[ep.group], group=ep.group, name=normalize_name(ep.name),
                 raw_name=ep.name, value=ep.value, distribution=name, version=version,
-                location=location, entry_point=ep, dist=dist,
+                location=location, entry_point=ep, dist=dist, meta=meta,
             ))
     return tuple(out)
 
@@ -140,6 +156,13 @@ def disabled_by(record: EntryPointRecord) -> Optional[str]:
 
 def core_version() -> str:
     """The installed toil-core version (tests may monkeypatch this)."""
+    return _installed_core_version()
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_core_version() -> str:
+    """Read once per process: it searches every distribution and parses toil-core's METADATA, and
+    every plugin's compatibility check asks."""
     try:
         return importlib.metadata.version(CORE_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:

@@ -7,31 +7,21 @@ import os
 import pickle
 import shutil
 import sys
-from typing import Any, Literal, Optional, Type
+from typing import TYPE_CHECKING, Any, Literal, Optional, Type
 
-from toil_core.batch.abstract import AbstractBatchSystem
-from toil_core.batch.registry import get_batch_system
-from toil_core.common.config import Config, OptionError
 from toil_core.common.workdirs import get_coordination_dir, get_local_workflow_dir, get_toil_work_dir
-from toil_core.job.commit import load_root_return_value, save_root_job
-from toil_core.job.description import JobDescription
-from toil_core.jobstores.abstract import AbstractJobStore
-from toil_core.jobstores.locator import (
-    build_locator,
-    make_job_store,
-    normalize_locator,
-    open_job_store,
-    parse_locator,
-)
-from toil_core.leader.leader import Leader
-from toil_core.leader.restart import clean_for_restart
-from toil_core.lib.error_report import debug_requested, install_excepthook
 from toil_core.lib.errors import ToilError
-from toil_core.plugins.registry import configure_plugins, leader_finished, leader_started
-from toil_core.provisioners.scaler_setup import start_cluster_scaler
-from toil_core.realtime_logger import RealtimeLogger
-from toil_core.resource import ModuleDescriptor, ResourceException, check_not_importing, save_user_module
-from toil_core.workflow.options import set_logging_from_options
+
+if TYPE_CHECKING:
+    from toil_core.batch.abstract import AbstractBatchSystem
+    from toil_core.common.config import Config
+    from toil_core.job.description import JobDescription
+    from toil_core.jobstores.abstract import AbstractJobStore
+
+# Importing this module is cheap on purpose (``from toil.common import Toil`` is the first line of
+# every workflow script, and the fork server imports that script before its first job): the
+# configuration, the job store, the batch system, the plugin registry and the leader are imported
+# by the methods that use them, when a workflow actually starts.
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +102,8 @@ class Toil:
     def __init__(self, options: Any) -> None:
         # A mistake in the options or the job graph ends the script with one message, not a
         # traceback (which --logDebug brings back).
+        from toil_core.lib.error_report import debug_requested, install_excepthook  # lazy: see the top
+
         install_excepthook(debug_requested(options))
         self.options = options
         # Both are set by __enter__ (None before, as upstream).
@@ -129,6 +121,13 @@ class Toil:
 
     # ------------------------------------------------------------------ context manager
     def __enter__(self) -> "Toil":
+        # lazy: the workflow's set-up; see the top of this module
+        from toil_core.common.config import Config, OptionError
+        from toil_core.jobstores.locator import make_job_store, normalize_locator
+        from toil_core.plugins.registry import configure_plugins
+        from toil_core.resource import check_not_importing
+        from toil_core.workflow.options import set_logging_from_options
+
         check_not_importing()
 
         set_logging_from_options(self.options)
@@ -256,12 +255,15 @@ class Toil:
                 "A Toil workflow can only be started once. Use Toil.restart() to resume it.")
         # As upstream, one ``with Toil(options)`` block may start several workflows one after the
         # other (for example after importing a file once); each start saves a new root job.
+        from toil_core.job.commit import save_root_job  # lazy: see the top of this module
+
         self._started = True
         rootJob.checkJobGraphForDeadlocks()
         job_store = self._jobStore
         batch_system = self.createBatchSystem(self.config)
         try:
             self._prepare_leader_run(batch_system)
+            self._prepare_workers(batch_system)
             root_desc = save_root_job(job_store, self.config, rootJob,
                                       check_request=batch_system.check_resource_request)
             self._root_saved = True
@@ -275,6 +277,8 @@ class Toil:
         self._assert_context()
         if not self.config.restart:
             raise ToilRestartException("A Toil workflow must be initiated with Toil.start(), not restart().")
+        from toil_core.leader.restart import clean_for_restart  # lazy: see the top of this module
+
         self._restarted = True
         job_store = self._jobStore
         root_id = job_store.root_job_id()
@@ -293,12 +297,16 @@ class Toil:
                                "allowing exports to rerun.")
                 return self._root_return_value()
             self._prepare_leader_run(batch_system)
+            self._prepare_workers(batch_system)
             self._run_leader(batch_system, root_desc)
         finally:
             batch_system.shutdown()
         return self._root_return_value()
 
     def _prepare_leader_run(self, batch_system: AbstractBatchSystem) -> None:
+        # lazy: see the top of this module
+        from toil_core.resource import ModuleDescriptor, ResourceException, save_user_module
+
         job_store = self._jobStore
         job_store.write_leader_pid()
         job_store.write_kill_flag(kill=False)
@@ -316,7 +324,20 @@ class Toil:
                            "present at the same location on every worker.", descriptor)
         save_user_module(job_store, descriptor, deploy=deploy)
 
+    def _prepare_workers(self, batch_system: AbstractBatchSystem) -> None:
+        """Let the batch system get its workers ready while the leader still sets up."""
+        try:
+            environment = dict(self._jobStore.get_env() or {})
+        except Exception:  # as the leader: a store without worker environment has none
+            environment = {}
+        batch_system.prepare_workers(str(self.config.jobStore), environment)
+
     def _run_leader(self, batch_system: AbstractBatchSystem, root_desc: JobDescription) -> None:
+        # lazy: see the top of this module
+        from toil_core.leader.leader import Leader
+        from toil_core.plugins.registry import leader_finished, leader_started
+        from toil_core.realtime_logger import RealtimeLogger
+
         try:
             leader_started(self.config)
         except Exception:
@@ -325,7 +346,12 @@ class Toil:
         success = False
         realtime = (RealtimeLogger.start_server(self.config.logLevel, batch_system)
                     if self.config.realTimeLogging else contextlib.nullcontext())
-        scaler = start_cluster_scaler(self.config, batch_system)
+        scaler = None
+        if self.config.provisioner:
+            # lazy: the cluster scaler (and the provisioners) only for --provisioner
+            from toil_core.provisioners.scaler_setup import start_cluster_scaler
+
+            scaler = start_cluster_scaler(self.config, batch_system)
         try:
             with realtime:
                 leader = Leader(self.config, batch_system, self._jobStore, root_desc)
@@ -342,6 +368,8 @@ class Toil:
                 logger.debug("leader_finished hooks failed", exc_info=True)
 
     def _root_return_value(self) -> Any:
+        from toil_core.job.commit import load_root_return_value  # lazy: see the top of this module
+
         return load_root_return_value(self._jobStore)
 
     # ------------------------------------------------------------------ files
@@ -364,6 +392,8 @@ class Toil:
     # ------------------------------------------------------------------ helpers
     @staticmethod
     def _batch_system_class(config: Config) -> Type[AbstractBatchSystem]:
+        from toil_core.batch.registry import get_batch_system  # lazy: see the top of this module
+
         return get_batch_system(config.batchSystem or "single_machine")
 
     @staticmethod
@@ -375,18 +405,26 @@ class Toil:
 
     @staticmethod
     def getJobStore(locator: str) -> AbstractJobStore:
+        from toil_core.jobstores.locator import make_job_store  # lazy: see the top of this module
+
         return make_job_store(locator)
 
     @staticmethod
     def parseLocator(locator: str) -> Any:
+        from toil_core.jobstores.locator import parse_locator  # lazy: see the top of this module
+
         return parse_locator(locator)
 
     @staticmethod
     def buildLocator(name: str, rest: str) -> str:
+        from toil_core.jobstores.locator import build_locator  # lazy: see the top of this module
+
         return build_locator(name, rest)
 
     @staticmethod
     def resumeJobStore(locator: str) -> AbstractJobStore:
+        from toil_core.jobstores.locator import open_job_store  # lazy: see the top of this module
+
         return open_job_store(locator)
 
     @staticmethod

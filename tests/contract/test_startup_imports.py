@@ -1,0 +1,80 @@
+"""A workflow script's first lines stay cheap to import (issue 12: no start-up regression; issue 24 goal 5).
+
+``from toil.common import Toil`` and ``from toil.job import Job`` start every workflow script, and the
+fork server imports the user's script before its first job. Neither may pull in what only a running
+workflow, a ``--provisioner`` run or a ``--metrics`` run needs: the leader, the cluster scaler,
+the plugin machinery (pluggy, entry point scans), the job stores and batch systems, urllib.request
+and ssl. Each check runs in a fresh interpreter and reads its ``sys.modules``; nothing is timed
+(``bench/run.py --cases startup`` measures the times).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import List
+
+import pytest
+
+from toil_core.testing import subprocess_env
+
+#: Modules (and their submodules) that the workflow-script imports must not load.
+NOT_AT_IMPORT = (
+    "toil_core.leader.leader",
+    "toil_core.provisioners",
+    "toil_core.plugins",
+    "toil_core.batch",
+    "toil_core.jobstores",
+    "toil_core.worker",
+    "toil_core.workflow.options",
+    "toil_core.workflow.metrics",
+    "toil_core.common.config",
+    "pluggy",
+    "stevedore",
+    "importlib.metadata",
+    "urllib.request",
+    "http.client",
+    "ssl",
+)
+
+
+def _loaded_after(code: str) -> List[str]:
+    """Names in ``sys.modules`` of a fresh interpreter after it ran ``code``."""
+    probe = code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                          env=subprocess_env())
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _unwanted(modules: List[str]) -> List[str]:
+    return [m for m in modules if any(m == n or m.startswith(n + ".") for n in NOT_AT_IMPORT)]
+
+
+@pytest.mark.parametrize("code", [
+    "import toil.common",
+    "import toil.job",
+    "from toil.common import Toil\nfrom toil.job import Job",
+    "from toil.common import Toil, ToilRestartException\nfrom toil.job import Job, Promise",
+])
+def test_workflow_script_imports_load_no_engine_machinery(code: str) -> None:
+    assert _unwanted(_loaded_after(code)) == []
+
+
+def test_the_check_sees_an_eager_import() -> None:
+    """The probe really reports modules: naming ``Config`` or ``ToilMetrics`` loads their homes."""
+    loaded = _unwanted(_loaded_after("from toil.common import Config, ToilMetrics"))
+    assert "toil_core.common.config" in loaded and "urllib.request" in loaded
+
+
+def test_lazy_names_are_the_real_objects() -> None:
+    import toil.common
+    from toil_core.common.config import Config
+    from toil_core.compat_common import HOMES
+    from toil_core.workflow.toil import Toil
+
+    assert toil.common.Toil is Toil and toil.common.Config is Config
+    assert set(toil.common.__all__) <= set(HOMES) | set(vars(toil.common))
+    assert set(toil.common.__all__) <= set(dir(toil.common))
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchName'"):
+        getattr(toil.common, "NoSuchName")
