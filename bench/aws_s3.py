@@ -45,6 +45,7 @@ PHASES: List[Tuple[str, Tuple[str, ...]]] = [
     ("worker: commit (new jobs, value, finish)", ("_commit", "put_batched_job")),
     ("worker: read job", ("_run_chain", "chain_target", "load_job_body")),
     ("worker: other", ("_run_one", "run_worker", "load_user_module", "_emulate_leader_environment")),
+    ("leader: reads made together (successors, read-backs)", ("load_one_of_many",)),
     ("leader: read back after exit", ("_on_update",)),
     ("leader: read successors", ("_advance", "_get")),
     ("leader: delete finished", ("_done",)),

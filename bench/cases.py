@@ -101,6 +101,9 @@ CASES: Dict[str, Dict[str, Any]] = {
     # (e): the small/large pair of big fan-outs; --quick shrinks them (and skips 100,000).
     "e10k": dict(_fanout(10_000, 1000, "big fan-out", "large"), name="fanout10k"),
     "e100k": dict(_fanout(100_000, 5000, "big fan-out", "never"), name="fanout100k"),
+    # (e1m): the million-job fan-out, opt-in (hours on a busy 2-core machine; never in "all"):
+    # leader CPU per job against (e10k)'s and the leader's bytes per pending job at 1,000,000.
+    "e1m": dict(_fanout(1_000_000, 20_000, "million-job fan-out", "never"), name="fanout1m"),
     "f": {
         "name": "commands",
         "title": "{n} independent small command jobs (CWL-style)",

@@ -15,6 +15,8 @@ SPEED_GOALS = {"a": 50.0, "b": 2.0, "c": 50.0, "d": 2.0, "f": None}
 SMALL_FILES_GOAL = 2.0
 FLAT_GOAL = 1.5            # s/job at the large fan-out / s/job at the small one
 MEMORY_GOAL = 2048         # leader bytes per pending job
+MILLION_FLAT_GOAL = 1.3    # leader CPU/job at 1,000,000 jobs / at 10,000 (e1m)
+MILLION_MEMORY_GOAL = 1024  # leader bytes per pending job at 1,000,000 jobs (e1m)
 IMPORT_GOAL = 1.0 / 3.0    # our import time / upstream's
 MiB = 2 ** 20
 
@@ -72,7 +74,7 @@ def derive_fanout(ours: Dict[str, Dict], upstream: Dict[str, Dict]) -> Dict[str,
     """Per-job time at both big fan-outs and the leader's bytes per pending job."""
     out: Dict[str, Any] = {}
     for side, results in (("ours", ours), ("upstream", upstream)):
-        for key in ("e10k", "e100k"):
+        for key in ("e10k", "e100k", "e1m"):
             r = results.get(key)
             if not _ok(r):
                 continue
@@ -95,6 +97,11 @@ def derive_fanout(ours: Dict[str, Dict], upstream: Dict[str, Dict]) -> Dict[str,
         small_peak = max(small["peak_rss_sampled"], small["peak_rss_maxrss"])
         large_peak = max(large["peak_rss_sampled"], large["peak_rss_maxrss"])
         out["marginal_bytes_per_job"] = (large_peak - small_peak) / (large["n"] - small["n"])
+    million = out.get("ours_e1m")
+    if small and million:
+        out["million_flatness"] = million["seconds_per_job"] / small["seconds_per_job"]
+        if small["leader_cpu_per_job"] > 0:
+            out["million_cpu_flatness"] = million["leader_cpu_per_job"] / small["leader_cpu_per_job"]
     return out
 
 
@@ -166,6 +173,20 @@ def targets(ours: Dict[str, Dict], upstream: Dict[str, Dict], derived: Dict[str,
         if "marginal_bytes_per_job" in derived:
             rows.append(_row("(e) leader marginal bytes/job small->large",
                              f"{derived['marginal_bytes_per_job']:.0f} B", "-", "-", "(info)", "info"))
+    million = derived.get("ours_e1m")
+    if million:
+        def per_job(d: Optional[Dict], field: str) -> str:
+            return f"{d[field] * 1000:.3f} ms/job @{d['n']}" if d else "-"
+        flat = derived.get("million_cpu_flatness")
+        rows.append(_row("(e1m) leader CPU/job 1M / 10k", f"{per_job(small, 'leader_cpu_per_job')} -> "
+                         f"{per_job(million, 'leader_cpu_per_job')}", "-", fmt(flat),
+                         f"<= {MILLION_FLAT_GOAL:g}", _status(flat, MILLION_FLAT_GOAL, False)))
+        wall_flat = derived.get("million_flatness")
+        rows.append(_row("(e1m) s/job 1M / 10k (wall)", f"{per_job(small, 'seconds_per_job')} -> "
+                         f"{per_job(million, 'seconds_per_job')}", "-", fmt(wall_flat), "(info)", "info"))
+        mem = million["bytes_per_pending_job"]
+        rows.append(_row(f"(e1m) leader bytes/pending job @{million['n']}", f"{mem:.0f} B", "-", "-",
+                         f"<= {MILLION_MEMORY_GOAL} B", _status(mem, MILLION_MEMORY_GOAL, False)))
     mine, theirs = imports.get("ours"), imports.get("upstream")
     if mine:
         for label, field, scale, unit in (("wall", "wall_median", 1000.0, "ms"),

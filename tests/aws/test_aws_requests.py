@@ -156,3 +156,22 @@ def test_a_batch_that_raises_stores_none_of_its_jobs(store: Any) -> None:
             made = [_new_job(store) for _ in range(3)]
             raise RuntimeError("the worker failed while saving its new jobs")
     assert not any(store.job_exists(d.jobStoreID) for d in made)
+
+
+def test_loading_several_jobs_makes_their_reads_together(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    ids = [_new_job(store, f"sibling{i}").jobStoreID for i in range(6)]
+    store.delete_job(ids[0])
+    reader = _other(store)
+    threads = set()
+    real_get = type(reader._objects).get
+
+    def get(self: Any, key: str, *args: Any, **kwargs: Any) -> Any:
+        threads.add(threading.get_ident())
+        return real_get(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(type(reader._objects), "get", get)
+    found = reader.load_jobs(ids)
+    assert found[ids[0]] is None and all(found[i].jobStoreID == i for i in ids[1:])
+    assert len(threads) > 1  # the GETs ran in parallel, not one after another

@@ -25,9 +25,9 @@ PLUGIN_API = [
     "SubcommandSpec", "ToilError", "URLAccessSpec", "UpdatedBatchJobInfo", "WORKER_COMMAND", "WorkerCleanupInfo",
     "WorkerInvocation", "add_argument_if_absent", "add_options", "attempt_owner", "hookimpl", "is_attempt_owner",
     "setting", "settings_from", "JobStoreInUseError", "EncryptionKeyError", "TamperedFileError", "ObjectSealer",
-    "LeaseBackend", "acquire_lease", "download_atomically",
+    "LeaseBackend", "acquire_lease", "download_atomically", "ObjectJobStore", "LogPoll", "attempt_job_of",
     "SubmitAndPollBatchSystem", "SubmittedJob", "SchedulerJobStatus", "JOB_PENDING", "JOB_RUNNING", "JOB_DONE",
-    "exit_reason_for",
+    "exit_reason_for", "applianceSelf",
 ]
 
 

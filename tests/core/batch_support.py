@@ -7,6 +7,12 @@ compute how many jobs really ran at once from the recorded intervals instead of 
 """
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Any, Callable, List, Tuple
@@ -15,7 +21,10 @@ from toil_core.common.config import Config
 from toil_core.workflow.options import get_default_options
 from toil_core.job.description import JobDescription
 
+import pytest
+
 MiB = 1024 * 1024
+PYTHON = sys.executable
 GiB = 1024 * MiB
 
 
@@ -117,4 +126,43 @@ def read_pid(path: Path, timeout: float = 10) -> int:
     return int(text)
 
 
-__all__ = ["GiB", "MiB", "ShellGate", "desc", "make_config", "pid_gone", "read_pid", "wait_all", "wait_for"]
+__all__ = ["GiB", "MiB", "ShellGate", "desc", "make_config", "pid_gone", "read_pid", "result_of", "run_script",
+           "wait_all", "wait_for"]
+
+
+def run_script(directory: Path, source: str, *args: Any, timeout: float = 240) -> subprocess.CompletedProcess:
+    """Write ``source`` (dedented) to ``directory``/wf.py and run it with ``args`` in its own session
+    (killed with its whole group at the end or on timeout)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    script = directory / "wf.py"
+    script.write_text(textwrap.dedent(source))
+    tmp = directory / "tmp"
+    tmp.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    for var in ("TOIL_WORKDIR", "TOIL_COORDINATION_DIR"):
+        env.pop(var, None)
+    env.update({"TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"})
+    env["PATH"] = os.path.dirname(PYTHON) + os.pathsep + env.get("PATH", "")
+    proc = subprocess.Popen([PYTHON, str(script), *map(str, args)], cwd=str(directory), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"script timed out\n{out[-3000:]}\n{err[-6000:]}")
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def result_of(proc: subprocess.CompletedProcess) -> Any:
+    """The JSON after the last ``RESULT `` line of the script's output."""
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    raise AssertionError(f"no RESULT line (exit {proc.returncode})\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")

@@ -273,3 +273,25 @@ def test_a_store_made_before_names_were_sealed_still_opens(tmp_path: Path) -> No
     with reopened.write_shared_file_stream("more") as handle:
         handle.write(b"z")
     assert (js / "shared" / "more").is_file()  # a format 1 store keeps clear shared names
+
+
+def test_object_stores_seal_names_and_keep_format_1_shared_names_clear(tmp_path: Path) -> None:
+    """ObjectSealer (aws:, google:): the same shared name maps to the same key in every process
+    of a format 2 store and opens again; a format 1 store's record keeps shared names clear."""
+    import json
+
+    from toil_core.plugin_api import ObjectSealer
+
+    key = str(_key(tmp_path))
+    new = ObjectSealer.create("aws:test", key)
+    sealed = new.shared_name(NAME_MARKER)
+    assert NAME_MARKER.lower() not in sealed.lower()
+    again = ObjectSealer.open("aws:test", new.record(), key)  # another process, same store
+    assert again.shared_name(NAME_MARKER) == sealed and again.open_shared_name(sealed) == NAME_MARKER
+    part = new.file_name(NAME_MARKER + ".txt", "ab" * 10)
+    assert again.open_file_name(part, "ab" * 10) == NAME_MARKER + ".txt"
+    assert again.open_file_name(part, "cd" * 10) is None
+    record = json.loads(new.record())
+    record["format"] = 1
+    old = ObjectSealer.open("aws:test", json.dumps(record).encode(), key)
+    assert old.shared_name("config.pickle") == "config.pickle"

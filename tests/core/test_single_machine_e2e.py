@@ -1,50 +1,14 @@
 """single_machine through whole workflows: --badWorker, --debugWorker, --maxCores, oversized jobs."""
 import json
 import os
-import signal
-import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
+from batch_support import result_of, run_script
+
 PYTHON = sys.executable
-
-
-def run_script(directory: Path, source: str, *args, timeout: float = 240) -> subprocess.CompletedProcess:
-    directory.mkdir(parents=True, exist_ok=True)
-    script = directory / "wf.py"
-    script.write_text(textwrap.dedent(source))
-    tmp = directory / "tmp"
-    tmp.mkdir(exist_ok=True)
-    env = dict(os.environ)
-    for var in ("TOIL_WORKDIR", "TOIL_COORDINATION_DIR"):
-        env.pop(var, None)
-    env.update({"TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"})
-    env["PATH"] = os.path.dirname(PYTHON) + os.pathsep + env.get("PATH", "")
-    proc = subprocess.Popen([PYTHON, str(script), *map(str, args)], cwd=str(directory), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        pytest.fail(f"script timed out\n{out[-3000:]}\n{err[-6000:]}")
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
-
-
-def result_of(proc):
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT "):])
-    raise AssertionError(f"no RESULT line (exit {proc.returncode})\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
 
 
 MANY_JOBS_SCRIPT = """

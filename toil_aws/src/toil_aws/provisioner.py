@@ -32,7 +32,7 @@ from toil_core.plugin_api import (
     ToilError,
 )
 
-from toil_aws import instance_metadata, session
+from toil_aws import instance_metadata, session, user_data
 
 __all__ = ["AWSProvisioner", "InvalidClusterName", "check_cluster_name"]
 
@@ -59,6 +59,11 @@ def check_cluster_name(name: str) -> str:
 
 def _tag_list(tags: Dict[str, str]) -> List[Dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+
+
+def _encoded(spec: Dict[str, Any]) -> Dict[str, Any]:
+    """``spec`` with its UserData base64-encoded, as launch templates and spot requests take it."""
+    return {**spec, "UserData": base64.b64encode(spec["UserData"].encode()).decode()}
 
 
 class AWSProvisioner(AbstractProvisioner):
@@ -207,13 +212,22 @@ class AWSProvisioner(AbstractProvisioner):
             raise ToilError(f"No Flatcar image found in {self.region}: set TOIL_AWS_AMI to the image to boot.")
         return max(images, key=lambda i: i.get("CreationDate", ""))["ImageId"]
 
-    def _user_data(self, role: str) -> str:
-        """A cloud-config that starts the Toil appliance as leader or worker of this cluster."""
-        appliance = os.environ.get("TOIL_APPLIANCE_SELF", "toil-appliance:latest")
-        command = "leader" if role == "leader" else "worker"
-        return (f"#cloud-config\nwrite_files:\n- path: /etc/toil/cluster\n  content: "
-                f"'{self._name()} {self.clusterType} {role}'\nruncmd:\n- [podman, run, -d, --net=host, "
-                f"--name=toil_{command}, {appliance}, toil-appliance-{command}]\n")
+    def _user_data(self, role: str, preemptible: bool = False) -> str:
+        """The cloud-config that starts the Toil appliance as leader or worker of this cluster
+        (:mod:`toil_aws.user_data`); a worker's names the leader's private address."""
+        leader_ip = None
+        if role == "worker":
+            leaders = self._instances("leader")
+            leader_ip = leaders[0].get("PrivateIpAddress") if leaders else None
+        try:
+            command: Optional[user_data.ApplianceCommand] = user_data.appliance_command(
+                role, self.clusterType, leader_ip, preemptible)
+        except ToilError:
+            if role == "worker" and self.clusterType != "mesos":
+                command = None  # kubernetes workers run pods, not an appliance container of Toil's
+            else:
+                raise
+        return user_data.cloud_config(self._name(), self.clusterType, role, command)
 
     def _ensure_security_group(self) -> str:
         name = self._name()
@@ -271,10 +285,12 @@ class AWSProvisioner(AbstractProvisioner):
         self._run("leader", leaderNodeType, 1, leaderStorage, extra_groups=awsEc2ExtraSecurityGroupIds)
 
     def _spec(self, role: str, instance_type: str, storage_gb: int,
-              extra_groups: Optional[List[str]] = None) -> Dict[str, Any]:
+              extra_groups: Optional[List[str]] = None, preemptible: bool = False) -> Dict[str, Any]:
         spec: Dict[str, Any] = {
             "ImageId": self._image(), "InstanceType": instance_type,
-            "UserData": base64.b64encode(self._user_data(role).encode()).decode(),
+            # the text: boto3 base64-encodes RunInstances' UserData itself, not a launch template's
+            # or a spot request's (those get :func:`_encoded`)
+            "UserData": self._user_data(role, preemptible),
             "BlockDeviceMappings": [{"DeviceName": "/dev/xvda",
                                      "Ebs": {"VolumeSize": int(storage_gb), "DeleteOnTermination": True}}],
         }
@@ -305,7 +321,7 @@ class AWSProvisioner(AbstractProvisioner):
         if found["LaunchTemplates"]:
             return found["LaunchTemplates"][0]["LaunchTemplateId"]
         storage = self.nodeStorageOverrides.get(instance_type, self.nodeStorage)
-        data = self._spec("worker", instance_type, storage)
+        data = _encoded(self._spec("worker", instance_type, storage))
         data["TagSpecifications"] = [{"ResourceType": "instance", "Tags": _tag_list(self._tags("worker"))}]
         made = self.ec2.create_launch_template(
             LaunchTemplateName=name, LaunchTemplateData=data,
@@ -339,7 +355,8 @@ class AWSProvisioner(AbstractProvisioner):
         return 0
 
     def _add_spot(self, instance_type: str, count: int, bid: Optional[float]) -> int:
-        spec = self._spec("worker", instance_type, self.nodeStorageOverrides.get(instance_type, self.nodeStorage))
+        spec = _encoded(self._spec("worker", instance_type,
+                                   self.nodeStorageOverrides.get(instance_type, self.nodeStorage), preemptible=True))
         if not self.vpcSubnet:
             spec["Placement"] = {"AvailabilityZone": self.zone}
         if "IamInstanceProfile" in spec:

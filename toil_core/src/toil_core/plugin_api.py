@@ -33,13 +33,16 @@ object-store job stores     :class:`ObjectSealer` (``--clientSideEncryption``: s
                             :class:`TamperedFileError`); :func:`acquire_lease` with a
                             :class:`LeaseBackend` (a leader lock from conditional writes,
                             :class:`JobStoreInUseError` while a live leader holds it);
-                            :func:`download_atomically` (``read_file`` through a temporary file)
+                            :func:`download_atomically` (``read_file`` through a temporary file);
+                            :class:`ObjectJobStore` (base: parallel ``load_jobs``,
+                            :class:`LogPoll`, :func:`attempt_job_of`)
 file stores                 :class:`AbstractFileStore`
 URL access                  :class:`AbstractURLAccess`
 provisioners                :class:`AbstractProvisioner`, :class:`Shape`, :class:`Node`,
                             :class:`NoSuchClusterException`,
                             :class:`ClusterTypeNotSupportedException`,
-                            :class:`ManagedNodesNotSupportedException`
+                            :class:`ManagedNodesNotSupportedException`,
+                            :func:`applianceSelf` (the appliance image the nodes run)
 workflow runners            :func:`add_options`, :func:`add_argument_if_absent`, :class:`Config`
 ==========================  ===============================================================
 
@@ -78,6 +81,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     )
     from toil_core.bus import ExternalBatchIdMessage
     from toil_core.common.config import Config
+    from toil_core.compat_toplevel import applianceSelf
     from toil_core.filestores.abstract import AbstractFileStore
     from toil_core.filestores.file_id import FileID
     from toil_core.job.attempt_files import attempt_owner, is_attempt_owner
@@ -96,6 +100,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     from toil_core.jobstores.encryption import EncryptionKeyError, TamperedFileError
     from toil_core.jobstores.lease_lock import LeaseBackend, acquire_lease
     from toil_core.jobstores.local_files import download_atomically
+    from toil_core.jobstores.object_job_store import LogPoll, ObjectJobStore, attempt_job_of
     from toil_core.jobstores.sealed_objects import ObjectSealer
     from toil_core.jobstores.url_access import AbstractURLAccess
     from toil_core.lib.errors import ToilError
@@ -168,6 +173,9 @@ _HOMES: Dict[str, str] = {
     "LeaseBackend": "toil_core.jobstores.lease_lock",
     "acquire_lease": "toil_core.jobstores.lease_lock",
     "download_atomically": "toil_core.jobstores.local_files",
+    "ObjectJobStore": "toil_core.jobstores.object_job_store",
+    "LogPoll": "toil_core.jobstores.object_job_store",
+    "attempt_job_of": "toil_core.jobstores.object_job_store",
     "NoSuchFileException": "toil_core.jobstores.errors",
     "NoSuchJobException": "toil_core.jobstores.errors",
     "NoSuchJobStoreException": "toil_core.jobstores.errors",
@@ -183,6 +191,7 @@ _HOMES: Dict[str, str] = {
     "NoSuchClusterException": "toil_core.provisioners",
     "ClusterTypeNotSupportedException": "toil_core.provisioners",
     "ManagedNodesNotSupportedException": "toil_core.provisioners",
+    "applianceSelf": "toil_core.compat_toplevel",
     # workflow runners (toil-cwl, toil-wdl)
     "Config": "toil_core.common.config",
     "add_argument_if_absent": "toil_core.workflow.options",

@@ -47,7 +47,6 @@ from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterator, Optional, Tuple, Union
 
 from toil_core.plugin_api import (
-    AbstractJobStore,
     CorruptJobError,
     JobDescription,
     JobStoreExistsException,
@@ -55,10 +54,11 @@ from toil_core.plugin_api import (
     NoSuchJobException,
     NoSuchJobStoreException,
     ObjectSealer,
+    ObjectJobStore,
     acquire_lease,
+    attempt_job_of,
     attempt_owner,
     download_atomically,
-    is_attempt_owner,
 )
 
 from toil_google.client import emulator_host, get_client, retry_policy
@@ -91,17 +91,6 @@ ATTEMPT_DIR = "attempt/"
 _OWNED_KEPT = 64
 
 
-def _attempt_job(owner: str) -> Optional[str]:
-    """The job whose attempts ``owner`` owns the files of, or None for a job's own ID."""
-    if not is_attempt_owner(owner):
-        return None
-    job = owner[len(attempt_owner("")):]
-    return job if job and attempt_owner(job) == owner else None
-#: Pauses between the leader's looks for new log blobs (each costs a listing): the shortest after
-#: a look that found some, doubling after each empty look up to the longest.
-LOG_POLL_MIN, LOG_POLL_MAX = 0.5, 4.0
-
-
 def _safe(name: str, default: str, limit: int = 100) -> str:
     """``[A-Za-z0-9._-]`` only, no leading dot, at most ``limit`` characters (the end kept)."""
     cleaned = _UNSAFE.sub("_", name or "")[-limit:].lstrip(".")
@@ -122,7 +111,7 @@ def _read_sse_key(path: str) -> bytes:
     return key
 
 
-class GoogleJobStore(GoogleTransfers, AbstractJobStore):
+class GoogleJobStore(GoogleTransfers, ObjectJobStore):
     """A job store in the Cloud Storage bucket ``<name>--toil`` (see the module docstring).
 
     :param locator: the part of the locator after ``google:``.
@@ -137,7 +126,6 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
             locator = locator[len("google:"):]
         #: Generation of each job description this process last read or wrote (see update_job).
         self._generations: Dict[str, int] = {}
-        self._log_poll = LOG_POLL_MIN
         #: job ID -> names of the job's own files, as the listing that discarded its earlier
         #: attempts' files found them plus what this process has written for it since.
         self._owned: Dict[str, set] = {}
@@ -459,7 +447,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
         except NoSuchJobException:
             return
         job_id = str(job_id)
-        attempts_of = _attempt_job(job_id)
+        attempts_of = attempt_job_of(job_id)
         if attempts_of is not None:
             prefix = f"{JOB_FILES}{self._job_name(attempts_of)[len(JOBS):]}/"
             own: set = set()
@@ -520,7 +508,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
             owner = str(job_id)
             if not owner or "/" in owner:
                 raise NoSuchJobException(job_id)
-            attempts_of = _attempt_job(owner)
+            attempts_of = attempt_job_of(owner)
             if attempts_of is not None:
                 file_id = f"job/{attempts_of}/{ATTEMPT_DIR}{token}-{name}"
             else:
@@ -694,12 +682,6 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
             raise NoSuchFileException(name) from None
 
     # ---------------------------------------------------------------------- logs
-    @property
-    def log_poll_interval(self) -> float:
-        """Seconds the leader waits between looks for new log blobs (each look is a listing):
-        short after a look that found blobs, doubling after each empty one (see LOG_POLL_MAX)."""
-        return self._log_poll
-
     def write_logs(self, msg: Union[bytes, str]) -> None:
         data = msg.encode("utf-8") if isinstance(msg, str) else bytes(msg)
         self.objects.put_bytes(f"{LOGS_NEW}{time.time_ns():020d}-{os.urandom(6).hex()}", data)
@@ -719,7 +701,7 @@ class GoogleJobStore(GoogleTransfers, AbstractJobStore):
                 callback(io.BytesIO(data))
                 count += 1
         new = list(objects.list(LOGS_NEW))
-        self._log_poll = LOG_POLL_MIN if new else min(LOG_POLL_MAX, self._log_poll * 2)
+        self._log_polling.looked(bool(new))
         for info in new:
             try:
                 data = objects.get_bytes(info.name)

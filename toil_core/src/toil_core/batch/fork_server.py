@@ -9,9 +9,20 @@ Protocol: newline-delimited JSON over the server's stdin/stdout.
   leader -> server  {"op": "prepare", "locator": L, "env": {...}}   (optional, before the first run:
                     open the job store and import the user's module; no reply)
                     {"op": "run", "id": N, "locator": L, "job": JOBID, "env": {...}}
+                    {"op": "run", "jobs": [[N, JOBID], ...], "locator": L, "env": {...}}
                     {"op": "kill", "id": N}
-  server -> leader  {"id": N, "pid": PID}      once the child exists
+  server -> leader  {"id": N, "pid": PID}      once the child that will run it exists
+                    {"id": N, "begin": 1}      when the child starts running it
                     {"id": N, "status": CODE}  when it ends (negative: killed by that signal)
+
+A request with ``jobs`` is a batch: one forked child runs the jobs one after the other (the fork
+and the process teardown, most of a small job's cost, are paid once). Each job still fails on its
+own: the child tells the server over a pipe when it begins and ends each job, so a job that fails
+is reported failed and the child goes on with the next one. If the child dies (a job crashed it,
+or it was killed), the job it was running gets the child's exit status and the jobs it had not
+begun run again in a new child; a kill aimed at a job that has not begun yet is answered at once
+and the child running some other job is killed and that job rerun (an attempt that never
+committed leaves nothing behind, see :mod:`toil_core.job.attempt_files`).
 Closing the server's stdin makes it kill its children and exit. So does the death of the leader
 (its stdin closes, and its parent pid changes); and every child gets SIGKILL from the kernel when
 the server itself dies (see :mod:`process_life`), so no job outlives a killed leader and commits
@@ -32,7 +43,7 @@ import sys
 import threading
 import time
 import traceback
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from toil_core.batch.process_life import die_with_parent, kill_group
 from toil_core.jobstores.encryption import KEY_ENV
@@ -63,10 +74,61 @@ def _open_job_store(locator: str, store_class: Optional[str] = None) -> Any:
     return open_job_store(locator)
 
 
+class _Child:
+    """A forked child and the jobs it was given (one, or a batch run one after the other)."""
+
+    __slots__ = ("pid", "request", "jobs", "begun", "ended", "current", "status_fd", "buffer", "cancelled",
+                 "rerun_current")
+
+    def __init__(self, pid: int, request: Dict[str, Any], jobs: List[Tuple[int, str]], status_fd: int) -> None:
+        self.pid = pid
+        self.request = request
+        self.jobs = jobs
+        self.begun: Set[int] = set()
+        self.ended: Set[int] = set()
+        #: The job the child is running now (begun, not ended).
+        self.current: Optional[int] = None
+        self.status_fd = status_fd
+        self.buffer = b""
+        #: Jobs killed before they began: reported killed when the child is gone, never run.
+        self.cancelled: Set[int] = set()
+        #: The child was killed for another job's sake: the job it was running runs again.
+        self.rerun_current = False
+
+
+def _run_jobs(store: Any, jobs: List[Tuple[int, str]], status_fd: int) -> int:
+    """In a forked child: run the jobs one after the other, telling the server over ``status_fd``
+    when each begins and ends. A job's failure is its own: the next job runs regardless."""
+    profile_dir = os.environ.get("TOIL_PROFILE_WORKERS_DIR")
+    for batch_id, job_store_id in jobs:
+        os.write(status_fd, b"B %d\n" % batch_id)
+        environment = dict(os.environ)  # a job's changes to the environment stay with that job
+        code = 2
+        try:
+            if profile_dir:  # developer aid: one cProfile dump per job
+                import cProfile  # lazy: a developer aid, only with TOIL_PROFILE_WORKERS_DIR
+
+                # TOIL_PROFILE_CLOCK=cpu: CPU time, which a busy machine does not inflate.
+                cpu_clock = os.environ.get("TOIL_PROFILE_CLOCK") == "cpu"
+                profiler = cProfile.Profile(time.process_time) if cpu_clock else cProfile.Profile()
+                code = profiler.runcall(run_worker, store, job_store_id)
+                profiler.dump_stats(os.path.join(profile_dir, f"worker-{os.getpid()}-{batch_id}.prof"))
+            else:
+                code = run_worker(store, job_store_id)
+        except BaseException:  # noqa: B902 - the worker records failures; this is a failure to do so
+            traceback.print_exc()
+        if os.environ != environment:
+            os.environ.clear()
+            os.environ.update(environment)
+        os.write(status_fd, b"E %d %d\n" % (batch_id, code))
+    return 0
+
+
 class _Server:
     def __init__(self) -> None:
-        self.children: Dict[int, int] = {}  # pid -> job id
-        self.pids: Dict[int, int] = {}  # job id -> pid
+        self.children: Dict[int, _Child] = {}  # pid -> child
+        self.pids: Dict[int, int] = {}  # job id -> pid of the child holding it
+        self.selector: Any = None
         self.stores: Dict[str, Any] = {}
         self.out = sys.stdout.buffer
         self.read_fd = sys.stdin.fileno()
@@ -107,18 +169,24 @@ class _Server:
             pass
 
     def run(self, request: Dict[str, Any]) -> None:
-        job_id = request["id"]
+        jobs = [(int(i), str(j)) for i, j in request["jobs"]] if "jobs" in request \
+            else [(int(request["id"]), str(request["job"]))]
         try:
             store = self.job_store(request["locator"], request.get("store_class"), request.get("env"))
         except Exception as error:
             sys.stderr.write(f"toil fork server: cannot open job store {request['locator']}: {error}\n")
-            self.send({"id": job_id, "status": 2})
+            for batch_id, _ in jobs:
+                self.send({"id": batch_id, "status": 2})
             return
+        self.fork(request, jobs, store)
+
+    def fork(self, request: Dict[str, Any], jobs: List[Tuple[int, str]], store: Any) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         # Keep the garbage collector from touching (and so copying) every inherited object.
         gc.freeze()
         server_pid = os.getpid()
+        status_read, status_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # child
             code = 2
@@ -129,18 +197,12 @@ class _Server:
                     signal.signal(sig, signal.SIG_DFL)
                 signal.set_wakeup_fd(-1)
                 os.close(0)
+                os.close(status_read)
+                for child in self.children.values():  # other children's pipes are theirs
+                    os.close(child.status_fd)
                 os.dup2(2, 1)  # never write to the protocol pipe
                 os.environ.update(request.get("env") or {})
-
-                profile_dir = os.environ.get("TOIL_PROFILE_WORKERS_DIR")
-                if profile_dir:  # developer aid: one cProfile dump per job
-                    import cProfile  # lazy: a developer aid, only with TOIL_PROFILE_WORKERS_DIR
-
-                    profiler = cProfile.Profile()
-                    code = profiler.runcall(run_worker, store, request["job"])
-                    profiler.dump_stats(os.path.join(profile_dir, f"worker-{os.getpid()}.prof"))
-                else:
-                    code = run_worker(store, request["job"])
+                code = _run_jobs(store, jobs, status_write)
             except BaseException:  # noqa: B902
 
                 traceback.print_exc()
@@ -150,20 +212,69 @@ class _Server:
                     sys.stderr.flush()
                 finally:
                     os._exit(code)
+        os.close(status_write)
+        os.set_blocking(status_read, False)
         # The child makes itself a group leader too; doing it here as well means a kill that
         # follows at once reaches the whole group whichever of the two runs first.
         try:
             os.setpgid(pid, pid)
         except OSError:  # the child got there first and already ran on, or died
             pass
-        self.children[pid] = job_id
-        self.pids[job_id] = pid
-        self.send({"id": job_id, "pid": pid})
+        child = _Child(pid, request, jobs, status_read)
+        self.children[pid] = child
+        if self.selector is not None:
+            self.selector.register(status_read, selectors.EVENT_READ, child)
+        for batch_id, _ in jobs:
+            self.pids[batch_id] = pid
+            self.send({"id": batch_id, "pid": pid})
+
+    def read_status(self, child: _Child) -> None:
+        """Relay what the child said about its jobs (``B id``: began, ``E id code``: ended)."""
+        while True:
+            try:
+                data = os.read(child.status_fd, 65536)
+            except BlockingIOError:
+                break
+            except OSError:
+                data = b""
+            if not data:
+                break
+            child.buffer += data
+        *lines, child.buffer = child.buffer.split(b"\n")
+        for line in lines:
+            fields = line.split()
+            if not fields:
+                continue
+            batch_id = int(fields[1])
+            if fields[0] == b"B":
+                child.current = batch_id
+                child.begun.add(batch_id)
+                if batch_id not in child.cancelled:
+                    self.send({"id": batch_id, "begin": 1})
+            elif fields[0] == b"E":
+                child.current = None
+                child.ended.add(batch_id)
+                if self.pids.get(batch_id) == child.pid:
+                    del self.pids[batch_id]
+                if batch_id not in child.cancelled:
+                    self.send({"id": batch_id, "status": int(fields[2])})
 
     def kill(self, job_id: int) -> None:
         pid = self.pids.get(job_id)
-        if pid is not None:
-            kill_group(pid)
+        if pid is None:
+            return
+        child = self.children.get(pid)
+        if child is not None:
+            self.read_status(child)
+            if job_id in child.ended:
+                return
+            if child.current != job_id:
+                # Not begun: it never runs. The job running now (if any) is innocent: rerun it.
+                child.cancelled.add(job_id)
+                child.rerun_current = True
+            else:
+                child.rerun_current = False
+        kill_group(pid)
 
     def reap(self) -> None:
         while self.children:
@@ -173,16 +284,44 @@ class _Server:
                 return
             if pid == 0:
                 return
-            job_id = self.children.pop(pid, None)
-            if job_id is None:
+            child = self.children.pop(pid, None)
+            if child is None:
                 continue
-            self.pids.pop(job_id, None)
             code = os.waitstatus_to_exitcode(status)
             try:
                 os.killpg(pid, signal.SIGKILL)  # leftovers the job started in its group
             except (ProcessLookupError, PermissionError):
                 pass
-            self.send({"id": job_id, "status": code})
+            self.read_status(child)  # the child is gone: all it wrote is in the pipe
+            if self.selector is not None:
+                self.selector.unregister(child.status_fd)
+            os.close(child.status_fd)
+            self.finish(child, code)
+
+    def finish(self, child: _Child, code: int) -> None:
+        """The child is gone: report the job it was running, rerun the ones it never began."""
+        rerun: List[Tuple[int, str]] = []
+        # A child that died before it began any job, without being killed for another job's
+        # sake, cannot run them: they all fail with its status rather than being forked forever.
+        progress = bool(child.begun) or child.rerun_current or bool(child.cancelled)
+        for batch_id, job_store_id in child.jobs:
+            if batch_id in child.ended:
+                continue
+            if self.pids.get(batch_id) == child.pid:
+                del self.pids[batch_id]
+            if batch_id in child.cancelled:
+                self.send({"id": batch_id, "status": code if code < 0 else -signal.SIGKILL})
+            elif (batch_id == child.current and not child.rerun_current) or not progress:
+                self.send({"id": batch_id, "status": code if code != 0 else 2})
+            else:
+                rerun.append((batch_id, job_store_id))
+        if rerun:
+            store = self.stores.get(child.request["locator"])
+            if store is None:  # cannot happen: the store was open when the child was forked
+                for batch_id, _ in rerun:
+                    self.send({"id": batch_id, "status": 2})
+                return
+            self.fork(child.request, rerun, store)
 
     def handle_input(self) -> bool:
         data = os.read(self.read_fd, 65536)
@@ -210,13 +349,15 @@ class _Server:
         os.set_blocking(wake_read, False)
         signal.set_wakeup_fd(wake_write)
         signal.signal(signal.SIGCHLD, lambda *_: None)
-        selector = selectors.DefaultSelector()
+        selector = self.selector = selectors.DefaultSelector()
         selector.register(self.read_fd, selectors.EVENT_READ, "input")
         selector.register(wake_read, selectors.EVENT_READ, "wake")
         running = True
         while running:
             for key, _ in selector.select(timeout=1.0):
-                if key.data == "input":
+                if isinstance(key.data, _Child):
+                    self.read_status(key.data)
+                elif key.data == "input":
                     running = self.handle_input()
                 else:
                     try:
@@ -227,8 +368,10 @@ class _Server:
             self.reap()
             if os.getppid() != self.parent:  # the leader died (its pipe may be held elsewhere)
                 running = False
-        for pid in list(self.children):
-            kill_group(pid)
+        for child in list(self.children.values()):
+            child.rerun_current = False
+            child.jobs = [job for job in child.jobs if job[0] in child.begun]  # nothing reruns now
+            kill_group(child.pid)
         self.reap()
 
 
@@ -248,7 +391,8 @@ class ForkServerClient:
 
     def __init__(self, on_started: Callable[[int, int], None], on_exit: Callable[[int, int], None],
                  extra_sys_path: Optional[list] = None, log_level: str = "INFO",
-                 on_dead: Optional[Callable[["ForkServerClient"], None]] = None) -> None:
+                 on_dead: Optional[Callable[["ForkServerClient"], None]] = None,
+                 on_begin: Optional[Callable[[int], None]] = None) -> None:
         env = dict(os.environ)
         paths = [p for p in (extra_sys_path or sys.path) if p]
         env["PYTHONPATH"] = os.pathsep.join(paths)
@@ -267,6 +411,7 @@ class ForkServerClient:
         self._on_started = on_started
         self._on_exit = on_exit
         self._on_dead = on_dead
+        self._on_begin = on_begin
         self.closing = False
         self._reader = threading.Thread(target=self._read, name="fork-server-reader", daemon=True)
         self._reader.start()
@@ -277,6 +422,9 @@ class ForkServerClient:
             message = json.loads(line)
             if "pid" in message:
                 self._on_started(message["id"], message["pid"])
+            elif "begin" in message:
+                if self._on_begin is not None:
+                    self._on_begin(message["id"])
             else:
                 self._on_exit(message["id"], message["status"])
         # The pipe closed: the server exited. Unless we closed it, its jobs are lost.

@@ -2,7 +2,10 @@
 
 Toil jobs run in children forked from a warm fork server (see :mod:`fork_server`); any other
 command runs through the shell. Jobs start as soon as cores, memory and disk allow; finishing
-jobs free their resources and start waiting ones at once (no polling loop).
+jobs free their resources and start waiting ones at once (no polling loop). While more small
+Toil jobs with the same requirements wait than can run at once, one forked worker runs a batch of
+them one after the other (:data:`MAX_BATCH`), each job still succeeding, failing and being retried
+on its own; ``--disableChaining`` turns this off.
 
 No job outlives the leader or the fork server that started it (see :mod:`process_life`): a job
 reported lost is dead, so its retry never runs next to it. A job's run time (for
@@ -53,6 +56,11 @@ logger = logging.getLogger(__name__)
 MIN_CORES = 0.1
 #: How many waiting jobs to look past a job that does not fit (keeps scheduling O(1)-ish).
 SCHEDULING_LOOKAHEAD = 64
+#: At most this many ready Toil jobs with the same requirements run one after the other in one
+#: forked worker (see :mod:`fork_server`): forking and tearing down a process is most of a small
+#: job's cost. Batches are made only while more such jobs wait than can run at once, and each
+#: job still succeeds, fails, is killed and is retried on its own.
+MAX_BATCH = 16
 
 
 def _physical_memory() -> int:
@@ -77,7 +85,7 @@ class _Job:
     between jobs and is never changed."""
 
     __slots__ = ("batch_id", "command", "desc", "env", "cores", "memory", "disk", "accelerators", "devices",
-                 "started", "pid", "_worker")
+                 "started", "pid", "_worker", "group")
 
     def __init__(self, batch_id: int, command: str, desc: Any, env: Dict[str, str], cores: float) -> None:
         self.batch_id = batch_id
@@ -93,6 +101,8 @@ class _Job:
         self.started: Optional[float] = None
         self.pid: Optional[int] = None
         self._worker: Optional[List[str]] = _UNPARSED
+        #: The jobs of a batch run in one process (see :data:`MAX_BATCH`) share one of these.
+        self.group: Optional[_Group] = None
 
     @property
     def worker(self) -> Optional[List[str]]:
@@ -100,6 +110,15 @@ class _Job:
         if self._worker is _UNPARSED:
             self._worker = parse_worker_command(self.command)
         return self._worker
+
+
+class _Group:
+    """The jobs of one batch: they hold one job's resources until the last of them ends."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, left: int) -> None:
+        self.left = left
 
 
 class SingleMachineBatchSystem(BatchSystemSupport):
@@ -149,6 +168,10 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         self._next_id = 0
         self._waiting: Deque[_Job] = collections.deque()
         self._running: Dict[int, _Job] = {}
+        #: Processes running jobs (a batch of jobs is one process).
+        self._processes = 0
+        #: --disableChaining: one job per process, as each job's worker would be on a cluster.
+        self.batching = not config.disableChaining
         self._killed: set = set()
         self._updates: "queue.Queue[UpdatedBatchJobInfo]" = queue.Queue()
         self._free = {"cores": self.maxCores, "memory": self.maxMemory, "disk": self.maxDisk}
@@ -218,7 +241,7 @@ class SingleMachineBatchSystem(BatchSystemSupport):
 
     def _fits(self, job: _Job) -> bool:
         free = self._free
-        if self.max_jobs and len(self._running) >= self.max_jobs:
+        if self.max_jobs and self._processes >= self.max_jobs:
             return False
         if not (job.cores <= free["cores"] + 1e-9 and job.memory <= free["memory"] and job.disk <= free["disk"]):
             return False
@@ -238,7 +261,7 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         while self._waiting and looked_past <= SCHEDULING_LOOKAHEAD:
             job = self._waiting.popleft()
             if self._fits(job):
-                self._start(job)
+                self._start(job, self._batch_for(job))
             else:
                 skipped.append(job)
                 looked_past += 1
@@ -246,18 +269,59 @@ class SingleMachineBatchSystem(BatchSystemSupport):
                     break
         self._waiting.extendleft(reversed(skipped))
 
-    def _start(self, job: _Job) -> None:
+    def _batch_for(self, job: _Job) -> List[_Job]:
+        """Waiting jobs to run in the same process after ``job`` (taken off the queue; must hold
+        the lock): only while more jobs like it wait than can run at once, each process then
+        getting about its share of them."""
+        if not self.batching or not self._waiting or job.accelerators or job.worker is None:
+            return []
+        slots = max(1, int((self.maxCores + 1e-9) // job.cores))
+        if self.max_jobs:
+            slots = min(slots, self.max_jobs)
+        wanted = min(MAX_BATCH, (len(self._waiting) + 1) // slots) - 1
+        if wanted <= 0:
+            return []
+        locator = job.worker[1]
+        taken: List[_Job] = []
+        kept: List[_Job] = []
+        looked = 0
+        waiting = self._waiting
+        while waiting and len(taken) < wanted and looked <= wanted + SCHEDULING_LOOKAHEAD:
+            other = waiting.popleft()
+            looked += 1
+            if (other.env is job.env and other.cores == job.cores and other.memory == job.memory
+                    and other.disk == job.disk and not other.accelerators and other.worker is not None
+                    and other.worker[1] == locator):
+                taken.append(other)
+            else:
+                kept.append(other)
+        waiting.extendleft(reversed(kept))
+        return taken
+
+    def _start(self, job: _Job, batch: Optional[List[_Job]] = None) -> None:
         for key in ("cores", "memory", "disk"):
             self._free[key] -= getattr(job, key)
         if job.devices:
             self._free_accelerators.difference_update(job.devices)
             job.env = {**job.env, **get_restrictive_environment_for_local_accelerators(job.devices)}
+        self._processes += 1
         self._running[job.batch_id] = job
+        if batch:
+            group = _Group(1 + len(batch))
+            job.group = group
+            for other in batch:
+                other.group = group
+                self._running[other.batch_id] = other
         if job.worker is not None:
             server = self._server()
             _, locator, job_id = job.worker
-            server.send({"op": "run", "id": job.batch_id, "locator": locator, "job": job_id, "env": job.env,
-                         "store_class": self._store_class(locator)})
+            request: Dict[str, Any] = {"op": "run", "locator": locator, "env": job.env,
+                                       "store_class": self._store_class(locator)}
+            if batch:
+                request["jobs"] = [[job.batch_id, job_id]] + [[o.batch_id, o.worker[2]] for o in batch]  # type: ignore[index]
+            else:
+                request.update(id=job.batch_id, job=job_id)
+            server.send(request)
         else:
             threading.Thread(target=self._run_shell, args=(job,), daemon=True, name=f"job-{job.batch_id}").start()
 
@@ -288,7 +352,7 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         if self._fork_server is None or not self._fork_server.alive():
             level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
             self._fork_server = ForkServerClient(self._on_started, self._on_exit, log_level=str(level),
-                                                 on_dead=self._on_fork_server_death)
+                                                 on_dead=self._on_fork_server_death, on_begin=self._on_begin)
         return self._fork_server
 
     # ------------------------------------------------------------------ completion
@@ -298,13 +362,20 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             if job is None:
                 return
             job.pid = pid
-            job.started = time.time()
+            if job.group is None:  # a job of a batch starts when its process begins it
+                job.started = time.time()
             killed = batch_id in self._killed
         if killed:
             self._fork_server.send({"op": "kill", "id": batch_id})
         elif self.bad_worker and random.random() < self.bad_worker:
             delay = random.uniform(0, self.bad_worker_interval)
             threading.Timer(delay, self._bad_worker_kill, args=(batch_id,)).start()
+
+    def _on_begin(self, batch_id: int) -> None:
+        with self._lock:
+            job = self._running.get(batch_id)
+            if job is not None:
+                job.started = time.time()
 
     def _bad_worker_kill(self, batch_id: int) -> None:
         with self._lock:
@@ -326,11 +397,23 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             if self._fork_server is server:
                 self._fork_server = None
             lost = [j for j in self._running.values() if j.worker is not None]
-        pids = [j.pid for j in lost if j.pid is not None]
+        pids = sorted({j.pid for j in lost if j.pid is not None})
         for pid in pids:
             kill_group(pid)
         if not wait_gone(pids, timeout=30):
             logger.error("Processes of lost jobs did not end after SIGKILL: %s", pids)
+        # Jobs of a batch that their process had not begun never ran: they wait to run again.
+        requeue = [j for j in lost if j.group is not None and j.started is None]
+        if requeue:
+            with self._lock:
+                for job in requeue:
+                    if self._running.pop(job.batch_id, None) is not None:
+                        self._release(job)
+                    job.group, job.pid = None, None
+                self._waiting.extendleft(reversed(requeue))
+                self._schedule()
+            requeued = {j.batch_id for j in requeue}
+            lost = [j for j in lost if j.batch_id not in requeued]
         if lost:
             logger.warning("The fork server died; %d running jobs are lost and will be retried.", len(lost))
         for job in lost:
@@ -341,9 +424,7 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             job = self._running.pop(batch_id, None)
             if job is None:
                 return
-            for key in ("cores", "memory", "disk"):
-                self._free[key] += getattr(job, key)
-            self._free_accelerators.update(job.devices)
+            self._release(job)
             killed = batch_id in self._killed
             self._killed.discard(batch_id)
             self._schedule()
@@ -352,6 +433,19 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             reason = reason or (BatchJobExitReason.FINISHED if status == 0 else (
                 BatchJobExitReason.KILLED if status < 0 else BatchJobExitReason.FAILED))
             self._updates.put(UpdatedBatchJobInfo(batch_id, status, reason, wall))
+
+    def _release(self, job: _Job) -> None:
+        """``job`` stopped running: free its resources, or its batch's once all of it ended (must
+        hold the lock)."""
+        group = job.group
+        if group is not None:
+            group.left -= 1
+            if group.left > 0:
+                return
+        self._processes -= 1
+        for key in ("cores", "memory", "disk"):
+            self._free[key] += getattr(job, key)
+        self._free_accelerators.update(job.devices)
 
     def _run_shell(self, job: _Job) -> None:
         env = dict(os.environ)

@@ -6,7 +6,9 @@ whenever the process dies (every single write is atomic; the order makes the set
 * ``Toil.start`` saves the root job and everything reachable from it (:func:`save_root_job`).
 * A worker commits a job that ran (:func:`commit_finished_job`): bodies and descriptions of the
   new jobs first, then the return value, and last the one update of the job's own description
-  that makes the new jobs reachable and marks the job finished (or deletes a finished leaf).
+  that makes the new jobs reachable and marks the job finished (or deletes a finished leaf); that
+  update also carries the new jobs' descriptions, so the leader reading it back reads no more
+  (:func:`created_successors`).
   A failed attempt stores its log and costs one try (:func:`record_failure`).
 * The leader writes back descriptions it changed (:func:`update_description`), deletes jobs whose
   successors all finished (:func:`delete_finished_job`) and resets a checkpoint job whose subtree
@@ -26,7 +28,7 @@ written.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Sequence, Set
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Set
 
 from toil_core.job.attempt_files import discard_attempt_files
 from toil_core.job.description import INLINE_BODY, JobDescription
@@ -159,6 +161,7 @@ def commit_finished_job(job_store: Any, config: Any, job: Job, value: Any,
         with job_store.write_reserved_file_stream(desc.rv_file_id) as stream:
             stream.write(rv_data)
     pending = sorted(files_to_delete)
+    desc.created = created_successors(desc, new_jobs)
     desc.body_id = None
     if not desc.checkpoint:
         desc.inline_body = None
@@ -179,9 +182,36 @@ def commit_finished_job(job_store: Any, config: Any, job: Job, value: Any,
         job_store.update_job(desc)
         if old_log:
             job_store.delete_file(old_log)
+    desc.created = []
     for file_id in pending:
         job_store.delete_file(file_id)
     return deleted
+
+
+def created_successors(desc: JobDescription, new_jobs: Sequence[Job]) -> List[Dict[str, Any]]:
+    """The stored descriptions (without inline bodies) of the successors of ``desc`` among
+    ``new_jobs``, in phases of two or more jobs: the commit records them in the job's own
+    description (:attr:`JobDescription.created`), so that the leader, which reads the job back
+    when its worker exits, needs no read per new job.
+
+    They are current when the leader reads them there, once, right after the worker exited:
+    nothing but that worker knew of these jobs before this commit, the leader issues none of
+    them before it has read the commit, and the worker never chains into a phase of two or more
+    (:func:`~toil_core.worker.worker.chain_target`). Whatever else reads the description
+    (``--restart``, ``toil status``) ignores them and loads the jobs themselves.
+    """
+    made = {job.description.jobStoreID: job.description for job in new_jobs}
+    created: List[Dict[str, Any]] = []
+    for phase in (desc.children, desc.followOns):
+        if len(phase) < 2:
+            continue
+        for job_id in phase:
+            new = made.get(job_id)
+            if new is not None:
+                data = new.to_dict()
+                data["inline_body"] = None
+                created.append(data)
+    return created
 
 
 def job_exit_code(err: BaseException) -> int:

@@ -80,6 +80,11 @@ class JobDescription:
     version: int = 0
     #: A command given as ``command=`` that is not a ``_toil`` body reference (stored only if set).
     raw_command: Optional[str] = None
+    #: Stored descriptions (without inline bodies) of successors the worker's commit that wrote
+    #: this version created, for phases of two or more jobs (stored only if set): the leader,
+    #: reading the job back when its worker exits, takes them from here instead of loading each
+    #: (see :func:`toil_core.job.commit.commit_finished_job` for why they are still current then).
+    created: List[Dict[str, Any]] = attrs.field(factory=list)
 
     def __init__(self, requirements: Optional[Mapping[str, Any]] = None, jobName: str = "Job",
                  unitName: Optional[str] = "", displayName: Optional[str] = "", command: Optional[str] = None,
@@ -175,6 +180,8 @@ class JobDescription:
         data = {field.name: getattr(self, field.name) for field in _FIELDS}
         if data["raw_command"] is None:
             del data["raw_command"]
+        if not data["created"]:
+            del data["created"]
         data["schema"] = SCHEMA_VERSION
         return data
 

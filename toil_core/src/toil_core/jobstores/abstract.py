@@ -17,7 +17,7 @@ import uuid
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple, Union, cast
+from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union, cast
 
 from ..filestores.file_id import FileID
 from ..job.description import JobDescription
@@ -305,6 +305,21 @@ class AbstractJobStore(CamelCaseAliases, metaclass=ABCMeta):
     @abstractmethod
     def load_job(self, job_id: str) -> JobDescription:
         """Load a stored job description. :raises NoSuchJobException:"""
+
+    def load_jobs(self, job_ids: Iterable[str]) -> Dict[str, Optional[JobDescription]]:
+        """Load several stored job descriptions at once: job ID -> description, or None for a
+        job that is not stored (finished and deleted).
+
+        The leader reads many descriptions at a time (a finished job's children, the jobs whose
+        workers just exited); stores whose every read is a round trip to a service override this
+        to make the reads together. The default loads them one by one."""
+        found: Dict[str, Optional[JobDescription]] = {}
+        for job_id in job_ids:
+            try:
+                found[job_id] = self.load_job(job_id)
+            except NoSuchJobException:
+                found[job_id] = None
+        return found
 
     @abstractmethod
     def update_job(self, job_description: JobDescription) -> None:

@@ -136,7 +136,7 @@ class Leader:
             phase = desc.children if desc.children else desc.followOns
             if not phase:
                 break
-            live = [s for s in (tracker.get(sid) for sid in phase) if s is not None]
+            live = [s for s in tracker.get_many(phase) if s is not None]
             if not live:
                 if desc.children:
                     desc.children = []
@@ -251,7 +251,7 @@ class Leader:
             if not self.checkpoints.service_exited(job_id):
                 self.services.exited(old, update, was_error_stopped)
             return
-        fresh = tracker.load(job_id)
+        fresh = tracker.take(job_id)
         self.progress.completed()
         if update.exitStatus != 0:
             logger.log(logging.DEBUG if fresh is None else logging.WARNING,
@@ -276,6 +276,20 @@ class Leader:
                 tracker.ready.append(fresh)
         else:
             self.enter_phase(fresh)
+
+    def _on_updates(self, updates: List[UpdatedBatchJobInfo]) -> None:
+        """Handle the batch jobs that ended since the last turn; the descriptions of their
+        jobs (each read back to see what its worker recorded) are read together first."""
+        if len(updates) > 1:
+            tracker = self.tracker
+            ended = [tracker.issued.get(update.jobID) for update in updates]
+            self.tracker.prefetch(job_id for job_id in ended if job_id is not None
+                                  and getattr(tracker.descs.get(job_id), "kind", None) != SERVICE)
+        try:
+            for update in updates:
+                self._on_update(update)
+        finally:
+            self.tracker.drop_prefetched()
 
     def charge(self, desc: JobDescription) -> None:
         """Charge one try to ``desc`` and write it back."""
@@ -417,13 +431,13 @@ class Leader:
                 break
             wait = 0.05 if services.awaiting_start else 1.0
             update = self.batch_system.getUpdatedBatchJob(wait)
-            handled = 0
+            updates: List[UpdatedBatchJobInfo] = []
             while update is not None:
-                self._on_update(update)
-                handled += 1
-                if handled >= 1000:
+                updates.append(update)
+                if len(updates) >= 1000:
                     break
                 update = self.batch_system.getUpdatedBatchJob(0)
+            self._on_updates(updates)
             if services.awaiting_start:
                 services.check_started()
             self.logs.read()

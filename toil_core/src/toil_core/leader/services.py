@@ -105,7 +105,7 @@ class Services:
         """The client has run: issue its services (a host after its parent service started);
         the client's successors start once all of them have (:meth:`check_started`)."""
         tracker = self.tracker
-        hosts = [h for h in (tracker.load(i) for i in client.services) if h is not None]
+        hosts = [h for h in tracker.load_many(client.services).values() if h is not None]
         pending: Set[str] = set()
         for host in hosts:
             self.client_of[host.stored_id] = client.stored_id

@@ -12,7 +12,7 @@ collaborator owns the rest of its own state.
 from __future__ import annotations
 
 import collections
-from typing import Deque, Dict, Optional, Protocol, Set
+from typing import Deque, Dict, Iterable, List, Optional, Protocol, Sequence, Set
 
 from toil_core.job.commit import update_description
 from toil_core.job.description import JobDescription
@@ -48,11 +48,21 @@ class JobTracker:
         #: Jobs with a completely failed successor (or service): they never finish, but once
         #: nothing else below them runs their services are stopped and the failure moves up.
         self.failed_successors: Set[str] = set()
+        #: job ID -> its stored description (None: deleted), read by :meth:`prefetch`.
+        self._prefetched: Dict[str, Optional[JobDescription]] = {}
+        #: job ID -> description of a job a worker's commit just created (see :meth:`take`).
+        self._created: Dict[str, JobDescription] = {}
 
     def load(self, job_id: str) -> Optional[JobDescription]:
         """A job's stored description, without its inline body (None if the job is gone, that is
         finished): only the worker needs the body, and the leader may hold 100,000 pending
         descriptions (:meth:`store` puts the body back when it writes one)."""
+        desc = self._read(job_id)
+        if desc is not None:
+            desc.created = []
+        return desc
+
+    def _read(self, job_id: str) -> Optional[JobDescription]:
         try:
             desc = self.job_store.load_job(job_id)
         except NoSuchJobException:
@@ -60,15 +70,63 @@ class JobTracker:
         desc.inline_body = None
         return desc
 
+    def load_many(self, job_ids: Iterable[str]) -> Dict[str, Optional[JobDescription]]:
+        """:meth:`load` of several jobs, read together (one round of requests on stores that
+        make them in parallel, see ``AbstractJobStore.load_jobs``)."""
+        wanted = list(dict.fromkeys(job_ids))
+        if len(wanted) <= 1:
+            return {job_id: self.load(job_id) for job_id in wanted}
+        found = self.job_store.load_jobs(wanted)
+        for desc in found.values():
+            if desc is not None:
+                desc.inline_body = None
+                desc.created = []
+        return {job_id: found.get(job_id) for job_id in wanted}
+
     def get(self, job_id: str) -> Optional[JobDescription]:
         """The tracked description of ``job_id``, else the stored one."""
-        desc = self.descs.get(job_id)
+        desc = self.descs.get(job_id) or self._created.pop(job_id, None)
         if desc is not None:
             return desc
         return self.load(job_id)
 
+    def get_many(self, job_ids: Sequence[str]) -> List[Optional[JobDescription]]:
+        """:meth:`get` of each of ``job_ids`` (in order), the untracked ones read together."""
+        known = {job_id: self.descs.get(job_id) or self._created.pop(job_id, None) for job_id in job_ids}
+        unknown = [job_id for job_id, desc in known.items() if desc is None]
+        if unknown:
+            known.update(self.load_many(unknown))
+        return [known[job_id] for job_id in job_ids]
+
+    def prefetch(self, job_ids: Iterable[str]) -> None:
+        """Read the stored descriptions of ``job_ids`` together now, for the next :meth:`take`
+        of each (the jobs whose workers have just exited: the leader reads each back)."""
+        wanted = [job_id for job_id in job_ids if job_id not in self._prefetched]
+        if len(wanted) > 1:
+            self._prefetched.update(self.load_many(wanted))
+
+    def take(self, job_id: str) -> Optional[JobDescription]:
+        """The stored description of ``job_id``, whose worker has just exited: the one
+        :meth:`prefetch` read, else read now. The descriptions of the successors its worker's
+        commit created, recorded in it (``created``), are kept for :meth:`get` and
+        :meth:`get_many`: they are current now, and reading them costs nothing more."""
+        desc = self._prefetched.pop(job_id) if job_id in self._prefetched else self._read(job_id)
+        if desc is not None and desc.created:
+            for data in desc.created:
+                new = JobDescription.from_dict(dict(data))
+                if new.stored_id not in self.descs:
+                    self._created[new.stored_id] = new
+            desc.created = []
+        return desc
+
+    def drop_prefetched(self) -> None:
+        """Forget what :meth:`prefetch` read and nobody took (it may be stale by now)."""
+        self._prefetched.clear()
+
     def store(self, desc: JobDescription) -> None:
         """Write back a description the leader changed (through the commit protocol)."""
+        self._prefetched.pop(desc.stored_id, None)
+        self._created.pop(desc.stored_id, None)
         update_description(self.job_store, desc)
 
     def drop_queued(self, job_ids: Set[str]) -> None:
@@ -79,6 +137,8 @@ class JobTracker:
     def forget(self, job_id: str) -> None:
         """Drop the graph state of a job (deleted by a checkpoint restart); queues aside."""
         self.descs.pop(job_id, None)
+        self._prefetched.pop(job_id, None)
+        self._created.pop(job_id, None)
         self.waiting_on.pop(job_id, None)
         self.released.pop(job_id, None)
         self.failed.pop(job_id, None)

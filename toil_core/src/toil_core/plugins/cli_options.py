@@ -84,14 +84,13 @@ def _first_pass(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argpars
 
 def _job_store_schemes(namespace: argparse.Namespace) -> List[str]:
     """Schemes of installed job stores named by ``--jobStore`` or a positional argument."""
-    installed = set(discovery.installed_names("job_store"))
     candidates = [namespace.jobStore] if namespace.jobStore else []
     candidates += [a for a in namespace.rest if not a.startswith("-")]
     schemes: List[str] = []
     for candidate in candidates:
         match = _LOCATOR_RE.match(candidate or "")
         scheme = normalize_name(match.group(1)) if match else None
-        if scheme in installed and scheme not in schemes:
+        if scheme and scheme not in schemes and discovery.is_installed("job_store", scheme):
             schemes.append(scheme)
     return schemes
 
@@ -155,7 +154,10 @@ def add_backend_options(parser: argparse.ArgumentParser, argv: Optional[Sequence
         flag = _FLAGS.get(kind)
         chosen = f" (chosen with {flag} {name})" if flag else ""
         summary = f"{spec.summary} " if spec.summary else ""
-        description = f"{summary}These options apply to {spec.name}{chosen}. {_others_sentence(kind, name)}"
+        # The other installed backends only matter to a reader of --help (listing them searches
+        # the module path for each one's package).
+        others = f" {_others_sentence(kind, name)}" if wants_help else ""
+        description = f"{summary}These options apply to {spec.name}{chosen}.{others}"
         title = backend_group_title(kind, spec.name)
         group = add_settings_options(parser, spec.settings, title, description.replace("%", "%%"))
         if spec.settings is None and kind == "batch_system":

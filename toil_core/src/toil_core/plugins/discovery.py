@@ -46,6 +46,7 @@ __all__ = [
     "failure_of",
     "incompatibility",
     "installed_names",
+    "is_installed",
     "is_loaded",
     "load_cross_cutting_plugins",
     "load_specs",
@@ -118,6 +119,14 @@ def installed_names(kind: str) -> List[str]:
     module is missing, or it failed to load in this process)."""
     return sorted({r.name for r in entry_points(kind)
                    if disabled_by(r) is None and r not in _failures and missing_module(r) is None})
+
+
+def is_installed(kind: str, name: str) -> bool:
+    """``normalize_name(name) in installed_names(kind)``, looking at the records of that name only
+    (each other record would cost a search of the module path)."""
+    wanted = normalize_name(name)
+    return any(r.name == wanted and disabled_by(r) is None and r not in _failures and missing_module(r) is None
+               for r in entry_points(kind))
 
 
 def missing_module(record: EntryPointRecord) -> Optional[str]:

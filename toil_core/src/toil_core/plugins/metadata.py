@@ -98,14 +98,14 @@ def scan() -> Tuple[EntryPointRecord, ...]:
             text = dist.read_text("entry_points.txt")
             if not text or "toil." not in text:
                 continue
-            eps = [ep for ep in dist.entry_points if ep.group in groups]
-            if not eps:
-                continue
             # The same distribution found twice on sys.path (an editable install also leaves its
             # egg-info in the source tree): the first one wins. The name importlib.metadata takes
-            # from the folder's name saves parsing METADATA for the copies.
+            # from the folder's name saves parsing the copies' entry points and METADATA.
             folder_key = getattr(dist, "_normalized_name", None)
             if folder_key and dist_key(folder_key) in seen:
+                continue
+            eps = [ep for ep in dist.entry_points if ep.group in groups]
+            if not eps:
                 continue
             meta = dist.metadata  # parsed once here (each dist.metadata parses the file again)
             name = (meta.get_all("Name") or [None])[0]

@@ -99,6 +99,10 @@ class PluginSpec:
 
     kind: ClassVar[str] = ""
 
+    # The subclasses below only set ``kind``: they are plain subclasses (with no slots of their
+    # own) that inherit the methods attrs generates here. Decorating each again would generate
+    # and compile those methods five more times in every process that reads plugin metadata.
+
     name: str = attrs.field(converter=normalize_name, validator=_check_name)
     load: str = attrs.field(validator=_check_load)
     aliases: Tuple[str, ...] = attrs.field(default=(), converter=_to_aliases)
@@ -146,39 +150,39 @@ class PluginSpec:
         return obj
 
 
-@attrs.frozen(kw_only=True)
 class BatchSystemSpec(PluginSpec):
     """A batch system (``--batchSystem NAME``); ``load`` names an AbstractBatchSystem subclass."""
 
+    __slots__ = ()
     kind: ClassVar[str] = "batch_system"
 
 
-@attrs.frozen(kw_only=True)
 class JobStoreSpec(PluginSpec):
     """A job store, named by its locator scheme (``file``, ``aws``, ``google``)."""
 
+    __slots__ = ()
     kind: ClassVar[str] = "job_store"
 
 
-@attrs.frozen(kw_only=True)
 class URLAccessSpec(PluginSpec):
     """Import/export of URLs of one scheme (``file``, ``http``, ``s3``...). Capabilities
     ``import`` and ``export`` say which directions are supported."""
 
+    __slots__ = ()
     kind: ClassVar[str] = "url_access"
 
 
-@attrs.frozen(kw_only=True)
 class ProvisionerSpec(PluginSpec):
     """A cluster provisioner (``--provisioner aws``)."""
 
+    __slots__ = ()
     kind: ClassVar[str] = "provisioner"
 
 
-@attrs.frozen(kw_only=True)
 class SubcommandSpec(PluginSpec):
     """An extra ``toil`` subcommand; ``load`` names the callable or command class."""
 
+    __slots__ = ()
     kind: ClassVar[str] = "subcommand"
 
 

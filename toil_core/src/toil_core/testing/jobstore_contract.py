@@ -167,6 +167,15 @@ class JobStoreContract(SubclassesAreTests):
             job_store.load_job(job.jobStoreID)
         job_store.delete_job(job.jobStoreID)  # idempotent
 
+    def test_load_jobs_reads_several_and_none_for_a_deleted_one(self, job_store: Any) -> None:
+        jobs = [self.new_job(job_store, f"many{i}", memory=1000 + i) for i in range(5)]
+        job_store.delete_job(jobs[2].jobStoreID)
+        ids = [job.jobStoreID for job in jobs]
+        found = job_store.load_jobs(ids)
+        assert list(found) == ids
+        assert found[ids[2]] is None
+        assert [found[i].memory for i in ids if i != ids[2]] == [1000, 1001, 1003, 1004]
+
     def test_jobs_lists_every_job(self, job_store: Any) -> None:
         ids = {self.new_job(job_store, f"job{i}").jobStoreID for i in range(5)}
         assert {job.jobStoreID for job in job_store.jobs()} >= ids

@@ -1,0 +1,156 @@
+"""The write path under FileJobStore: directories made on demand, temporary files published with
+one rename, and "no space left" turned into :class:`JobStoreFullError`.
+
+Everything FileJobStore stores goes through :meth:`FileLayoutMixin._write_bytes` or
+:meth:`FileLayoutMixin._atomic_stream` (or, for stored files, a temporary file from
+:meth:`FileLayoutMixin._new_tmp` renamed into place): a process killed at any instant leaves the old
+or the new content, never a partial one.
+"""
+from __future__ import annotations
+
+import errno
+import os
+from contextlib import contextmanager
+from typing import IO, TYPE_CHECKING, Any, Callable, FrozenSet, Iterator, List, Optional, Tuple, Union
+
+from ._file_transfer import NEW_FILE as _NEW_FILE
+from .errors import JobStoreFullError, NoSuchJobStoreException
+
+__all__ = ["FileLayoutMixin"]
+
+#: errno values that mean "the file system is full" (EDQUOT: over quota).
+_NO_SPACE = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if e is not None)
+
+
+class FileLayoutMixin:
+    """Low-level helpers of FileJobStore (set up by its ``__init__``)."""
+
+    locator: str
+    _tmp: str
+    _base_dirs: FrozenSet[str]
+    _fix_dir_mode: bool
+    _cipher: Any
+
+    if TYPE_CHECKING:  # provided by SealedIOMixin, part of the same class
+        def _seal_bytes(self, data: bytes, dest: str) -> bytes: ...
+
+        def _sealed_writer(self, raw: IO[bytes], dest: str, encoding: Optional[str],
+                           errors: Optional[str]) -> IO[Any]: ...
+
+    def _mkdir(self, path: str) -> None:
+        os.mkdir(path, 0o700)
+        if self._fix_dir_mode:
+            os.chmod(path, 0o700)
+
+    @contextmanager
+    def _space_checked(self, dest: str) -> Iterator[None]:
+        """Turn "no space left" while writing ``dest`` into :class:`JobStoreFullError`."""
+        try:
+            yield
+        except JobStoreFullError:
+            raise
+        except OSError as err:
+            if err.errno in _NO_SPACE:
+                raise JobStoreFullError(self.locator, dest, err) from err
+            raise
+
+    def _ensure_dir(self, path: str) -> None:
+        """Create ``path`` and missing parents up to (not including) the layout's base dirs."""
+        try:
+            self._mkdir(path)
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            parent = os.path.dirname(path)
+            if parent in self._base_dirs:
+                raise NoSuchJobStoreException(self.locator) from None
+            self._ensure_dir(parent)
+            self._ensure_dir(path)
+
+    def _new_tmp(self, mode: int = 0o600) -> Tuple[str, int]:
+        """A new temporary file in ``tmp/``: ``(path, open write descriptor)``."""
+        path = self._tmp + os.urandom(12).hex()
+        try:
+            with self._space_checked(path):
+                return path, os.open(path, _NEW_FILE, mode)
+        except FileNotFoundError:
+            raise NoSuchJobStoreException(self.locator) from None
+
+    def _replace(self, tmp: str, dest: str) -> None:
+        """``os.replace`` creating a missing fan-out directory on the way."""
+        try:
+            os.replace(tmp, dest)
+        except FileNotFoundError:
+            if not os.path.lexists(tmp):
+                raise
+            self._ensure_dir(os.path.dirname(dest))
+            os.replace(tmp, dest)
+
+    @staticmethod
+    def _discard(tmp: str) -> None:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+
+    def _write_bytes(self, data: bytes, dest: str) -> None:
+        if self._cipher is not None:
+            data = self._seal_bytes(data, dest)
+        tmp, fd = self._new_tmp()
+        try:
+            with self._space_checked(dest):
+                try:
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(fd, view):]
+                finally:
+                    os.close(fd)
+                self._replace(tmp, dest)
+        except BaseException:
+            self._discard(tmp)
+            raise
+
+    @contextmanager
+    def _atomic_stream(self, dest: Union[str, Callable[[str], None]], encoding: Optional[str],
+                       errors: Optional[str], mode: int = 0o600,
+                       label: Optional[str] = None) -> Iterator[IO[Any]]:
+        """Yield a handle on a temporary file; publish it when the block exits cleanly.
+
+        ``dest`` is the final path, or a function called with the temporary path to publish it
+        (then ``label`` names the final path in errors). Running out of space anywhere in the
+        block raises :class:`JobStoreFullError`.
+        """
+        tmp, fd = self._new_tmp(mode)
+        where = label if label is not None else (dest if isinstance(dest, str) else tmp)
+        try:
+            if self._cipher is not None:
+                handle: IO[Any] = self._sealed_writer(os.fdopen(fd, "wb"), where, encoding, errors)
+            elif encoding is None and errors is None:
+                handle = os.fdopen(fd, "wb")
+            else:
+                handle = os.fdopen(fd, "w", encoding=encoding, errors=errors)
+        except BaseException:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+            self._discard(tmp)
+            raise
+        try:
+            with self._space_checked(where):
+                with handle:
+                    yield handle
+                if callable(dest):
+                    dest(tmp)
+                else:
+                    self._replace(tmp, dest)
+        except BaseException:
+            self._discard(tmp)
+            raise
+
+    @staticmethod
+    def _listdir(path: str) -> List[str]:
+        try:
+            return sorted(os.listdir(path))
+        except FileNotFoundError:
+            return []
