@@ -175,3 +175,17 @@ def test_loading_several_jobs_makes_their_reads_together(store: Any, monkeypatch
     found = reader.load_jobs(ids)
     assert found[ids[0]] is None and all(found[i].jobStoreID == i for i in ids[1:])
     assert len(threads) > 1  # the GETs ran in parallel, not one after another
+
+
+def test_finishing_a_fresh_leaf_job_needs_no_listing_at_all(store: Any) -> None:
+    job_id = _new_job(store).jobStoreID
+    body = _write(store, b"a body too big to be inline", job_id=job_id, cleanup=True)  # saved with the job
+    with _calls(store) as seen:
+        store.first_attempt(job_id, [body])  # what the worker does before a fresh job's attempt
+        view = attempt_scoped(store, job_id)
+        own = _write(view, b"temporary", job_id=job_id, cleanup=True)
+        value = _write(view, b"kept")  # belongs to the attempt: lives on after the job
+        view.delete_job(job_id)
+    assert "ListObjectsV2" not in seen, seen
+    assert not _exists(store, body) and not _exists(store, own) and not store.job_exists(job_id)
+    assert _exists(store, value)

@@ -21,9 +21,6 @@ _PARSE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, 
 _CHANGED = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
 #: How many job descriptions a batch of creations stores at once (see JobRecords.batch).
 BATCH_THREADS = 8
-#: How many jobs' file lists a process keeps between the discard of earlier attempts' files and
-#: the job's finish (see delete_job; a worker needs one at a time).
-_OWNED_KEPT = 64
 
 
 class JobRecords:
@@ -199,10 +196,7 @@ class JobRecords:
                 else:
                     own.add(found)
             self._objects.delete_many(stale)
-            self._owned.pop(attempts_of, None)
-            while len(self._owned) >= _OWNED_KEPT:
-                self._owned.pop(next(iter(self._owned)))
-            self._owned[attempts_of] = own
+            self._keep_owned(attempts_of, own)
             return
         own_keys = self._owned.pop(job_id, None)
         if own_keys is None or getattr(self, "_attempt_owner", None) != attempt_owner(job_id):

@@ -113,9 +113,6 @@ class AWSJobStore(JobRecords, StoredFiles, SharedFilesAndLogs, ObjectJobStore):
         self._etags: Dict[str, str] = {}
         #: False once the server refused a conditional PUT as unsupported.
         self._conditional_puts = True
-        #: job ID -> keys of the job's own files, as the LIST that discarded its earlier attempts'
-        #: files found them plus what this process has written for it since (see delete_job).
-        self._owned: Dict[str, set] = {}
         #: (job ID, description bytes) created inside batch(), stored when it ends.
         self._batched: Optional[List[Tuple[str, bytes]]] = None
         super().__init__(str(self._where))

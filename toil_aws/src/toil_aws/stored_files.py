@@ -59,6 +59,9 @@ class StoredFiles:
             raise NoSuchFileException(file_id)
         return "files/" + fid
 
+    def _owned_key(self, file_id: str) -> str:
+        return self._file_key(file_id)
+
     def _missing(self, file_id: Any) -> NoSuchFileException:
         return NoSuchFileException(
             file_id, None,

@@ -86,9 +86,6 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _SEALED_FILE = re.compile(r"([0-9a-f]{20})-([a-z2-7]+)")
 #: Sub-prefix of a job's files prefix that holds the files of attempts at the job.
 ATTEMPT_DIR = "attempt/"
-#: How many jobs' file lists a process keeps between the discard of earlier attempts' files and
-#: the job's finish (see delete_job; a worker needs one at a time).
-_OWNED_KEPT = 64
 
 
 def _safe(name: str, default: str, limit: int = 100) -> str:
@@ -126,9 +123,6 @@ class GoogleJobStore(GoogleTransfers, ObjectJobStore):
             locator = locator[len("google:"):]
         #: Generation of each job description this process last read or wrote (see update_job).
         self._generations: Dict[str, int] = {}
-        #: job ID -> names of the job's own files, as the listing that discarded its earlier
-        #: attempts' files found them plus what this process has written for it since.
-        self._owned: Dict[str, set] = {}
         super().__init__(locator)
         self.project, self.name, self.bucket_name = parse_google_locator(locator)
         self._io: Optional[ObjectIO] = None
@@ -458,10 +452,7 @@ class GoogleJobStore(GoogleTransfers, ObjectJobStore):
                 else:
                     own.add(info.name)
             self._delete_names(stale)
-            self._owned.pop(attempts_of, None)
-            while len(self._owned) >= _OWNED_KEPT:
-                self._owned.pop(next(iter(self._owned)))
-            self._owned[attempts_of] = own
+            self._keep_owned(attempts_of, own)
             return
         own_names = self._owned.pop(job_id, None)
         if own_names is None or getattr(self, "_attempt_owner", None) != attempt_owner(job_id):
@@ -519,6 +510,9 @@ class GoogleJobStore(GoogleTransfers, ObjectJobStore):
         else:
             file_id = f"{token}-{name}"
         return file_id, FILES + file_id
+
+    def _owned_key(self, file_id: str) -> str:
+        return self._file_name(file_id)
 
     def _missing(self, file_id: str) -> NoSuchFileException:
         return NoSuchFileException(

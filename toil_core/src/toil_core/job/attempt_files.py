@@ -10,7 +10,13 @@ ID derived from the job's (:func:`attempt_owner`): ``delete_job(owner)`` deletes
 no description ever has that ID.
 
 * Before an attempt runs, the files of earlier attempts, none of which finished (the job still
-  has a body to run), are deleted (:func:`discard_attempt_files`).
+  has a body to run), are deleted (:func:`discard_attempt_files`), unless the job is ``fresh``:
+  every way an attempt can end without finishing the job clears that flag in the description
+  before the job runs again (the worker's record of a failure and the leader's charge of a try
+  for a worker that died both go through ``commit.charge_failure``; a checkpoint's rerun goes
+  through ``commit.reset_checkpoint``; ``--restart`` clears it on jobs that own files, for
+  attempts the crash cut short), so a fresh job's first attempt is its only one
+  (:func:`begin_attempt`).
 * Once the job is recorded finished its files live on like any file that belongs to no job:
   nothing deletes the owner afterwards, except when the whole attempt is thrown away (a
   checkpoint job's old subtree when the checkpoint reruns, jobs --restart finds unreachable).
@@ -27,6 +33,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, Optional, Tuple, Type
+
+from toil_core.job.description import INLINE_BODY
 
 #: Prefix of attempt owner IDs. An owner only has to differ from every job's ID, which the random
 #: part of job IDs ensures (a job named "attempt" gets "attempt-<random>", never an owner's ID).
@@ -46,6 +54,19 @@ def is_attempt_owner(owner: str) -> bool:
 def supports_scoping(job_store: Any) -> bool:
     """Whether files can belong to an attempt in ``job_store`` (see the module docstring)."""
     return callable(getattr(job_store, "job_file_owners", None))
+
+
+def begin_attempt(job_store: Any, desc: Any) -> None:
+    """Before an attempt at the job ``desc`` runs: discard the files of earlier attempts, or, for
+    a fresh job, tell the store that the job owns no file yet (``first_attempt``: deleting it
+    then needs no listing)."""
+    job_id = str(desc.jobStoreID)
+    if getattr(desc, "fresh", False):
+        # A body too big to be inline is a file the job owns (written when the job was saved).
+        bodies = {desc.body_id, getattr(desc, "checkpoint_body_id", None)} - {None, INLINE_BODY}
+        job_store.first_attempt(job_id, sorted(bodies))
+    else:
+        discard_attempt_files(job_store, job_id)
 
 
 def discard_attempt_files(job_store: Any, job_id: str) -> None:

@@ -72,6 +72,7 @@ def save_new_jobs(job_store: Any, config: Any, starts: Iterable[Job]) -> List[Jo
         fill_description(job, config)
         if job.description.jobStoreID is None:
             job_store.assign_job_id(job.description)
+        job.description.fresh = True  # no attempt at it yet (see attempt_files.begin_attempt)
     for job in jobs:
         if is_service_host(job):
             desc = job.description
@@ -162,6 +163,7 @@ def commit_finished_job(job_store: Any, config: Any, job: Job, value: Any,
             stream.write(rv_data)
     pending = sorted(files_to_delete)
     desc.created = created_successors(desc, new_jobs)
+    desc.fresh = False
     desc.body_id = None
     if not desc.checkpoint:
         desc.inline_body = None
@@ -246,8 +248,10 @@ def record_failure(job_store: AbstractJobStore, job_id: str, config: Config, log
 
 
 def charge_failure(desc: JobDescription, config: Config) -> None:
-    """One try fewer; unset memory/disk are raised to at least the workflow defaults."""
+    """One try fewer; unset memory/disk are raised to at least the workflow defaults. The job is
+    no longer fresh: the next attempt discards the files this one made."""
     desc.remainingTryCount -= 1
+    desc.fresh = False
     default_memory = int(config.defaultMemory or 0)
     default_disk = int(config.defaultDisk or 0)
     if desc.memory < default_memory:
@@ -311,6 +315,7 @@ def reset_checkpoint(job_store: Any, desc: JobDescription, subtree: Iterable[str
     if desc.checkpoint_body_id is not None:
         desc.body_id = desc.checkpoint_body_id
     desc.children, desc.followOns, desc.services = [], [], []
+    desc.fresh = False  # the rerun discards the files of the attempt that ran
     update_description(job_store, desc)
     for job_id in subtree:
         discard_job(job_store, job_id)

@@ -85,6 +85,11 @@ class JobDescription:
     #: reading the job back when its worker exits, takes them from here instead of loading each
     #: (see :func:`toil_core.job.commit.commit_finished_job` for why they are still current then).
     created: List[Dict[str, Any]] = attrs.field(factory=list)
+    #: No attempt at the job can have begun: set when the job is saved, cleared by whatever
+    #: records an attempt's failure (or finish), and by ``--restart`` for jobs that own files. A
+    #: worker starting a fresh job skips discarding the files of earlier attempts (stored only if
+    #: set; see :func:`toil_core.job.attempt_files.begin_attempt`).
+    fresh: bool = False
 
     def __init__(self, requirements: Optional[Mapping[str, Any]] = None, jobName: str = "Job",
                  unitName: Optional[str] = "", displayName: Optional[str] = "", command: Optional[str] = None,
@@ -182,6 +187,8 @@ class JobDescription:
             del data["raw_command"]
         if not data["created"]:
             del data["created"]
+        if not data["fresh"]:
+            del data["fresh"]
         data["schema"] = SCHEMA_VERSION
         return data
 

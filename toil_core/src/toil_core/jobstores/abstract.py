@@ -17,7 +17,7 @@ import uuid
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union, cast
+from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union, cast
 
 from ..filestores.file_id import FileID
 from ..job.description import JobDescription
@@ -328,6 +328,14 @@ class AbstractJobStore(CamelCaseAliases, metaclass=ABCMeta):
     @abstractmethod
     def delete_job(self, job_id: str) -> None:
         """Delete a job and the files written for it with ``cleanup=True``. Idempotent."""
+
+    def first_attempt(self, job_id: str, files: Sequence[str] = ()) -> None:
+        """A worker starts the first attempt at ``job_id`` (a job that is ``fresh``): no file
+        belongs to attempts at the job yet, and the job owns only ``files`` (its pickled body,
+        when that is not inline), so nothing needs discarding
+        (:func:`toil_core.job.attempt_files.begin_attempt`). Stores that list a job's files to
+        delete it may remember that the job owns only ``files`` and what this process writes for
+        it from now on. The default does nothing."""
 
     @abstractmethod
     def jobs(self) -> Iterator[JobDescription]:

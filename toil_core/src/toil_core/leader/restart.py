@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set
 
-from toil_core.job.attempt_files import is_attempt_owner
+from toil_core.job.attempt_files import ATTEMPT_PREFIX, is_attempt_owner
 from toil_core.job.commit import (
     discard_job,
     finish_pending_deletions,
@@ -53,6 +53,7 @@ def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[Job
             stream.write(b"")
         return None
     tries = int(config.retryCount) + 1
+    owners = _file_owners(job_store)
     reachable: Dict[str, JobDescription] = {}
     stack: List[JobDescription] = [root]
     while stack:
@@ -67,6 +68,9 @@ def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[Job
             changed = True
         if desc.remainingTryCount != tries:
             desc.remainingTryCount = tries
+            changed = True
+        if desc.fresh and desc.body_id is not None and desc.stored_id in owners:
+            desc.fresh = False  # an attempt the crash cut short made files: the next one discards them
             changed = True
         if desc.logJobStoreFileID:
             job_store.delete_file(desc.logJobStoreFileID)
@@ -91,6 +95,18 @@ def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[Job
             discard_job(job_store, desc.stored_id)
     _discard_orphans(job_store)
     return reachable[root.stored_id]
+
+
+def _file_owners(job_store: Any) -> Set[str]:
+    """IDs of the jobs that own files, or whose attempts do (empty if the store cannot list them)."""
+    owners = getattr(job_store, "job_file_owners", None)
+    if not callable(owners):
+        return set()
+    found: Set[str] = set()
+    for owner in owners():
+        owner = str(owner)
+        found.add(owner[len(ATTEMPT_PREFIX):] if is_attempt_owner(owner) else owner)
+    return found
 
 
 def _discard_temporary_files(job_store: Any) -> None:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from toil_core.common.workdirs import get_local_workflow_dir
 from toil_core.filestores.abstract import AbstractFileStore
 from toil_core.filestores.deferred import DeferredFunctionManager
-from toil_core.job.attempt_files import attempt_scoped, discard_attempt_files, supports_scoping
+from toil_core.job.attempt_files import attempt_scoped, begin_attempt, supports_scoping
 from toil_core.job.commit import EXIT_OK, commit_finished_job, job_exit_code, record_failure
 from toil_core.job.description import JOB, SERVICE, JobDescription
 from toil_core.job.saving import load_job_body
@@ -225,7 +225,7 @@ class Worker:
         store = self.job_store
         if desc.kind != SERVICE and supports_scoping(store):
             stored_id = str(desc.jobStoreID)  # a description loaded from the store has its ID
-            discard_attempt_files(store, stored_id)  # of earlier attempts that never finished
+            begin_attempt(store, desc)  # discards the files of earlier attempts that never finished
             store = attempt_scoped(store, stored_id)
         job = load_job_body(store, desc)
         job.assignConfig(config)
