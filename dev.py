@@ -8,7 +8,9 @@ Commands (run from anywhere; paths are relative to this file):
     python3 dev.py test [-- ARGS]   setup, then run the whole suite: .venv/bin/python -m pytest tests ARGS
     python3 dev.py bench [ARGS]     setup, then run bench/run.py ARGS
     python3 dev.py conformance [ARGS]  setup, then the CWL conformance suites (python -m toil_cwl.conformance
-                                    --containers both ARGS): passed/failed/unsupported per version and runner
+                                    --containers both ARGS): passed/failed/unsupported per version and runner;
+                                    each test's outcome goes to .conformance/cwl-results.jsonl as it ends, and
+                                    a second run resumes where an interrupted one stopped
     python3 dev.py lint             syntax check of every tracked Python file, ruff if it is installed,
                                     then the import contracts (lint-imports) and mypy
 
@@ -365,7 +367,11 @@ def cmd_bench(args: argparse.Namespace, extra: list[str]) -> int:
 
 def cmd_conformance(args: argparse.Namespace, extra: list[str]) -> int:
     py = setup()
-    cmd = [str(py), "-m", "toil_cwl.conformance", "--containers", "both"] + extra
+    cmd = [str(py), "-m", "toil_cwl.conformance", "--containers", "both"]
+    if not any(a == "--results" or a.startswith("--results=") for a in extra):
+        # every test's outcome is kept here as it ends: an interrupted run resumes where it stopped
+        cmd += ["--results", str(ROOT / ".conformance" / "cwl-results.jsonl"), "--logs", str(ROOT / ".conformance" / "logs")]
+    cmd += extra
     log("$ " + " ".join(cmd))
     return subprocess.run(cmd, cwd=ROOT, env=venv_env(), check=False).returncode
 

@@ -121,3 +121,85 @@ def test_outcome_counts_a_should_fail_test_that_succeeded():
 
 def test_outcome_without_junit_report_reads_the_output():
     assert _outcome(SHOULD_FAIL_OUTPUT, None) == (1, 1, 0, ["secondary_files_missing"], [])
+
+
+# --- resumable runs (toil_cwl.conformance_ledger) -------------------------------------------------------------
+
+_FAKE_RUNNER = """#!/usr/bin/env python3
+# a stand-in CWL runner: the tool file's first line says what to do; every call is counted
+import json, os, sys
+with open(os.environ["FAKE_RUNNER_CALLS"], "a") as calls:
+    calls.write(sys.argv[-1] + "\\n")
+tool = [a for a in sys.argv[1:] if a.endswith(".cwl")][0].replace("file://", "")
+action = open(tool).readline().strip("# \\n")
+if action == "unsupported":
+    sys.exit(33)
+if action == "fail":
+    sys.stderr.write("something broke in the tool\\n")
+    sys.exit(1)
+print(json.dumps({"out": "ok"}))
+"""
+
+
+def _fake_suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    runner = tmp_path / "fake-runner"
+    runner.write_text(_FAKE_RUNNER)
+    runner.chmod(0o755)
+    monkeypatch.setenv("FAKE_RUNNER_CALLS", str(tmp_path / "calls"))
+    suite = tmp_path / "cwl-v1.2"
+    suite.mkdir()
+    for name in ("pass", "fail", "unsupported"):
+        (suite / f"{name}.cwl").write_text(f"# {name}\n")
+    (suite / "conformance_tests.yaml").write_text(
+        "- {id: good, doc: passes, tool: pass.cwl, output: {out: ok}, tags: [command_line_tool]}\n"
+        "- {id: bad, doc: fails, tool: fail.cwl, output: {}, tags: [command_line_tool]}\n"
+        "- {id: optional, doc: unsupported, tool: unsupported.cwl, output: {}, tags: [docker]}\n")
+    return runner
+
+
+def _calls(tmp_path: Path) -> list:
+    path = tmp_path / "calls"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_results_file_records_every_test_with_its_outcome_and_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     capsys: pytest.CaptureFixture):
+    from toil_cwl.conformance import main
+    from toil_cwl.conformance_ledger import Ledger
+
+    runner = _fake_suite(tmp_path, monkeypatch)
+    results = tmp_path / "results.jsonl"
+    main(["--versions", "v1.2", "--spec", f"v1.2={tmp_path / 'cwl-v1.2'}", "--runners", str(runner),
+          "--results", str(results), "-j", "2", "--no-download"])
+    ledger = Ledger(results)
+    statuses = {key[3]: record.status for key, record in ledger.records.items()}
+    assert statuses == {"good": "passed", "bad": "failed", "optional": "unsupported"}
+    assert "something broke in the tool" in ledger.get("v1.2", "no-container", str(runner), "bad").reason
+    assert f"v1.2 {runner} (no-container) failed: bad" in capsys.readouterr().out
+    assert len(_calls(tmp_path)) == 3
+
+
+def test_second_invocation_resumes_and_reruns_only_failures_when_asked(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch):
+    from toil_cwl.conformance import main
+    from toil_cwl.conformance_ledger import Ledger
+
+    runner = _fake_suite(tmp_path, monkeypatch)
+    results = tmp_path / "results.jsonl"
+    common = ["--versions", "v1.2", "--spec", f"v1.2={tmp_path / 'cwl-v1.2'}", "--runners", str(runner),
+              "--results", str(results), "--no-download"]
+    main(common + ["--select", "good"])
+    with open(results, "a") as handle:
+        handle.write('{"version": "v1.2", "mode": "no-con')  # a line cut short by a killed run
+    main(common)
+    assert len(_calls(tmp_path)) == 3  # "good" was not run again
+    main(common + ["--rerun-failed"])
+    assert len(_calls(tmp_path)) == 4  # only "bad" ran again
+    assert len(Ledger(results).records) == 3
+
+
+def test_wall_time_is_the_union_of_test_intervals():
+    from toil_cwl.conformance_ledger import union_seconds
+
+    assert union_seconds([(0, 10), (5, 12), (20, 25)]) == 17
+    assert union_seconds([]) == 0

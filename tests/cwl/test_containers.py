@@ -86,6 +86,19 @@ def test_no_container_refuses_a_required_docker(run_cwl, tmp_path: Path):
     assert not (tmp_path / "js").exists(), "nothing was started"
 
 
+def test_no_container_reports_invalid_inputs_before_the_required_docker(run_cwl, tmp_path: Path):
+    """Invalid inputs fail (exit 1) even when the tool also requires Docker under --no-container:
+    cwltool validates the input object first, and the conformance test filesarray_secondaryfiles2
+    (should_fail, tagged docker) counts an exit 33 there as not passed."""
+    tool = tmp_path / "needs-docker.cwl"
+    tool.write_text(TOOL.format(image="docker.io/debian:stable-slim").replace(
+        "    type: File\n", "    type: File\n    secondaryFiles: [.dat]\n"))
+    (tmp_path / "in.txt").write_text("x\n")  # without the required in.txt.dat
+    run = run_cwl(tool, "--infile", tmp_path / "in.txt", extra=["--no-container"], check=False)
+    assert run.returncode == 1, run.stderr[-3000:]
+    assert "failed validation" in run.stderr
+
+
 def test_conformance_image_runs_like_the_bash_image(container_engine):
     """The locally built conformance image answers to the suite's image names, and its entrypoint
     sends a leading option to bash like the official bash image (what docker_entrypoint needs)."""

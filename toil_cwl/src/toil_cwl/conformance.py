@@ -33,6 +33,7 @@ from typing import Dict, List, Optional, Tuple
 
 import attrs
 
+from toil_cwl.conformance_ledger import Ledger, Record, Row, chunked, cwltest_tests, run_tests, summarize
 from toil_cwl.conformance_suites import VERSIONS, Suite, find_suite, load_tests, write_suite
 
 __all__ = ["Result", "RunSetup", "container_setup", "main", "parse_summary", "run_suite"]
@@ -205,7 +206,8 @@ def _print_table(results: List[Result]) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--versions", default=",".join(VERSIONS), help="CWL versions to test (comma separated)")
+    parser.add_argument("--versions", default=",".join(VERSIONS),
+                        help="CWL versions to test, in this order (comma separated)")
     parser.add_argument("--runners", default="toil-cwl-runner,cwltool", help="runners (comma separated)")
     parser.add_argument("--spec", action="append", default=[], metavar="VERSION=PATH",
                         help="a checkout of cwl-VERSION (or its conformance YAML) to use")
@@ -217,64 +219,184 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--select", default=None, help="only these test ids (comma separated)")
     parser.add_argument("--runner-arg", action="append", default=[], help="extra argument for every runner")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per test")
-    parser.add_argument("--logs", default=None, help="directory for the full cwltest output of every run")
-    parser.add_argument("--json", default=None, help="also write the results to this JSON file")
+    parser.add_argument("--results", default=None, metavar="FILE",
+                        help="record every test's outcome in this JSON-lines file as it ends, and skip the "
+                             "tests it already holds: an interrupted run resumes where it stopped "
+                             "(default: a temporary file, nothing is kept)")
+    parser.add_argument("--rerun-failed", action="store_true",
+                        help="with --results: run the recorded failures again (the newest outcome counts)")
+    parser.add_argument("--report", action="store_true",
+                        help="with --results: run nothing, print the table of what the file holds")
+    parser.add_argument("--chunk", type=int, default=10,
+                        help="the runners take turns on chunks of this many tests (default: 10), so a partial "
+                             "run compares them on the same tests")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--logs", default=None, help="directory for the full output of every failed test")
+    parser.add_argument("--json", default=None, help="also write the table to this JSON file")
     parser.add_argument("cwltest_args", nargs=argparse.REMAINDER,
-                        help="after --: arguments for cwltest (e.g. --tags workflow)")
+                        help="after --: --tags T1,T2 / --exclude-tags T1,T2 (others are refused)")
     return parser
+
+
+def _tag_filter(cwltest_args: List[str]) -> Tuple[Optional[set], set]:
+    """``--tags`` and ``--exclude-tags`` of the arguments after ``--`` (the only cwltest ones kept)."""
+    tags: Optional[set] = None
+    exclude: set = set()
+    it = iter(cwltest_args)
+    for arg in it:
+        name, _, value = arg.partition("=")
+        if name in ("--tags", "--exclude-tags"):
+            value = value or next(it, "")
+            if name == "--tags":
+                tags = set(value.split(","))
+            else:
+                exclude = set(value.split(","))
+        else:
+            raise SystemExit(f"cwltest argument {arg!r} is not supported here (tests are selected with "
+                             "--select, --tags or --exclude-tags)")
+    return tags, exclude
+
+
+def _plan_ids(tests: List[Dict], select: Optional[List[str]], tags: Optional[set], exclude: set) -> List[str]:
+    ids = []
+    for test in tests:
+        test_tags = set(test.get("tags") or ["required"])
+        if tags is not None and not tags & test_tags or exclude & test_tags:
+            continue
+        if select is not None and test["short_name"] not in select:
+            continue
+        ids.append(str(test["short_name"]))
+    return ids
+
+
+class _Environment:
+    """Sets a mode's environment (the docker shim on PATH, the runners' bin directory) for its runs."""
+
+    def __init__(self, setup: RunSetup) -> None:
+        bindir = str(Path(sys.executable).parent)
+        self.values = {k: v for k, v in setup.env.items() if k != "PATH"}
+        self.values["PATH"] = os.pathsep.join(
+            p for p in (setup.env.get("PATH"), bindir, os.environ.get("PATH", "")) if p)
+        self.saved: Dict[str, Optional[str]] = {}
+
+    def __enter__(self) -> "_Environment":
+        for key, value in self.values.items():
+            self.saved[key] = os.environ.get(key)
+            os.environ[key] = value
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for key, value in self.saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _print_rows(rows: List[Row], markdown: bool) -> None:
+    if markdown:
+        print("| version | containers | runner | tests run | passed / failed / unsupported | wall time |")
+        print("|---|---|---|---:|---|---:|")
+        for r in rows:
+            print(f"| {r.version} | {r.mode} | {r.runner} | {r.ran} of {r.planned} | "
+                  f"**{r.passed} / {r.failed} / {r.unsupported}** | {r.seconds:.0f} s |")
+    else:
+        header = (f"{'version':8} {'containers':13} {'runner':16} {'ran':>9} {'passed':>6} {'failed':>6} "
+                  f"{'unsupported':>11} {'time':>7}")
+        print(header)
+        print("-" * len(header))
+        for r in rows:
+            print(f"{r.version:8} {r.mode:13} {r.runner:16} {f'{r.ran}/{r.planned}':>9} {r.passed:6d} "
+                  f"{r.failed:6d} {r.unsupported:11d} {r.seconds:6.0f}s")
+    for r in rows:
+        if r.failed_ids:
+            print(f"{r.version} {r.runner} ({r.mode}) failed: {', '.join(r.failed_ids)}")
+        if r.unsupported_ids:
+            print(f"{r.version} {r.runner} ({r.mode}) unsupported: {', '.join(r.unsupported_ids)}")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
-    cwltest_args = [a for a in args.cwltest_args if a != "--"]
+    tags, exclude = _tag_filter([a for a in args.cwltest_args if a != "--"])
     specs = dict(spec.split("=", 1) for spec in args.spec)
     runners = [r for r in args.runners.split(",") if r]
     select = [s for s in args.select.split(",") if s] if args.select else None
     logs = Path(args.logs) if args.logs else None
-    if logs:
-        logs.mkdir(parents=True, exist_ok=True)
-    results: List[Result] = []
+    if (args.report or args.rerun_failed) and not args.results:
+        print("--report and --rerun-failed need --results FILE", file=sys.stderr)
+        return 2
+    modes = ("no", "yes") if args.containers == "both" else (args.containers,)
+    mode_names = {"no": "no-container"}
+    rows: List[Row] = []
     with tempfile.TemporaryDirectory(prefix="toil-cwl-conformance-") as work:
-        setups = []
-        for mode in (("no", "yes") if args.containers == "both" else (args.containers,)):
-            try:
-                setups.append(container_setup(mode, Path(work)))
-            except RuntimeError as err:
-                print(f"containers: {err}; the run with containers is skipped", file=sys.stderr)
-        for version in [v for v in args.versions.split(",") if v]:
-            suite, reason = find_suite(version, specs, allow_download=not args.no_download)
-            if suite is None:
-                print(f"{version}: conformance tests {reason}", file=sys.stderr)
-                continue
-            try:
-                results += _run_version(suite, runners, setups, args, cwltest_args, select, Path(work), logs)
-            except ValueError as err:  # an unknown --select id
-                print(f"{version}: {err} (ids as in {suite.yaml})", file=sys.stderr)
-                return 2
-    _print_table(results)
+        ledger = Ledger(Path(args.results) if args.results else Path(work) / "results.jsonl")
+        setups: Dict[str, RunSetup] = {}
+        if not args.report:
+            for mode in modes:
+                try:
+                    setups[mode] = container_setup(mode, Path(work))
+                except RuntimeError as err:
+                    print(f"containers: {err}; the run with containers is skipped", file=sys.stderr)
+        old_tempdir = tempfile.tempdir
+        tempfile.tempdir = work  # cwltest makes every test's --outdir with mkdtemp and never removes it
+        try:
+            for version in [v for v in args.versions.split(",") if v]:
+                suite, reason = find_suite(version, specs, allow_download=not args.no_download)
+                if suite is None:
+                    print(f"{version}: conformance tests {reason}", file=sys.stderr)
+                    continue
+                yaml = write_suite(load_tests(suite.yaml), Path(work) / suite.version / "conformance_tests.yaml")
+                tests = cwltest_tests(yaml)
+                ids = _plan_ids(tests, select, tags, exclude)
+                unknown = sorted(set(select or ()) - {str(t["short_name"]) for t in tests})
+                if unknown:
+                    print(f"{version}: no such conformance test: {', '.join(unknown)} (ids as in {suite.yaml})",
+                          file=sys.stderr)
+                    return 2
+                for mode in modes:
+                    setup = setups.get(mode)
+                    name = setup.mode if setup else mode_names.get(mode, "podman")
+                    if setup is not None:
+                        _run_version(suite, yaml, tests, ids, runners, setup, args, ledger, logs)
+                    rows += summarize(ledger, [(suite.version, name, runner, ids) for runner in runners])
+        finally:
+            tempfile.tempdir = old_tempdir
+    _print_rows(rows, args.markdown)
     if args.json:
-        Path(args.json).write_text(json.dumps([attrs.asdict(r) for r in results], indent=2))
-    worse = [r for r in results if r.runner == "toil-cwl-runner" and any(
+        Path(args.json).write_text(json.dumps([attrs.asdict(r) for r in rows], indent=2))
+    worse = [r for r in rows if r.runner == "toil-cwl-runner" and any(
         o.version == r.version and o.mode == r.mode and o.runner != r.runner and o.passed > r.passed
-        for o in results)]
-    return 1 if worse or not results else 0
+        for o in rows)]
+    return 1 if worse or not rows else 0
 
 
-def _run_version(suite: Suite, runners: List[str], setups: List[RunSetup], args: argparse.Namespace,
-                 cwltest_args: List[str], select: Optional[List[str]], work: Path,
-                 logs: Optional[Path]) -> List[Result]:
-    yaml = write_suite(load_tests(suite.yaml), work / suite.version / "conformance_tests.yaml", select)
-    results = []
-    for setup in setups:
-        for runner in runners:
-            print(f"running {suite.version} with {runner} ({setup.mode}; {suite.source}) ...",
-                  file=sys.stderr, flush=True)
-            log = logs / f"{suite.version}-{runner}-{setup.mode}.log" if logs else None
-            passed, failed, unsupported, bad, skipped, seconds = run_suite(
-                yaml, runner, args.jobs, setup, cwltest_args, args.runner_arg, args.timeout, log)
-            results.append(Result(suite.version, runner, setup.mode, suite.source, passed, failed, unsupported,
-                                  seconds, bad, skipped))
-    return results
+def _run_version(suite: Suite, yaml: Path, tests: List[Dict], ids: List[str], runners: List[str],
+                 setup: RunSetup, args: argparse.Namespace, ledger: Ledger, logs: Optional[Path]) -> None:
+    """Run what ``ledger`` does not hold yet of ``ids`` with every runner, the runners taking turns per chunk."""
+    by_id = {str(t["short_name"]): t for t in tests}
+
+    def todo(runner: str, test: str) -> bool:
+        record = ledger.get(suite.version, setup.mode, runner, test)
+        return record is None or (args.rerun_failed and record.status == "failed")
+
+    pending = [test for test in ids if any(todo(runner, test) for runner in runners)]
+    if not pending:
+        return
+    print(f"{suite.version} ({setup.mode}; {suite.source}): {len(pending)} of {len(ids)} tests to run",
+          file=sys.stderr, flush=True)
+
+    def progress(record: Record) -> None:
+        print(f"  {record.version} {record.mode} {record.runner} {record.test}: {record.status} "
+              f"({record.end - record.start:.0f}s)", file=sys.stderr, flush=True)
+
+    with _Environment(setup):
+        for chunk in chunked(pending, args.chunk):
+            for runner in runners:
+                chosen = [by_id[test] for test in chunk if todo(runner, test)]
+                if chosen:
+                    run_tests(yaml, chosen, suite.version, setup.mode, runner,
+                              setup.runner_args + list(args.runner_arg), args.jobs, args.timeout, ledger,
+                              logs, progress)
 
 
 if __name__ == "__main__":

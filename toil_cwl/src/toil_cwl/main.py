@@ -62,9 +62,9 @@ def _configure_logging(args: argparse.Namespace) -> None:
             args.logLevel = "WARNING"
 
 
-def _check_supported(process: Any, use_container: bool = True) -> None:
+def _check_supported(process: Any) -> None:
     """Refuse, before anything runs, what a job would only find out on a worker: requirements this
-    runner cannot honour, and (with ``--no-container``) tools that require a container."""
+    runner cannot honour."""
     from cwltool.errors import UnsupportedRequirement
 
     from toil_cwl.staging import walk_processes
@@ -76,8 +76,21 @@ def _check_supported(process: Any, use_container: bool = True) -> None:
             reason = UNSUPPORTED.get(entry.get("class"))
             if reason:
                 raise UnsupportedRequirement(f"{entry.get('class')}: {reason}")
-            if not use_container and entry.get("class") == "DockerRequirement" and \
-                    type(proc).__name__ == "CommandLineTool":
+
+
+def _check_container(process: Any, use_container: bool) -> None:
+    """With ``--no-container``, refuse tools that require a container. Checked after the input
+    object is validated, as cwltool does: invalid inputs are a failure (exit 1), whatever the tool
+    needs to run (the conformance test ``filesarray_secondaryfiles2`` expects exactly that)."""
+    from cwltool.errors import UnsupportedRequirement
+
+    from toil_cwl.staging import walk_processes
+
+    if use_container:
+        return
+    for proc in walk_processes(process):
+        for entry in list(getattr(proc, "requirements", [])):
+            if entry.get("class") == "DockerRequirement" and type(proc).__name__ == "CommandLineTool":
                 raise UnsupportedRequirement(
                     f"--no-container, but the tool {proc.tool.get('id', '')} has DockerRequirement under "
                     "'requirements' (run without --no-container, or with --podman/--singularity)")
@@ -247,7 +260,7 @@ def run_workflow(args: argparse.Namespace, stdout: TextIO) -> int:
         if not args.restart:
             try:
                 tool, job, input_basedir, _ = load_process(args)
-                _check_supported(tool, getattr(args, "use_container", True))
+                _check_supported(tool)
             except UnsupportedRequirement as err:
                 logger.error("Workflow or tool uses unsupported feature:\n%s", err)
                 return UNSUPPORTED_REQUIREMENT_EXIT_CODE
@@ -259,6 +272,7 @@ def run_workflow(args: argparse.Namespace, stdout: TextIO) -> int:
                 return 0
             try:
                 job_order = initialize_inputs(args, tool, job, input_basedir, scratch, stdout)
+                _check_container(tool, getattr(args, "use_container", True))
             except UnsupportedRequirement as err:
                 logger.error("Workflow or tool uses unsupported feature:\n%s", err)
                 return UNSUPPORTED_REQUIREMENT_EXIT_CODE
