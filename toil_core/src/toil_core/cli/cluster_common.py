@@ -18,6 +18,11 @@ __all__ = ["leader_address", "provisioner_for", "ssh_options"]
 #: The container the appliance runs in on the leader (as upstream names it).
 LEADER_CONTAINER = "toil_leader"
 
+#: A shell prefix, run on the leader, that finds the engine the node's boot script started the
+#: appliance with: podman where installed, else docker (Flatcar, the default image, has docker).
+FIND_CONTAINER_ENGINE = ('ENGINE=$(command -v podman || command -v docker) || '
+                         '{ echo "toil: no container engine (podman or docker) on the leader" >&2; exit 127; }; ')
+
 
 def provisioner_for(options: Any, **kwargs: Any) -> Any:
     """The provisioner (``-p``) of the cluster ``options.clusterName`` in zone ``-z``."""

@@ -11,6 +11,7 @@ from typing import List
 from toil_core.cli._common import command
 from toil_core.cli.cluster_common import (
     cluster_errors,
+    FIND_CONTAINER_ENGINE,
     LEADER_CONTAINER,
     leader_address,
     provisioner_for,
@@ -45,8 +46,10 @@ def main(argv: List[str]) -> int:
     remote = options.args or ["bash"]
     tty = ["-t"] if sys.stdin.isatty() else []
     # ssh hands the leader one command line for its shell: quote each word so the command runs
-    # with exactly these arguments (``sh -c 'exit 7'`` stays three words).
-    in_appliance = shlex.join(["podman", "exec", *(["-it"] if tty else ["-i"]), LEADER_CONTAINER, *remote])
+    # with exactly these arguments (``sh -c 'exit 7'`` stays three words); the engine is the one
+    # the boot script used (podman, else docker).
+    in_appliance = FIND_CONTAINER_ENGINE + '"$ENGINE" ' + shlex.join(
+        ["exec", *(["-it"] if tty else ["-i"]), LEADER_CONTAINER, *remote])
     ssh = ["ssh", *ssh_options(options.insecure, options.sshOptions),
            f"-L{options.grafana_port}:localhost:3000", *tty, target, in_appliance]
     return subprocess.call(ssh)
