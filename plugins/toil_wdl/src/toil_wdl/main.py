@@ -258,6 +258,16 @@ def _failure_message(err: BaseException) -> str:
     return text or type(err).__name__
 
 
+def _exit_status(message: str) -> int:
+    """The exit status of a failed run: that of the first failed task command the message names (1 to
+    255, as ``miniwdl run`` exits, and what the WDL specification tests' ``return_code`` checks), else 1."""
+    import re
+
+    found = re.search(r"its command exited with code (\d+)", message)
+    code = int(found.group(1)) if found else 1
+    return code if 0 < code < 256 else 1
+
+
 def main(argv: Optional[List[str]] = None, stdout: Optional[TextIO] = None) -> int:
     """Entry point of ``toil-wdl-runner`` (and of ``toil wdl-runner``)."""
     from toil_wdl.options import parse_args
@@ -296,7 +306,7 @@ def main(argv: Optional[List[str]] = None, stdout: Optional[TextIO] = None) -> i
             msg = _failure_message(err)
         logger.error("%s%s", msg, "" if debug else " (rerun with --logDebug for details)",
                      exc_info=debug)
-        return 1
+        return _exit_status(msg)
     finally:
         if generated is not None:
             if succeeded or not os.path.exists(os.path.join(generated, "jobstore")):
