@@ -5,7 +5,7 @@
 #   make conformance                 the CWL conformance suites (toil-cwl-runner vs cwltool, v1.0-v1.2)
 #   make conformance ARGS="--versions v1.2 --containers no"   (see python -m toil_cwl.conformance --help)
 #                                    (resumable: outcomes kept in .conformance/cwl-results.jsonl; ARGS=--report prints them)
-#   make conformance-wdl             the WDL conformance suite (toil-wdl-runner and miniwdl, WDL draft-2 to development, tasks in podman)
+#   make conformance-wdl             the WDL conformance suites (toil-wdl-runner and miniwdl, WDL draft-2 to development and the WDL 1.1.1 spec tests, tasks in podman)
 PYTHON ?= python3
 ARGS ?=
 
