@@ -78,3 +78,22 @@ def test_lazy_names_are_the_real_objects() -> None:
     assert set(toil.common.__all__) <= set(dir(toil.common))
     with pytest.raises(AttributeError, match="no attribute 'NoSuchName'"):
         getattr(toil.common, "NoSuchName")
+
+
+def test_import_toil_job_leaves_the_package_helpers_unloaded() -> None:
+    """``toil.applianceSelf``, ``toil.retry`` and friends (and what they import) wait for first use."""
+    loaded = _loaded_after("import toil.job")
+    assert "toil_core.compat_toplevel" not in loaded and "toil_core.lib.retry" not in loaded
+    assert "toil_core.compat_toplevel" in _loaded_after("from toil import applianceSelf")
+
+
+def test_package_names_are_the_real_objects() -> None:
+    import toil
+    from toil_core import compat_toplevel
+    from toil_core.compat_package import TOPLEVEL_NAMES
+
+    assert sorted(TOPLEVEL_NAMES) == sorted(compat_toplevel.__all__)
+    assert all(getattr(toil, name) is getattr(compat_toplevel, name) for name in TOPLEVEL_NAMES)
+    assert set(TOPLEVEL_NAMES) <= set(dir(toil))
+    with pytest.raises(AttributeError, match="module 'toil' has no attribute 'NoSuchName'"):
+        getattr(toil, "NoSuchName")

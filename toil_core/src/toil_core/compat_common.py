@@ -12,9 +12,9 @@ upstream constants are imported only by the scripts that name them.
 """
 from __future__ import annotations
 
-import importlib
-import sys
-from typing import Any, Dict, List, Tuple
+from typing import Dict, Tuple
+
+from toil_core.lib.lazy_names import lazy_names
 
 __all__ = ["HOMES", "__dir__", "__getattr__"]
 
@@ -35,23 +35,4 @@ HOMES: Dict[str, Tuple[str, str]] = {
                     "getDirSizeRecursively", "getFileSystemSize", "iC", "fC")},
 }
 
-_FACADE = "toil.common"
-
-
-def __getattr__(name: str) -> Any:
-    """``toil.common.<name>``: imports the name's home module, then keeps the value in the facade
-    module so the next access is an ordinary attribute read."""
-    home = HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {_FACADE!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home[0]), home[1])
-    facade = sys.modules.get(_FACADE)
-    if facade is not None:
-        setattr(facade, name, value)
-    return value
-
-
-def __dir__() -> List[str]:
-    """The facade's names, imported or not yet."""
-    facade = sys.modules.get(_FACADE)
-    return sorted(set(vars(facade) if facade is not None else ()) | set(HOMES))
+__getattr__, __dir__ = lazy_names("toil.common", HOMES)
