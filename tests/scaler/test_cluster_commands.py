@@ -13,6 +13,7 @@ import memory_provisioner
 import pytest
 
 from toil_core.cli import destroy_cluster, launch_cluster, rsync_cluster, ssh_cluster
+from toil_core.cli.cluster_common import FIND_CONTAINER_ENGINE
 from toil_core.testing.fake_dist import FakeDistributions
 
 HOOK = '''
@@ -73,7 +74,7 @@ def test_ssh_runs_in_the_leader_appliance(memory_plugin: None, recorder: Path) -
     assert ssh_cluster.main(["-p", "memory", "--sshOption=-L8080:localhost:8080", "c2", "toil", "status"]) == 0
     call = recorder.read_text().splitlines()
     assert call[0] == "ssh" and "-L8080:localhost:8080" in call and f"core@{leader.publicIP}" in call
-    assert call[-1] == "podman exec -i toil_leader toil status"
+    assert call[-1] == FIND_CONTAINER_ENGINE + '"$ENGINE" exec -i toil_leader toil status'
 
 
 def test_rsync_rewrites_remote_paths(memory_plugin: None, recorder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
