@@ -15,7 +15,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from toil_core.common.config import Config
 from toil_core.workflow.options import get_default_options
@@ -130,11 +130,14 @@ __all__ = ["GiB", "MiB", "ShellGate", "desc", "make_config", "pid_gone", "read_p
            "wait_all", "wait_for"]
 
 
-def run_script(directory: Path, source: str, *args: Any, timeout: float = 240) -> subprocess.CompletedProcess:
-    """Write ``source`` (dedented) to ``directory``/wf.py and run it with ``args`` in its own session
-    (killed with its whole group at the end or on timeout)."""
+def run_script(directory: Path, source: str, *args: Any, timeout: float = 240, name: str = "wf.py",
+               cwd: Optional[Path] = None, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
+    """Write ``source`` (dedented) to ``directory``/``name`` and run it with ``args`` (from ``cwd``,
+    default ``directory``; ``env`` added to the environment) in its own session (killed with its
+    whole group at the end or on timeout)."""
+    extra_env = env
     directory.mkdir(parents=True, exist_ok=True)
-    script = directory / "wf.py"
+    script = directory / name
     script.write_text(textwrap.dedent(source))
     tmp = directory / "tmp"
     tmp.mkdir(exist_ok=True)
@@ -143,7 +146,8 @@ def run_script(directory: Path, source: str, *args: Any, timeout: float = 240) -
         env.pop(var, None)
     env.update({"TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"})
     env["PATH"] = os.path.dirname(PYTHON) + os.pathsep + env.get("PATH", "")
-    proc = subprocess.Popen([PYTHON, str(script), *map(str, args)], cwd=str(directory), env=env,
+    env.update(extra_env or {})
+    proc = subprocess.Popen([PYTHON, str(script), *map(str, args)], cwd=str(cwd or directory), env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             stdin=subprocess.DEVNULL, start_new_session=True)
     try:

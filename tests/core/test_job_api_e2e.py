@@ -5,52 +5,19 @@ facets of one run are run once per module (fixtures) and each test asserts one b
 """
 import json
 import os
-import signal
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-PYTHON = sys.executable
+import batch_support
+from batch_support import result_of
 
 
-def run_script(directory: Path, source: str, *args, timeout: float = 180, name: str = "wf.py",
-               cwd: Path = None, env: dict = None) -> subprocess.CompletedProcess:
-    directory.mkdir(parents=True, exist_ok=True)
-    script = directory / name
-    script.write_text(textwrap.dedent(source))
-    tmp = directory / "tmp"
-    tmp.mkdir(exist_ok=True)
-    full_env = dict(os.environ)
-    for var in ("TOIL_WORKDIR", "TOIL_COORDINATION_DIR"):
-        full_env.pop(var, None)
-    full_env.update({"TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"})
-    full_env["PATH"] = os.path.dirname(PYTHON) + os.pathsep + full_env.get("PATH", "")
-    full_env.update(env or {})
-    proc = subprocess.Popen([PYTHON, str(script), *map(str, args)], cwd=str(cwd or directory), env=full_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        pytest.fail(f"script timed out\n{out[-3000:]}\n{err[-6000:]}")
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
-
-
-def result_of(proc: subprocess.CompletedProcess):
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT "):])
-    raise AssertionError(f"no RESULT line (exit {proc.returncode})\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
+def run_script(directory: Path, source: str, *args, timeout: float = 180, **kwargs) -> subprocess.CompletedProcess:
+    """batch_support's runner, with this module's shorter default timeout."""
+    return batch_support.run_script(directory, source, *args, timeout=timeout, **kwargs)
 
 
 def run_for_result(directory: Path, source: str, *args, **kwargs):
