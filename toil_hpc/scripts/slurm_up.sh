@@ -25,7 +25,7 @@ if [[ ${1:-} == stop ]]; then stop; exit 0; fi
 
 node_ready() {
   local st; st=$(sinfo -h -N -o '%t' 2>/dev/null | head -1 || true)
-  [[ $st == idle* || $st == mix* || $st == alloc* ]]
+  [[ $st == idle* || $st == mix* || $st == alloc* || $st == comp* ]]
 }
 
 # ---------- fast path ----------
@@ -118,6 +118,16 @@ rm -f "$NEW"
 
 # ---------- daemons ----------
 running() { [[ -s $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# A daemon that runs without a valid pid file (its file was lost or rewritten) still holds its port:
+# adopt it instead of starting a second one that cannot bind.
+adopt() {
+  local name=$1 pid
+  running /run/slurm/$name.pid && return 0
+  pid=$(pgrep -o -x "$name" || true)
+  [[ -n $pid ]] && echo "$pid" > /run/slurm/$name.pid
+  return 0
+}
+adopt slurmctld; adopt slurmd
 if [[ -n $RESTART ]]; then
   for f in slurmd slurmctld; do
     if running /run/slurm/$f.pid; then

@@ -26,7 +26,8 @@ def test_round_trip_and_size(cipher: ObjectCipher, size: int) -> None:
     blob = cipher.encrypt("obj", data)
     assert cipher.decrypt("obj", blob) == data
     assert plaintext_size(len(blob), SEGMENT) == size
-    assert data == b"" or data not in blob
+    # A few random bytes may occur in random-looking ciphertext by chance; 16 or more do not.
+    assert size < 16 or data not in blob
 
 
 def test_stream_writes_of_any_size_round_trip(cipher: ObjectCipher) -> None:
