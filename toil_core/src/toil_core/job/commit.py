@@ -5,7 +5,8 @@ whenever the process dies (every single write is atomic; the order makes the set
 
 * ``Toil.start`` saves the root job and everything reachable from it (:func:`save_root_job`).
 * A worker commits a job that ran (:func:`commit_finished_job`): bodies and descriptions of the
-  new jobs first, then the return value, and last the one update of the job's own description
+  new jobs first, then the return value (which a store may keep in the job's own record, written
+  by the final update: ``store_return_value``), and last the one update of the job's own description
   that makes the new jobs reachable and marks the job finished (or deletes a finished leaf); that
   update also carries the new jobs' descriptions, so the leader reading it back reads no more
   (:func:`created_successors`).
@@ -99,9 +100,7 @@ def write_return_value(job_store: Any, job: Job, value: Any) -> None:
     desc = job.description
     if desc.rv_file_id is None:
         return
-    data = dumps_return_value(job, value, job_store)
-    with job_store.write_reserved_file_stream(desc.rv_file_id) as stream:
-        stream.write(data)
+    job_store.store_return_value(desc, dumps_return_value(job, value, job_store))
 
 
 def pickle_return_value(job_store: Any, job: Job, value: Any) -> Optional[bytes]:
@@ -159,8 +158,9 @@ def commit_finished_job(job_store: Any, config: Any, job: Job, value: Any,
     rv_data = pickle_return_value(job_store, job, value)
     write_descriptions(job_store, new_jobs)
     if rv_data is not None:
-        with job_store.write_reserved_file_stream(desc.rv_file_id) as stream:
-            stream.write(rv_data)
+        # (a store may keep a small value in the description: the update or deletion below
+        # then records value and finish in one write)
+        job_store.store_return_value(desc, rv_data)
     pending = sorted(files_to_delete)
     desc.created = created_successors(desc, new_jobs)
     desc.fresh = False
