@@ -28,9 +28,9 @@ BATCH_THREADS = 8
 INLINE_RV_LIMIT = 4096
 #: Metadata that marks a finished job's record kept for its return value (a "done" record).
 DONE_META = "toil-done"
-#: How many return values of done records this process keeps after reading them (the leader
+#: Bytes of return values of done records this process keeps after reading them (the leader
 #: reads each back when its worker exits, and resolves the root's promises at the end).
-RV_CACHE_ENTRIES = 20000
+RV_CACHE_BYTES = 16 << 20
 
 
 class JobRecords:
@@ -58,8 +58,9 @@ class JobRecords:
     #: job ID -> the inline return value (base64) its record holds, for each job whose record
     #: this process read or wrote with one (deleting such a job keeps the value).
     _rv_held: Dict[str, str]
-    #: job ID -> pickled return value, of done records read (they never change).
+    #: job ID -> pickled return value, of done records read (they never change), oldest first.
     _rv_cache: "OrderedDict[str, bytes]"
+    _rv_cached_bytes: int
     bucket_name: str
     locator: str
 
@@ -169,9 +170,12 @@ class JobRecords:
         if inline is None:
             return
         cache = self._rv_cache
-        cache[job_id] = base64.b64decode(inline)
-        while len(cache) > RV_CACHE_ENTRIES:
-            cache.popitem(last=False)
+        value = base64.b64decode(inline)
+        old = cache.pop(job_id, None)
+        self._rv_cached_bytes += len(value) - (len(old) if old is not None else 0)
+        cache[job_id] = value
+        while self._rv_cached_bytes > RV_CACHE_BYTES and cache:
+            self._rv_cached_bytes -= len(cache.popitem(last=False)[1])
 
     def read_return_value(self, job_id: str) -> bytes:
         """The pickled value ``r/<job_id>`` refers to; empty if the job has not finished."""

@@ -123,6 +123,7 @@ class AWSJobStore(JobRecords, StoredFiles, SharedFilesAndLogs, ObjectJobStore):
         #: Return values of jobs' records (see JobRecords: the values promises refer to).
         self._rv_held: Dict[str, str] = {}
         self._rv_cache: "OrderedDict[str, bytes]" = OrderedDict()
+        self._rv_cached_bytes = 0
         super().__init__(str(self._where))
 
     def __repr__(self) -> str:
