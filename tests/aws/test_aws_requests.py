@@ -277,3 +277,12 @@ def test_an_update_never_revives_a_job_finished_with_a_return_value(store: Any) 
     with pytest.raises(NoSuchJobException):
         stale.update_job(old)
     assert _read(_other(store), desc.rv_file_id) == b"value"
+
+
+def test_a_value_published_while_the_job_runs_is_read_from_its_own_object(store: Any) -> None:
+    """A service host publishes its start value long before it finishes."""
+    desc = _promised(store, "service-host")
+    with store.write_reserved_file_stream(desc.rv_file_id) as stream:
+        stream.write(b"service address")
+    assert _read(_other(store), desc.rv_file_id) == b"service address"
+    assert store.job_exists(desc.jobStoreID)

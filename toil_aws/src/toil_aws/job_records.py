@@ -43,7 +43,8 @@ class JobRecords:
     ``toil-done``) in one PUT instead of a DELETE. A done record is no job (``load_job`` raises
     NoSuchJobException, ``job_exists`` is False, ``jobs()`` skips it) and never changes again, so
     the leader keeps the values of those it read back (``_rv_cache``) and resolves the root's
-    promises without reading them again. A bigger value is the object ``files/r/J``. Reading
+    promises without reading them again. A bigger value, and a service's start value (published
+    with ``write_reserved_file_stream`` while its host job runs), is the object ``files/r/J``. Reading
     ``r/J`` reads ``J``'s record, then (no value in it) ``files/r/J``; an empty result means
     the job has not finished yet. Like other return-value files, done records stay until the
     store is destroyed.

@@ -100,7 +100,11 @@ def write_return_value(job_store: Any, job: Job, value: Any) -> None:
     desc = job.description
     if desc.rv_file_id is None:
         return
-    job_store.store_return_value(desc, dumps_return_value(job, value, job_store))
+    # Written now, whatever the store: a service publishes its start value long before its
+    # host's commit (which may store it again, in the store's own way).
+    data = dumps_return_value(job, value, job_store)
+    with job_store.write_reserved_file_stream(desc.rv_file_id) as stream:
+        stream.write(data)
 
 
 def pickle_return_value(job_store: Any, job: Job, value: Any) -> Optional[bytes]:
