@@ -167,7 +167,7 @@ def commit_finished_job(job_store: Any, config: Any, job: Job, value: Any,
     link_description(job)
     rv_data = pickle_return_value(job_store, job, value)
     write_descriptions(job_store, new_jobs)
-    if rv_data is not None:
+    if rv_data is not None and desc.rv_file_id is not None:  # pickle_return_value checked it
         write_reserved_bytes(job_store, desc.rv_file_id, rv_data)
     pending = sorted(files_to_delete)
     desc.created = created_successors(desc, new_jobs)
