@@ -378,6 +378,10 @@ class AbstractJobStore(CamelCaseAliases, metaclass=ABCMeta):
         (``desc.inline_rv``): the commit's update of ``desc`` then stores value and finish in one
         write, and deleting the job must keep the value where ``read_file_stream`` of the ID
         finds it."""
+        fast = getattr(self, "write_reserved_file_bytes", None)  # one write where the store can
+        if fast is not None:
+            fast(str(desc.rv_file_id), data)
+            return
         with self.write_reserved_file_stream(str(desc.rv_file_id)) as stream:
             stream.write(data)
 
