@@ -203,7 +203,8 @@ class JobDescription:
                 f"Job description schema {schema} is newer than this toil-core understands "
                 f"({SCHEMA_VERSION}); upgrade toil-core to resume this workflow."
             )
-        known = {k: v for k, v in data.items() if k in _FIELD_NAMES}
+        # Stored descriptions hold only known fields: filter (a copy) only when one is not.
+        known = data if _FIELD_NAMES.issuperset(data) else {k: v for k, v in data.items() if k in _FIELD_NAMES}
         for name in _SHARED_STRINGS:  # the same few names recur across thousands of jobs
             value = known.get(name)
             if type(value) is str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 from contextlib import contextmanager
-from typing import IO, TYPE_CHECKING, Any, Callable, FrozenSet, Iterator, List, Optional, Tuple, Union
+from typing import IO, TYPE_CHECKING, Any, Callable, FrozenSet, Iterator, List, Literal, Optional, Tuple, Union
 
 from ._file_transfer import NEW_FILE as _NEW_FILE
 from .errors import JobStoreFullError, NoSuchJobStoreException
@@ -179,7 +179,7 @@ class AtomicStream:
             return self._handle, self._file_id
         return self._handle
 
-    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> Literal[False]:
         store, tmp = self._store, self._tmp
         if exc is not None:
             try:
