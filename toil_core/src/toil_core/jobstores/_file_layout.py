@@ -183,7 +183,7 @@ class AtomicStream:
         store, tmp = self._store, self._tmp
         if exc is not None:
             try:
-                self._handle.close()
+                self._handle.__exit__(exc_type, exc, tb)  # (the handle's own protocol: closes it)
             except OSError:
                 pass  # the block's own error is the one to report
             store._discard(tmp)
@@ -195,17 +195,13 @@ class AtomicStream:
             if self._sized and not handle.closed:  # (a block may close the handle itself)
                 handle.flush()
                 self.size = os.fstat(handle.fileno()).st_size
-            handle.close()
+            handle.__exit__(None, None, None)
             dest = self._dest
             if callable(dest):
                 dest(tmp)
             else:
                 store._replace(tmp, dest)
-        except BaseException as err:
-            try:
-                self._handle.close()
-            except OSError:
-                pass
+        except BaseException as err:  # (a file object is closed even when its final flush fails)
             store._discard(tmp)
             if isinstance(err, OSError) and not isinstance(err, JobStoreFullError) and err.errno in _NO_SPACE:
                 raise JobStoreFullError(store.locator, self._where, err) from err
