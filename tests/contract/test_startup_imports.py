@@ -97,3 +97,38 @@ def test_package_names_are_the_real_objects() -> None:
     assert set(TOPLEVEL_NAMES) <= set(dir(toil))
     with pytest.raises(AttributeError, match="module 'toil' has no attribute 'NoSuchName'"):
         getattr(toil, "NoSuchName")
+
+
+#: Modules a workflow's leader must not load (nor its plugin checks): the worker and the file stores
+#: are the fork server's, packaging is needed only for a requirement that is not plain release
+#: numbers, and ctypes.util runs ``ldconfig -p`` in a subprocess.
+NOT_IN_LEADER = ("toil_core.worker", "toil_core.batch.fork_server", "packaging", "ctypes.util")
+
+_LEADER_SCRIPT = '''
+import json, sys
+from toil.common import Toil
+from toil.job import Job
+
+def hello(message):
+    return "hello " + message
+
+if __name__ == "__main__":
+    options = Job.Runner.getDefaultArgumentParser().parse_args()
+    options.clean = "always"
+    with Toil(options) as toil:
+        result = toil.start(Job.wrapFn(hello, "leader"))
+    print(json.dumps([result, sorted(sys.modules)]))
+'''
+
+
+def test_the_leader_of_a_workflow_loads_no_worker_machinery(tmp_path) -> None:
+    """The hello-world leader starts the fork server but imports none of what only a job needs."""
+    script = tmp_path / "leader_probe.py"
+    script.write_text(_LEADER_SCRIPT)
+    env = {k: v for k, v in subprocess_env().items() if k != "PYTHONPATH"}  # no test's fake plugins
+    done = subprocess.run([sys.executable, str(script), f"file:{tmp_path / 'store'}", "--logLevel=WARNING"],
+                          capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result, modules = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == "hello leader"
+    assert [m for m in modules if any(m == n or m.startswith(n + ".") for n in NOT_IN_LEADER)] == []

@@ -159,3 +159,13 @@ def test_live_worker_functions_are_not_adopted(tmp_path):
 
 def test_cleanup_worker_without_state_dir(tmp_path):
     DeferredFunctionManager.cleanupWorker(str(tmp_path / "missing"))
+
+
+def test_batch_system_shutdown_sees_the_orphaned_state(tmp_path):
+    """The single-machine shutdown imports the file stores only when this check says there is state."""
+    from toil_core.batch.single_machine import _has_deferred_state
+
+    base, out = str(tmp_path), str(tmp_path / "out")
+    assert not _has_deferred_state(base)
+    _kill_child(base, out)
+    assert _has_deferred_state(base)

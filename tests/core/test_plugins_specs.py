@@ -134,3 +134,24 @@ def test_unsatisfied_core_requirement_reads_names_markers_and_parentheses():
     assert unsatisfied_core_requirement(requires, "toil-core", "2.0.0") == "toil_core>=1.1,<2"
     assert unsatisfied_core_requirement(["toil-core>=99"], "toil-core", "1.0.0") == "toil-core>=99"
     assert unsatisfied_core_requirement(["toil-coreish>=99"], "toil-core", "1.0.0") is None
+
+
+def test_plain_release_specifiers_agree_with_packaging():
+    """The start-up fast path (plain release numbers, no packaging import) gives packaging's answer."""
+    from packaging.specifiers import SpecifierSet
+
+    from toil_core.plugins.versions import _is_plain
+
+    specs = [">=1.0,<2", ">1.0", "<1", "<=1.0.0", "==1.0", "==1", "!=1.0.0", "==1.*", "==1.0.*", "!=1.*",
+             "~=1.4", "~=1.4.2", "~=2.0", ">=0.9,!=1.2.*,<3", "==01.2"]
+    versions = ["0", "0.9", "1", "1.0", "1.0.0", "1.0.1", "1.2", "1.2.5", "1.4", "1.4.1", "1.4.2", "1.5",
+                "1.9.9", "2", "2.0.0", "2.0.1", "3", "10.0"]
+    for spec in specs:
+        assert _is_plain(spec, "1.0"), spec
+        for version in versions:
+            expected = SpecifierSet(spec).contains(version, prereleases=True)
+            assert requirement_satisfied(spec, version) is expected, (spec, version)
+    assert not _is_plain(">=1.0", "1.0rc1")  # pre-releases, local versions and === go to packaging
+    assert not _is_plain("<2", "1.0+local")
+    assert not _is_plain("===1.0", "1.0")
+    assert not _is_plain(">=1.0a1", "1.0")

@@ -11,7 +11,6 @@ job is killed; when the job process dies by the parent-death signal they are not
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 import sys
@@ -24,11 +23,23 @@ _PR_SET_PDEATHSIG = 1
 def _load_prctl() -> Optional[object]:
     if not sys.platform.startswith("linux"):
         return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        prctl = libc.prctl
-    except (OSError, AttributeError):
-        return None
+    prctl = None
+    # The process's own symbols include libc's: no library search, which (ctypes.util.find_library)
+    # runs `ldconfig -p` in a subprocess in every leader and fork server.
+    for name in (None, "libc.so.6"):
+        try:
+            prctl = ctypes.CDLL(name, use_errno=True).prctl
+            break
+        except (OSError, AttributeError):
+            continue
+    if prctl is None:
+        try:
+            # lazy: only where neither the process's symbols nor libc.so.6 has prctl
+            from ctypes.util import find_library
+
+            prctl = ctypes.CDLL(find_library("c") or "libc.so.6", use_errno=True).prctl
+        except (OSError, AttributeError):
+            return None
     prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
     prctl.restype = ctypes.c_int
     return prctl

@@ -34,10 +34,9 @@ from toil_core.batch.abstract import (
     WorkerCleanupInfo,
     parse_worker_command,
 )
-from toil_core.batch.fork_server import ForkServerClient
+from toil_core.batch.fork_client import ForkServerClient
 from toil_core.batch.process_life import die_with_parent, kill_group, wait_gone
 from toil_core.common.workdirs import get_toil_work_dir
-from toil_core.filestores.deferred import DeferredFunctionManager
 from toil_core.jobstores.locator import open_job_store, parse_locator
 from toil_core.lib.accelerators import (
     assign_local_accelerators,
@@ -46,7 +45,6 @@ from toil_core.lib.accelerators import (
 )
 from toil_core.lib.threading import cpu_count
 from toil_core.plugins.registry import get_spec
-from toil_core.worker.worker import run_worker
 
 if TYPE_CHECKING:
     from toil_core.common.config import Config
@@ -78,6 +76,16 @@ def _cpu_count() -> int:
 
 
 _UNPARSED: Any = object()
+
+
+
+def _has_deferred_state(node_dir: str) -> bool:
+    """True if ``node_dir`` holds deferred-function state files (``DeferredFunctionManager``'s
+    ``deferred`` directory, not empty): only then is there anything for the cleanup to run."""
+    try:
+        return bool(os.listdir(os.path.join(node_dir, "deferred")))
+    except OSError:
+        return False
 
 
 class _Job:
@@ -481,6 +489,9 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         """--debugWorker: run the Toil job (``worker``: its parsed worker command) right here,
         without forking, output not captured."""
         _, locator, job_id = worker
+        # lazy: the leader runs a job itself only with --debugWorker; the worker is a third of its imports
+        from toil_core.worker.worker import run_worker
+
         started = time.time()
         saved_env = dict(os.environ)
         os.environ.update(job.env)
@@ -557,7 +568,10 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         workflow_id = config.workflowID
         if workflow_id:
             node_dir = os.path.join(get_toil_work_dir(config.workDir), f"toil-{workflow_id}")
-            if os.path.isdir(node_dir):
+            if _has_deferred_state(node_dir):
+                # lazy: the file stores are imported only when a killed job left deferred functions
+                from toil_core.filestores.deferred import DeferredFunctionManager
+
                 try:
                     DeferredFunctionManager.cleanupWorker(node_dir)
                 except Exception:

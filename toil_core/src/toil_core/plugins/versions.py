@@ -1,8 +1,13 @@
 """Checking a plugin distribution's ``toil-core`` requirement against the running core.
 
-Uses :mod:`packaging` when it is importable; otherwise a small parser that understands the
-PEP 440 comparison operators on release numbers (``==``, ``!=`` with ``.*``, ``>=``, ``<=``,
-``>``, ``<``, ``~=``, ``===``) and skips requirements guarded by an ``extra`` marker.
+A specifier made only of comparisons of plain release numbers (``>=1.0,<2``, ``==1.2.*``,
+``~=1.4``) checked against a plain release (``1.3.0``) is decided by the small parser here: for
+those PEP 440 gives the result of comparing the zero-padded number tuples, and importing
+:mod:`packaging` (a few thousand calls compiling its regular expressions) would be most of the
+cost of a workflow's plugin checks at start-up. Anything else (pre-, post- and dev-releases, local
+versions, ``===``) goes to :mod:`packaging` when it is importable; without it the small parser
+understands the PEP 440 comparison operators on release numbers (``==``, ``!=`` with ``.*``,
+``>=``, ``<=``, ``>``, ``<``, ``~=``, ``===``) and skips requirements guarded by an ``extra`` marker.
 """
 from __future__ import annotations
 
@@ -16,6 +21,9 @@ _REQ_RE = re.compile(
     r"(?P<spec>\(?[^;@]*?\)?)\s*(?:;(?P<marker>.*))?$"
 )
 _CLAUSE_RE = re.compile(r"^(===|~=|==|!=|>=|<=|>|<)\s*([A-Za-z0-9.*+!_-]+)$")
+#: A clause whose result the fallback parser gives exactly as PEP 440 does (see the docstring).
+_PLAIN_CLAUSE_RE = re.compile(r"^(?:(?:==|!=)\d+(?:\.\d+)*(?:\.\*)?|(?:>=|<=|>|<)\d+(?:\.\d+)*|~=\d+(?:\.\d+)+)$")
+_PLAIN_VERSION_RE = re.compile(r"^\d+(?:\.\d+)*$")
 
 
 def _canonical(name: str) -> str:
@@ -65,10 +73,18 @@ def _fallback_satisfied(spec: str, version: str) -> bool:
     return True
 
 
+def _is_plain(spec: str, version: str) -> bool:
+    """True if ``spec`` compares only plain release numbers and ``version`` is one."""
+    return (_PLAIN_VERSION_RE.match(version) is not None
+            and all(_PLAIN_CLAUSE_RE.match(clause) for clause in spec.split(",")))
+
+
 def requirement_satisfied(spec: str, version: str) -> bool:
     """True if ``version`` satisfies the specifier text ``spec`` (e.g. ``">=1.1,<2"``)."""
     if not spec:
         return True
+    if _is_plain(spec, version):
+        return _fallback_satisfied(spec, version)
     try:
         # lazy: packaging is slow to import; only plugins that declare a requirement need it
         from packaging.specifiers import InvalidSpecifier, SpecifierSet
