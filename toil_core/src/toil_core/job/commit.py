@@ -100,7 +100,16 @@ def write_return_value(job_store: Any, job: Job, value: Any) -> None:
     if desc.rv_file_id is None:
         return
     data = dumps_return_value(job, value, job_store)
-    with job_store.write_reserved_file_stream(desc.rv_file_id) as stream:
+    write_reserved_bytes(job_store, desc.rv_file_id, data)
+
+
+def write_reserved_bytes(job_store: Any, file_id: str, data: bytes) -> None:
+    """Store ``data`` as the reserved file ``file_id``, in one write where the store can."""
+    fast = getattr(job_store, "write_reserved_file_bytes", None)
+    if fast is not None:
+        fast(file_id, data)
+        return
+    with job_store.write_reserved_file_stream(file_id) as stream:
         stream.write(data)
 
 
@@ -158,9 +167,8 @@ def commit_finished_job(job_store: Any, config: Any, job: Job, value: Any,
     link_description(job)
     rv_data = pickle_return_value(job_store, job, value)
     write_descriptions(job_store, new_jobs)
-    if rv_data is not None:
-        with job_store.write_reserved_file_stream(desc.rv_file_id) as stream:
-            stream.write(rv_data)
+    if rv_data is not None and desc.rv_file_id is not None:  # pickle_return_value checked it
+        write_reserved_bytes(job_store, desc.rv_file_id, rv_data)
     pending = sorted(files_to_delete)
     desc.created = created_successors(desc, new_jobs)
     desc.fresh = False

@@ -7,6 +7,7 @@ separately, and referenced by ``body_id``.
 from __future__ import annotations
 
 import json
+import operator
 import sys
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -182,7 +183,7 @@ class JobDescription:
 
     # ------------------------------------------------------------------ storage
     def to_dict(self) -> Dict[str, Any]:
-        data = {field.name: getattr(self, field.name) for field in _FIELDS}
+        data = dict(zip(_FIELD_ORDER, _get_fields(self)))
         if data["raw_command"] is None:
             del data["raw_command"]
         if not data["created"]:
@@ -203,7 +204,8 @@ class JobDescription:
                 f"Job description schema {schema} is newer than this toil-core understands "
                 f"({SCHEMA_VERSION}); upgrade toil-core to resume this workflow."
             )
-        known = {k: v for k, v in data.items() if k in _FIELD_NAMES}
+        # Stored descriptions name no other key; one written by a newer minor version might.
+        known = data if _FIELD_NAMES.issuperset(data) else {k: v for k, v in data.items() if k in _FIELD_NAMES}
         for name in _SHARED_STRINGS:  # the same few names recur across thousands of jobs
             value = known.get(name)
             if type(value) is str:
@@ -266,4 +268,6 @@ class CheckpointJobDescription(JobDescription):
 
 _FIELDS = attrs.fields(JobDescription)
 _FIELD_NAMES = frozenset(f.name for f in _FIELDS)
+_FIELD_ORDER = tuple(f.name for f in _FIELDS)
+_get_fields = operator.attrgetter(*_FIELD_ORDER)
 _SHARED_STRINGS = ("jobName", "unitName", "displayName", "kind", "body_id")

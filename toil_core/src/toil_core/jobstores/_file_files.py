@@ -10,6 +10,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, ContextManager, Iterator, O
 
 from ._file_transfer import NEW_FILE as _NEW_FILE
 from ._file_transfer import copy_fd, copy_into, file_basename
+from ._file_jobs import read_whole
 from ._sealed_io import translating_tamper
 from .errors import NoSuchFileException
 from .sealed_names import NameSealer
@@ -42,6 +43,8 @@ class FileFilesMixin:
                            label: Optional[str] = None) -> ContextManager[IO[Any]]: ...
 
         def _seal_file_into(self, local_path: str, fd: int, dest: str) -> None: ...
+
+        def _write_bytes(self, data: bytes, dest: str) -> None: ...
 
         def _unseal_file_to(self, path: str, local_path: str) -> None: ...
 
@@ -138,6 +141,30 @@ class FileFilesMixin:
     def reserve_file_id(self) -> str:
         """A fresh file ID; nothing is created until :meth:`write_reserved_file_stream`."""
         return self._new_file_id(None, False, None)[0]
+
+    def write_reserved_file_bytes(self, file_id: str, data: bytes) -> None:
+        """FileJobStore-specific: store ``data`` as the reserved file ``file_id`` in one atomic
+        write (what :meth:`write_reserved_file_stream` does, without a buffered stream)."""
+        if self._cipher is not None:
+            with self.write_reserved_file_stream(file_id) as stream:
+                stream.write(data)
+            return
+        self._write_bytes(data, self._file_path(file_id))
+
+    def read_file_bytes(self, file_id: str) -> bytes:
+        """FileJobStore-specific: the whole content of the stored file ``file_id`` (what
+        :meth:`read_file_stream` gives, read without a buffered stream in a clear store)."""
+        if self._cipher is not None:
+            with self.read_file_stream(file_id) as stream:
+                return stream.read()
+        try:
+            path = self._file_path(file_id)
+        except NoSuchFileException:
+            raise self._missing(file_id) from None
+        try:
+            return read_whole(path)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise self._missing(file_id) from None
 
     @contextmanager
     def write_reserved_file_stream(self, file_id: str) -> Iterator[IO[Any]]:
