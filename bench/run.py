@@ -11,6 +11,8 @@ the wall clock around it; single_machine batch system + file: job store):
       e10k in the same run (--cases million = e10k,e100k,e1m) the leader's CPU per job at 1M over
       that at 10k (goal <= 1.3) and its bytes per pending job at 1M (goal <= 1 KiB)
   (f) 500 independent small command jobs (the CWL CommandLineTool scatter pattern)
+  (sj) 20 jobs each writing 100 files of 1 KiB (writeGlobalFileStream), then one job reading all 2000
+      (readGlobalFileStream): issue 24's small-files workload, whole workflow, with upstream
   (s) 2000 files of 1-4 KiB through write/readGlobalFile and the streams, against plain Python on the
       same disk in the same job (ratio toil/plain per operation; scache: the same, caching file store)
   (import) ``python -c "import toil.job"``: wall clock and -X importtime, median of 5
@@ -92,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cases", type=parse_cases, default=ALL,
                         help="comma-separated: a|fanout, b|chain, c|tree, d|files, e (= e10k,e100k), "
                              "e1m|fanout1m (opt-in), million (= e10k,e100k,e1m), "
-                             "f|commands, s|smallfiles, scache|smallfiles-caching, import, t|startup, all (default: all; the CWL cases only when named: "
+                             "f|commands, s|smallfiles, sj|smallfiles-jobs, scache|smallfiles-caching, import, t|startup, all (default: all; the CWL cases only when named: "
                              "g|cwl-scatter, h|cwl-3step, cwl = g,h; w|wdl-scatter, wdl = w)")
     parser.add_argument("--scale", choices=["small", "full"], default="full",
                         help="full: the target sizes; small: shrunk counts for quick checks")

@@ -31,6 +31,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Set
 
 from toil_core.job.attempt_files import discard_attempt_files
+from toil_core.job.created import encode_created
 from toil_core.job.description import INLINE_BODY, JobDescription
 from toil_core.lib.store_errors import NoSuchJobException
 from toil_core.job.saving import (
@@ -209,19 +210,10 @@ def created_successors(desc: JobDescription, new_jobs: Sequence[Job]) -> List[Di
     them before it has read the commit, and the worker never chains into a phase of two or more
     (:func:`~toil_core.worker.worker.chain_target`). Whatever else reads the description
     (``--restart``, ``toil status``) ignores them and loads the jobs themselves.
+
+    The form they are recorded in, one block per phase, is :mod:`toil_core.job.created`'s.
     """
-    made = {job.description.jobStoreID: job.description for job in new_jobs}
-    created: List[Dict[str, Any]] = []
-    for phase in (desc.children, desc.followOns):
-        if len(phase) < 2:
-            continue
-        for job_id in phase:
-            new = made.get(job_id)
-            if new is not None:
-                data = new.to_dict()
-                data["inline_body"] = None
-                created.append(data)
-    return created
+    return encode_created(desc, {job.description.jobStoreID: job.description for job in new_jobs})
 
 
 def job_exit_code(err: BaseException) -> int:
