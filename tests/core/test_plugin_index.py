@@ -91,3 +91,15 @@ def test_a_damaged_index_file_falls_back_to_the_scan(cache) -> None:
     expected = _view(metadata.scan())
     Path(index.index_path()).write_text("{not json")
     assert _view(metadata.scan()) == expected
+
+
+def test_only_the_most_recently_used_index_files_are_kept(cache, monkeypatch) -> None:
+    monkeypatch.setattr(index, "KEEP", 2)
+    folder = Path(index.index_folder())
+    folder.mkdir(parents=True)
+    for number, name in enumerate(["plugin-index-a.json", "plugin-index-b.json", "unrelated.json"]):
+        (folder / name).write_text("{}")
+        os.utime(folder / name, ns=(OLD + number * 10**9,) * 2)
+    metadata.scan()  # writes this layout's file, then prunes down to KEEP
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["plugin-index-b.json", Path(index.index_path()).name, "unrelated.json"])

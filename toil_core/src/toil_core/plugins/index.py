@@ -3,9 +3,11 @@
 :func:`toil_core.plugins.metadata.scan` reads ``entry_points.txt`` of every installed distribution
 (a virtualenv with the test extras has over a hundred) and parses the ``METADATA`` of each one
 that declares ``toil.*`` entry points. The leader, the fork server and ``toil`` commands all do
-it at start: 15-20 ms of CPU each. The result depends only on files, so it is kept in one JSON
-file per interpreter (``$XDG_CACHE_HOME/toil/plugin-index-*.json``, ``~/.cache`` by default;
-``TOIL_PLUGIN_INDEX=off`` disables it) together with a fingerprint of what it was read from:
+it at start: 15-20 ms of CPU each. The result depends only on files, so it is kept in a JSON
+file per interpreter and ``sys.path`` layout (the leader, the fork server and ``toil`` commands
+each have their own): ``$XDG_CACHE_HOME/toil/plugin-index-*.json``, ``~/.cache`` by default, the
+:data:`KEEP` most recently used kept; ``TOIL_PLUGIN_INDEX=off`` disables it. With the rows the
+file holds a fingerprint of what they were read from:
 
 * every ``sys.path`` entry in order, and in each folder the name of every ``*.dist-info`` /
   ``*.egg-info`` folder (installing, upgrading or removing a distribution adds or removes one)
@@ -14,10 +16,8 @@ file per interpreter (``$XDG_CACHE_HOME/toil/plugin-index-*.json``, ``~/.cache``
 * for each distribution the records came from, the modification times of its ``METADATA`` /
   ``PKG-INFO`` (its version and requirements).
 
-A cached index is used only if the fingerprint taken now equals a stored one; otherwise the scan
-runs and its result is added (the file keeps the :data:`KEEP` most recent, as the leader, the fork
-server and ``toil`` commands each have their own ``sys.path``; it is replaced atomically: written
-next to it and renamed). Computing the
+A cached index is used only if the fingerprint taken now equals the stored one; otherwise the scan
+runs and the file is replaced (atomically: written next to it and renamed). Computing the
 fingerprint lists the ``sys.path`` folders and stats one file per distribution, without reading
 any. An index whose files changed in the last two seconds is not stored (:func:`settled`).
 Distributions that a finder other than the standard path finder provides cannot be
@@ -31,19 +31,20 @@ import os
 import sys
 import tempfile
 import time
+import zlib
 from typing import Any, Dict, List, Optional, Sequence
 
-__all__ = ["ENV", "KEEP", "META_FILES", "SETTLE_NS", "fingerprint", "index_path", "meta_stamps", "read", "settled",
-           "write"]
+__all__ = ["ENV", "KEEP", "META_FILES", "SETTLE_NS", "fingerprint", "index_folder", "index_path", "meta_stamps", "read",
+           "settled", "write"]
 
 #: ``TOIL_PLUGIN_INDEX=off`` (or ``0``, ``no``, ``false``) scans every time.
 ENV = "TOIL_PLUGIN_INDEX"
 #: Bumped when the stored rows change shape.
-FORMAT = 2
+FORMAT = 3
 #: Files changed less than this long ago (ns) are too new to cache (see :func:`settled`).
 SETTLE_NS = 2_000_000_000
-#: How many fingerprints (``sys.path`` layouts) the index file keeps.
-KEEP = 8
+#: How many index files (one per ``sys.path`` layout) the cache folder keeps.
+KEEP = 64
 #: The files whose content the cached rows hold, besides ``entry_points.txt``.
 META_FILES = ("METADATA", "PKG-INFO")
 _SUFFIXES = (".dist-info", ".egg-info")
@@ -53,11 +54,18 @@ def _enabled() -> bool:
     return os.environ.get(ENV, "").strip().lower() not in ("off", "0", "no", "false")
 
 
-def index_path() -> str:
-    """The index file of this interpreter (its ``sys.prefix`` and version make the name)."""
+def index_folder() -> str:
+    """The folder of the index files (``$XDG_CACHE_HOME/toil``, ``~/.cache/toil`` by default)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    tag = "".join(c if c.isalnum() else "_" for c in os.path.realpath(sys.prefix)).strip("_")[-120:]
-    return os.path.join(base, "toil", f"plugin-index-py{sys.version_info[0]}{sys.version_info[1]}-{tag}.json")
+    return os.path.join(base, "toil")
+
+
+def index_path() -> str:
+    """The index file of this interpreter (``sys.prefix``, its version) and ``sys.path`` layout."""
+    tag = "".join(c if c.isalnum() else "_" for c in os.path.realpath(sys.prefix)).strip("_")[-80:]
+    layout = zlib.crc32(json.dumps([sys.path, os.getcwd() if "" in sys.path else None]).encode())
+    return os.path.join(index_folder(),
+                        f"plugin-index-py{sys.version_info[0]}{sys.version_info[1]}-{tag}-{layout:08x}.json")
 
 
 def _mtime(path: str) -> Optional[int]:
@@ -118,45 +126,34 @@ def settled(key: Sequence[Any], rows: List[Dict[str, Any]], now_ns: Optional[int
     return all(stamp < now - SETTLE_NS for stamp in _stamps_in(list(key)[1:]) + _stamps_in(rows))
 
 
-def _load() -> List[Dict[str, Any]]:
-    try:
-        with open(index_path(), encoding="utf-8") as stream:
-            stored = json.load(stream)
-        entries = stored.get("entries") if isinstance(stored, dict) else None
-        return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
-    except (OSError, ValueError):
-        return []
-
-
 def read(key: Sequence[Any]) -> Optional[List[Dict[str, Any]]]:
-    """The stored rows of fingerprint ``key`` if there are any and no row's metadata changed."""
-    wanted = list(key)
-    for entry in _load():
-        if entry.get("key") != wanted:
-            continue
-        try:
-            rows = entry["rows"]
-            for row in rows:
-                if row["meta_stamps"] != meta_stamps(row["dist_path"]):
-                    return None
-            return list(rows)
-        except (KeyError, TypeError):
+    """The stored rows if the stored fingerprint equals ``key`` and no row's metadata changed."""
+    path = index_path()
+    try:
+        with open(path, encoding="utf-8") as stream:
+            stored = json.load(stream)
+        if not isinstance(stored, dict) or stored.get("key") != list(key):
             return None
-    return None
+        rows = stored["rows"]
+        for row in rows:
+            if row["meta_stamps"] != meta_stamps(row["dist_path"]):
+                return None
+        os.utime(path)  # used: the pruning in write() keeps it
+        return list(rows)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def write(key: Sequence[Any], rows: List[Dict[str, Any]]) -> None:
-    """Store ``rows`` under ``key`` (dropping the oldest fingerprints beyond :data:`KEEP`),
-    replacing the index file atomically; failures are ignored (the cache is only a cache)."""
+    """Store ``rows`` under ``key``, replacing the index file atomically, and remove the least
+    recently used index files beyond :data:`KEEP`; failures are ignored (it is only a cache)."""
     path = index_path()
-    wanted = list(key)
-    entries = [e for e in _load() if e.get("key") != wanted][-(KEEP - 1):] + [{"key": wanted, "rows": rows}]
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=".plugin-index-", dir=os.path.dirname(path))
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as stream:
-                json.dump({"entries": entries}, stream)
+                stream.write(json.dumps({"key": list(key), "rows": rows}))  # dumps: the C encoder
             os.replace(temp, path)
         except BaseException:
             try:
@@ -164,5 +161,20 @@ def write(key: Sequence[Any], rows: List[Dict[str, Any]]) -> None:
             except OSError:
                 pass
             raise
+        _prune(os.path.dirname(path))
     except (OSError, TypeError, ValueError):
         pass
+
+
+def _prune(folder: str) -> None:
+    files = []
+    for name in os.listdir(folder):
+        if name.startswith("plugin-index-") and name.endswith(".json"):
+            stamp = _mtime(os.path.join(folder, name))
+            if stamp is not None:
+                files.append((stamp, name))
+    for _, name in sorted(files)[:-KEEP] if len(files) > KEEP else []:
+        try:
+            os.unlink(os.path.join(folder, name))
+        except OSError:
+            pass
