@@ -138,7 +138,10 @@ def read(key: Sequence[Any]) -> Optional[List[Dict[str, Any]]]:
         for row in rows:
             if row["meta_stamps"] != meta_stamps(row["dist_path"]):
                 return None
-        os.utime(path)  # used: the pruning in write() keeps it
+        try:
+            os.utime(path)  # used: the pruning in write() keeps it
+        except OSError:
+            pass  # a read-only cache is still a cache
         return list(rows)
     except (OSError, ValueError, KeyError, TypeError):
         return None
