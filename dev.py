@@ -353,7 +353,8 @@ def cmd_demo(args: argparse.Namespace, extra: list[str]) -> int:
 
 def cmd_test(args: argparse.Namespace, extra: list[str]) -> int:
     py = setup()
-    cmd = [str(py), "-m", "pytest", "tests"] + extra
+    # the slowest tests are listed at the end, so a CI log shows where its time budget goes
+    cmd = [str(py), "-m", "pytest", "tests", "--durations=30"] + extra
     log("$ " + " ".join(cmd))
     return subprocess.run(cmd, cwd=ROOT, env=venv_env(), check=False).returncode
 

@@ -2,8 +2,11 @@
 
 Each case runs a CWL workflow of bench/cwl/ on a generated input object with every runner in turn, in
 the same bench run (the machine is shared: compare the ratio, not the seconds), and reports each
-runner's wall clock (process start to exit: document loading, the run, the output export) and the
-ratio ``cwltool seconds / toil-cwl-runner seconds`` (above 1: toil-cwl-runner is faster).
+runner's wall clock (process start to exit: document loading, the run, the output export) and CPU
+time (user + sys of the whole process tree: the runner, its workers and the tools), and the ratios
+``cwltool seconds / toil-cwl-runner seconds`` for both (above 1: toil-cwl-runner is faster). With
+``--repeat N`` the runners take turns N times (ABAB...); wall is the best round, CPU the median, and
+the ratios are those of the same figures. On a loaded machine the CPU ratio is the one to read.
 
 * ``cwl-scatter``  (g): the echo CommandLineTool scattered over 1000 messages (small: 100).
 * ``cwl-3step`` (h): echo, upper-case and count CommandLineTools in a row, each scattered over
@@ -21,7 +24,9 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -88,10 +93,19 @@ def _check(output: str, key: str, count: int) -> Optional[str]:
     return f"{len(missing)} output files missing" if missing else None
 
 
+def _children_cpu() -> float:
+    """User + sys seconds of this process's finished (waited-for) descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_timed(runner: str, key: str, cmd: List[str], tmp: str, env: Dict[str, str],
               timeout: float, keep_logs: bool, check: Callable[[str], Optional[str]]) -> Dict[str, Any]:
-    """Run one benchmark command in ``tmp`` with its main process sampled; its wall clock and whether
-    ``check`` accepts its standard output (shared by the CWL and WDL cases)."""
+    """Run one benchmark command in ``tmp`` with its main process sampled; its wall clock, the CPU
+    time of its process tree and whether ``check`` accepts its standard output (shared by the CWL
+    and WDL cases). Commands run one at a time, so the growth of this process's children's
+    rusage over the run is the command's tree (the runner reaps its workers and tools)."""
+    cpu_before = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
@@ -105,11 +119,13 @@ def run_timed(runner: str, key: str, cmd: List[str], tmp: str, env: Dict[str, st
         os.killpg(proc.pid, 9)
         out, err = proc.communicate()
     seconds = time.perf_counter() - start
+    cpu_seconds = _children_cpu() - cpu_before
     sampler.stopped.set()
     sampler.join(timeout=5)
     problem = "timed out" if timed_out else (f"exit code {proc.returncode}" if proc.returncode else
                                              check(out))
-    result: Dict[str, Any] = {"runner": runner, "seconds": round(seconds, 3), "ok": problem is None,
+    result: Dict[str, Any] = {"runner": runner, "seconds": round(seconds, 3),
+                              "cpu_seconds": round(cpu_seconds, 3), "ok": problem is None,
                               "main_process": sampler.summary()}
     if problem:
         result["error"] = problem
@@ -118,7 +134,7 @@ def run_timed(runner: str, key: str, cmd: List[str], tmp: str, env: Dict[str, st
         for line in (err or "").splitlines()[-15:]:
             print("    " + line, flush=True)
     else:
-        log(f"{runner}: case {key} done in {seconds:.2f} s")
+        log(f"{runner}: case {key} done in {seconds:.2f} s ({cpu_seconds:.2f} s CPU)")
     if keep_logs:
         Path(tmp, "stdout.txt").write_text(out or "")
         Path(tmp, "stderr.txt").write_text(err or "")
@@ -164,14 +180,20 @@ def run_cwl_case(python: str, key: str, scale: str, timeout: float, keep_logs: b
         good = [r for r in results if r["ok"]]
         chosen = dict(min(good, key=lambda r: r["seconds"]) if good else results[-1])
         chosen["runs"] = [r["seconds"] if r["ok"] else None for r in results]
+        chosen["cpu_runs"] = [r.get("cpu_seconds") if r["ok"] else None for r in results]
+        if good:
+            chosen["cpu_seconds"] = round(statistics.median(r["cpu_seconds"] for r in good), 3)
         best[name] = chosen
     ours = best["toil-cwl-runner"]
     ratios = {}
+    cpu_ratios = {}
     for name, result in best.items():
         if name != "toil-cwl-runner" and result["ok"] and ours["ok"]:
             ratios[name] = round(result["seconds"] / ours["seconds"], 2)
+            if ours.get("cpu_seconds"):
+                cpu_ratios[name] = round(result["cpu_seconds"] / ours["cpu_seconds"], 2)
     return {"case": key, "name": case["name"], "title": case["title"].format(**params), "params": params,
-            "tool_runs": case["tools"](params), "runners": best, "ratios": ratios,
+            "tool_runs": case["tools"](params), "runners": best, "ratios": ratios, "cpu_ratios": cpu_ratios,
             "ok": all(r["ok"] for n, r in best.items() if n != "upstream toil-cwl-runner")}
 
 
@@ -182,7 +204,11 @@ def print_cwl(results: Dict[str, Dict[str, Any]]) -> None:
         for name, run in result["runners"].items():
             shown = f"{run['seconds']:8.2f} s" if run["ok"] else f"  FAILED ({run.get('error')})"
             rate = f"  {result['tool_runs'] / run['seconds']:7.1f} tools/s" if run["ok"] else ""
-            print(f"    {name:<26}{shown}{rate}   runs {run['runs']}")
+            cpu = f"  CPU {run['cpu_seconds']:7.2f} s" if run["ok"] and run.get("cpu_seconds") is not None else ""
+            print(f"    {name:<26}{shown}{rate}{cpu}   runs {run['runs']}")
+        cpu_ratios = result.get("cpu_ratios", {})
         for name, ratio in result["ratios"].items():
             goal = "  (goal >= 2x: " + ("MET" if ratio >= 2 else "NOT MET") + ")" if name == "cwltool" else ""
-            print(f"    {name} / toil-cwl-runner: {ratio:.2f}x{goal}")
+            cpu_ratio = cpu_ratios.get(name)
+            cpu = f", CPU {cpu_ratio:.2f}x" if cpu_ratio is not None else ""
+            print(f"    {name} / toil-cwl-runner: wall {ratio:.2f}x{goal}{cpu}")

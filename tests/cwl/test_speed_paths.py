@@ -56,3 +56,37 @@ def test_schema_cache_is_written_then_used_and_still_validates(run_cwl, data_dir
     assert second.returncode == 1
     assert "notAField" in second.stderr
     assert sorted(p.name for p in (cache / "toil-cwl").glob("schema-*.pickle")) == written
+
+
+def test_exported_outputs_of_one_name_get_numbered_names(tmp_path):
+    from toil_cwl.staging import Exporter
+
+    def literal(name, text):
+        return {"class": "File", "location": "_:", "basename": name, "contents": text}
+
+    # A file literally named out.txt_3 comes between the numbered ones: it keeps its name and
+    # the numbering goes around it.
+    files = [literal("out.txt", "a"), literal("out.txt", "b"), literal("out.txt_3", "c"),
+             literal("out.txt", "d"), literal("out.txt", "e")]
+    Exporter(lambda file_id, url: None, str(tmp_path)).export({"outs": files})
+    names = [Path(f["path"]).name for f in files]
+    assert names == ["out.txt", "out.txt_2", "out.txt_3", "out.txt_4", "out.txt_5"]
+    assert [Path(f["path"]).read_text() for f in files] == ["a", "b", "c", "d", "e"]
+
+
+def test_quiet_sets_cwltools_log_level_in_the_jobs(monkeypatch):
+    import logging
+
+    from toil_cwl.jobs import _log_once
+
+    cwl_logger = logging.getLogger("cwltool")
+    saved = cwl_logger.level
+    monkeypatch.setattr(cwl_logger, "propagate", cwl_logger.propagate)
+    try:
+        cwl_logger.setLevel(logging.INFO)
+        _log_once({"cwl_log_level": None})
+        assert cwl_logger.level == logging.INFO
+        _log_once({"cwl_log_level": logging.WARNING})
+        assert cwl_logger.level == logging.WARNING
+    finally:
+        cwl_logger.setLevel(saved)  # setLevel, not a plain restore: it also clears the level cache

@@ -24,6 +24,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from toil_core.plugin_api import (
     AbstractProvisioner,
+    applianceSelf,
     ClusterTypeNotSupportedException,
     ManagedNodesNotSupportedException,
     NoSuchClusterException,
@@ -32,7 +33,7 @@ from toil_core.plugin_api import (
     ToilError,
 )
 
-from toil_aws import instance_metadata, session, user_data
+from toil_aws import instance_metadata, kubernetes_nodes, session, user_data
 
 __all__ = ["AWSProvisioner", "InvalidClusterName", "check_cluster_name"]
 
@@ -91,6 +92,7 @@ class AWSProvisioner(AbstractProvisioner):
         self.vpcSubnet: Optional[str] = None
         self.instanceProfileArn: Optional[str] = None
         self.userTags: Dict[str, str] = {}
+        self._join_token: Optional[str] = None
 
     # ------------------------------------------------------------------ places and clients
     @property
@@ -212,9 +214,12 @@ class AWSProvisioner(AbstractProvisioner):
             raise ToilError(f"No Flatcar image found in {self.region}: set TOIL_AWS_AMI to the image to boot.")
         return max(images, key=lambda i: i.get("CreationDate", ""))["ImageId"]
 
-    def _user_data(self, role: str, preemptible: bool = False) -> str:
+    def _user_data(self, role: str, preemptible: bool = False, instance_type: str = "") -> str:
         """The cloud-config that starts the Toil appliance as leader or worker of this cluster
-        (:mod:`toil_aws.user_data`); a worker's names the leader's private address."""
+        (:mod:`toil_aws.user_data`); a worker's names the leader's private address. A kubernetes
+        cluster's nodes also get the Kubernetes set-up (:mod:`toil_aws.kubernetes_nodes`)."""
+        if self.clusterType == "kubernetes":
+            return self._kubernetes_user_data(role, preemptible, instance_type)
         leader_ip = None
         if role == "worker":
             leaders = self._instances("leader")
@@ -228,6 +233,57 @@ class AWSProvisioner(AbstractProvisioner):
             else:
                 raise
         return user_data.cloud_config(self._name(), self.clusterType, role, command)
+
+    def _kubernetes_user_data(self, role: str, preemptible: bool, instance_type: str) -> str:
+        image = applianceSelf()
+        if role == "leader":
+            self._join_token = self._join_token or kubernetes_nodes.new_token()
+            values = kubernetes_nodes.values_file("leader", self._name(), image, token=self._join_token)
+            command: Optional[user_data.ApplianceCommand] = user_data.appliance_command(
+                "leader", "kubernetes", image=image)
+        else:
+            values = kubernetes_nodes.values_file("worker", self._name(), image, join=self.kubernetes_join_values(),
+                                                  instance_type=instance_type, preemptible=preemptible)
+            command = None  # a kubernetes worker runs Toil's jobs as pods, not an appliance container
+        return user_data.cloud_config(self._name(), self.clusterType, role, command, kubernetes_values=values)
+
+    def kubernetes_join_values(self, wait: Optional[float] = None) -> kubernetes_nodes.JoinValues:
+        """What a worker needs to join this kubernetes cluster: the leader's API endpoint, the
+        bootstrap token (from the leader's user data) and the CA hash the leader publishes as a
+        tag once ``kubeadm init`` is done (waited for up to ``wait`` seconds, default
+        ``TOIL_AWS_KUBERNETES_JOIN_WAIT`` or 900)."""
+        if wait is None:
+            wait = float(os.environ.get(kubernetes_nodes.JOIN_WAIT_ENV, 900))
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            leaders = self._instances("leader")
+            if not leaders:
+                raise NoSuchClusterException(self._name())
+            leader = leaders[0]
+            tags = {t["Key"]: t["Value"] for t in leader.get("Tags", [])}
+            ca_hash = tags.get(kubernetes_nodes.CA_HASH_TAG)
+            if ca_hash:
+                break
+            if time.monotonic() >= deadline:
+                raise ToilError(
+                    f"The leader of {self._name()!r} ({leader['InstanceId']}) has not published its Kubernetes CA "
+                    f"hash (tag {kubernetes_nodes.CA_HASH_TAG}) within {wait:.0f} s: its Kubernetes set-up has not "
+                    "finished or failed (see 'journalctl -u toil-kubernetes' on the leader); set "
+                    f"{kubernetes_nodes.JOIN_WAIT_ENV} to wait longer.")
+            if not told:
+                logger.info("Waiting for the leader of %s to finish setting up Kubernetes (kubeadm init) before "
+                            "starting workers; this takes a few minutes after a launch.", self._name())
+                told = True
+            time.sleep(min(5.0, max(0.1, deadline - time.monotonic())))
+        answer = self.ec2.describe_instance_attribute(InstanceId=leader["InstanceId"], Attribute="userData")
+        encoded = (answer.get("UserData") or {}).get("Value") or ""
+        token = kubernetes_nodes.token_from_user_data(base64.b64decode(encoded).decode("utf-8", "replace"))
+        if token is None:
+            raise ToilError(f"The leader of {self._name()!r} ({leader['InstanceId']}) holds no Kubernetes join token "
+                            "in its user data: it was not launched as a kubernetes cluster (-T kubernetes).")
+        return kubernetes_nodes.JoinValues(f"{leader['PrivateIpAddress']}:{kubernetes_nodes.API_PORT}", token,
+                                           ca_hash)
 
     def _ensure_security_group(self) -> str:
         name = self._name()
@@ -290,7 +346,7 @@ class AWSProvisioner(AbstractProvisioner):
             "ImageId": self._image(), "InstanceType": instance_type,
             # the text: boto3 base64-encodes RunInstances' UserData itself, not a launch template's
             # or a spot request's (those get :func:`_encoded`)
-            "UserData": self._user_data(role, preemptible),
+            "UserData": self._user_data(role, preemptible, instance_type),
             "BlockDeviceMappings": [{"DeviceName": "/dev/xvda",
                                      "Ebs": {"VolumeSize": int(storage_gb), "DeleteOnTermination": True}}],
         }

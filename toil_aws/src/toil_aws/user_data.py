@@ -6,8 +6,11 @@ with an init process, and the host's ``/var/lib/toil``, ``/var/lib/mesos`` and `
 For a ``mesos`` cluster the leader's container runs the Mesos master (``--entrypoint=mesos-master
 --registry=in_memory --ip=<private IP> --port=5050 --allocation_interval=500ms``) and a worker's the
 Mesos agent pointed at the leader (``--entrypoint=mesos-agent --master=<leader>:5050
---attributes=preemptable:True|False``); for a ``kubernetes`` cluster the leader's container stays up
-for ``toil ssh-cluster`` (``sleep infinity``). ``TOIL_CUSTOM_INIT_COMMAND`` runs on the host before the
+--attributes=preemptable:True|False``); for a ``kubernetes`` cluster every node first runs the
+Kubernetes set-up of :mod:`toil_aws.kubernetes_nodes` (unit ``toil-kubernetes.service``: ``kubeadm
+init`` on the leader, ``kubeadm join`` on a worker), and the leader's container then stays up for
+``toil ssh-cluster`` (``sleep infinity``) with the cluster's kubeconfig at ``/root/.kube/config``,
+so ``toil ... --batchSystem kubernetes`` run in it starts its jobs as pods on the workers. ``TOIL_CUSTOM_INIT_COMMAND`` runs on the host before the
 container starts and ``TOIL_CUSTOM_DOCKER_INIT_COMMAND`` inside it (as upstream; no newline or tab).
 A systemd unit ``toil-<role>.service`` restarts the container when it stops.
 
@@ -24,6 +27,8 @@ import attrs
 
 from toil_core.plugin_api import ToilError, applianceSelf
 
+from toil_aws import kubernetes_nodes
+
 __all__ = ["ApplianceCommand", "MESOS_PORT", "appliance_command", "cloud_config", "container_name"]
 
 #: The Mesos master's port on the leader.
@@ -31,6 +36,9 @@ MESOS_PORT = 5050
 #: Host directories the appliance sees at the same paths.
 VOLUMES = ("/var/lib/toil", "/var/lib/mesos", "/tmp")
 START_SCRIPT = "/etc/toil/start-appliance"
+#: The kubeconfig directory a kubernetes leader's set-up writes and its appliance container sees.
+KUBE_DIR = "/root/.kube"
+KUBERNETES_UNIT = "toil-kubernetes.service"
 
 
 def container_name(role: str) -> str:
@@ -46,10 +54,12 @@ class ApplianceCommand:
     entrypoint: str
     args: Tuple[str, ...]
     volumes: Tuple[Tuple[str, str], ...] = tuple((v, v) for v in VOLUMES)
+    environment: Tuple[Tuple[str, str], ...] = ()
 
     def argv(self, engine: str = "podman") -> List[str]:
         volumes = [part for host, inside in self.volumes for part in ("-v", f"{host}:{inside}")]
-        return [engine, "run", f"--name={self.name}", "--net=host", "--init", *volumes,
+        env = [part for key, value in self.environment for part in ("-e", f"{key}={value}")]
+        return [engine, "run", f"--name={self.name}", "--net=host", "--init", *volumes, *env,
                 f"--entrypoint={self.entrypoint}", self.image, *self.args]
 
 
@@ -76,8 +86,10 @@ def appliance_command(role: str, cluster_type: str, leader_ip: Optional[str] = N
         return ApplianceCommand(name, image, "mesos-agent", (
             "--work_dir=/var/lib/mesos", f"--master={leader_ip}:{MESOS_PORT}", "--ip=$PRIVATE_IP",
             f"--attributes=preemptable:{preemptible}", "--no-hostname_lookup", "--no-systemd_enable_support"))
-    if role == "leader":
-        return ApplianceCommand(name, image, "sleep", ("infinity",))
+    if role == "leader":  # a kubernetes leader: a shell for the user, with the cluster's kubeconfig
+        return ApplianceCommand(name, image, "sleep", ("infinity",),
+                                volumes=tuple((v, v) for v in VOLUMES) + ((KUBE_DIR, KUBE_DIR),),
+                                environment=(("KUBECONFIG", f"{KUBE_DIR}/config"), ("TOIL_APPLIANCE_SELF", image)))
     raise ToilError(f"A {cluster_type} cluster's workers run no appliance container of Toil's.")
 
 
@@ -107,18 +119,39 @@ def _indent(text: str, spaces: int) -> str:
     return "".join(" " * spaces + line + "\n" for line in text.splitlines())
 
 
-def cloud_config(cluster_name: str, cluster_type: str, role: str, command: Optional[ApplianceCommand]) -> str:
-    """The instance's user data: the cluster file, the start script and its systemd unit."""
+def _file(path: str, permissions: str, content: str) -> List[str]:
+    return [f"- path: {path}", f"  permissions: '{permissions}'", "  content: |", _indent(content, 4).rstrip("\n")]
+
+
+def cloud_config(cluster_name: str, cluster_type: str, role: str, command: Optional[ApplianceCommand],
+                 kubernetes_values: Optional[str] = None) -> str:
+    """The instance's user data: the cluster file, the start script and its systemd unit; with
+    ``kubernetes_values`` (:func:`toil_aws.kubernetes_nodes.values_file`) also the Kubernetes set-up
+    and its unit, which the appliance's unit waits for."""
     parts = ["#cloud-config", "write_files:", "- path: /etc/toil/cluster", "  permissions: '0644'",
              f"  content: '{cluster_name} {cluster_type} {role}'"]
+    units: List[str] = []
+    if kubernetes_values is not None:
+        setup = (f"[Unit]\nDescription=Kubernetes {role} node of Toil cluster {cluster_name}\n"
+                 f"After=network-online.target containerd.service\nWants=network-online.target\n"
+                 f"[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart={kubernetes_nodes.SETUP_SCRIPT}\n"
+                 f"Restart=on-failure\nRestartSec=15\n[Install]\nWantedBy=multi-user.target\n")
+        parts += _file(kubernetes_nodes.VALUES_FILE, "0600", kubernetes_values)  # holds the join token
+        parts += _file(kubernetes_nodes.SETUP_SCRIPT, "0755", kubernetes_nodes.SETUP_SCRIPT_TEXT)
+        parts += _file(f"/etc/systemd/system/{KUBERNETES_UNIT}", "0644", setup)
+        units.append(KUBERNETES_UNIT)
     if command is not None:
-        unit = (f"[Unit]\nDescription=Toil {role} appliance\nAfter=network-online.target\n"
+        after = f" {KUBERNETES_UNIT}\nRequires={KUBERNETES_UNIT}" if kubernetes_values is not None else ""
+        unit = (f"[Unit]\nDescription=Toil {role} appliance\nAfter=network-online.target{after}\n"
                 f"Wants=network-online.target\n[Service]\nRestart=always\nRestartSec=5\n"
                 f"ExecStartPre=-/bin/sh -c '$(command -v podman || command -v docker) rm -f {command.name}'\n"
                 f"ExecStart={START_SCRIPT}\n[Install]\nWantedBy=multi-user.target\n")
-        parts += [f"- path: {START_SCRIPT}", "  permissions: '0755'", "  content: |",
-                  _indent(_script(command), 4).rstrip("\n"),
-                  f"- path: /etc/systemd/system/toil-{role}.service", "  permissions: '0644'", "  content: |",
-                  _indent(unit, 4).rstrip("\n"),
-                  "runcmd:", "- [systemctl, daemon-reload]", f"- [systemctl, enable, --now, toil-{role}.service]"]
+        parts += _file(START_SCRIPT, "0755", _script(command))
+        parts += _file(f"/etc/systemd/system/toil-{role}.service", "0644", unit)
+        units.append(f"toil-{role}.service")
+    if units:
+        parts += ["runcmd:", "- [systemctl, daemon-reload]"]
+        # the Kubernetes set-up takes minutes: cloud-init does not wait for it (nor for what needs it)
+        wait = "" if kubernetes_values is None else ", --no-block"
+        parts += [f"- [systemctl, enable, --now{wait}, {unit}]" for unit in units]
     return "\n".join(parts) + "\n"

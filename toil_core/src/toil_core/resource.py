@@ -364,6 +364,8 @@ class _OriginState:
     record: Dict[str, Any]
     directory: str
     signature: Optional[Tuple[int, int, int]]
+    #: The original script's path (found once; every job stats it).
+    original: Optional[str] = None
 
 
 #: Per job store (and per record): see :class:`_OriginState`.
@@ -387,7 +389,9 @@ def _recheck_origin(job_store: Any, scratch_dir: str) -> None:
     state = _origin.get(id(job_store))
     if state is None or "zip" not in state.record or state.directory != state.record["dirPath"]:
         return
-    original = _original_main(state.record)
+    original = state.original
+    if original is None:
+        original = state.original = _original_main(state.record)
     signature = _stat_signature(original)
     if signature is not None and signature == state.signature:
         return  # one stat per job in the common case

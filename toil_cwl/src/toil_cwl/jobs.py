@@ -61,14 +61,20 @@ def _names(process: Any, step_id: Optional[str] = None) -> Dict[str, str]:
     return {"unitName": unit, "displayName": tool_id}
 
 
-def _log_once() -> None:
+def _log_once(settings: Dict[str, Any]) -> None:
     """cwltool's logger has its own stderr handler; in a worker the root logger has one too, so
-    every cwltool line would be printed twice. Keep cwltool's (its lines read as cwltool's)."""
-    import logging
+    every cwltool line would be printed twice. Keep cwltool's (its lines read as cwltool's).
 
+    The level chosen on the leader's command line (``--quiet``, ``--debug``) applies here too:
+    importing cwltool sets its logger to INFO, and two INFO lines per tool run (the command line,
+    the completion) are a few per cent of a short tool's cost that ``--quiet`` asks not to pay.
+    """
     cwl_logger = logging.getLogger("cwltool")
     if cwl_logger.handlers:
         cwl_logger.propagate = False
+    level = settings.get("cwl_log_level")
+    if level is not None and cwl_logger.level != level:
+        cwl_logger.setLevel(level)
 
 
 _CWL_LOGGER = logging.getLogger("cwltool")
@@ -136,7 +142,7 @@ def run_tool(job: Job, context: WorkflowContext, path: Path, inputs: Dict[str, A
     def receive(output: Any, status: str) -> None:
         results["output"], results["status"] = output, status
 
-    _log_once()
+    _log_once(context.settings)
     # Set on cwltool's RuntimeContext by toil_cwl.context (cwltool does not declare it).
     materializer = runtime.toil_materializer  # type: ignore[attr-defined]
     materializer.inplace = materializer.redirects is not None and updates_in_place(process)

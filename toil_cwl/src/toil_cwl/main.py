@@ -149,6 +149,9 @@ def initialize_inputs(args: argparse.Namespace, tool: Any, job: Tuple[Any, Any],
     initialized = init_job_order(job_order, args, tool, job_loader, stdout, make_fs_access=StdFsAccess,
                                  input_basedir=input_basedir, secret_store=runtime.secret_store,
                                  runtime_context=runtime)
+    # Plain containers before cwltool deep-copies the object: copying ruamel's commented ones
+    # copies their comment and line attributes too, seconds for an array of 1000 strings.
+    initialized = plain(initialized)
     _apply_input_requirements(tool, initialized)
     job_order = dict(tool._init_job(initialized, runtime).job)
     # Listings of local directories are loaded again, per the requirements of each process, inside
@@ -156,8 +159,8 @@ def initialize_inputs(args: argparse.Namespace, tool: Any, job: Tuple[Any, Any],
     from cwltool.utils import adjustDirObjs, trim_listing
 
     adjustDirObjs(job_order, trim_listing)
-    # Plain containers: the loader's ruamel CommentedMap/CommentedSeq are many times slower to
-    # deep-copy, and cwltool deep-copies every tool's input object (scatter elements included).
+    # Plain containers (again: defaults filled in from the document are ruamel's): cwltool
+    # deep-copies every tool's input object, scatter elements included.
     return plain(job_order)
 
 
@@ -314,6 +317,7 @@ def _run_toil(args: argparse.Namespace, tool: Any, job_order: Any, input_basedir
     from toil_cwl.staging import Importer, export_outputs, import_inputs, import_process_defaults, walk_processes
 
     with Toil(args) as toil:
+        inplace = True  # unknown on a restart: checksums are then computed afresh
         if args.restart:
             with warm_workers():
                 output = toil.restart()
@@ -333,7 +337,7 @@ def _run_toil(args: argparse.Namespace, tool: Any, job_order: Any, input_basedir
                 output = toil.start(root_job(context, ref, job_order))
         # Inside the context: the job store still exists (it is removed on leaving, per --clean).
         return export_outputs(output, toil.export_file, args.outdir, args.compute_checksum,
-                              dest_url=args.destBucket)
+                              dest_url=args.destBucket, keep_checksums=not inplace)
 
 
 def main(argv: Optional[List[str]] = None, stdout: Optional[TextIO] = None) -> int:

@@ -8,6 +8,7 @@ workflow's own inputs as ``--name value`` pairs, as with cwltool.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from typing import Any, Dict, List, Optional
 
@@ -191,4 +192,6 @@ def runtime_settings(args: argparse.Namespace, input_basedir: str) -> Dict[str, 
         "mpi_config_file": args.mpi_config_file,
         "internal_on_workers": bool(getattr(args, "run_local_jobs_on_workers", False)),
         "scatter_batch_size": max(1, int(getattr(args, "scatter_batch_size", 1) or 1)),
+        # cwltool's logger level in the jobs: as on the leader (None: cwltool's own, INFO).
+        "cwl_log_level": logging.DEBUG if args.debug else (logging.WARNING if args.quiet else None),
     }

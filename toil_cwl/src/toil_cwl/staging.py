@@ -192,17 +192,21 @@ class Exporter:
         self.dest_url = dest_url.rstrip("/") if dest_url else None
         self.targets: Dict[str, str] = {}  # location -> target path (relative to outdir)
         self.taken: Dict[str, str] = {}  # relative target -> location
+        self.next_index: Dict[str, int] = {}  # basename -> next suffix to try
 
     def _claim(self, location: str, basename: str) -> str:
         if location in self.targets:
             return self.targets[location]
         target = basename
-        index = 2
+        index = self.next_index.get(basename, 2)
         # Distinct outputs with one name get name_2, name_3...; files left in --outdir by
-        # earlier runs are overwritten, as cwltool does.
+        # earlier runs are overwritten, as cwltool does. The next index to try is remembered per
+        # name (a scatter's 1000 outputs of one name would otherwise probe 500,000 names).
         while target in self.taken:
             target = f"{basename}_{index}"
             index += 1
+        if target != basename:
+            self.next_index[basename] = index
         self.targets[location] = target
         self.taken[target] = location
         return target
@@ -312,12 +316,12 @@ class Exporter:
         return output
 
 
-def _add_size_and_checksum(compute_checksum: bool, obj: MutableMapping[str, Any]) -> None:
+def _add_size_and_checksum(compute_checksum: bool, keep_checksums: bool, obj: MutableMapping[str, Any]) -> None:
     path = obj.get("path")
     if not path or not os.path.isfile(path):
         return
     obj["size"] = os.path.getsize(path)
-    if compute_checksum:
+    if compute_checksum and not (keep_checksums and str(obj.get("checksum", "")).startswith("sha1$")):
         digest = hashlib.sha1()  # noqa: S324 - CWL checksums are sha1
         with open(path, "rb") as handle:
             for chunk in iter(functools.partial(handle.read, 1 << 20), b""):
@@ -326,14 +330,20 @@ def _add_size_and_checksum(compute_checksum: bool, obj: MutableMapping[str, Any]
 
 
 def export_outputs(output: Any, export_fn: Callable[[Any, str], None], outdir: str,
-                   compute_checksum: bool = True, dest_url: Optional[str] = None) -> Any:
-    """Export the final output object; returns it with rewritten locations (in place)."""
+                   compute_checksum: bool = True, dest_url: Optional[str] = None,
+                   keep_checksums: bool = False) -> Any:
+    """Export the final output object; returns it with rewritten locations (in place).
+
+    ``keep_checksums``: a File that already has a checksum keeps it (as cwltool does: the tool's
+    job computed it from the very bytes exported here); not in runs where a later step may have
+    updated a file in place after its checksum was taken.
+    """
     fs_access = ToilFsAccess(outdir)
     adjustDirObjs(output, functools.partial(get_listing, fs_access, recursive=True))
     if dest_url is None:
         os.makedirs(outdir, exist_ok=True)
     Exporter(export_fn, outdir, dest_url).export(output)
-    visit_class(output, ("File",), functools.partial(_add_size_and_checksum, compute_checksum))
+    visit_class(output, ("File",), functools.partial(_add_size_and_checksum, compute_checksum, keep_checksums))
     visit_class(output, ("File",), lambda obj: obj.pop("http://commonwl.org/cwltool#generation", None))
     return output
 

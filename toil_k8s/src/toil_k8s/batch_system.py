@@ -27,9 +27,11 @@ from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Set
 import attrs
 from toil_core.plugin_api import (
     EXIT_STATUS_UNAVAILABLE_VALUE,
+    AbstractScalableBatchSystem,
     BatchJobExitReason,
     BatchSystemLocalSupport,
     InsufficientSystemResources,
+    NodeInfo,
     UpdatedBatchJobInfo,
     WorkerInvocation,
     settings_from,
@@ -38,6 +40,7 @@ from toil_core.plugin_api import (
 from toil_k8s import capacity, cleanup
 from toil_k8s.connection import Connection, KubernetesSetupError, connect
 from toil_k8s.manifests import RUN_LABEL, PodTemplate, job_manifest, sanitise_owner
+from toil_k8s.nodes import NodeView
 from toil_k8s.pod_state import Phase, PodView, is_stuck, view_pod
 from toil_k8s.settings import KubernetesSettings, environment_knobs
 
@@ -91,7 +94,7 @@ def load_yaml_file(path: Optional[str], option: str) -> Optional[Dict[str, Any]]
     return data
 
 
-class KubernetesBatchSystem(BatchSystemLocalSupport):
+class KubernetesBatchSystem(BatchSystemLocalSupport, AbstractScalableBatchSystem):
     """Runs each Toil job as a Kubernetes Job (see the module docstring)."""
 
     @classmethod
@@ -134,6 +137,7 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
         self.connection: Connection = connect()
         self.namespace = self.connection.namespace
         self.selector = f"{RUN_LABEL}={self.template.run_id}"
+        self.node_view = NodeView(self.connection.core, self.namespace, self.selector)
         self._lock = threading.RLock()
         self._wake = threading.Condition(self._lock)
         self._jobs: Dict[int, _Job] = {}
@@ -545,10 +549,27 @@ class KubernetesBatchSystem(BatchSystemLocalSupport):
         if names:
             self._wait_gone(names)
 
+    # ------------------------------------------------------------------ scalable interface (toil_k8s.nodes)
+    def getNodes(self, preemptible: Optional[bool] = None, timeout: int = 600) -> Dict[str, NodeInfo]:
+        return self.node_view.nodes(preemptible)
+
+    def nodeInUse(self, nodeIP: str) -> bool:
+        return self.node_view.in_use(nodeIP)
+
+    def ignoreNode(self, nodeAddress: str) -> None:
+        self.node_view.ignore(nodeAddress)
+
+    def unignoreNode(self, nodeAddress: str) -> None:
+        self.node_view.unignore(nodeAddress)
+
     def shutdown(self) -> None:
         if self._shut_down:
             return
         self._shut_down = True
+        try:
+            self.node_view.release_all()
+        except Exception as exc:  # noqa: BLE001 - the pods still have to go
+            logger.warning("Could not uncordon the nodes this run cordoned: %s", exc)
         self._stopping.set()
         with self._wake:
             self._wake.notify_all()

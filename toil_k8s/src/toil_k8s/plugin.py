@@ -22,7 +22,7 @@ def toil_batch_systems() -> List[BatchSystemSpec]:
         BatchSystemSpec(
             name="kubernetes", aliases=("k8s",),
             load="toil_k8s.batch_system:KubernetesBatchSystem", settings=KubernetesSettings,
-            capabilities=frozenset({"walltime", "accelerators", "fractional_cores", "auto_deployment"}),
+            capabilities=frozenset({"walltime", "accelerators", "fractional_cores", "auto_deployment", "scalable"}),
             summary="Runs each job as a Kubernetes batch/v1 Job in the appliance image (TOIL_APPLIANCE_SELF).",
         ),
     ]

@@ -26,7 +26,7 @@ from WDL import Env, Tree, Type, Value
 
 from toil.job import Job, Promise
 from toil_wdl.document import DocRef, WorkflowPath, find_node, section_order
-from toil_wdl.task import call_resources, eval_declarations, run_task
+from toil_wdl.task import call_resources, eval_declarations, null_overrides_default, run_task
 from toil_wdl.values import Frag, ToilStdLib, WDLRunnerError, bindings, detach, frag, merge
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,8 @@ def _call_inputs(job: Job, doc: DocRef, call: Tree.Call, env: Env.Bindings[Value
     out: Frag = []
     for name, expr in call.inputs.items():
         value = expr.eval(env, stdlib=stdlib)
-        if isinstance(value, Value.Null) and name in decls and decls[name].expr is not None:
+        if isinstance(value, Value.Null) and name in decls and decls[name].expr is not None \
+                and not null_overrides_default(decls[name], callee.effective_wdl_version):
             continue  # a null for an input with a default means the default
         if name in decls:
             try:
@@ -105,7 +106,7 @@ def plan_node(job: Job, doc: DocRef, wf_path: WorkflowPath, node: Tree.WorkflowN
         if node in (doc.workflow(wf_path).inputs or []) or (
                 doc.workflow(wf_path).inputs is None and env.has_binding("_given." + node.name)):
             given = bindings([(n[len("_given."):], v) for n, v in frag(env) if n.startswith("_given.")])
-            value_env = eval_declarations([node], given, stdlib, env=env)
+            value_env = eval_declarations([node], given, stdlib, env=env, version=version)
         else:
             value_env = eval_declarations([node], Env.Bindings(), stdlib, env=env, overridable=set())
         return [(node.name, detach(value_env[node.name]))], None, True

@@ -74,14 +74,25 @@ def _ordered(decls: List[Tree.Decl]) -> List[Tree.Decl]:
     return out
 
 
+def null_overrides_default(decl: Tree.Decl, version: Optional[str]) -> bool:
+    """Whether an explicit null given for ``decl`` (which has a default) is the value, not "use the default".
+
+    WDL 1.1 lets a caller set an input declared optional *with* a default to None (``salutation = None``);
+    in draft-2 and 1.0, and for an input whose type is not optional, a null means the default."""
+    return decl.type.optional and version not in (None, "draft-2", "1.0")
+
+
 def eval_declarations(decls: List[Tree.Decl], given: Env.Bindings[Value.Base], stdlib: Any,
                       env: Optional[Env.Bindings[Value.Base]] = None,
-                      overridable: Optional[set] = None) -> Env.Bindings[Value.Base]:
-    """Bind each declaration: its value in ``given`` (when it may be overridden) or its expression."""
+                      overridable: Optional[set] = None,
+                      version: Optional[str] = None) -> Env.Bindings[Value.Base]:
+    """Bind each declaration: its value in ``given`` (when it may be overridden) or its expression.
+    ``version`` is the document's WDL version (it decides what a null given for a default means)."""
     env = env if env is not None else Env.Bindings()
     for decl in _ordered(decls):
         supplied = (overridable is None or decl.name in overridable) and given.has_binding(decl.name)
-        if supplied and isinstance(given[decl.name], Value.Null) and decl.expr is not None:
+        if supplied and isinstance(given[decl.name], Value.Null) and decl.expr is not None \
+                and not null_overrides_default(decl, version):
             supplied = False  # a null for an input with a default means the default
         if supplied:
             value = given[decl.name]
@@ -103,7 +114,7 @@ def task_env(task: Tree.Task, inputs: Env.Bindings[Value.Base], stdlib: Any) -> 
     """The task's inputs and private declarations."""
     if task.inputs is None:  # draft-2: any declaration may be given
         return eval_declarations(list(task.postinputs), inputs, stdlib)
-    env = eval_declarations(list(task.inputs), inputs, stdlib)
+    env = eval_declarations(list(task.inputs), inputs, stdlib, version=task.effective_wdl_version)
     return eval_declarations(list(task.postinputs), Env.Bindings(), stdlib, env=env, overridable=set())
 
 

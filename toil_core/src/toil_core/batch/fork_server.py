@@ -94,13 +94,31 @@ class _Child:
         self.rerun_current = False
 
 
+def _environment_snapshot() -> Dict[Any, Any]:
+    """A copy of this process's environment, cheap to take and compare between the jobs of a
+    batch (CPython keeps ``os.environ`` as a dict of encoded strings; copying that dict skips
+    decoding every name and value)."""
+    data = getattr(os.environ, "_data", None)
+    return dict(data) if isinstance(data, dict) else dict(os.environ)
+
+
+def _restore_environment(snapshot: Dict[Any, Any]) -> None:
+    """Make the environment what :func:`_environment_snapshot` saw."""
+    decode = getattr(os.environ, "decodevalue", None)
+    decode_key = getattr(os.environ, "decodekey", None)
+    if callable(decode) and callable(decode_key) and isinstance(getattr(os.environ, "_data", None), dict):
+        snapshot = {decode_key(k): decode(v) for k, v in snapshot.items()}
+    os.environ.clear()
+    os.environ.update(snapshot)
+
+
 def _run_jobs(store: Any, jobs: List[Tuple[int, str]], status_fd: int) -> int:
     """In a forked child: run the jobs one after the other, telling the server over ``status_fd``
     when each begins and ends. A job's failure is its own: the next job runs regardless."""
     profile_dir = os.environ.get("TOIL_PROFILE_WORKERS_DIR")
     for batch_id, job_store_id in jobs:
         os.write(status_fd, b"B %d\n" % batch_id)
-        environment = dict(os.environ)  # a job's changes to the environment stay with that job
+        environment = _environment_snapshot()  # a job's changes to the environment stay with that job
         code = 2
         try:
             if profile_dir:  # developer aid: one cProfile dump per job
@@ -115,9 +133,8 @@ def _run_jobs(store: Any, jobs: List[Tuple[int, str]], status_fd: int) -> int:
                 code = run_worker(store, job_store_id)
         except BaseException:  # noqa: B902 - the worker records failures; this is a failure to do so
             traceback.print_exc()
-        if os.environ != environment:
-            os.environ.clear()
-            os.environ.update(environment)
+        if _environment_snapshot() != environment:
+            _restore_environment(environment)
         os.write(status_fd, b"E %d %d\n" % (batch_id, code))
     return 0
 

@@ -18,7 +18,7 @@ import struct
 import tempfile
 from collections import namedtuple
 from contextlib import contextmanager, suppress
-from typing import Any, Callable, Iterator, List
+from typing import Any, Callable, Iterator, List, Set, Tuple
 
 logger = logging.getLogger(__name__)
 
@@ -100,9 +100,15 @@ class DeferredFunctionManager:
     PREFIX = "func"
     WIP_SUFFIX = ".tmp"
 
+    #: (state directory, process ID) pairs this process made sure exist (once per forked batch).
+    _made: Set[Tuple[str, int]] = set()
+
     def __init__(self, stateDirBase: str) -> None:
         self.stateDir = os.path.join(stateDirBase, self.STATE_DIR_STEM)
-        os.makedirs(self.stateDir, exist_ok=True)
+        key = (self.stateDir, os.getpid())
+        if key not in DeferredFunctionManager._made:
+            os.makedirs(self.stateDir, exist_ok=True)
+            DeferredFunctionManager._made.add(key)
         self.stateFileName: str = ""
 
     @contextmanager
@@ -143,7 +149,11 @@ class DeferredFunctionManager:
     def _create_state_file(self) -> int:
         """Create, lock and publish a fresh state file; return its descriptor."""
         while True:
-            fd, wip = tempfile.mkstemp(prefix=self.PREFIX, suffix=self.WIP_SUFFIX, dir=self.stateDir)
+            try:
+                fd, wip = tempfile.mkstemp(prefix=self.PREFIX, suffix=self.WIP_SUFFIX, dir=self.stateDir)
+            except FileNotFoundError:  # removed since this process made it
+                os.makedirs(self.stateDir, exist_ok=True)
+                continue
             fcntl.flock(fd, fcntl.LOCK_EX)
             final = wip[: -len(self.WIP_SUFFIX)]
             try:

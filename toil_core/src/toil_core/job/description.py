@@ -7,6 +7,7 @@ separately, and referenced by ``body_id``.
 from __future__ import annotations
 
 import json
+import operator
 import sys
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -69,6 +70,9 @@ class JobDescription:
     logJobStoreFileID: Optional[str] = None
     #: File holding the pickled return value, allocated when someone takes a promise.
     rv_file_id: Optional[str] = None
+    #: The pickled return value itself (base64), for stores that keep a small one in the job's
+    #: own record instead of a file (see ``AbstractJobStore.store_return_value``; stored only if set).
+    inline_rv: Optional[str] = None
     #: Service host flag files: deleted by the host once started / by the leader to stop it.
     startJobStoreID: Optional[str] = None
     terminateJobStoreID: Optional[str] = None
@@ -182,13 +186,15 @@ class JobDescription:
 
     # ------------------------------------------------------------------ storage
     def to_dict(self) -> Dict[str, Any]:
-        data = {field.name: getattr(self, field.name) for field in _FIELDS}
+        data = dict(zip(_FIELD_ORDER, _get_fields(self)))
         if data["raw_command"] is None:
             del data["raw_command"]
         if not data["created"]:
             del data["created"]
         if not data["fresh"]:
             del data["fresh"]
+        if data["inline_rv"] is None:
+            del data["inline_rv"]
         data["schema"] = SCHEMA_VERSION
         return data
 
@@ -203,7 +209,8 @@ class JobDescription:
                 f"Job description schema {schema} is newer than this toil-core understands "
                 f"({SCHEMA_VERSION}); upgrade toil-core to resume this workflow."
             )
-        known = {k: v for k, v in data.items() if k in _FIELD_NAMES}
+        # Stored descriptions name no other key; one written by a newer minor version might.
+        known = data if _FIELD_NAMES.issuperset(data) else {k: v for k, v in data.items() if k in _FIELD_NAMES}
         for name in _SHARED_STRINGS:  # the same few names recur across thousands of jobs
             value = known.get(name)
             if type(value) is str:
@@ -266,4 +273,6 @@ class CheckpointJobDescription(JobDescription):
 
 _FIELDS = attrs.fields(JobDescription)
 _FIELD_NAMES = frozenset(f.name for f in _FIELDS)
+_FIELD_ORDER = tuple(f.name for f in _FIELDS)
+_get_fields = operator.attrgetter(*_FIELD_ORDER)
 _SHARED_STRINGS = ("jobName", "unitName", "displayName", "kind", "body_id")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Deque, Dict, Iterable, List, Optional, Se
 
 from toil_core.job.description import INLINE_BODY, SERVICE
 from toil_core.job.errors import JobPromiseConstraintError, UnpicklableJobError
-from toil_core.job.promise import dumps_for_store, loads_from_store
+from toil_core.job.promise import dumps_for_store, loads_from_store, read_file_bytes
 from toil_core.lib.store_errors import NoSuchFileException
 
 if TYPE_CHECKING:  # job.py imports this module when a job is saved; only its types are needed here
@@ -216,8 +216,7 @@ def load_job_body(job_store: AbstractJobStore, desc: Any, body_id: Optional[str]
         data = base64.b64decode(desc.inline_body)
     else:
         try:
-            with job_store.read_file_stream(file_id) as stream:
-                data = stream.read()
+            data = read_file_bytes(job_store, file_id)
         except NoSuchFileException as err:
             locator = getattr(job_store, "locator", "JOBSTORE")
             raise NoSuchFileException(
@@ -231,8 +230,7 @@ def load_job_body(job_store: AbstractJobStore, desc: Any, body_id: Optional[str]
 
 
 def load_return_value(job_store: AbstractJobStore, rv_file_id: str) -> Any:
-    with job_store.read_file_stream(rv_file_id) as stream:
-        data = stream.read()
+    data = read_file_bytes(job_store, rv_file_id)
     if not data:
         raise RuntimeError("The root job did not store a return value.")
     return loads_from_store(data, job_store)

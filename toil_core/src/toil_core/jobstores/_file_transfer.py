@@ -30,6 +30,20 @@ BUFFER_SIZE = 10 * 1024 * 1024
 
 def safe_job_name(name: str, limit: int = 60) -> str:
     """Keep ``[A-Za-z0-9._-]`` (others become ``_``), no leading dot, at most ``limit`` chars."""
+    key = (name, limit)
+    safe = _safe_names.get(key)
+    if safe is None:
+        if len(_safe_names) > 4096:  # job names repeat; a workflow with endless distinct ones
+            _safe_names.clear()
+        safe = _safe_names[key] = _safe_job_name(name, limit)
+    return safe
+
+
+#: safe_job_name's answers: the same few job names recur across thousands of jobs.
+_safe_names: Dict[Tuple[str, int], str] = {}
+
+
+def _safe_job_name(name: str, limit: int) -> str:
     out = "".join(c if (c.isascii() and (c.isalnum() or c in "._-")) else "_" for c in name[:limit])
     return out.lstrip(".") or "job"
 

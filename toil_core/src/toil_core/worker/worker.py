@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 
 
 _workflow_dirs: Dict[Any, str] = {}
+#: (workflow directory, process ID) pairs whose directory this process found or made: a batch of
+#: jobs in one forked process checks once, a fork of a process that checked checks again.
+_checked_dirs: set = set()
 
 
 def workflow_dir(config: Config) -> str:
@@ -55,8 +58,12 @@ def workflow_dir(config: Config) -> str:
                            "never initialized.")
     key = (workflow_id, config.workDir)
     path = _workflow_dirs.get(key)
+    pid = os.getpid()
+    if path is not None and (path, pid) in _checked_dirs:
+        return path
     if path is None or not os.path.isdir(path):
         path = _workflow_dirs[key] = get_local_workflow_dir(workflow_id, config.workDir)
+    _checked_dirs.add((path, pid))
     return path
 
 
