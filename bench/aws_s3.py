@@ -1,18 +1,25 @@
 """The fan-out and files benchmarks on an ``aws:`` job store against a local S3 server, beside the
 same workflows on a ``file:`` job store, with the S3 requests per job.
 
-    .venv/bin/python bench/aws_s3.py [--children 100] [--files 20] [--readers 3]
+    .venv/bin/python bench/aws_s3.py [--children 100] [--files 20] [--readers 3] [--rounds 3] [--phases]
+    .venv/bin/python bench/run.py --cases aws          # the same through the runner (1000 children)
 
 Starts moto's S3 server on loopback (installed by ``python3 dev.py setup``), runs each workflow
-once per job store (one process each, wall clock around it, as bench/run.py does), and counts
-the requests the server answered during each run from its access log, so the leader's, the
-workers' and the clean-up's requests all count. Prints one line per run and the ratios.
+once per job store per round (one process each, wall clock around it, as bench/run.py does; the
+rounds alternate file, aws, file, aws... and the figures are medians), and counts the requests
+the server answered during each run from its access log, so the leader's, the workers' and the
+clean-up's requests all count. Besides wall time it reports CPU time (user + system), which load
+on the machine does not change: of the workflow (leader, fork server and workers: the children
+this process waited for) and, for the aws runs, of the S3 server too (moto is CPU bound; a real
+S3 costs the client nothing of it). Prints one line per case and the aws/file ratios.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,7 +28,7 @@ import urllib.request
 import uuid
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 BENCH = Path(__file__).resolve().parent
 
@@ -75,32 +82,46 @@ def breakdown(trace: Path) -> Counter:
     return counts
 
 
-def _run(script: str, store: str, args: List[str], env: Dict[str, str]) -> float:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _run(script: str, store: str, args: List[str], env: Dict[str, str]) -> Tuple[float, float]:
+    """Run one workflow; its wall seconds and the CPU seconds of its process tree."""
+    cpu = _children_cpu()
     began = time.perf_counter()
     proc = subprocess.run([sys.executable, str(BENCH / script), store, "--logLevel=WARNING", *args], env=env,
                           capture_output=True, text=True)
     seconds = time.perf_counter() - began
     if proc.returncode != 0:
         raise SystemExit(f"{script} on {store} failed:\n{proc.stderr[-4000:]}")
-    return seconds
+    return seconds, _children_cpu() - cpu
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--children", type=int, default=100)
-    parser.add_argument("--files", type=int, default=20)
-    parser.add_argument("--readers", type=int, default=3)
-    parser.add_argument("--phases", action="store_true",
-                        help="also print the S3 calls per phase of a job's life (TOIL_AWS_REQUEST_LOG)")
-    options = parser.parse_args()
+def measure(children: int = 100, files: int = 20, readers: int = 3, rounds: int = 1,
+            phases: bool = False) -> Dict[str, Dict[str, float]]:
+    """Run the cases; per case the medians (wall and CPU seconds, S3 requests per job)."""
     work = Path(tempfile.mkdtemp(prefix="toil-bench-aws-"))
     port = _free_port()
     log = work / "moto.log"
     env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}")
+    for name in ("TOIL_S3_HOST", "TOIL_S3_PORT", "TOIL_S3_USE_SSL"):
+        env.pop(name, None)
     with open(log, "wb") as out:
         server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                                   stdout=out, stderr=subprocess.STDOUT, env=env)
+    results: Dict[str, Dict[str, float]] = {}
     try:
         for _ in range(300):
             try:
@@ -108,31 +129,60 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.1)
-        cases = [("fanout", "wf_fanout.py", [f"--benchChildren={options.children}"], options.children + 1),
-                 ("files", "wf_files.py", [f"--benchFiles={options.files}", f"--benchReaders={options.readers}",
-                                           "--benchFileMB=1"], options.readers + 1)]
+        cases = [("fanout", "wf_fanout.py", [f"--benchChildren={children}"], children + 1),
+                 ("files", "wf_files.py", [f"--benchFiles={files}", f"--benchReaders={readers}",
+                                           "--benchFileMB=1"], readers + 1)]
         summary: List[str] = []
         for name, script, args, jobs in cases:
-            file_seconds = _run(script, f"file:{work / (name + '-store')}", args, env)
-            before = _requests(log)
-            trace = work / f"{name}-requests.tsv"
-            aws_seconds = _run(script, f"aws:us-east-1:bench-{uuid.uuid4().hex[:12]}", args,
-                               dict(env, TOIL_AWS_REQUEST_LOG=str(trace)))
-            requests = _requests(log) - before
-            summary.append(f"{name}: {jobs} jobs; file: {file_seconds:.1f} s; aws: {aws_seconds:.1f} s "
-                           f"({aws_seconds / file_seconds:.2f}x); {requests} S3 requests = "
-                           f"{requests / jobs:.1f} per job")
+            runs: Dict[str, List[float]] = {k: [] for k in ("file_wall", "file_cpu", "aws_wall", "aws_cpu",
+                                                            "moto_cpu", "requests")}
+            for round_ in range(rounds):
+                wall, cpu = _run(script, f"file:{work / f'{name}-store-{round_}'}", args, env)
+                runs["file_wall"].append(wall)
+                runs["file_cpu"].append(cpu)
+                before = _requests(log)
+                moto_before = _process_cpu(server.pid)
+                trace = work / f"{name}-requests-{round_}.tsv"
+                wall, cpu = _run(script, f"aws:us-east-1:bench-{uuid.uuid4().hex[:12]}", args,
+                                 dict(env, TOIL_AWS_REQUEST_LOG=str(trace)) if phases and round_ == 0 else env)
+                runs["moto_cpu"].append(_process_cpu(server.pid) - moto_before)
+                runs["aws_wall"].append(wall)
+                runs["aws_cpu"].append(cpu)
+                runs["requests"].append((_requests(log) - before) / jobs)
+            got = {key: statistics.median(values) for key, values in runs.items()}
+            got["jobs"] = jobs
+            results[name] = got
+            summary.append(
+                f"{name}: {jobs} jobs; S3 requests {got['requests']:.2f} per job; wall file {got['file_wall']:.1f} s, "
+                f"aws {got['aws_wall']:.1f} s ({got['aws_wall'] / got['file_wall']:.2f}x); CPU file "
+                f"{got['file_cpu']:.1f} s, aws {got['aws_cpu']:.1f} s + S3 server {got['moto_cpu']:.1f} s "
+                f"({got['aws_cpu'] / got['file_cpu']:.2f}x without the server, "
+                f"{(got['aws_cpu'] + got['moto_cpu']) / got['file_cpu']:.2f}x with it)"
+                + (f"; medians of {rounds} rounds" if rounds > 1 else ""))
             print(summary[-1], flush=True)
-            if options.phases:
-                counts = breakdown(trace)
+            if phases:
+                counts = breakdown(work / f"{name}-requests-0.tsv")
                 for (phase, operation), count in sorted(counts.items(), key=lambda item: (item[0][0], -item[1])):
                     print(f"    {phase:<45} {operation:<22} {count:>6} {count / jobs:>6.2f}/job")
                 print(f"    {'API calls (before retries)':<68} {sum(counts.values()):>6}")
-        if options.phases:
+        if phases:
             print("\n".join(summary))
     finally:
         server.terminate()
         server.wait()
+    return results
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, default=100)
+    parser.add_argument("--files", type=int, default=20)
+    parser.add_argument("--readers", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=1, help="alternating file/aws rounds (medians)")
+    parser.add_argument("--phases", action="store_true",
+                        help="also print the S3 calls per phase of a job's life (TOIL_AWS_REQUEST_LOG)")
+    options = parser.parse_args(argv)
+    measure(options.children, options.files, options.readers, max(1, options.rounds), options.phases)
     return 0
 
 

@@ -124,6 +124,16 @@ CASES: Dict[str, Dict[str, Any]] = {
         "jobs": lambda p: 1,
         "upstream": "never",  # the ratio is against plain Python, measured in the same job
     },
+    # (sj): issue 24's small-files workload, whole workflow, against upstream.
+    "sj": {
+        "name": "smallfiles-jobs",
+        "title": "{writers} jobs writing {files} files of 1 KiB each, one job reading all",
+        "script": "wf_smallfiles_jobs.py",
+        "params": {"full": {"writers": 20, "files": 100}, "small": {"writers": 4, "files": 25}},
+        "args": lambda p: [f"--benchWriters={p['writers']}", f"--benchFiles={p['files']}"],
+        "jobs": lambda p: p["writers"] + 2,
+        "upstream": "always",
+    },
     # (s) with the caching file store.
     "scache": {
         "name": "smallfiles-caching",

@@ -11,12 +11,19 @@ the wall clock around it; single_machine batch system + file: job store):
       e10k in the same run (--cases million = e10k,e100k,e1m) the leader's CPU per job at 1M over
       that at 10k (goal <= 1.3) and its bytes per pending job at 1M (goal <= 1 KiB)
   (f) 500 independent small command jobs (the CWL CommandLineTool scatter pattern)
+  (sj) 20 jobs each writing 100 files of 1 KiB (writeGlobalFileStream), then one job reading all 2000
+      (readGlobalFileStream): issue 24's small-files workload, whole workflow, with upstream
   (s) 2000 files of 1-4 KiB through write/readGlobalFile and the streams, against plain Python on the
       same disk in the same job (ratio toil/plain per operation; scache: the same, caching file store)
   (import) ``python -c "import toil.job"``: wall clock and -X importtime, median of 5
   (t) start-up: ``import toil.job``, ``import toil.common`` and the hello-world workflow end to end,
       wall and CPU, for every ``--python`` given (and upstream with --upstream) in alternating rounds,
       with each interpreter's ratio to the first (bench/startup.py)
+  (aws) opt-in (needs moto, installed by dev.py setup): the fan-out (1000 children; 100 with --quick)
+      and the files case on an ``aws:`` job store against a local S3 server beside the same on a
+      ``file:`` store, in alternating rounds (--repeat, default 3): S3 requests per job (goal: at
+      most 4 per trivial job) and the aws/file ratio of wall time (goal: within 3x for the
+      fan-out) and of CPU time, with and without the S3 server's (bench/aws_s3.py)
   (g) CWL: echo scattered over 1000 inputs  (h) CWL: 3 scattered steps over 200 inputs; both run with
       toil-cwl-runner and ``cwltool --parallel`` back to back (bench/cwl_cases.py): the ratio is the result
 
@@ -48,6 +55,7 @@ from typing import Any, Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import aws_s3  # noqa: E402
 import importtime  # noqa: E402
 import report  # noqa: E402
 import startup  # noqa: E402
@@ -58,12 +66,12 @@ from cases import (ALIASES, BENCH, CASES, REFERENCE_SECONDS, UPSTREAM_REQUIREMEN
 
 RESULTS = BENCH / "results"
 #: Opt-in cases: run only when named (--cases e1m or --cases million), never by "all".
-OPT_IN = ["e1m"]
-ALL = [k for k in CASES if k not in OPT_IN] + ["import", "startup"]
+OPT_IN = ["e1m", "aws"]
+ALL = [k for k in CASES if k not in OPT_IN] + ["import", "startup"]  # (aws: opt-in)
 CWL_ALIASES = {c["name"]: k for k, c in [*CWL_CASES.items(), *WDL_CASES.items()]}
 GROUPS = {"e": ["e10k", "e100k"], "million": ["e10k", "e100k", "e1m"], "all": ALL, "i": ["import"],
           "imports": ["import"], "t": ["startup"], "start-up": ["startup"], "cwl": list(CWL_CASES),
-          "wdl": list(WDL_CASES)}
+          "wdl": list(WDL_CASES), "s3": ["aws"]}
 
 
 def parse_cases(text: str) -> List[str]:
@@ -75,7 +83,7 @@ def parse_cases(text: str) -> List[str]:
         keys = GROUPS.get(item) or [ALIASES.get(item, CWL_ALIASES.get(item, item))]
         for key in keys:
             if key not in CASES and key not in CWL_CASES and key not in WDL_CASES and key not in ("import",
-                                                                                                 "startup"):
+                                                                                                 "startup", "aws"):
                 raise argparse.ArgumentTypeError(
                     f"unknown case {item!r}; choose from all, e, import, t (startup), "
                     + ", ".join(f"{k} ({c['name']})"
@@ -92,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cases", type=parse_cases, default=ALL,
                         help="comma-separated: a|fanout, b|chain, c|tree, d|files, e (= e10k,e100k), "
                              "e1m|fanout1m (opt-in), million (= e10k,e100k,e1m), "
-                             "f|commands, s|smallfiles, scache|smallfiles-caching, import, t|startup, all (default: all; the CWL cases only when named: "
+                             "f|commands, s|smallfiles, sj|smallfiles-jobs, scache|smallfiles-caching, import, t|startup, aws (opt-in), all (default: all; the CWL cases only when named: "
                              "g|cwl-scatter, h|cwl-3step, cwl = g,h; w|wdl-scatter, wdl = w)")
     parser.add_argument("--scale", choices=["small", "full"], default="full",
                         help="full: the target sizes; small: shrunk counts for quick checks")
@@ -152,6 +160,7 @@ def main(argv: List[str] | None = None) -> int:
     starts: Dict[str, Any] = {}
     cwl: Dict[str, Dict[str, Any]] = {}
     wdl: Dict[str, Dict[str, Any]] = {}
+    aws: Dict[str, Dict[str, float]] = {}
     upstream_cwl = None
     if upstream_python and any(key in CWL_CASES for key in args.cases):
         upstream_cwl = ensure_upstream_cwl(upstream_python)
@@ -162,6 +171,11 @@ def main(argv: List[str] | None = None) -> int:
         if key in CWL_CASES:
             cwl[key] = run_cwl_case(args.python, key, args.scale, timeout, args.keep_logs, upstream_cwl,
                                     args.repeat)
+            continue
+        if key == "aws":
+            children = 100 if args.scale == "small" else 1000
+            log(f"aws: fan-out of {children} and files on aws: vs file:, {max(args.repeat, 3)} rounds")
+            aws = aws_s3.measure(children=children, files=20, readers=3, rounds=max(args.repeat, 3))
             continue
         if key == "startup":
             both = pythons + ([upstream_python] if upstream_python else [])
@@ -236,7 +250,7 @@ def main(argv: List[str] | None = None) -> int:
         "upstream": ({"python": upstream_python, "version": engine_version(upstream_python),
                       "requirements": UPSTREAM_REQUIREMENTS, "results": upstream}
                      if upstream_python else None),
-        "imports": imports, "startup": starts, "derived": derived, "cwl": cwl, "wdl": wdl,
+        "imports": imports, "startup": starts, "aws": aws, "derived": derived, "cwl": cwl, "wdl": wdl,
         "reference": {"description": "upstream Toil 5.10, 2-core machine, single_machine + file job store",
                       "seconds": REFERENCE_SECONDS},
         "targets": [dict(zip(["target", "ours", "upstream", "ratio", "goal", "status"], r)) for r in rows],

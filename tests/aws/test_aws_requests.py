@@ -189,3 +189,100 @@ def test_finishing_a_fresh_leaf_job_needs_no_listing_at_all(store: Any) -> None:
     assert "ListObjectsV2" not in seen, seen
     assert not _exists(store, body) and not _exists(store, own) and not store.job_exists(job_id)
     assert _exists(store, value)
+
+
+def _read(store: Any, file_id: str) -> bytes:
+    with store.read_file_stream(file_id) as stream:
+        return stream.read()
+
+
+def _promised(store: Any, name: str = "promisor") -> JobDescription:
+    """A stored job whose return value someone holds a promise of."""
+    desc = JobDescription(jobName=name)
+    store.assign_job_id(desc)
+    desc.rv_file_id = store.reserve_return_value_id(desc.jobStoreID)
+    store.create_job(desc)
+    return desc
+
+
+def test_finishing_a_leaf_job_with_a_small_return_value_is_one_put(store: Any) -> None:
+    desc = store.load_job(_promised(store).jobStoreID)
+    store.first_attempt(desc.jobStoreID)  # a fresh job owns no file: its deletion lists none
+    view = attempt_scoped(store, desc.jobStoreID)
+    with _calls(store) as seen:
+        view.store_return_value(desc, b"pickled value")  # what the worker's commit does, then:
+        view.delete_job(desc.jobStoreID)
+    assert seen == ["PutObject"]
+    other = _other(store)
+    assert _read(other, desc.rv_file_id) == b"pickled value"
+    assert not other.job_exists(desc.jobStoreID)
+    with pytest.raises(NoSuchJobException):
+        other.load_job(desc.jobStoreID)
+    assert desc.jobStoreID not in {d.jobStoreID for d in other.jobs()}
+
+
+def test_the_return_value_of_a_job_read_back_finished_is_read_without_a_request(store: Any) -> None:
+    desc = store.load_job(_promised(store).jobStoreID)
+    store.store_return_value(desc, b"value")
+    store.delete_job(desc.jobStoreID)
+    leader = _other(store)
+    with pytest.raises(NoSuchJobException):
+        leader.load_job(desc.jobStoreID)  # the leader's read-back after the worker exits
+    with _calls(leader) as seen:
+        assert _read(leader, desc.rv_file_id) == b"value"
+    assert seen == []
+
+
+def test_a_job_that_has_not_finished_has_an_empty_return_value(store: Any) -> None:
+    desc = _promised(store)
+    assert _read(_other(store), desc.rv_file_id) == b""
+
+
+def test_a_big_return_value_is_an_object_of_its_own(store: Any) -> None:
+    from toil_aws.job_records import INLINE_RV_LIMIT
+
+    desc = store.load_job(_promised(store).jobStoreID)
+    big = b"x" * (INLINE_RV_LIMIT + 1)
+    store.store_return_value(desc, big)
+    assert desc.inline_rv is None
+    store.delete_job(desc.jobStoreID)
+    other = _other(store)
+    assert _read(other, desc.rv_file_id) == big
+    assert not other.job_exists(desc.jobStoreID)
+
+
+def test_a_job_with_successors_keeps_its_return_value_in_its_description(store: Any) -> None:
+    desc = store.load_job(_promised(store).jobStoreID)
+    store.store_return_value(desc, b"value")
+    desc.body_id = None
+    desc.children = ["a-successor"]
+    store.update_job(desc)  # the commit: value and finish in one PUT
+    leader = _other(store)
+    assert _read(leader, desc.rv_file_id) == b"value"  # the successors may use it now
+    read_back = leader.load_job(desc.jobStoreID)
+    read_back.children = []
+    leader.update_job(read_back)  # the leader's updates keep it
+    leader.delete_job(desc.jobStoreID)  # ... and so does deleting the job once all finished
+    assert _read(_other(store), desc.rv_file_id) == b"value"
+    assert not _other(store).job_exists(desc.jobStoreID)
+
+
+def test_an_update_never_revives_a_job_finished_with_a_return_value(store: Any) -> None:
+    desc = store.load_job(_promised(store).jobStoreID)
+    stale = _other(store)
+    old = stale.load_job(desc.jobStoreID)
+    store.store_return_value(desc, b"value")
+    store.delete_job(desc.jobStoreID)
+    old.remainingTryCount = 0
+    with pytest.raises(NoSuchJobException):
+        stale.update_job(old)
+    assert _read(_other(store), desc.rv_file_id) == b"value"
+
+
+def test_a_value_published_while_the_job_runs_is_read_from_its_own_object(store: Any) -> None:
+    """A service host publishes its start value long before it finishes."""
+    desc = _promised(store, "service-host")
+    with store.write_reserved_file_stream(desc.rv_file_id) as stream:
+        stream.write(b"service address")
+    assert _read(_other(store), desc.rv_file_id) == b"service address"
+    assert store.job_exists(desc.jobStoreID)

@@ -8,6 +8,7 @@ from typing import Any, Iterator, List
 
 import pytest
 from toil_core.job.commit import created_successors
+from toil_core.job.created import expand_created
 from toil_core.job.description import INLINE_BODY, JobDescription
 from toil_core.jobstores.locator import make_job_store
 from toil_core.leader.tracker import JobTracker
@@ -55,8 +56,32 @@ def _parent_with_new_children(store: Any, count: int) -> tuple:
 def test_a_phase_of_several_new_jobs_is_recorded_without_their_bodies(store: Any) -> None:
     parent, kids = _parent_with_new_children(store, 3)
     stored = store.load_job(parent.jobStoreID)
-    assert [d["jobStoreID"] for d in stored.created] == [k.jobStoreID for k in kids]
-    assert all(d["inline_body"] is None and d["body_id"] == INLINE_BODY for d in stored.created)
+    expanded = list(expand_created(stored))
+    assert [d.jobStoreID for d in expanded] == [k.jobStoreID for k in kids]
+    assert [d.jobName for d in expanded] == ["kid0", "kid1", "kid2"]
+    assert all(d.inline_body is None and d.body_id == INLINE_BODY for d in expanded)
+
+
+def test_a_phase_is_recorded_once_with_one_row_of_differences_per_job(store: Any) -> None:
+    parent, kids = _parent_with_new_children(store, 3)
+    (block,) = store.load_job(parent.jobStoreID).created
+    assert block["phase"] == "children" and block["common"]["body_id"] == INLINE_BODY
+    assert "jobStoreID" not in block["keys"] and "body_id" not in block["keys"]
+    assert len(block["rows"]) == 3 and all(len(row) == len(block["keys"]) for row in block["rows"])
+
+
+def test_the_older_form_of_one_full_description_per_job_is_still_read(store: Any) -> None:
+    kids = [_job(store, f"kid{i}") for i in range(2)]
+    parent = JobDescription(jobName="p", children=[k.jobStoreID for k in kids])
+    parent.created = [dict(k.to_dict(), inline_body=None) for k in kids]
+    assert [d.jobStoreID for d in expand_created(parent)] == [k.jobStoreID for k in kids]
+
+
+def test_expanded_descriptions_share_no_list(store: Any) -> None:
+    parent, kids = _parent_with_new_children(store, 2)
+    first, second = expand_created(store.load_job(parent.jobStoreID))
+    first.filesToDelete.append("x")
+    assert second.filesToDelete == []
 
 
 def test_a_single_new_successor_is_not_recorded(store: Any) -> None:

@@ -5,7 +5,9 @@ I/O, the ETags seen, the batch being created, the files owned by the running att
 """
 from __future__ import annotations
 
+import base64
 import json
+from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
@@ -21,10 +23,32 @@ _PARSE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, 
 _CHANGED = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
 #: How many job descriptions a batch of creations stores at once (see JobRecords.batch).
 BATCH_THREADS = 8
+#: Return values up to this size (pickled) are kept in the job's own record (see
+#: JobRecords.store_return_value); bigger ones are an object of their own.
+INLINE_RV_LIMIT = 4096
+#: Metadata that marks a finished job's record kept for its return value (a "done" record).
+DONE_META = "toil-done"
+#: Bytes of return values of done records this process keeps after reading them (the leader
+#: reads each back when its worker exits, and resolves the root's promises at the end).
+RV_CACHE_BYTES = 16 << 20
 
 
 class JobRecords:
-    """Creating, loading, updating and deleting job descriptions (and a job's own files)."""
+    """Creating, loading, updating and deleting job descriptions (and a job's own files).
+
+    Return values: a promise of job ``J``'s value refers to ``r/J`` (:meth:`reserve_return_value_id`).
+    A small value (at most :data:`INLINE_RV_LIMIT` bytes pickled) lives in ``J``'s own record
+    (``inline_rv``): the worker's commit writes value and finish in one PUT, and deleting ``J``
+    replaces its description by a *done record* (``{"done": J, "inline_rv": ...}``, metadata
+    ``toil-done``) in one PUT instead of a DELETE. A done record is no job (``load_job`` raises
+    NoSuchJobException, ``job_exists`` is False, ``jobs()`` skips it) and never changes again, so
+    the leader keeps the values of those it read back (``_rv_cache``) and resolves the root's
+    promises without reading them again. A bigger value, and a service's start value (published
+    with ``write_reserved_file_stream`` while its host job runs), is the object ``files/r/J``. Reading
+    ``r/J`` reads ``J``'s record, then (no value in it) ``files/r/J``; an empty result means
+    the job has not finished yet. Like other return-value files, done records stay until the
+    store is destroyed.
+    """
 
     _objects: Any
     _etags: Dict[str, str]
@@ -32,6 +56,12 @@ class JobRecords:
     _owned: Dict[str, set]
     _batched: Optional[List[Tuple[str, bytes]]]
     _sealer: Any
+    #: job ID -> the inline return value (base64) its record holds, for each job whose record
+    #: this process read or wrote with one (deleting such a job keeps the value).
+    _rv_held: Dict[str, str]
+    #: job ID -> pickled return value, of done records read (they never change), oldest first.
+    _rv_cache: "OrderedDict[str, bytes]"
+    _rv_cached_bytes: int
     bucket_name: str
     locator: str
 
@@ -103,9 +133,76 @@ class JobRecords:
 
     def job_exists(self, job_id: str) -> bool:
         try:
-            return self._objects.head(self._job_key(job_id)) is not None
+            head = self._objects.head(self._job_key(job_id))
         except NoSuchJobException:
             return False
+        return head is not None and DONE_META not in head.metadata
+
+    # ---------------------------------------------------------------------- return values
+    def reserve_return_value_id(self, job_id: Optional[str]) -> str:
+        """``r/<job>``: the value goes into the job's record or ``files/r/<job>`` (see the class
+        docstring); a job without an ID yet gets a reserved file as in other stores."""
+        if job_id is None:
+            return self.reserve_file_id()  # type: ignore[attr-defined]
+        self._job_key(job_id)  # validates it
+        return f"r/{job_id}"
+
+    def store_return_value(self, desc: JobDescription, data: bytes) -> None:
+        rv_id = str(desc.rv_file_id)
+        job_id = str(desc.jobStoreID)
+        if rv_id != f"r/{job_id}":
+            with self.write_reserved_file_stream(rv_id) as stream:  # type: ignore[attr-defined]
+                stream.write(data)
+            return
+        if len(data) <= INLINE_RV_LIMIT:
+            desc.inline_rv = base64.b64encode(data).decode("ascii")
+            self._rv_held[job_id] = desc.inline_rv  # written by the commit's update or deletion
+            return
+        desc.inline_rv = None
+        self._rv_held.pop(job_id, None)
+        with self.write_reserved_file_stream(rv_id) as stream:  # type: ignore[attr-defined]
+            stream.write(data)
+
+    def _done_read(self, job_id: str, data: Dict[str, Any]) -> None:
+        """Keep the value of a done record just read (it never changes)."""
+        self._etags.pop(job_id, None)
+        self._rv_held.pop(job_id, None)
+        inline = data.get("inline_rv")
+        if inline is None:
+            return
+        cache = self._rv_cache
+        value = base64.b64decode(inline)
+        old = cache.pop(job_id, None)
+        self._rv_cached_bytes += len(value) - (len(old) if old is not None else 0)
+        cache[job_id] = value
+        while self._rv_cached_bytes > RV_CACHE_BYTES and cache:
+            self._rv_cached_bytes -= len(cache.popitem(last=False)[1])
+
+    def read_return_value(self, job_id: str) -> bytes:
+        """The pickled value ``r/<job_id>`` refers to; empty if the job has not finished."""
+        cached = self._rv_cache.get(job_id)
+        if cached is not None:
+            return cached
+        try:
+            raw, _ = self._objects.get(self._job_key(job_id))
+        except ObjectMissing:
+            raw = None
+        if raw is not None:
+            try:
+                data = json.loads(raw)
+            except _PARSE_ERRORS as err:
+                raise CorruptJobError(job_id, f"s3://{self.bucket_name}/{self._job_key(job_id)}", err,
+                                      self.locator) from err
+            if isinstance(data, dict) and data.get("inline_rv") is not None:
+                value = base64.b64decode(data["inline_rv"])
+                if "done" in data:
+                    self._done_read(job_id, data)
+                return value
+        try:
+            value, _ = self._objects.get(f"files/r/{job_id}")
+        except ObjectMissing:
+            return b""  # not finished yet (the reader says the promise is unfulfilled)
+        return value
 
     def load_job(self, job_id: str) -> JobDescription:
         return self._load_with(self._objects, job_id)
@@ -118,9 +215,17 @@ class JobRecords:
             self._etags.pop(str(job_id), None)
             raise NoSuchJobException(job_id) from None
         try:
-            desc = JobDescription.from_bytes(raw)
+            data = json.loads(raw)
+            if isinstance(data, dict) and "done" in data:
+                self._done_read(str(job_id), data)
+                raise NoSuchJobException(job_id)
+            desc = JobDescription.from_dict(data)
         except _PARSE_ERRORS as err:
             raise CorruptJobError(job_id, f"s3://{self.bucket_name}/{key}", err, self.locator) from err
+        if desc.inline_rv is not None:
+            self._rv_held[str(job_id)] = desc.inline_rv
+        else:
+            self._rv_held.pop(str(job_id), None)
         if desc.jobStoreID != job_id:
             raise CorruptJobError(job_id, f"s3://{self.bucket_name}/{key}",
                                   f"it describes job '{desc.jobStoreID}'", self.locator)
@@ -144,15 +249,17 @@ class JobRecords:
             for _ in range(5):
                 if etag is None:
                     head = self._objects.head(key)
-                    if head is None:
+                    if head is None or DONE_META in head.metadata:
                         self._etags.pop(job_id, None)
                         raise NoSuchJobException(job_id)
                     if not self._conditional_puts:
                         self._remember(job_id, self._objects.put(key, data))
+                        self._held(job_id, job_description.inline_rv)
                         return
                     etag = head.etag
                 try:
                     self._remember(job_id, self._objects.put(key, data, if_match=etag))
+                    self._held(job_id, job_description.inline_rv)
                     return
                 except ObjectMissing:
                     self._etags.pop(job_id, None)
@@ -168,6 +275,12 @@ class JobRecords:
         except BaseException:
             job_description.version -= 1
             raise
+
+    def _held(self, job_id: str, inline_rv: Optional[str]) -> None:
+        if inline_rv is None:
+            self._rv_held.pop(job_id, None)
+        else:
+            self._rv_held[job_id] = inline_rv
 
     def delete_job(self, job_id: str) -> None:
         """Delete the job's files, then its description (a crash in between leaves a job to
@@ -205,7 +318,14 @@ class JobRecords:
                         if not found.startswith(prefix + ATTEMPT_DIR)}
         self._objects.delete_many(sorted(own_keys))  # the job's files first (see above)
         self._etags.pop(job_id, None)
-        self._objects.delete(key)
+        inline = self._rv_held.pop(job_id, None)
+        if inline is None:
+            self._objects.delete(key)
+            return
+        # The job's return value stays where promises find it: one PUT replaces the description
+        # by a done record (see the class docstring), atomically as a DELETE would remove it.
+        done = json.dumps({"done": job_id, "inline_rv": inline}, separators=(",", ":")).encode("utf-8")
+        self._objects.put(key, done, metadata={DONE_META: "1"})
 
     def jobs(self) -> Iterator[JobDescription]:
         for key, _ in list(self._objects.list("jobs/")):

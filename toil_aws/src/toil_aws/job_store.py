@@ -7,8 +7,12 @@ Layout of the bucket ``<name>--toil`` (no database: S3 is strongly consistent)::
     toil-leader-lock                    the running leader's lease (see acquire_leader_lock; clear)
     plain/<name>                        shared files written with encrypted=False (config.pickle)
     shared/<name>                       the other shared files (rootJobStoreID, pid.log, ...)
-    jobs/<job id>                       one JSON job description per job
+    jobs/<job id>                       one JSON job description per job (or, once a finished job
+                                        with a small promised return value is deleted, its "done"
+                                        record holding the value: see JobRecords)
     files/f/<token>/<basename>          stored files; file ID = "f/<token>/<basename>"
+    files/r/<job id>                    a job's return value too big for its record (ID "r/<job id>",
+                                        the ID promises of the job's value hold)
                                         (with --clientSideEncryption <basename> and shared <name>s
                                         are sealed and job IDs leave the job's name out: no key
                                         shows a name the user chose; see ObjectSealer.file_name)
@@ -50,6 +54,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 import botocore.exceptions
@@ -115,6 +120,10 @@ class AWSJobStore(JobRecords, StoredFiles, SharedFilesAndLogs, ObjectJobStore):
         self._conditional_puts = True
         #: (job ID, description bytes) created inside batch(), stored when it ends.
         self._batched: Optional[List[Tuple[str, bytes]]] = None
+        #: Return values of jobs' records (see JobRecords: the values promises refer to).
+        self._rv_held: Dict[str, str] = {}
+        self._rv_cache: "OrderedDict[str, bytes]" = OrderedDict()
+        self._rv_cached_bytes = 0
         super().__init__(str(self._where))
 
     def __repr__(self) -> str:

@@ -5,6 +5,7 @@ A mixin of :class:`~toil_aws.job_store.AWSJobStore`.
 """
 from __future__ import annotations
 
+import io
 import os
 import stat
 import urllib.parse
@@ -55,7 +56,7 @@ class StoredFiles:
     @staticmethod
     def _file_key(file_id: Any) -> str:
         fid = str(file_id)
-        if not fid.startswith(("f/", "o/")) or "\0" in fid or "/../" in f"/{fid}/":
+        if not fid.startswith(("f/", "o/", "r/")) or "\0" in fid or "/../" in f"/{fid}/":
             raise NoSuchFileException(file_id)
         return "files/" + fid
 
@@ -138,6 +139,14 @@ class StoredFiles:
     @contextmanager
     def read_file_stream(self, file_id: str, encoding: Optional[str] = None,
                          errors: Optional[str] = None) -> Iterator[IO[Any]]:
+        fid = str(file_id)
+        if fid.startswith("r/"):
+            # A job's return value: in its record, or an object of its own (see JobRecords).
+            self._file_key(fid)
+            value = self.read_return_value(fid[2:])  # type: ignore[attr-defined]
+            raw: IO[Any] = io.BytesIO(value)
+            yield io.TextIOWrapper(raw, encoding=encoding, errors=errors) if (encoding or errors) else raw
+            return
         handle = reader_handle(self._reader(file_id), encoding, errors)
         with handle:
             yield handle

@@ -112,9 +112,12 @@ class ToilStatus:
                     continue
                 found.add(next_id)
                 try:
-                    queue.append(self.jobStore.load_job(next_id))
+                    found_job = self.jobStore.load_job(next_id)
                 except NoSuchJobException:
                     continue  # finished and deleted
+                # Only a worker needs the pickled body; a million-job store's bodies would be GBs.
+                found_job.inline_body = None
+                queue.append(found_job)
         return jobs
 
     # ------------------------------------------------------------------ reports

@@ -22,7 +22,8 @@ import sys
 import tempfile
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Type, Union
+from typing import (TYPE_CHECKING, Any, Callable, ContextManager, Dict, Iterator, List, Optional, Set, Tuple,
+                    Type, Union)
 
 from .file_id import FileID
 
@@ -285,18 +286,14 @@ class AbstractFileStore(ABC):
         ``executable=True`` forces it.
         """
 
-    @contextmanager
     def writeGlobalFileStream(self, cleanup: bool = False, basename: Optional[str] = None,
                               encoding: Optional[str] = None,
-                              errors: Optional[str] = None) -> Iterator[Tuple[Any, FileID]]:
-        """Yield ``(handle, fileID)``; ``fileID.size`` is set when the block exits."""
+                              errors: Optional[str] = None) -> ContextManager[Tuple[Any, FileID]]:
+        """A context manager yielding ``(handle, fileID)``; ``fileID.size`` is set when the block
+        exits."""
         job_id = self._job_id() if cleanup else None
-        with self.jobStore.write_file_stream(job_id=job_id, cleanup=cleanup, basename=basename,
-                                             encoding=encoding, errors=errors) as (handle, file_id):
-            result = FileID(str(file_id), 0)
-            self._writeLog.append((str(file_id), None))
-            yield handle, result
-        result.size = self.jobStore.get_file_size(str(file_id))
+        return _GlobalStreamWrite(self, self.jobStore.write_file_stream(
+            job_id=job_id, cleanup=cleanup, basename=basename, encoding=encoding, errors=errors))
 
     def logAccess(self, fileStoreID: Union[FileID, str], destination: Optional[str] = None) -> None:
         """Record that the job read a file (reported if the job fails)."""
@@ -331,14 +328,13 @@ class AbstractFileStore(ABC):
         yourself; use :meth:`deleteLocalFile`.
         """
 
-    @contextmanager
     def readGlobalFileStream(self, fileStoreID: Union[FileID, str], encoding: Optional[str] = None,
-                             errors: Optional[str] = None) -> Iterator[Any]:
-        """Yield a readable handle (binary unless ``encoding``) on a global file."""
+                             errors: Optional[str] = None) -> ContextManager[Any]:
+        """A context manager yielding a readable handle (binary unless ``encoding``) on a global
+        file: the job store's own (no wrapper of ours around it: small files are dominated by
+        the calls around the open and the read)."""
         self.logAccess(fileStoreID)
-        with self.jobStore.read_file_stream(str(fileStoreID), encoding=encoding,
-                                            errors=errors) as handle:
-            yield handle
+        return self.jobStore.read_file_stream(str(fileStoreID), encoding=encoding, errors=errors)
 
     def getGlobalFileSize(self, fileStoreID: Union[FileID, str]) -> int:
         """Size in bytes: ``FileID.size`` if known, else asked of the job store."""
@@ -399,3 +395,32 @@ class AbstractFileStore(ABC):
 
     def waitForCommit(self) -> bool:
         return True
+
+
+class _GlobalStreamWrite:
+    """The context manager of :meth:`AbstractFileStore.writeGlobalFileStream` around the job
+    store's ``write_file_stream``: a class rather than a generator (each generator layer costs
+    about as much as a system call of a small write). The written size comes from the job
+    store's context manager when it knows it (``size``), else from the store."""
+
+    __slots__ = ("_file_store", "_inner", "_result")
+
+    def __init__(self, file_store: AbstractFileStore, inner: Any) -> None:
+        self._file_store = file_store
+        self._inner = inner
+        self._result: Optional[FileID] = None
+
+    def __enter__(self) -> Tuple[Any, FileID]:
+        handle, file_id = self._inner.__enter__()
+        file_id = str(file_id)
+        self._result = FileID(file_id, 0)
+        self._file_store._writeLog.append((file_id, None))
+        return handle, self._result
+
+    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> Optional[bool]:
+        suppressed = self._inner.__exit__(exc_type, exc, tb)
+        if exc_type is None and self._result is not None:
+            size = getattr(self._inner, "size", None)
+            self._result.size = size if size is not None else \
+                self._file_store.jobStore.get_file_size(str(self._result))
+        return suppressed

@@ -31,8 +31,7 @@ scoped either (imports go through store-specific paths).
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Dict, Iterator, Optional, Tuple, Type
+from typing import Any, Dict, Optional, Tuple, Type
 
 from toil_core.job.description import INLINE_BODY
 
@@ -90,14 +89,13 @@ class _AttemptScoped:
         job_id, cleanup = self._scope(job_id, cleanup)
         return super().write_file(local_path, job_id=job_id, cleanup=cleanup)  # type: ignore[misc]
 
-    @contextmanager
     def write_file_stream(self, job_id: Optional[str] = None, cleanup: bool = False,
                           basename: Optional[str] = None, encoding: Optional[str] = None,
-                          errors: Optional[str] = None) -> Iterator[Any]:
+                          errors: Optional[str] = None) -> Any:
         job_id, cleanup = self._scope(job_id, cleanup)
-        with super().write_file_stream(job_id=job_id, cleanup=cleanup, basename=basename,  # type: ignore[misc]
-                                       encoding=encoding, errors=errors) as result:
-            yield result
+        # The store's own context manager, not one wrapping it: small writes are dominated by calls.
+        return super().write_file_stream(job_id=job_id, cleanup=cleanup, basename=basename,  # type: ignore[misc]
+                                         encoding=encoding, errors=errors)
 
     def get_empty_file_store_id(self, job_id: Optional[str] = None, cleanup: bool = False,
                                 basename: Optional[str] = None) -> str:

@@ -5,7 +5,8 @@ whenever the process dies (every single write is atomic; the order makes the set
 
 * ``Toil.start`` saves the root job and everything reachable from it (:func:`save_root_job`).
 * A worker commits a job that ran (:func:`commit_finished_job`): bodies and descriptions of the
-  new jobs first, then the return value, and last the one update of the job's own description
+  new jobs first, then the return value (which a store may keep in the job's own record, written
+  by the final update: ``store_return_value``), and last the one update of the job's own description
   that makes the new jobs reachable and marks the job finished (or deletes a finished leaf); that
   update also carries the new jobs' descriptions, so the leader reading it back reads no more
   (:func:`created_successors`).
@@ -31,6 +32,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Set
 
 from toil_core.job.attempt_files import discard_attempt_files
+from toil_core.job.created import encode_created
 from toil_core.job.description import INLINE_BODY, JobDescription
 from toil_core.lib.store_errors import NoSuchJobException
 from toil_core.job.saving import (
@@ -99,6 +101,8 @@ def write_return_value(job_store: Any, job: Job, value: Any) -> None:
     desc = job.description
     if desc.rv_file_id is None:
         return
+    # Written now, whatever the store: a service publishes its start value long before its
+    # host's commit (which may store it again, in the store's own way).
     data = dumps_return_value(job, value, job_store)
     write_reserved_bytes(job_store, desc.rv_file_id, data)
 
@@ -168,7 +172,9 @@ def commit_finished_job(job_store: Any, config: Any, job: Job, value: Any,
     rv_data = pickle_return_value(job_store, job, value)
     write_descriptions(job_store, new_jobs)
     if rv_data is not None and desc.rv_file_id is not None:  # pickle_return_value checked it
-        write_reserved_bytes(job_store, desc.rv_file_id, rv_data)
+        # (a store may keep a small value in the description: the update or deletion below
+        # then records value and finish in one write)
+        job_store.store_return_value(desc, rv_data)
     pending = sorted(files_to_delete)
     desc.created = created_successors(desc, new_jobs)
     desc.fresh = False
@@ -209,19 +215,10 @@ def created_successors(desc: JobDescription, new_jobs: Sequence[Job]) -> List[Di
     them before it has read the commit, and the worker never chains into a phase of two or more
     (:func:`~toil_core.worker.worker.chain_target`). Whatever else reads the description
     (``--restart``, ``toil status``) ignores them and loads the jobs themselves.
+
+    The form they are recorded in, one block per phase, is :mod:`toil_core.job.created`'s.
     """
-    made = {job.description.jobStoreID: job.description for job in new_jobs}
-    created: List[Dict[str, Any]] = []
-    for phase in (desc.children, desc.followOns):
-        if len(phase) < 2:
-            continue
-        for job_id in phase:
-            new = made.get(job_id)
-            if new is not None:
-                data = new.to_dict()
-                data["inline_body"] = None
-                created.append(data)
-    return created
+    return encode_created(desc, {job.description.jobStoreID: job.description for job in new_jobs})
 
 
 def job_exit_code(err: BaseException) -> int:

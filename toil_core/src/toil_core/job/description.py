@@ -70,6 +70,9 @@ class JobDescription:
     logJobStoreFileID: Optional[str] = None
     #: File holding the pickled return value, allocated when someone takes a promise.
     rv_file_id: Optional[str] = None
+    #: The pickled return value itself (base64), for stores that keep a small one in the job's
+    #: own record instead of a file (see ``AbstractJobStore.store_return_value``; stored only if set).
+    inline_rv: Optional[str] = None
     #: Service host flag files: deleted by the host once started / by the leader to stop it.
     startJobStoreID: Optional[str] = None
     terminateJobStoreID: Optional[str] = None
@@ -190,6 +193,8 @@ class JobDescription:
             del data["created"]
         if not data["fresh"]:
             del data["fresh"]
+        if data["inline_rv"] is None:
+            del data["inline_rv"]
         data["schema"] = SCHEMA_VERSION
         return data
 

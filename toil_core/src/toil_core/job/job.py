@@ -370,7 +370,7 @@ class Job(Requirer):
             raise RuntimeError("Call prepareForPromiseRegistration(jobStore) before registering promises.")
         desc = self.description
         if desc.rv_file_id is None:
-            desc.rv_file_id = job_store.reserve_file_id()
+            desc.rv_file_id = job_store.reserve_return_value_id(desc.jobStoreID)
         return desc.rv_file_id, path
 
     def saveBody(self, jobStore: Any) -> None:

@@ -27,7 +27,7 @@ class _SaveContext:
     def rv_file_for(self, job: Any) -> str:
         desc = job.description
         if desc.rv_file_id is None:
-            desc.rv_file_id = self.job_store.reserve_file_id()
+            desc.rv_file_id = self.job_store.reserve_return_value_id(desc.jobStoreID)
         return desc.rv_file_id
 
 

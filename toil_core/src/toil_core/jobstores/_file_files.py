@@ -29,7 +29,7 @@ class FileFilesMixin:
     if TYPE_CHECKING:  # provided by the other parts of FileJobStore
         def _job_path(self, job_id: str) -> str: ...
 
-        def _new_tmp(self, mode: int = 0o600) -> Tuple[str, int]: ...
+        def _new_tmp(self, mode: int = 0o600, name: Optional[str] = None) -> Tuple[str, int]: ...
 
         def _space_checked(self, dest: str) -> ContextManager[None]: ...
 
@@ -39,8 +39,8 @@ class FileFilesMixin:
         def _discard(tmp: str) -> None: ...
 
         def _atomic_stream(self, dest: Union[str, Callable[[str], None]], encoding: Optional[str],
-                           errors: Optional[str], mode: int = 0o600,
-                           label: Optional[str] = None) -> ContextManager[IO[Any]]: ...
+                           errors: Optional[str], mode: int = 0o600, label: Optional[str] = None,
+                           file_id: Optional[str] = None, tmp_name: Optional[str] = None) -> Any: ...
 
         def _seal_file_into(self, local_path: str, fd: int, dest: str) -> None: ...
 
@@ -113,14 +113,15 @@ class FileFilesMixin:
             os.close(in_fd)
         return file_id
 
-    @contextmanager
     def write_file_stream(self, job_id: Optional[str] = None, cleanup: bool = False,
                           basename: Optional[str] = None, encoding: Optional[str] = None,
-                          errors: Optional[str] = None) -> Iterator[Tuple[IO[Any], str]]:
+                          errors: Optional[str] = None) -> ContextManager[Tuple[IO[Any], str]]:
+        """A context manager yielding ``(handle, file_id)`` (an :class:`AtomicStream`: after a
+        clear binary write its ``size`` is the file's). The temporary file is named after the
+        new file's random token, so a write draws one random number, not two."""
         file_id, dest = self._new_file_id(job_id, cleanup, basename)
-        with self._atomic_stream(lambda tmp: self._publish_new(tmp, dest), encoding, errors,
-                                 label=dest) as handle:
-            yield handle, file_id
+        return self._atomic_stream(lambda tmp: self._publish_new(tmp, dest), encoding, errors,
+                                   label=dest, file_id=file_id, tmp_name=file_id.rpartition("/")[2][:20])
 
     def get_empty_file_store_id(self, job_id: Optional[str] = None, cleanup: bool = False,
                                 basename: Optional[str] = None) -> str:
@@ -249,9 +250,12 @@ class FileFilesMixin:
         finally:
             os.close(in_fd)
 
-    @contextmanager
     def read_file_stream(self, file_id: str, encoding: Optional[str] = None,
-                         errors: Optional[str] = None) -> Iterator[IO[Any]]:
+                         errors: Optional[str] = None) -> ContextManager[IO[Any]]:
+        """The open file (a context manager closing it) in a clear store, so that reading a small
+        file costs an open, a read and a close and no more; in an encrypted store a wrapper that
+        also turns a failed authentication into :class:`TamperedFileError`. A missing file is
+        reported here, before the block is entered."""
         try:
             path = self._file_path(file_id)
         except NoSuchFileException:
@@ -260,6 +264,12 @@ class FileFilesMixin:
             handle = self._open_read(path, encoding, errors)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise self._missing(file_id) from None
+        if self._cipher is None:
+            return handle
+        return self._tamper_translated(handle)
+
+    @contextmanager
+    def _tamper_translated(self, handle: IO[Any]) -> Iterator[IO[Any]]:
         with translating_tamper(self.locator), handle:
             yield handle
 

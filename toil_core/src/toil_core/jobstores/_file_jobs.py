@@ -144,6 +144,20 @@ class FileJobsMixin:
         remove_job_dir(self._job_files + job_id[-2:] + os.sep + job_id)
         self._discard(path)
 
+    def job_ids(self) -> Iterator[str]:
+        """The IDs of the stored jobs, from the directory listing alone (``--restart`` compares
+        them with the jobs it reached; reading every job again would double its reads)."""
+        try:
+            fans = sorted(os.listdir(self._jobs))
+        except FileNotFoundError:
+            return
+        for fan in fans:
+            try:
+                names = sorted(os.listdir(self._jobs + fan))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            yield from names
+
     def jobs(self) -> Iterator[JobDescription]:
         try:
             fans = sorted(os.listdir(self._jobs))

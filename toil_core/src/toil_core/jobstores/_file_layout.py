@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 from contextlib import contextmanager
-from typing import IO, TYPE_CHECKING, Any, Callable, FrozenSet, Iterator, List, Optional, Tuple, Union
+from typing import IO, TYPE_CHECKING, Any, Callable, FrozenSet, Iterator, List, Literal, Optional, Tuple, Union
 
 from ._file_transfer import NEW_FILE as _NEW_FILE
 from .errors import JobStoreFullError, NoSuchJobStoreException
@@ -67,9 +67,10 @@ class FileLayoutMixin:
             self._ensure_dir(parent)
             self._ensure_dir(path)
 
-    def _new_tmp(self, mode: int = 0o600) -> Tuple[str, int]:
-        """A new temporary file in ``tmp/``: ``(path, open write descriptor)``."""
-        path = self._tmp + os.urandom(12).hex()
+    def _new_tmp(self, mode: int = 0o600, name: Optional[str] = None) -> Tuple[str, int]:
+        """A new temporary file in ``tmp/``: ``(path, open write descriptor)``; ``name``, if
+        given, must be unique (a new stored file's random token), else one is drawn."""
+        path = self._tmp + (name or os.urandom(12).hex())
         try:
             with self._space_checked(path):
                 return path, os.open(path, _NEW_FILE, mode)
@@ -110,17 +111,18 @@ class FileLayoutMixin:
             self._discard(tmp)
             raise
 
-    @contextmanager
     def _atomic_stream(self, dest: Union[str, Callable[[str], None]], encoding: Optional[str],
-                       errors: Optional[str], mode: int = 0o600,
-                       label: Optional[str] = None) -> Iterator[IO[Any]]:
-        """Yield a handle on a temporary file; publish it when the block exits cleanly.
+                       errors: Optional[str], mode: int = 0o600, label: Optional[str] = None,
+                       file_id: Optional[str] = None, tmp_name: Optional[str] = None) -> "AtomicStream":
+        """A context manager yielding a handle on a temporary file, published when the block
+        exits cleanly (see :class:`AtomicStream`).
 
         ``dest`` is the final path, or a function called with the temporary path to publish it
         (then ``label`` names the final path in errors). Running out of space anywhere in the
-        block raises :class:`JobStoreFullError`.
+        block raises :class:`JobStoreFullError`. With ``file_id`` the block gets ``(handle,
+        file_id)``; ``tmp_name`` (unique: a new file's random token) names the temporary file.
         """
-        tmp, fd = self._new_tmp(mode)
+        tmp, fd = self._new_tmp(mode, tmp_name)
         where = label if label is not None else (dest if isinstance(dest, str) else tmp)
         try:
             if self._cipher is not None:
@@ -136,17 +138,8 @@ class FileLayoutMixin:
                 pass
             self._discard(tmp)
             raise
-        try:
-            with self._space_checked(where):
-                with handle:
-                    yield handle
-                if callable(dest):
-                    dest(tmp)
-                else:
-                    self._replace(tmp, dest)
-        except BaseException:
-            self._discard(tmp)
-            raise
+        sized = self._cipher is None and encoding is None and errors is None
+        return AtomicStream(self, tmp, handle, dest, where, file_id, sized)
 
     @staticmethod
     def _listdir(path: str) -> List[str]:
@@ -154,3 +147,63 @@ class FileLayoutMixin:
             return sorted(os.listdir(path))
         except FileNotFoundError:
             return []
+
+
+class AtomicStream:
+    """The context manager of :meth:`FileLayoutMixin._atomic_stream`: the block writes to a
+    temporary file, which is published (renamed into place, or handed to a publishing function)
+    only if the block exits cleanly, and deleted otherwise; running out of space, in the block
+    or while flushing, raises :class:`JobStoreFullError`.
+
+    A class rather than a generator-based context manager: a small file's write is a handful of
+    system calls, and each ``contextmanager`` layer around them costs about as much as one.
+    ``size`` is the size of the written file once a clear binary stream has been published.
+    """
+
+    __slots__ = ("_store", "_tmp", "_handle", "_dest", "_where", "_file_id", "_sized", "size")
+
+    def __init__(self, store: FileLayoutMixin, tmp: str, handle: IO[Any],
+                 dest: Union[str, Callable[[str], None]], where: str, file_id: Optional[str],
+                 sized: bool) -> None:
+        self._store = store
+        self._tmp = tmp
+        self._handle = handle
+        self._dest = dest
+        self._where = where
+        self._file_id = file_id
+        self._sized = sized
+        self.size: Optional[int] = None
+
+    def __enter__(self) -> Any:
+        if self._file_id is not None:
+            return self._handle, self._file_id
+        return self._handle
+
+    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> Literal[False]:
+        store, tmp = self._store, self._tmp
+        if exc is not None:
+            try:
+                self._handle.__exit__(exc_type, exc, tb)  # (the handle's own protocol: closes it)
+            except OSError:
+                pass  # the block's own error is the one to report
+            store._discard(tmp)
+            if isinstance(exc, OSError) and not isinstance(exc, JobStoreFullError) and exc.errno in _NO_SPACE:
+                raise JobStoreFullError(store.locator, self._where, exc) from exc
+            return False
+        try:
+            handle = self._handle
+            if self._sized and not handle.closed:  # (a block may close the handle itself)
+                handle.flush()
+                self.size = os.fstat(handle.fileno()).st_size
+            handle.__exit__(None, None, None)
+            dest = self._dest
+            if callable(dest):
+                dest(tmp)
+            else:
+                store._replace(tmp, dest)
+        except BaseException as err:  # (a file object is closed even when its final flush fails)
+            store._discard(tmp)
+            if isinstance(err, OSError) and not isinstance(err, JobStoreFullError) and err.errno in _NO_SPACE:
+                raise JobStoreFullError(store.locator, self._where, err) from err
+            raise
+        return False

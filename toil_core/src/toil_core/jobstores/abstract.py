@@ -363,6 +363,28 @@ class AbstractJobStore(CamelCaseAliases, metaclass=ABCMeta):
         the default creates an empty file."""
         return self.get_empty_file_store_id()
 
+    def reserve_return_value_id(self, job_id: Optional[str]) -> str:
+        """The ID promises of job ``job_id``'s return value refer to (``None``: a job not saved
+        yet). The default reserves a file (:meth:`reserve_file_id`); a store may instead name a
+        place tied to the job, for :meth:`store_return_value` to fill."""
+        return self.reserve_file_id()
+
+    def store_return_value(self, desc: JobDescription, data: bytes) -> None:
+        """Store the pickled return value of the job ``desc`` at ``desc.rv_file_id``, as the
+        worker's commit does right before its final update (or deletion) of ``desc``.
+
+        The default writes the reserved file. A store whose :meth:`reserve_return_value_id`
+        tied the ID to the job may keep a small value in the description instead
+        (``desc.inline_rv``): the commit's update of ``desc`` then stores value and finish in one
+        write, and deleting the job must keep the value where ``read_file_stream`` of the ID
+        finds it."""
+        fast = getattr(self, "write_reserved_file_bytes", None)  # one write where the store can
+        if fast is not None:
+            fast(str(desc.rv_file_id), data)
+            return
+        with self.write_reserved_file_stream(str(desc.rv_file_id)) as stream:
+            stream.write(data)
+
     def write_reserved_file_stream(self, file_id: str) -> Any:
         """Context manager yielding a binary handle whose content atomically becomes the reserved
         file ``file_id`` (created, or replaced if written before) on clean exit."""

@@ -61,7 +61,7 @@ class Leader:
     """
 
     def __init__(self, config: Config, batch_system: AbstractBatchSystem, job_store: AbstractJobStore,
-                 root: JobDescription) -> None:
+                 root: JobDescription, preloaded: Optional[Dict[str, JobDescription]] = None) -> None:
         self.config = config
         self.batch_system = batch_system
         self.job_store = job_store
@@ -78,7 +78,9 @@ class Leader:
         self._env_by_threads: Dict[int, Dict[str, str]] = {}
         self.progress = ProgressBar(not config.disableProgress)
         self.messages = LeaderMessages(config, job_store, batch_system)  # --writeMessages, toil status
-        self.tracker = JobTracker(job_store)
+        self.tracker = JobTracker(job_store, compact=True)
+        if preloaded:
+            self.tracker.preload(preloaded)
         self.logs = JobLogs(config, job_store)
         self.services = Services(config, job_store, self.tracker, self, self.logs, self.progress)
         self.checkpoints = Checkpoints(job_store, batch_system, self.tracker, self.services)
@@ -136,7 +138,12 @@ class Leader:
             phase = desc.children if desc.children else desc.followOns
             if not phase:
                 break
-            live = [s for s in tracker.get_many(phase) if s is not None]
+            live = []
+            for successor_id, successor in zip(phase, tracker.get_many(phase)):
+                if successor is not None:
+                    # One string object per ID: the phase's, not a copy parsed with each description.
+                    successor.jobStoreID = successor_id
+                    live.append(successor)
             if not live:
                 if desc.children:
                     desc.children = []

@@ -14,7 +14,7 @@ them, partial writes of killed processes and files belonging to jobs that were n
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 
 from toil_core.job.attempt_files import ATTEMPT_PREFIX, is_attempt_owner
 from toil_core.job.commit import (
@@ -44,8 +44,17 @@ def _load(job_store: Any, job_id: str) -> Optional[JobDescription]:
         return None
 
 
-def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[JobDescription]:
-    """Repair the store and return the root description (None if the workflow finished)."""
+def clean_for_restart(job_store: Any, config: Any, root_id: str,
+                      loaded: Optional[Dict[str, JobDescription]] = None) -> Optional[JobDescription]:
+    """Repair the store and return the root description (None if the workflow finished).
+
+    Every stored job is read once: the walk from the root reads each reachable one (one at a
+    time: a stack of IDs, not of descriptions, so a million-job fan-out is never held whole),
+    and the jobs no walk reached are found by listing the store's job IDs where it can list
+    them (``job_ids``), else by reading every job. With ``loaded``, the repaired descriptions
+    of the reachable jobs other than the root are put there, without their inline bodies, for
+    the leader (which would otherwise read them all again; see ``JobTracker.preload``).
+    """
     root = _load(job_store, root_id)
     if root is None:  # finished (the root goes last); the leader may have died before it said so
         _discard_temporary_files(job_store)
@@ -54,47 +63,69 @@ def clean_for_restart(job_store: Any, config: Any, root_id: str) -> Optional[Job
         return None
     tries = int(config.retryCount) + 1
     owners = _file_owners(job_store)
-    reachable: Dict[str, JobDescription] = {}
-    stack: List[JobDescription] = [root]
+    reachable: Set[str] = set()
+    # (job ID, or the root's description; whether the leader may take the job from ``loaded``)
+    stack: List[Tuple[Any, bool]] = [(root, False)]
     while stack:
-        desc = stack.pop()
+        item, keep = stack.pop()
+        if isinstance(item, str):
+            if item in reachable:
+                continue
+            found = _load(job_store, item)
+            if found is None:
+                continue
+            desc = found
+        else:
+            desc = item
         if desc.stored_id in reachable:
             continue
-        changed = False
-        if desc.checkpoint and desc.body_id is None and desc.checkpoint_body_id:
-            logger.info("Repairing job: %s (restarting checkpoint)", desc.stored_id)
-            reset_checkpoint(job_store, desc, stored_subtree(job_store, desc))
-        if finish_pending_deletions(job_store, desc):
-            changed = True
-        if desc.remainingTryCount != tries:
-            desc.remainingTryCount = tries
-            changed = True
-        if desc.fresh and desc.body_id is not None and desc.stored_id in owners:
-            desc.fresh = False  # an attempt the crash cut short made files: the next one discards them
-            changed = True
-        if desc.logJobStoreFileID:
-            job_store.delete_file(desc.logJobStoreFileID)
-            desc.logJobStoreFileID = None
-            changed = True
-        if desc.kind == "service" and desc.body_id is not None:
-            for flag in ("startJobStoreID", "terminateJobStoreID", "errorJobStoreID"):
-                if not getattr(desc, flag) or not job_store.file_exists(getattr(desc, flag)):
-                    setattr(desc, flag, job_store.get_empty_file_store_id(desc.stored_id, cleanup=True))
-                    changed = True
-        if changed:
-            logger.debug("Repairing job: %s", desc.stored_id)
-            update_description(job_store, desc)
-        reachable[desc.stored_id] = desc
-        for job_id in list(desc.successors()) + list(desc.services):
-            child = _load(job_store, job_id)
-            if child is not None:
-                stack.append(child)
-    for desc in list(job_store.jobs()):
-        if desc.stored_id not in reachable:
-            logger.debug("Deleting job %s, unreachable from the root", desc.stored_id)
-            discard_job(job_store, desc.stored_id)
+        _repair(job_store, desc, tries, owners)
+        reachable.add(desc.stored_id)
+        if loaded is not None and keep:
+            desc.inline_body = None  # (update_description puts it back if the leader writes it)
+            desc.created = []
+            loaded[desc.stored_id] = desc
+        # Only jobs of phases of two or more are handed on: a worker may chain into the only job
+        # of a phase, changing it before the leader reads it (the reason ``created`` has this rule).
+        for phase in (desc.children, desc.followOns):
+            many = len(phase) > 1
+            stack.extend((job_id, many) for job_id in phase if job_id not in reachable)
+        stack.extend((job_id, False) for job_id in desc.services if job_id not in reachable)
+    list_ids = getattr(job_store, "job_ids", None)
+    stored = list_ids() if callable(list_ids) else (desc.stored_id for desc in job_store.jobs())
+    for job_id in [job_id for job_id in stored if job_id not in reachable]:
+        logger.debug("Deleting job %s, unreachable from the root", job_id)
+        discard_job(job_store, job_id)
     _discard_orphans(job_store)
-    return reachable[root.stored_id]
+    return root
+
+
+def _repair(job_store: Any, desc: JobDescription, tries: int, owners: Set[str]) -> None:
+    """Repair one reachable job (see the module docstring); written back if anything changed."""
+    changed = False
+    if desc.checkpoint and desc.body_id is None and desc.checkpoint_body_id:
+        logger.info("Repairing job: %s (restarting checkpoint)", desc.stored_id)
+        reset_checkpoint(job_store, desc, stored_subtree(job_store, desc))
+    if finish_pending_deletions(job_store, desc):
+        changed = True
+    if desc.remainingTryCount != tries:
+        desc.remainingTryCount = tries
+        changed = True
+    if desc.fresh and desc.body_id is not None and desc.stored_id in owners:
+        desc.fresh = False  # an attempt the crash cut short made files: the next one discards them
+        changed = True
+    if desc.logJobStoreFileID:
+        job_store.delete_file(desc.logJobStoreFileID)
+        desc.logJobStoreFileID = None
+        changed = True
+    if desc.kind == "service" and desc.body_id is not None:
+        for flag in ("startJobStoreID", "terminateJobStoreID", "errorJobStoreID"):
+            if not getattr(desc, flag) or not job_store.file_exists(getattr(desc, flag)):
+                setattr(desc, flag, job_store.get_empty_file_store_id(desc.stored_id, cleanup=True))
+                changed = True
+    if changed:
+        logger.debug("Repairing job: %s", desc.stored_id)
+        update_description(job_store, desc)
 
 
 def _file_owners(job_store: Any) -> Set[str]:

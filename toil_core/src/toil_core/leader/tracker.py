@@ -15,9 +15,11 @@ import collections
 from typing import Deque, Dict, Iterable, List, Optional, Protocol, Sequence, Set
 
 from toil_core.job.commit import update_description
+from toil_core.job.created import expand_created
 from toil_core.job.description import JobDescription
 from toil_core.jobstores.abstract import AbstractJobStore
 from toil_core.jobstores.errors import NoSuchJobException
+from toil_core.leader.compact import compact
 from toil_core.leader.parents import ParentIndex
 
 __all__ = ["GraphMoves", "JobTracker"]
@@ -26,8 +28,12 @@ __all__ = ["GraphMoves", "JobTracker"]
 class JobTracker:
     """The leader's state of the job graph (shared by reference with its collaborators)."""
 
-    def __init__(self, job_store: AbstractJobStore) -> None:
+    def __init__(self, job_store: AbstractJobStore, compact: bool = False) -> None:
         self.job_store = job_store
+        #: Whether the descriptions read share their empty lists and numbers
+        #: (:func:`~toil_core.leader.compact.compact`; the leader's, not ToilState's: code using
+        #: ToilState may change a description's lists in place).
+        self._compact = compact
         #: Descriptions of the tracked jobs (without their inline bodies, see :meth:`load`).
         self.descs: Dict[str, JobDescription] = {}
         #: job ID -> how many successors of its current phase have not finished yet.
@@ -60,6 +66,8 @@ class JobTracker:
         desc = self._read(job_id)
         if desc is not None:
             desc.created = []
+            if self._compact:
+                compact(desc)
         return desc
 
     def _read(self, job_id: str) -> Optional[JobDescription]:
@@ -81,6 +89,8 @@ class JobTracker:
             if desc is not None:
                 desc.inline_body = None
                 desc.created = []
+                if self._compact:
+                    compact(desc)
         return {job_id: found.get(job_id) for job_id in wanted}
 
     def get(self, job_id: str) -> Optional[JobDescription]:
@@ -110,14 +120,25 @@ class JobTracker:
         :meth:`prefetch` read, else read now. The descriptions of the successors its worker's
         commit created, recorded in it (``created``), are kept for :meth:`get` and
         :meth:`get_many`: they are current now, and reading them costs nothing more."""
+        self._created.pop(job_id, None)  # whatever was recorded before its worker ran is stale
         desc = self._prefetched.pop(job_id) if job_id in self._prefetched else self._read(job_id)
         if desc is not None and desc.created:
-            for data in desc.created:
-                new = JobDescription.from_dict(dict(data))
+            for new in expand_created(desc):
                 if new.stored_id not in self.descs:
-                    self._created[new.stored_id] = new
+                    self._created[new.stored_id] = compact(new) if self._compact else new
             desc.created = []
+        if desc is not None and self._compact:
+            compact(desc)
         return desc
+
+    def preload(self, descs: Dict[str, JobDescription]) -> None:
+        """Descriptions read just now, current, without inline bodies (``--restart``'s repair
+        read them all): the next :meth:`get` or :meth:`get_many` of each takes it from here."""
+        if self._compact:
+            for desc in descs.values():
+                compact(desc)
+        self._created.update(descs)
+        descs.clear()  # ours now: the caller's dict must not keep finished jobs' descriptions alive
 
     def drop_prefetched(self) -> None:
         """Forget what :meth:`prefetch` read and nobody took (it may be stale by now)."""

@@ -229,6 +229,30 @@ class JobStoreContract(SubclassesAreTests):
                 handle.write(content)
             assert self.read(job_store, file_id) == content
 
+    @pytest.mark.parametrize("size", [16, 100_000])
+    def test_a_return_value_outlives_its_job(self, job_store: Any, job_store_factory: Any, locator: str,
+                                             size: int) -> None:
+        """What the worker's commit does with a job's return value (``store_return_value``, then
+        the final update, or the deletion of a leaf): the value stays readable at the ID its
+        promises hold, from another process too, whether the store keeps it in the job's record
+        or in a file."""
+        job = self.new_job(job_store)
+        view = attempt_scoped(job_store, job.jobStoreID)
+        job.rv_file_id = view.reserve_return_value_id(job.jobStoreID)
+        job_store.update_job(job)
+        value = os.urandom(size)
+        view.store_return_value(job, value)
+        job.body_id = None
+        view.update_job(job)
+        view.delete_job(job.jobStoreID)
+        assert not job_store.job_exists(job.jobStoreID)
+        assert job.jobStoreID not in {desc.jobStoreID for desc in job_store.jobs()}
+        assert self.read(job_store, job.rv_file_id) == value
+        other = job_store_factory(locator)
+        other.resume()
+        assert self.read(other, job.rv_file_id) == value
+        assert not other.job_exists(job.jobStoreID)
+
     def test_reserved_files_of_a_job_attempt_are_distinct(self, job_store: Any) -> None:
         """A worker reserves return-value files through an attempt-scoped view of the store
         (``toil_core.job.attempt_files``), which may name them with the store's own helper:

@@ -7,7 +7,7 @@ import os
 import pickle
 import shutil
 import sys
-from typing import TYPE_CHECKING, Any, Literal, Optional, Type
+from typing import TYPE_CHECKING, Any, Dict, Literal, Optional, Type
 
 from toil_core.common.workdirs import get_coordination_dir, get_local_workflow_dir, get_toil_work_dir
 from toil_core.lib.errors import ToilError
@@ -291,14 +291,15 @@ class Toil:
         # changes the job store after the state to resume has been read from it.
         batch_system = self.createBatchSystem(self.config)
         try:
-            root_desc = clean_for_restart(job_store, self.config, root_id)
+            preloaded: Dict[str, Any] = {}  # the repair reads every job: the leader reads none again
+            root_desc = clean_for_restart(job_store, self.config, root_id, preloaded)
             if root_desc is None:
                 logger.warning("Requested restart but the workflow has already been completed; "
                                "allowing exports to rerun.")
                 return self._root_return_value()
             self._prepare_leader_run(batch_system)
             self._prepare_workers(batch_system)
-            self._run_leader(batch_system, root_desc)
+            self._run_leader(batch_system, root_desc, preloaded)
         finally:
             batch_system.shutdown()
         return self._root_return_value()
@@ -332,7 +333,8 @@ class Toil:
             environment = {}
         batch_system.prepare_workers(str(self.config.jobStore), environment)
 
-    def _run_leader(self, batch_system: AbstractBatchSystem, root_desc: JobDescription) -> None:
+    def _run_leader(self, batch_system: AbstractBatchSystem, root_desc: JobDescription,
+                    preloaded: Optional[Dict[str, JobDescription]] = None) -> None:
         # lazy: see the top of this module
         from toil_core.leader.leader import Leader
         from toil_core.plugins.registry import leader_finished, leader_started
@@ -354,7 +356,7 @@ class Toil:
             scaler = start_cluster_scaler(self.config, batch_system)
         try:
             with realtime:
-                leader = Leader(self.config, batch_system, self._jobStore, root_desc)
+                leader = Leader(self.config, batch_system, self._jobStore, root_desc, preloaded)
                 leader.scaler_feed = scaler.feed if scaler is not None else None
                 leader.run()
             success = True
