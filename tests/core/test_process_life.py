@@ -35,3 +35,13 @@ def test_loading_prctl_runs_no_library_search() -> None:
     code = "import sys, toil_core.batch.process_life as p; print(p._PRCTL is not None, 'ctypes.util' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == [str(sys.platform.startswith("linux")), "False"]
+
+
+def test_the_fork_server_exit_still_runs_exit_handlers() -> None:
+    """The server skips the interpreter's teardown when its input closes, not the atexit handlers."""
+    code = ("import atexit; atexit.register(lambda: print('handler ran', flush=True))\n"
+            "from toil_core.batch.fork_server import main; main()")
+    done = subprocess.run([sys.executable, "-c", code], input="", capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["handler ran"]

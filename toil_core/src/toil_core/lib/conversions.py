@@ -21,7 +21,8 @@ for _power, _letter in enumerate("kmgtpe", start=1):
     _UNIT_BYTES[_letter] = _UNIT_BYTES[_letter + "b"] = 1000 ** _power
     _UNIT_BYTES[_letter + "i"] = _UNIT_BYTES[_letter + "ib"] = 1024 ** _power
 
-_SIZE_RE = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+]?[0-9]+)?\s*([a-zA-Z]*)\s*$")
+#: Compiled on first use (``re`` caches it): ``import toil.job`` loads this module, few scripts parse sizes.
+_SIZE_PATTERN = r"^\s*([0-9][0-9_]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+]?[0-9]+)?\s*([a-zA-Z]*)\s*$"
 _EXAMPLES = "expected a non-negative number with an optional unit, e.g. '2G', '100k', '1024 Mib', '1.5Gi'"
 
 
@@ -40,7 +41,7 @@ def convert_units(num: float, src_unit: str, dst_unit: str = "B") -> float:
 
 def parse_memory_string(string: str) -> Tuple[float, str]:
     """Split a size like ``'1024 Mib'`` into ``(1024.0, 'Mib')``; no unit gives ``'b'``."""
-    match = _SIZE_RE.match(string) if isinstance(string, str) else None
+    match = re.match(_SIZE_PATTERN, string) if isinstance(string, str) else None
     if match is None:
         raise ValueError(f"Could not parse size {string!r}: {_EXAMPLES}")
     unit = match.group(2)

@@ -1,7 +1,9 @@
 """Finding and loading plugins. The only module of the core that imports stevedore.
 
 * :func:`entry_points` is one memoized pass over the installed distributions' entry points in
-  the ``toil.*`` groups, through :mod:`importlib.metadata`. It imports no plugin.
+  the ``toil.*`` groups, through :mod:`importlib.metadata` (or the plugin index,
+  :mod:`toil_core.plugins.index`, while the installed distributions are unchanged). It imports
+  no plugin.
 * :func:`resolve` loads only the entry point(s) named like the requested plugin (through a
   stevedore :class:`~stevedore.named.NamedExtensionManager`), registers each in a pluggy
   manager, calls the kind's registration hook and returns the spec of that name.

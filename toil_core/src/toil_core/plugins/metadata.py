@@ -10,13 +10,15 @@ import functools
 import importlib.metadata
 import logging
 import os
+import pathlib
 import re
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 
 from toil_core import __version__
 
+from . import index as _index
 from .specs import KINDS, kind_info, normalize_name
 from .versions import unsatisfied_core_requirement
 
@@ -87,9 +89,84 @@ class EntryPointRecord:
             return ""
 
 
+class _CachedHeaders:
+    """The ``METADATA`` headers a record uses (``get_all`` / ``[]`` as :class:`email.message.Message`),
+    from the plugin index instead of a parse of the file."""
+
+    def __init__(self, headers: Dict[str, List[str]]) -> None:
+        self._headers = headers
+
+    def get_all(self, name: str, failobj: Any = None) -> Any:
+        return list(self._headers[name]) if self._headers.get(name) else failobj
+
+    def __getitem__(self, name: str) -> Optional[str]:
+        values = self._headers.get(name)
+        return values[0] if values else None
+
+
+_HEADERS = ("Name", "Version", "Summary", "Requires-Dist")
+
+
+def _to_rows(records: Sequence[EntryPointRecord], stamps: Dict[str, List[Any]]) -> Optional[List[Dict[str, Any]]]:
+    rows: List[Dict[str, Any]] = []
+    for record in records:
+        dist_path = getattr(record.dist, "_path", None)
+        if dist_path is None or str(dist_path) not in stamps or record.meta is None:
+            return None  # not a distribution in a folder: not cached
+        rows.append({
+            "kind": record.kind, "group": record.group, "name": record.name, "raw_name": record.raw_name,
+            "value": record.value, "distribution": record.distribution, "version": record.version,
+            "location": record.location, "dist_path": str(dist_path), "meta_stamps": stamps[str(dist_path)],
+            "headers": {h: list(record.meta.get_all(h) or []) for h in _HEADERS},
+        })
+    return rows
+
+
+def _from_rows(rows: List[Dict[str, Any]]) -> Tuple[EntryPointRecord, ...]:
+    dists: Dict[str, Any] = {}
+    out: List[EntryPointRecord] = []
+    for row in rows:
+        path = row["dist_path"]
+        if path not in dists:
+            dists[path] = importlib.metadata.PathDistribution(pathlib.Path(path))
+        dist = dists[path]
+        entry_point = importlib.metadata.EntryPoint(name=row["raw_name"], value=row["value"], group=row["group"])
+        bind = getattr(entry_point, "_for", None)  # as dist.entry_points gives them: knowing their dist
+        entry_point = bind(dist) if bind is not None else entry_point
+        out.append(EntryPointRecord(
+            kind=row["kind"], group=row["group"], name=row["name"], raw_name=row["raw_name"], value=row["value"],
+            distribution=row["distribution"], version=row["version"], location=row["location"],
+            entry_point=entry_point, dist=dist, meta=_CachedHeaders(row["headers"]),
+        ))
+    return tuple(out)
+
+
 def scan() -> Tuple[EntryPointRecord, ...]:
     """Read every installed distribution's ``toil.*`` entry points. When a distribution is found
-    twice on ``sys.path`` the first copy wins, as with :mod:`importlib.metadata`."""
+    twice on ``sys.path`` the first copy wins, as with :mod:`importlib.metadata`. The result is
+    kept in the plugin index (:mod:`toil_core.plugins.index`) and read from there while the
+    installed distributions stay as they were."""
+    key = _index.fingerprint()
+    if key is not None:
+        rows = _index.read(key)
+        if rows is not None:
+            try:
+                return _from_rows(rows)
+            except (KeyError, TypeError, ValueError):
+                pass
+    stamps: Dict[str, List[Any]] = {}
+    records = _scan(stamps)
+    if key is not None:
+        rows = _to_rows(records, stamps)
+        # stored only if nothing changed while we read, and no file is too new to trust its time
+        if rows is not None and _index.settled(key, rows) and _index.fingerprint() == key:
+            _index.write(key, rows)
+    return records
+
+
+def _scan(stamps: Dict[str, List[Any]]) -> Tuple[EntryPointRecord, ...]:
+    """The scan itself; ``stamps`` receives each used distribution's metadata times, taken
+    before its metadata is read (see :func:`toil_core.plugins.index.meta_stamps`)."""
     groups = {info.group: info.kind for info in KINDS.values()}
     seen: set = set()
     out: List[EntryPointRecord] = []
@@ -107,6 +184,9 @@ def scan() -> Tuple[EntryPointRecord, ...]:
             eps = [ep for ep in dist.entry_points if ep.group in groups]
             if not eps:
                 continue
+            dist_path = getattr(dist, "_path", None)
+            if dist_path is not None:
+                stamps[str(dist_path)] = _index.meta_stamps(str(dist_path))
             meta = dist.metadata  # parsed once here (each dist.metadata parses the file again)
             name = (meta.get_all("Name") or [None])[0]
             key = dist_key(name)
