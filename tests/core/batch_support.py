@@ -170,3 +170,16 @@ def result_of(proc: subprocess.CompletedProcess) -> Any:
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT "):])
     raise AssertionError(f"no RESULT line (exit {proc.returncode})\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
+
+
+def count_job_loads(store: Any, monkeypatch: pytest.MonkeyPatch) -> List[str]:
+    """Record the ID of every job ``store.load_job`` reads from now on (the list grows as it reads)."""
+    loads: List[str] = []
+    real = store.load_job
+
+    def load_job(job_id: str) -> JobDescription:
+        loads.append(job_id)
+        return real(job_id)
+
+    monkeypatch.setattr(store, "load_job", load_job)
+    return loads

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Iterator, List
+from typing import Any, Iterator
 
 import pytest
+
+from batch_support import count_job_loads
 from toil_core.job.commit import created_successors
 from toil_core.job.created import expand_created
 from toil_core.job.description import INLINE_BODY, JobDescription
@@ -29,18 +31,6 @@ def _job(store: Any, name: str) -> JobDescription:
     desc.body_id, desc.inline_body = INLINE_BODY, "cGlja2xlZA=="
     store.create_job(desc)
     return desc
-
-
-def _counting(store: Any, monkeypatch: pytest.MonkeyPatch) -> List[str]:
-    loads: List[str] = []
-    real = store.load_job
-
-    def load_job(job_id: str) -> JobDescription:
-        loads.append(job_id)
-        return real(job_id)
-
-    monkeypatch.setattr(store, "load_job", load_job)
-    return loads
 
 
 def _parent_with_new_children(store: Any, count: int) -> tuple:
@@ -100,7 +90,7 @@ def test_successors_that_existed_before_the_commit_are_not_recorded(store: Any) 
 def test_the_leader_takes_the_recorded_jobs_instead_of_loading_them(store: Any,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     parent, kids = _parent_with_new_children(store, 4)
-    loads = _counting(store, monkeypatch)
+    loads = count_job_loads(store, monkeypatch)
     tracker = JobTracker(store)
     fresh = tracker.take(parent.jobStoreID)
     assert fresh is not None and fresh.created == []

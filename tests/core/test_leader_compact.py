@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator
 
 import pytest
+
+from batch_support import count_job_loads
 from toil_core.job.description import INLINE_BODY, JobDescription
 from toil_core.jobstores.locator import make_job_store
 from toil_core.leader.compact import SHARED_EMPTY, compact
@@ -54,18 +56,6 @@ def test_the_shared_empty_list_refuses_changes_in_place_but_not_assignment() -> 
     assert json.loads(compact(_parsed(1)).to_bytes())["services"] == []
 
 
-def _counting(store: Any, monkeypatch: pytest.MonkeyPatch) -> List[str]:
-    loads: List[str] = []
-    real = store.load_job
-
-    def load_job(job_id: str) -> JobDescription:
-        loads.append(job_id)
-        return real(job_id)
-
-    monkeypatch.setattr(store, "load_job", load_job)
-    return loads
-
-
 def test_restart_repair_reads_each_job_once_and_hands_on_only_jobs_of_big_phases(
         store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     kids = [_job(store, f"kid{i}") for i in range(3)]
@@ -75,7 +65,7 @@ def test_restart_repair_reads_each_job_once_and_hands_on_only_jobs_of_big_phases
     store.update_job(root)
     stray = _job(store, "stray")  # unreachable: left by a crash mid-save
     store.set_root_job(root.jobStoreID)
-    loads = _counting(store, monkeypatch)
+    loads = count_job_loads(store, monkeypatch)
     loaded: Dict[str, JobDescription] = {}
     back = clean_for_restart(store, make_config(store.locator), root.jobStoreID, loaded)
     assert back is not None and back.jobStoreID == root.jobStoreID
