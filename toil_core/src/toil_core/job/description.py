@@ -284,7 +284,7 @@ _FIELD_ORDER = tuple(f.name for f in _FIELDS)
 _get_fields = operator.attrgetter(*_FIELD_ORDER)
 _SHARED_STRINGS = ("jobName", "unitName", "displayName", "kind", "body_id")
 _OWN_CLASSES = (JobDescription, ServiceJobDescription, CheckpointJobDescription)
-_scan_once = json.decoder.JSONDecoder().scan_once
+_scan_once = json.decoder.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def decode_stored(raw: bytes) -> Union[str, bytes]:
