@@ -1,8 +1,10 @@
 """A warm process that forks one child per Toil job.
 
 Starting a fresh Python interpreter per job costs far more than most small jobs. The fork server
-is started once per workflow run; it imports the worker code, opens the job store and imports the
-user's module on its first job, then forks a child for every job. Each job still runs in its own
+is started once per workflow run, as a fork of the leader (which has imported the engine and the
+user's script already; see :func:`main_forked`) or, with ``TOIL_FORK_SERVER_EXEC=1`` or while the
+leader runs other threads, as a fresh interpreter (:func:`main`); it imports the worker code, opens
+the job store and imports the user's module before its first job, then forks a child for every job. Each job still runs in its own
 process (its own memory, cwd, environment and module globals), but starts warm.
 
 Protocol: newline-delimited JSON over the server's stdin/stdout.
@@ -432,13 +434,16 @@ def _shed_leader_state(read_fd: int, write_fd: int) -> None:
     root = logging.getLogger()
     _SHED.extend(root.handlers)
     root.handlers = []
-    _SHED.extend((sys.stdin, sys.stdout, sys.stderr))
+    _SHED.extend((sys.stdin, sys.stdout, sys.stderr, sys.__stdin__, sys.__stdout__, sys.__stderr__))
     os.dup2(read_fd, 0)
     os.dup2(write_fd, 1)
     os.closerange(3, _max_fd())
-    sys.stdin = sys.__stdin__ = open(0, "r", closefd=False)  # noqa: SIM115 - for the process's life
-    sys.stdout = sys.__stdout__ = open(1, "w", closefd=False)  # noqa: SIM115
-    sys.stderr = sys.__stderr__ = open(2, "w", buffering=1, closefd=False, errors="backslashreplace")  # noqa: SIM115
+    # New stream objects for the process's life (the leader's may be a test runner's capture).
+    sys.stdin = open(0, "r", closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False, errors="backslashreplace")  # noqa: SIM115
+    for name in ("stdin", "stdout", "stderr"):
+        setattr(sys, f"__{name}__", getattr(sys, name))
     sys.argv = ["-c"]
     # The leader's objects are never collected here: keep the collector off them (and their
     # memory pages shared with the leader's).
