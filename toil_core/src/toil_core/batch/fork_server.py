@@ -116,6 +116,14 @@ def _run_jobs(store: Any, jobs: List[Tuple[int, str]], status_fd: int) -> int:
     """In a forked child: run the jobs one after the other, telling the server over ``status_fd``
     when each begins and ends. A job's failure is its own: the next job runs regardless."""
     profile_dir = os.environ.get("TOIL_PROFILE_WORKERS_DIR")
+    # The jobs of a batch reuse the inodes of the descriptions the ones before them deleted or
+    # replaced (see FileJobStore's keep_spare_files); what is left is deleted at the end (a
+    # process killed in between leaves its spares in the store's tmp/, as it would leave a
+    # temporary file it was writing: --restart and the store's destroy() remove them).
+    keep_spares = getattr(store, "keep_spare_files", None) if len(jobs) > 1 else None
+    if keep_spares is not None:
+        keep_spares(True)
+    last = jobs[-1][0] if jobs else None
     for batch_id, job_store_id in jobs:
         os.write(status_fd, b"B %d\n" % batch_id)
         environment = _environment_snapshot()  # a job's changes to the environment stay with that job
@@ -135,6 +143,8 @@ def _run_jobs(store: Any, jobs: List[Tuple[int, str]], status_fd: int) -> int:
             traceback.print_exc()
         if _environment_snapshot() != environment:
             _restore_environment(environment)
+        if batch_id == last and keep_spares is not None:  # before the end is reported: the
+            keep_spares(False)  # server may kill this process as soon as the workflow is done
         os.write(status_fd, b"E %d %d\n" % (batch_id, code))
     return 0
 
@@ -399,6 +409,12 @@ def main() -> None:
         importlib.import_module(module)
 
     _Server().serve()
+    if _TRACE is not None:  # the CPU of this server and of the children it reaped (the jobs)
+        import resource  # lazy: a developer aid
+
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        _TRACE.write(f"{time.time():.6f} cpu server {own.ru_utime:.3f} {own.ru_stime:.3f} "
+                     f"jobs {kids.ru_utime:.3f} {kids.ru_stime:.3f}\n")
     _exit_without_teardown(0)
 
 
