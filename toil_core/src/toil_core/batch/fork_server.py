@@ -156,19 +156,31 @@ class _Server:
         self.selector: Any = None
         self.stores: Dict[str, Any] = {}
         self.out = sys.stdout.buffer
+        #: Replies not written yet (see :meth:`send`).
+        self.outbox: List[bytes] = []
         self.read_fd = sys.stdin.fileno()
         self.buffer = b""
         #: The leader: when it dies this server is reparented and stops.
         self.parent = os.getppid()
 
     def send(self, message: Dict[str, Any]) -> None:
+        """Queue a reply; :meth:`flush` writes the queued ones out together (once per turn of
+        :meth:`serve`: one write and one wake-up of the leader's reader for all the events of
+        that turn, instead of one per message)."""
+        self.outbox.append(json.dumps(message).encode() + b"\n")
+        if _TRACE is not None:
+            _TRACE.write(f"{time.time():.6f} send {message}\n")
+
+    def flush(self) -> None:
+        if not self.outbox:
+            return
+        data = b"".join(self.outbox)
+        self.outbox.clear()
         try:
-            self.out.write(json.dumps(message).encode() + b"\n")
+            self.out.write(data)
             self.out.flush()
         except (BrokenPipeError, ValueError):  # the leader is gone; serve() stops soon
             pass
-        if _TRACE is not None:
-            _TRACE.write(f"{time.time():.6f} send {message}\n")
 
     def job_store(self, locator: str, store_class: Optional[str] = None,
                   env: Optional[Dict[str, str]] = None) -> Any:
@@ -206,6 +218,7 @@ class _Server:
         self.fork(request, jobs, store)
 
     def fork(self, request: Dict[str, Any], jobs: List[Tuple[int, str]], store: Any) -> None:
+        self.flush()  # the child must not inherit (and write out again) queued replies
         sys.stdout.flush()
         sys.stderr.flush()
         # Keep the garbage collector from touching (and so copying) every inherited object.
@@ -391,6 +404,7 @@ class _Server:
                     except BlockingIOError:
                         pass
             self.reap()
+            self.flush()
             if os.getppid() != self.parent:  # the leader died (its pipe may be held elsewhere)
                 running = False
         for child in list(self.children.values()):
@@ -398,6 +412,7 @@ class _Server:
             child.jobs = [job for job in child.jobs if job[0] in child.begun]  # nothing reruns now
             kill_group(child.pid)
         self.reap()
+        self.flush()
 
 
 def main() -> None:
