@@ -64,7 +64,7 @@ class FileJobsMixin:
     _cipher: Any
 
     if TYPE_CHECKING:  # provided by the other parts of FileJobStore
-        def _write_bytes(self, data: bytes, dest: str) -> None: ...
+        def _write_bytes(self, data: bytes, dest: str, existing: bool = False) -> None: ...
 
         def _unseal_bytes(self, raw: bytes, path: str) -> bytes: ...
 
@@ -129,7 +129,7 @@ class FileJobsMixin:
             raise NoSuchJobException(job_id)
         job_description.version += 1
         try:
-            self._write_bytes(job_description.to_bytes(), path)
+            self._write_bytes(job_description.to_bytes(), path, existing=True)
         except BaseException:
             job_description.version -= 1
             raise

@@ -13,6 +13,8 @@ import os
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any, Callable, FrozenSet, Iterator, List, Literal, Optional, Tuple, Union
 
+from toil_core.lib.exchange import exchange
+
 from ._file_transfer import NEW_FILE as _NEW_FILE
 from .errors import JobStoreFullError, NoSuchJobStoreException
 
@@ -94,7 +96,10 @@ class FileLayoutMixin:
         except FileNotFoundError:
             pass
 
-    def _write_bytes(self, data: bytes, dest: str) -> None:
+    def _write_bytes(self, data: bytes, dest: str, existing: bool = False) -> None:
+        """Store ``data`` at ``dest`` atomically. ``existing``: ``dest`` is there already (an
+        update): the new file is swapped with it rather than renamed over it, which on ext4 would
+        start a disk write that a deletion soon after waits for (see :mod:`toil_core.lib.exchange`)."""
         if self._cipher is not None:
             data = self._seal_bytes(data, dest)
         tmp, fd = self._new_tmp()
@@ -106,10 +111,13 @@ class FileLayoutMixin:
                         view = view[os.write(fd, view):]
                 finally:
                     os.close(fd)
-                self._replace(tmp, dest)
+                if not (existing and exchange(tmp, dest)):
+                    self._replace(tmp, dest)
+                    return
         except BaseException:
             self._discard(tmp)
             raise
+        self._discard(tmp)  # the old content, swapped out (a kill before this leaves it in tmp/)
 
     def _atomic_stream(self, dest: Union[str, Callable[[str], None]], encoding: Optional[str],
                        errors: Optional[str], mode: int = 0o600, label: Optional[str] = None,
