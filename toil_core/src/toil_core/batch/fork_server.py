@@ -57,9 +57,9 @@ from toil_core.worker.worker import run_worker, workflow_dir
 WARM_MODULES = ("toil_core.worker.worker", "toil_core.filestores", "toil_core.lib.conversions")
 
 
-#: Developer aid: TOIL_FORK_SERVER_TRACE=path logs every request and reply with a timestamp.
-_TRACE = open(os.environ["TOIL_FORK_SERVER_TRACE"], "a", buffering=1) if os.environ.get(
-    "TOIL_FORK_SERVER_TRACE") else None
+#: Developer aid: TOIL_FORK_SERVER_TRACE=path logs every request and reply with a timestamp
+#: (opened by :func:`main`: a forked server closes what it inherited before it serves).
+_TRACE: Any = None
 
 
 def _open_job_store(locator: str, store_class: Optional[str] = None) -> Any:
@@ -492,6 +492,9 @@ def _max_fd() -> int:
 
 
 def main() -> None:
+    global _TRACE
+    if os.environ.get("TOIL_FORK_SERVER_TRACE"):
+        _TRACE = open(os.environ["TOIL_FORK_SERVER_TRACE"], "a", buffering=1)  # noqa: SIM115
     # Workers log through the logging module; configure it like the leader asked.
     level = os.environ.get("TOIL_WORKER_LOG_LEVEL", "INFO")
     logging.basicConfig(level=getattr(logging, level, logging.INFO),
