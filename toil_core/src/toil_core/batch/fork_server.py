@@ -1,8 +1,10 @@
 """A warm process that forks one child per Toil job.
 
 Starting a fresh Python interpreter per job costs far more than most small jobs. The fork server
-is started once per workflow run; it imports the worker code, opens the job store and imports the
-user's module on its first job, then forks a child for every job. Each job still runs in its own
+is started once per workflow run, as a fork of the leader (which has imported the engine and the
+user's script already; see :func:`main_forked`) or, with ``TOIL_FORK_SERVER_EXEC=1`` or while the
+leader runs other threads, as a fresh interpreter (:func:`main`); it imports the worker code, opens
+the job store and imports the user's module before its first job, then forks a child for every job. Each job still runs in its own
 process (its own memory, cwd, environment and module globals), but starts warm.
 
 Protocol: newline-delimited JSON over the server's stdin/stdout.
@@ -398,6 +400,71 @@ class _Server:
             child.jobs = [job for job in child.jobs if job[0] in child.begun]  # nothing reruns now
             kill_group(child.pid)
         self.reap()
+
+
+#: What a forked server took over from the leader and replaced (logging handlers, standard
+#: streams): kept referenced so that none is finalized in the server, where closing it would
+#: close a descriptor number the server may by then use for something else.
+_SHED: List[Any] = []
+
+
+def main_forked(read_fd: int, write_fd: int, settings: Dict[str, str]) -> int:
+    """Serve as a fork of the leader (see :func:`toil_core.batch.fork_client._forked_server`),
+    reading requests from ``read_fd`` and answering on ``write_fd``; returns the exit code.
+
+    The child starts as a copy of the leader: everything it takes over that is the leader's is
+    set as a freshly started server would find it before it serves. Its descriptors are only the
+    standard ones (the leader's lock file, pipes and logs stay the leader's: a kernel record lock
+    is not inherited, and a pipe or log held open here would outlive the leader); no exit,
+    signal or logging handler of the leader runs here; the standard streams are new objects on
+    descriptors 0 (requests), 1 (replies) and 2 (the leader's stderr).
+    """
+    _shed_leader_state(read_fd, write_fd)
+    os.environ.update(settings)
+    main()
+    return 0
+
+
+def _shed_leader_state(read_fd: int, write_fd: int) -> None:
+    import faulthandler  # lazy: a built-in module, only for a forked server
+
+    if faulthandler.is_enabled():  # it writes to a descriptor of the leader's
+        faulthandler.disable()
+    atexit._clear()
+    for number in signal.valid_signals():
+        try:
+            handler = signal.getsignal(number)
+        except (ValueError, OSError):
+            continue
+        if callable(handler) and handler is not signal.default_int_handler:
+            signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.set_wakeup_fd(-1)
+    sys.excepthook = sys.__excepthook__
+    root = logging.getLogger()
+    _SHED.extend(root.handlers)
+    root.handlers = []
+    _SHED.extend((sys.stdin, sys.stdout, sys.stderr, sys.__stdin__, sys.__stdout__, sys.__stderr__))
+    os.dup2(read_fd, 0)
+    os.dup2(write_fd, 1)
+    os.closerange(3, _max_fd())
+    # New stream objects for the process's life (the leader's may be a test runner's capture).
+    sys.stdin = open(0, "r", closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False, errors="backslashreplace")  # noqa: SIM115
+    for name in ("stdin", "stdout", "stderr"):
+        setattr(sys, f"__{name}__", getattr(sys, name))
+    sys.argv = ["-c"]
+    # The leader's objects are never collected here: keep the collector off them (and their
+    # memory pages shared with the leader's).
+    gc.freeze()
+
+
+def _max_fd() -> int:
+    try:
+        return max(os.sysconf("SC_OPEN_MAX"), 256)
+    except (ValueError, OSError):
+        return 65536
 
 
 def main() -> None:
