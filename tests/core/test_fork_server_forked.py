@@ -120,3 +120,4 @@ def test_the_leaders_exit_handlers_run_in_the_leader_only(tmp_path: Path, monkey
 
     assert done.returncode == 0, done.stderr
     assert record.read_text().split() == [done.stdout.split()[-1]]
+

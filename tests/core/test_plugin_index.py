@@ -103,3 +103,18 @@ def test_only_the_most_recently_used_index_files_are_kept(cache, monkeypatch) ->
     metadata.scan()  # writes this layout's file, then prunes down to KEEP
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         ["plugin-index-b.json", Path(index.index_path()).name, "unrelated.json"])
+
+
+def test_the_core_version_comes_from_the_scanned_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No second search of every distribution: toil-core's own entry point records carry its
+    version, the one importlib.metadata finds."""
+    import importlib.metadata
+
+    expected = importlib.metadata.version("toil-core")
+
+    def searched(name: str) -> str:
+        raise AssertionError(f"importlib.metadata.version({name!r}) was called")
+
+    monkeypatch.setattr(importlib.metadata, "version", searched)
+
+    assert metadata._installed_core_version.__wrapped__() == expected

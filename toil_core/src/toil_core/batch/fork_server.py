@@ -36,6 +36,7 @@ next to the jobs a restarted leader runs.
 from __future__ import annotations
 
 import atexit
+import fcntl
 import gc
 import importlib
 import json
@@ -445,8 +446,16 @@ def _shed_leader_state(read_fd: int, write_fd: int) -> None:
     _SHED.extend(root.handlers)
     root.handlers = []
     _SHED.extend((sys.stdin, sys.stdout, sys.stderr, sys.__stdin__, sys.__stdout__, sys.__stderr__))
+    # Copies above the standard numbers first: a leader started with some of 0-2 closed may
+    # have got the pipes there.
+    read_fd, write_fd = (fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3) for fd in (read_fd, write_fd))
     os.dup2(read_fd, 0)
     os.dup2(write_fd, 1)
+    try:
+        os.fstat(2)
+    except OSError:  # the leader had no stderr: the server's goes nowhere, as a fresh one's would
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
     os.closerange(3, _max_fd())
     # New stream objects for the process's life (the leader's may be a test runner's capture).
     sys.stdin = open(0, "r", closefd=False)  # noqa: SIM115

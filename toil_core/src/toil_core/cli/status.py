@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections import deque
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from toil_core.cli._common import (
     CommandError,
@@ -25,6 +24,7 @@ from toil_core.cli.status_bus import job_state, print_bus_states
 from toil_core.job.errors import JobException
 from toil_core.jobstores.errors import NoSuchFileException, NoSuchJobException, NoSuchJobStoreException
 from toil_core.leader.messages import read_run_messages
+from toil_core.lib.bulk import gc_paused
 from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
 
 __all__ = ["ToilStatus", "main"]
@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 ROOT_ABSENT = "The root job of the job store is absent, the workflow completed successfully."
 SUCCEEDED_FILE = "succeeded.log"
 FAILED_FILE = "failed.log"
+#: How many jobs the walk reads together.
+READ_CHUNK = 1000
 
 
 def _open(job_store_name: str) -> Any:
@@ -99,61 +101,83 @@ class ToilStatus:
 
     def traverseJobGraph(self, rootJob: Any, jobsToReport: Optional[List[Any]] = None,
                          foundJobStoreIDs: Optional[set] = None) -> List[Any]:
-        """Every stored job reachable from ``rootJob`` through successors and services."""
+        """Every stored job reachable from ``rootJob`` through successors and services, in
+        breadth-first order, without their pickled bodies (only a worker needs those; a
+        million-job store's would be gigabytes). Jobs are read :data:`READ_CHUNK` at a time
+        (``load_jobs``: one round of requests on stores that make them in parallel), with the
+        cyclic garbage collector paused (it would walk the growing list again and again)."""
         found = foundJobStoreIDs if foundJobStoreIDs is not None else set()
         jobs = jobsToReport if jobsToReport is not None else []
-        queue = deque([rootJob])
         found.add(rootJob.jobStoreID)
-        while queue:
-            job = queue.popleft()
-            jobs.append(job)
-            for next_id in list(job.children) + list(job.followOns) + list(job.services):
-                if next_id in found:
-                    continue
-                found.add(next_id)
-                try:
-                    found_job = self.jobStore.load_job(next_id)
-                except NoSuchJobException:
-                    continue  # finished and deleted
-                # Only a worker needs the pickled body; a million-job store's bodies would be GBs.
-                found_job.inline_body = None
-                queue.append(found_job)
+        level = [rootJob]
+        with gc_paused():
+            while level:
+                jobs.extend(level)
+                next_ids: List[str] = []
+                for job in level:
+                    for phase in (job.children, job.followOns, job.services):
+                        for next_id in phase:
+                            if next_id not in found:
+                                found.add(next_id)
+                                next_ids.append(next_id)
+                level = []
+                for start in range(0, len(next_ids), READ_CHUNK):
+                    chunk = next_ids[start:start + READ_CHUNK]
+                    loaded = self.jobStore.load_jobs(chunk)
+                    for next_id in chunk:
+                        found_job = loaded.get(next_id)
+                        if found_job is None:
+                            continue  # finished and deleted
+                        found_job.inline_body = None
+                        level.append(found_job)
         return jobs
 
     # ------------------------------------------------------------------ reports
     def report_on_jobs(self) -> Dict[str, Any]:
         """Sort the reported jobs into categories: ``hasChildren``, ``readyToRun``, ``zombies``,
         ``hasServices``, ``services``, ``hasLogFile``, ``failed`` (lists of descriptions), plus
-        ``properties`` and ``childNumber`` (lists parallel to the reported jobs)."""
+        ``properties`` and ``childNumber`` (lists parallel to the reported jobs). Jobs with the
+        same properties share one (sorted) list of them: a million-job store has a few
+        distinct ones."""
         stats: Dict[str, Any] = {key: [] for key in (
             "hasChildren", "readyToRun", "zombies", "hasServices", "services", "hasLogFile",
             "failed", "properties", "childNumber")}
+        has_log, has_children, ready, zombies = (stats["hasLogFile"], stats["hasChildren"],
+                                                 stats["readyToRun"], stats["zombies"])
+        has_services, services, failed = stats["hasServices"], stats["services"], stats["failed"]
+        properties, child_number = stats["properties"], stats["childNumber"]
+        shared: Dict[Tuple[str, ...], List[str]] = {}
         for job in self.jobsToReport:
-            props = set()
-            successors = list(job.children) + list(job.followOns)
+            props: Tuple[str, ...] = ()
+            successors = len(job.children) + len(job.followOns)
+            has_body = job.body_id is not None
+            is_service = job.kind == "service"
             if job.logJobStoreFileID is not None:
-                stats["hasLogFile"].append(job)
-                props.add("HAS_LOGFILE")
+                has_log.append(job)
+                props += ("HAS_LOGFILE",)
             if successors:
-                stats["hasChildren"].append(job)
-                props.add("HAS_CHILDREN")
-            if job.body_id is not None and job.kind != "service":
-                stats["readyToRun"].append(job)
-                props.add("READY_TO_RUN")
-            if job.body_id is None and not successors and not job.services:
-                stats["zombies"].append(job)
-                props.add("IS_ZOMBIE")
+                has_children.append(job)
+                props += ("HAS_CHILDREN",)
+            if has_body and not is_service:
+                ready.append(job)
+                props += ("READY_TO_RUN",)
+            if not has_body and not successors and not job.services:
+                zombies.append(job)
+                props += ("IS_ZOMBIE",)
             if job.services:
-                stats["hasServices"].append(job)
-                props.add("HAS_SERVICES")
-            if job.kind == "service":
-                stats["services"].append(job)
-                props.add("IS_SERVICE")
-            if job.body_id is not None and job.remainingTryCount <= 0:
-                stats["failed"].append(job)
-                props.add("FAILED")
-            stats["properties"].append(sorted(props))
-            stats["childNumber"].append(len(successors))
+                has_services.append(job)
+                props += ("HAS_SERVICES",)
+            if is_service:
+                services.append(job)
+                props += ("IS_SERVICE",)
+            if has_body and job.remainingTryCount <= 0:
+                failed.append(job)
+                props += ("FAILED",)
+            names = shared.get(props)
+            if names is None:
+                names = shared[props] = sorted(props)
+            properties.append(names)
+            child_number.append(successors)
         return stats
 
     def print_dot_chart(self) -> None:

@@ -50,21 +50,43 @@ SHARED_EMPTY = SharedEmptyList()
 _numbers: Dict[Any, Any] = {}
 
 
+def _share_number(value: Any) -> Any:
+    """The shared object equal to ``value`` (``value`` itself if it is the first, or the table
+    is full)."""
+    numbers = _numbers
+    shared = numbers.get(value)
+    if shared is None:
+        if len(numbers) >= _MAX_NUMBERS:
+            return value
+        numbers[value] = shared = value
+    return shared if type(shared) is type(value) else value
+
+
+def _make_compact() -> Any:
+    """The body of :func:`compact`, one statement per field: a leader restarted on a million
+    pending jobs compacts a million descriptions, and a loop over the field names with
+    ``getattr``/``setattr`` costs several times as much."""
+    lines = ["def compact(desc):"]
+    for name in LIST_FIELDS:
+        lines += [f"    value = desc.{name}",
+                  f"    if not value and value is not SHARED_EMPTY and type(value) is list:",
+                  f"        desc.{name} = SHARED_EMPTY"]
+    for name in NUMBER_FIELDS:
+        lines += [f"    value = desc.{name}",
+                  f"    shared = numbers.get(value)",
+                  f"    if shared is not value:",
+                  f"        desc.{name} = share(value)"]
+    lines.append("    return desc")
+    env: Dict[str, Any] = {"SHARED_EMPTY": SHARED_EMPTY, "list": list, "type": type, "numbers": _numbers,
+                           "share": _share_number}
+    exec(compile("\n".join(lines) + "\n", "<compact>", "exec"), env)
+    return env["compact"]
+
+
+_compact = _make_compact()
+
+
 def compact(desc: JobDescription) -> JobDescription:
     """Make ``desc`` share its empty lists and requirement numbers (see the module docstring);
     returns it."""
-    for name in LIST_FIELDS:
-        value = getattr(desc, name)
-        if not value and value is not SHARED_EMPTY and type(value) is list:
-            setattr(desc, name, SHARED_EMPTY)
-    numbers = _numbers
-    for name in NUMBER_FIELDS:
-        value = getattr(desc, name)
-        shared = numbers.get(value)
-        if shared is None:
-            if len(numbers) >= _MAX_NUMBERS:
-                continue
-            numbers[value] = shared = value
-        if shared is not value and type(shared) is type(value):
-            setattr(desc, name, shared)
-    return desc
+    return _compact(desc)  # type: ignore[no-any-return]

@@ -26,6 +26,7 @@ from toil_core.job.commit import (
 )
 from toil_core.job.description import JobDescription
 from toil_core.jobstores.errors import NoSuchJobException
+from toil_core.lib.bulk import gc_paused
 
 if TYPE_CHECKING:
     from toil_core.common.config import Config
@@ -44,17 +45,30 @@ def _load(job_store: Any, job_id: str) -> Optional[JobDescription]:
         return None
 
 
+#: How many job IDs the walk reads together (``AbstractJobStore.load_jobs``: one round of
+#: requests on stores that make them in parallel).
+READ_CHUNK = 1000
+
+
 def clean_for_restart(job_store: Any, config: Any, root_id: str,
                       loaded: Optional[Dict[str, JobDescription]] = None) -> Optional[JobDescription]:
     """Repair the store and return the root description (None if the workflow finished).
 
-    Every stored job is read once: the walk from the root reads each reachable one (one at a
-    time: a stack of IDs, not of descriptions, so a million-job fan-out is never held whole),
-    and the jobs no walk reached are found by listing the store's job IDs where it can list
-    them (``job_ids``), else by reading every job. With ``loaded``, the repaired descriptions
-    of the reachable jobs other than the root are put there, without their inline bodies, for
-    the leader (which would otherwise read them all again; see ``JobTracker.preload``).
+    Every stored job is read once: the walk from the root reads each reachable one (a stack of
+    IDs, read :data:`READ_CHUNK` at a time, not of descriptions, so a million-job fan-out is
+    never held whole unless the leader is to get it), and the jobs no walk reached are found by
+    listing the store's job IDs where it can list them (``job_ids``), else by reading every job.
+    With ``loaded``, the repaired descriptions of the reachable jobs other than the root are put
+    there, without their inline bodies, for the leader (which would otherwise read them all
+    again; see ``JobTracker.preload``). The cyclic garbage collector is paused meanwhile
+    (:func:`~toil_core.lib.bulk.gc_paused`).
     """
+    with gc_paused():
+        return _clean(job_store, config, root_id, loaded)
+
+
+def _clean(job_store: Any, config: Any, root_id: str,
+           loaded: Optional[Dict[str, JobDescription]]) -> Optional[JobDescription]:
     root = _load(job_store, root_id)
     if root is None:  # finished (the root goes last); the leader may have died before it said so
         _discard_temporary_files(job_store)
@@ -64,33 +78,44 @@ def clean_for_restart(job_store: Any, config: Any, root_id: str,
     tries = int(config.retryCount) + 1
     owners = _file_owners(job_store)
     reachable: Set[str] = set()
-    # (job ID, or the root's description; whether the leader may take the job from ``loaded``)
-    stack: List[Tuple[Any, bool]] = [(root, False)]
-    while stack:
-        item, keep = stack.pop()
-        if isinstance(item, str):
-            if item in reachable:
-                continue
-            found = _load(job_store, item)
-            if found is None:
-                continue
-            desc = found
-        else:
-            desc = item
-        if desc.stored_id in reachable:
-            continue
-        _repair(job_store, desc, tries, owners)
-        reachable.add(desc.stored_id)
+    discarded: Set[str] = set()  # deleted by a checkpoint's reset during the walk
+    # (job ID, whether the leader may take the job from ``loaded``)
+    stack: List[Tuple[str, bool]] = []
+
+    def visit(desc: JobDescription, keep: bool) -> None:
+        job_id = desc.stored_id
+        discarded.update(_repair(job_store, desc, tries, owners))
+        reachable.add(job_id)
         if loaded is not None and keep:
             desc.inline_body = None  # (update_description puts it back if the leader writes it)
             desc.created = []
-            loaded[desc.stored_id] = desc
+            loaded[job_id] = desc
         # Only jobs of phases of two or more are handed on: a worker may chain into the only job
         # of a phase, changing it before the leader reads it (the reason ``created`` has this rule).
         for phase in (desc.children, desc.followOns):
-            many = len(phase) > 1
-            stack.extend((job_id, many) for job_id in phase if job_id not in reachable)
-        stack.extend((job_id, False) for job_id in desc.services if job_id not in reachable)
+            if phase:
+                many = len(phase) > 1
+                stack.extend([(next_id, many) for next_id in phase if next_id not in reachable])
+        if desc.services:
+            stack.extend([(next_id, False) for next_id in desc.services if next_id not in reachable])
+
+    visit(root, False)
+    while stack:
+        chunk = stack[-READ_CHUNK:]
+        del stack[-READ_CHUNK:]
+        chunk.reverse()  # (in the order single pops would take them)
+        wanted = [job_id for job_id, _ in chunk if job_id not in reachable]
+        found = job_store.load_jobs(wanted) if len(wanted) > 1 else \
+            {job_id: _load(job_store, job_id) for job_id in wanted}
+        for job_id, keep in chunk:
+            desc = found.get(job_id)
+            if desc is None or job_id in reachable or job_id in discarded:
+                continue
+            visit(desc, keep)
+    for job_id in discarded:  # (read before a checkpoint's reset deleted it, through another parent)
+        reachable.discard(job_id)
+        if loaded is not None:
+            loaded.pop(job_id, None)
     list_ids = getattr(job_store, "job_ids", None)
     stored = list_ids() if callable(list_ids) else (desc.stored_id for desc in job_store.jobs())
     for job_id in [job_id for job_id in stored if job_id not in reachable]:
@@ -100,12 +125,15 @@ def clean_for_restart(job_store: Any, config: Any, root_id: str,
     return root
 
 
-def _repair(job_store: Any, desc: JobDescription, tries: int, owners: Set[str]) -> None:
-    """Repair one reachable job (see the module docstring); written back if anything changed."""
+def _repair(job_store: Any, desc: JobDescription, tries: int, owners: Set[str]) -> List[str]:
+    """Repair one reachable job (see the module docstring); written back if anything changed.
+    Returns the IDs of the jobs deleted with a checkpoint's old subtree."""
     changed = False
+    subtree: List[str] = []
     if desc.checkpoint and desc.body_id is None and desc.checkpoint_body_id:
         logger.info("Repairing job: %s (restarting checkpoint)", desc.stored_id)
-        reset_checkpoint(job_store, desc, stored_subtree(job_store, desc))
+        subtree = stored_subtree(job_store, desc)
+        reset_checkpoint(job_store, desc, subtree)
     if finish_pending_deletions(job_store, desc):
         changed = True
     if desc.remainingTryCount != tries:
@@ -126,6 +154,7 @@ def _repair(job_store: Any, desc: JobDescription, tries: int, owners: Set[str]) 
     if changed:
         logger.debug("Repairing job: %s", desc.stored_id)
         update_description(job_store, desc)
+    return subtree
 
 
 def _file_owners(job_store: Any) -> Set[str]:

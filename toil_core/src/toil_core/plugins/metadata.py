@@ -241,8 +241,16 @@ def core_version() -> str:
 
 @functools.lru_cache(maxsize=1)
 def _installed_core_version() -> str:
-    """Read once per process: it searches every distribution and parses toil-core's METADATA, and
-    every plugin's compatibility check asks."""
+    """Read once per process, and every plugin's compatibility check asks. toil-core registers
+    entry points of its own (its built-in backends), so the scan of the installed entry points
+    (kept in the plugin index) has its version already, as the first copy on ``sys.path``, the
+    one :mod:`importlib.metadata` would find by searching every distribution again."""
+    from .discovery import entry_points  # lazy: discovery imports this module
+
+    core = dist_key(CORE_DISTRIBUTION)
+    for record in entry_points():
+        if record.distribution and record.version and dist_key(record.distribution) == core:
+            return record.version
     try:
         return importlib.metadata.version(CORE_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
