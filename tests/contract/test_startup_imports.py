@@ -9,9 +9,11 @@ and ssl. Each check runs in a fresh interpreter and reads its ``sys.modules``; n
 """
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import List
 
 import pytest
@@ -97,6 +99,40 @@ def test_package_names_are_the_real_objects() -> None:
     assert set(TOPLEVEL_NAMES) <= set(dir(toil))
     with pytest.raises(AttributeError, match="module 'toil' has no attribute 'NoSuchName'"):
         getattr(toil, "NoSuchName")
+
+
+#: What ``import toil.job`` leaves for first use: upstream's extras of ``toil.job`` (two dozen
+#: upstream-named loggers, typing aliases) and the subprocess/shutil machinery that only GPU
+#: discovery needs.
+NOT_AT_IMPORT_TOIL_JOB = ("toil_core.compat_names", "subprocess", "shutil", "bz2", "lzma", "selectors")
+
+
+def test_import_toil_job_leaves_the_upstream_extras_unloaded() -> None:
+    loaded = _loaded_after("import toil.job")
+    assert [m for m in NOT_AT_IMPORT_TOIL_JOB if m in loaded] == []
+    assert "toil_core.compat_names" in _loaded_after("from toil.job import logger")
+
+
+def test_lazy_job_names_are_the_real_objects() -> None:
+    import toil.job
+    from toil_core import compat_names
+    from toil_core.compat_package import JOB_NAMES
+
+    assert toil.job.logger is compat_names.job_logger and toil.job.logger.name == "toil.job"
+    assert all(getattr(toil.job, name) is getattr(compat_names, home) for name, home in JOB_NAMES.items())
+    assert set(toil.job.__all__) <= set(dir(toil.job))
+    with pytest.raises(AttributeError, match="module 'toil.job' has no attribute 'NoSuchName'"):
+        getattr(toil.job, "NoSuchName")
+
+
+def test_the_job_stub_names_what_the_module_exports() -> None:
+    """``toil/job.pyi`` (what type checkers read instead of job.py) keeps job.py's ``__all__``."""
+    import toil.job
+
+    stub = ast.parse(Path(toil.job.__file__).with_suffix(".pyi").read_text(encoding="utf-8"))
+    declared = next(node.value for node in stub.body if isinstance(node, ast.Assign)
+                    and any(getattr(t, "id", None) == "__all__" for t in node.targets))
+    assert sorted(ast.literal_eval(declared)) == sorted(toil.job.__all__)
 
 
 #: Modules a workflow's leader must not load (nor its plugin checks): the worker and the file stores

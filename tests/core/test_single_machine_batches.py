@@ -96,3 +96,15 @@ def test_disable_chaining_runs_one_job_per_process(tmp_path):
     assert proc.returncode == 0, proc.stderr[-6000:]
     value = result_of(proc)["value"]
     assert len({pid for _, pid, _ in value}) == 12
+
+
+def test_batches_leave_no_spare_files_in_the_job_store(tmp_path):
+    """A batch reuses the inodes of the descriptions its jobs delete (FileJobStore's spares);
+    the worker deletes what it kept when the batch ends."""
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = run_script(tmp_path / "wf", BATCH_SCRIPT, tmp_path / "js", "--n", "40", "--out", out,
+                      "--clean", "never")
+    assert proc.returncode == 0, proc.stderr[-6000:]
+    assert len({pid for _, pid, _ in result_of(proc)["value"]}) < 40
+    assert sorted((tmp_path / "js" / "tmp").iterdir()) == []

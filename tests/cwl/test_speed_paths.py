@@ -90,3 +90,56 @@ def test_quiet_sets_cwltools_log_level_in_the_jobs(monkeypatch):
         assert cwl_logger.level == logging.WARNING
     finally:
         cwl_logger.setLevel(saved)  # setLevel, not a plain restore: it also clears the level cache
+
+
+CHAIN_INPUTS = {"messages": MESSAGES, "keep": KEEP, "suffix": "!"}
+
+
+def _load_workflow(path: Path):
+    from cwltool.context import LoadingContext
+    from cwltool.load_tool import load_tool
+
+    return load_tool(str(path), LoadingContext())
+
+
+def _chain_ids(workflow):
+    from cwltool.process import shortname
+
+    from toil_cwl.chains import plan_chains
+
+    return [[shortname(step.id) for step in chain] for chain in plan_chains(workflow)]
+
+
+def test_aligned_scatters_form_one_chain_and_a_whole_array_reader_stays_out(data_dir):
+    assert _chain_ids(_load_workflow(data_dir / "chain.cwl")) == [["echo", "shout", "count"]]
+
+
+def test_a_step_reading_a_chain_output_whole_does_not_join_the_chain(data_dir):
+    # count also reads shout's whole output array: it must wait for the whole scatter.
+    text = (data_dir / "chain.cwl").read_text()
+    text = text.replace("        text: {type: \"File?\"}\n      stdin:",
+                        "        text: {type: \"File?\"}\n        all: {type: Any}\n      stdin:")
+    text = text.replace("      text: shout/out\n    out: [out]\n  total:",
+                        "      text: shout/out\n      all: shout/out\n    out: [out]\n  total:")
+    (data_dir / "chain2.cwl").write_text(text)
+    assert _chain_ids(_load_workflow(data_dir / "chain2.cwl")) == [["echo", "shout"]]
+
+
+def _chain_contents(output):
+    def read(f):
+        return None if f is None else Path(f["path"]).read_text()
+
+    return {key: [read(f) for f in output[key]] for key in ("echoed", "counts")} | {
+        "total": read(output["total"])}
+
+
+def test_chained_scatter_gives_cwls_outputs_with_skips_and_shared_inputs(run_cwl, data_dir, tmp_path):
+    inputs = tmp_path / "chain.json"
+    inputs.write_text(json.dumps(CHAIN_INPUTS))
+    chained = run_cwl(data_dir / "chain.cwl", inputs, extra=["--maxCores", "1"])
+    kept = [m for m, keep in zip(MESSAGES, KEEP) if keep]
+    assert _chain_contents(chained.output) == {
+        "echoed": [m + "\n" if keep else None for m, keep in zip(MESSAGES, KEEP)],
+        "counts": [f"{len(m) + 3}\n" if keep else None for m, keep in zip(MESSAGES, KEEP)],
+        "total": "".join(f"{m} !\n" for m in kept)}
+    assert "+shout+count" in chained.stderr  # the chain ran as one unit (its jobs' names)

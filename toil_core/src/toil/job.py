@@ -1,13 +1,14 @@
-"""Compatibility module: upstream name ``toil.job``; everything lives in toil_core."""
+"""Compatibility module: upstream name ``toil.job``; everything lives in toil_core.
+
+Upstream's module-level extras (``logger``, ``REQUIREMENT_NAMES``, the ``Parseable*`` type aliases,
+``T``) come from :mod:`toil_core.compat_names` on first use (PEP 562): nearly every workflow script
+imports this module, few name them. ``job.pyi`` gives type checkers every name with its real type.
+"""
 from toil_core.job import *  # noqa: F401,F403
 from toil_core.job.requirements import *  # noqa
 from toil_core.lib.accelerators import AcceleratorRequirement, parse_accelerator, accelerator_satisfies, accelerators_fully_satisfy  # noqa
 from toil_core.job.graph import *  # noqa
-from toil_core.compat_names import (  # noqa: F401
-    REQUIREMENT_NAMES, ParseableAcceleratorRequirement, ParseableDivisibleResource, ParseableFlag,
-    ParseableIndivisibleResource, ParseableRequirement, ParsedRequirement, T,
-)
-from toil_core.compat_names import job_logger as logger  # noqa: F401
+from toil_core.compat_package import job_dir as __dir__, job_getattr as __getattr__  # noqa: F401  (PEP 562)
 from toil_core.job.description import CheckpointJobDescription, ServiceJobDescription  # noqa: F401
 from toil_core.job.wrapping import FunctionWrappingTarget, JobFunctionWrappingTarget  # noqa: F401
 from toil_core.job.promise import UnfulfilledPromiseSentinel  # noqa: F401
@@ -24,3 +25,4 @@ __all__ = [
     "accelerator_satisfies",
     "accelerators_fully_satisfy", "logger", "parse_accelerator", "unwrap", "unwrap_all",
 ]
+

@@ -31,6 +31,7 @@ __all__ = ["ContextRef", "Path", "WorkflowContext", "redirects_of", "static_reso
 Path = Tuple[str, ...]
 
 _LOADED: Dict[str, "WorkflowContext"] = {}
+_REAL_TEMP: Dict[str, str] = {}  # the running job's temporary directory -> its real path
 
 
 class WorkflowContext:
@@ -77,8 +78,13 @@ class WorkflowContext:
     def runtime_context(self, job: Any) -> RuntimeContext:
         """A cwltool RuntimeContext for running part of the workflow inside ``job``."""
         settings = self.settings
-        temp = job.tempDir
+        temp = _REAL_TEMP.get(job.tempDir)
+        if temp is None:
+            _REAL_TEMP.clear()  # one entry: the job running now
+            temp = _REAL_TEMP[job.tempDir] = os.path.realpath(job.tempDir)
         materializer = Materializer(job.fileStore, os.path.join(temp, "inputs"), redirects_of(job, self))
+        if not (settings.get("tmpdir_prefix") and settings.get("tmp_outdir_prefix")):
+            materializer.real_dirs.add(temp)  # the tools' directories are made right in it
         rc = RuntimeContext(dict(settings["runtime"]))
         rc.toil_materializer = materializer  # type: ignore[attr-defined]
         rc.basedir = settings["basedir"]

@@ -16,7 +16,7 @@ import logging
 import os
 import stat
 import urllib.parse
-from typing import IO, TYPE_CHECKING, Any, Dict, List, MutableMapping, Optional, Tuple, Union
+from typing import IO, TYPE_CHECKING, Any, Dict, List, MutableMapping, Optional, Set, Tuple, Union
 
 from cwltool.errors import WorkflowException
 from cwltool.pathmapper import MapperEnt, PathMapper
@@ -64,6 +64,9 @@ class Materializer:
         self._snapshots: Dict[str, Tuple[int, int]] = {}  # writable copy -> (size, mtime) as read
         self._writable: Dict[str, str] = {}  # toil URI -> its writable copy
         self._counter = 0
+        #: Directories whose path holds no symbolic link (the job's own temporary directory, made
+        #: real once): realpath of a plain entry in them is the entry itself.
+        self.real_dirs: Set[str] = set()
 
     def current(self, uri: str) -> str:
         """``uri``, or the URI of its newest content if it was updated in place."""
@@ -264,6 +267,13 @@ class ToilFsAccess(StdFsAccess):
     def realpath(self, path: str) -> str:
         if is_toil_uri(path):
             return path
+        if self.materializer is not None and self.materializer.real_dirs:
+            # cwltool asks for the real path of each directory it just made for a tool run (three
+            # per run); in a real directory that is the path itself unless it is a link.
+            head, tail = os.path.split(path)
+            if head in self.materializer.real_dirs and tail not in ("", ".", "..") and \
+                    not os.path.islink(path):
+                return path
         return super().realpath(path)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from cwltool.errors import WorkflowException
 from cwltool.process import shortname
@@ -28,6 +28,7 @@ from cwltool.workflow import Workflow
 
 from toil.job import Job
 from toil_core.plugin_api import ToilError
+from toil_cwl.chains import chain_resources, plan_chains, step_sources
 from toil_cwl.context import ContextRef, Path, WorkflowContext, redirects_of, static_resources, toil_resources
 from toil_cwl.fsaccess import Uploader, upload_outputs
 from toil_cwl.inplace import resolve_values, updates_in_place, write_back
@@ -46,7 +47,7 @@ from toil_cwl.steps import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CWLBatch", "CWLCollect", "CWLJob", "CWLOutputs", "CWLResources", "CWLStep", "CWLWorkflow", "root_job"]
+__all__ = ["CWLBatch", "CWLChainBatch", "CWLChainCollect", "CWLChainStep", "CWLCollect", "CWLJob", "CWLOutputs", "CWLResources", "CWLStep", "CWLWorkflow", "root_job"]
 
 #: Requirements of the jobs that only move data or expand the graph.
 INTERNAL: Dict[str, Any] = {"cores": 0.1, "memory": 256 * 1024 * 1024, "disk": 16 * 1024 * 1024}
@@ -216,22 +217,65 @@ class CWLWorkflow(CWLBaseJob):
         producers: Dict[str, Job] = {}  # source ID -> job whose completion makes it available
         for param in workflow.tool["inputs"]:
             values[param["id"]] = job_order.get(shortname(param["id"]))
-        pending = list(workflow.steps)
+        # Units: single steps, and chains of scatters that run element by element (toil_cwl.chains).
+        pending: List[List[Any]] = self._units(context, workflow)
         while pending:
-            ready = [s for s in pending if all(src in values for src in _sources(s))]
+            ready = [u for u in pending if all(src in values for src in _unit_sources(u))]
+            if not ready and any(len(u) > 1 for u in pending):
+                # Chains waiting on each other's values: run their steps one scatter at a time.
+                pending = [[step] for unit in pending for step in unit]
+                continue
             if not ready:
-                missing = sorted({src for s in pending for src in _sources(s) if src not in values})
+                missing = sorted({src for u in pending for src in _unit_sources(u) if src not in values})
                 raise WorkflowException(f"Workflow {workflow.tool.get('id')} has steps that can never run: "
                                         f"missing sources {missing}")
-            for step in ready:
-                pending.remove(step)
-                self._add_step(context, step, values, producers)
+            for unit in ready:
+                pending.remove(unit)
+                if len(unit) == 1:
+                    self._add_step(context, unit[0], values, producers)
+                else:
+                    self._add_chain(context, unit, values, producers)
         outputs = CWLOutputs(self.ctx, self.path,
                              {src: values[src] for src in _output_sources(workflow) if src in values},
                              names={"unitName": self.unitName + " outputs", "displayName": self.displayName},
                              **_internal(context))
         self.addFollowOn(outputs)
         return outputs.rv()
+
+    @staticmethod
+    def _units(context: WorkflowContext, workflow: Any) -> List[List[Any]]:
+        """The workflow's steps grouped into what gets one entry job: chains, then single steps."""
+        chains: List[List[Any]] = []
+        if context.settings.get("scatter_batch_size", 1) > 1 and not context.settings.get("inplace_update"):
+            chains = plan_chains(workflow)
+        chained = {step.id for chain in chains for step in chain}
+        return chains + [[step] for step in workflow.steps if step.id not in chained]
+
+    def _add_chain(self, context: WorkflowContext, chain: List[Any], values: Dict[str, Any],
+                   producers: Dict[str, Job]) -> None:
+        """One entry job scattering the chain's root; the chain's elements run in batch jobs under
+        it, and a collect follow-on gives every member's output arrays (by full output ID)."""
+        sources = {src: values[src] for src in _unit_sources(chain)}
+        parents: List[Job] = []
+        for src in sources:
+            parent = producers.get(src)
+            if parent is not None and not any(parent is p for p in parents):
+                parents.append(parent)
+        root_names = _names(chain[0].embedded_tool, chain[0].id)
+        names = {"unitName": root_names["unitName"] + "".join("+" + shortname(s.id) for s in chain[1:]),
+                 "displayName": root_names["displayName"]}
+        entry = CWLChainStep(self.ctx, self.path, tuple(s.id for s in chain), sources, names=names,
+                             **_internal(context))
+        for parent in parents or [self]:
+            parent.addChild(entry)
+        exit_job = CWLChainCollect(entry.rv(), names={"unitName": names["unitName"] + " collect",
+                                                      "displayName": names["displayName"]},
+                                   local=not context.settings.get("internal_on_workers"))
+        entry.addFollowOn(exit_job)
+        for step in chain:
+            for out in step.tool["outputs"]:
+                values[out["id"]] = exit_job.rv(out["id"])
+                producers[out["id"]] = exit_job
 
     def _add_step(self, context: WorkflowContext, step: Any, values: Dict[str, Any],
                   producers: Dict[str, Job]) -> None:
@@ -266,13 +310,15 @@ class CWLWorkflow(CWLBaseJob):
             producers[out["id"]] = exit_job
 
 
-def _sources(step: Any) -> List[str]:
+_sources = step_sources
+
+
+def _unit_sources(unit: List[Any]) -> List[str]:
+    """The sources a unit of steps reads from outside itself."""
+    own = {out["id"] for step in unit for out in step.tool["outputs"]}
     found: List[str] = []
-    for inp in step.tool["inputs"]:
-        source = inp.get("source")
-        for src in source if isinstance(source, list) else ([source] if source else []):
-            if src not in found:
-                found.append(src)
+    for step in unit:
+        found.extend(src for src in _sources(step) if src not in own and src not in found)
     return found
 
 
@@ -412,6 +458,111 @@ class CWLBatch(CWLBaseJob):
     def run(self, fileStore: Any) -> Any:
         context = self.context()
         return [run_tool(self, context, self.path, inputs) for inputs in self.elements]
+
+
+class CWLChainStep(CWLBaseJob):
+    """Entry job of a scatter chain (:mod:`toil_cwl.chains`): scatters the chain's root step and
+    adds the batch jobs that run every element through the whole chain.
+
+    ``path`` is the workflow's; ``step_ids`` the chain's steps in running order.
+    """
+
+    def __init__(self, ctx: ContextRef, path: Path, step_ids: Tuple[str, ...], sources: Dict[str, Any],
+                 resources: Dict[str, Any], internal: bool, names: Dict[str, str],
+                 on_workers: bool = False) -> None:
+        super().__init__(ctx, path, resources, internal, names, on_workers)
+        self.step_ids = step_ids
+        self.sources = sources
+
+    def run(self, fileStore: Any) -> Any:
+        context = self.context()
+        workflow = context.process_at(self.path)
+        root = context.step(self.path + (self.step_ids[0],))
+        own = {src: self.sources[src] for src in _sources(root)}
+        inputs = step_inputs(root, workflow, own, context.source_params(self.path))
+        runtime = context.runtime_context(self)
+        fs_access = runtime.make_fs_access(runtime.basedir)
+        engine = context.container_engine()
+        firsts: List[Optional[Dict[str, Any]]] = []  # the root's tool inputs; None: skipped
+        for io in scatter_elements(root, inputs):
+            evaluated = post_scatter_eval(root, workflow, io, fs_access, runtime, engine)
+            firsts.append(None if evaluated is None else tool_inputs(root, evaluated))
+        steps = [context.step(self.path + (step_id,)) for step_id in self.step_ids]
+        resources = context.clamp(chain_resources([static_resources(s.embedded_tool) or {} for s in steps]))
+        later = {src: value for src, value in self.sources.items()
+                 if any(src in _sources(s) for s in steps[1:])}
+        size = batch_size(len(firsts), resources, context.settings)
+        batches = []
+        for start in range(0, len(firsts), size):
+            job = CWLChainBatch(self.ctx, self.path, self.step_ids, firsts[start:start + size], later,
+                                resources=resources, internal=False,
+                                names={"unitName": self.unitName, "displayName": self.displayName})
+            self.addChild(job)
+            batches.append(job.rv())
+        outputs = {s.id: [o["id"] for o in s.tool["outputs"]] for s in steps}
+        return {"batches": batches, "outputs": outputs}
+
+
+class CWLChainBatch(CWLBaseJob):
+    """Runs elements of a scatter chain, each through every step of the chain in turn; returns
+    per element the outputs of each step (by step ID, then short output name)."""
+
+    def __init__(self, ctx: ContextRef, path: Path, step_ids: Tuple[str, ...],
+                 firsts: List[Optional[Dict[str, Any]]], sources: Dict[str, Any], resources: Dict[str, Any],
+                 internal: bool, names: Dict[str, str], on_workers: bool = False) -> None:
+        super().__init__(ctx, path, resources, internal, names, on_workers)
+        self.step_ids = step_ids
+        self.firsts = firsts
+        self.sources = sources
+
+    def run(self, fileStore: Any) -> Any:
+        context = self.context()
+        workflow = context.process_at(self.path)
+        params = context.source_params(self.path)
+        runtime = context.runtime_context(self)
+        fs_access = runtime.make_fs_access(runtime.basedir)
+        engine = context.container_engine()
+        paths = [self.path + (step_id,) for step_id in self.step_ids]
+        steps = [context.step(path) for path in paths]
+        results = []
+        for first in self.firsts:
+            element: Dict[str, Any] = {}
+            produced: Dict[str, Any] = {}  # output ID -> this element's value
+            for index, (path, step) in enumerate(zip(paths, steps)):
+                if index == 0:
+                    tool_in = first
+                else:
+                    # The element's own values as one-element arrays: the step's scatter then gives
+                    # exactly this element, with every merge rule of the step applied as usual.
+                    own = {src: [produced[src]] if src in produced else self.sources[src]
+                           for src in _sources(step)}
+                    single = scatter_elements(step, step_inputs(step, workflow, own, params))
+                    evaluated = post_scatter_eval(step, workflow, single[0], fs_access, runtime, engine)
+                    tool_in = None if evaluated is None else tool_inputs(step, evaluated)
+                if tool_in is None:
+                    outputs = skipped_outputs(step)
+                else:
+                    outputs = CWLStep._step_outputs(step, run_tool(self, context, path, tool_in))
+                element[step.id] = outputs
+                for out in step.tool["outputs"]:
+                    produced[out["id"]] = outputs.get(shortname(out["id"]))
+            results.append(element)
+        return results
+
+
+class CWLChainCollect(Job):
+    """Follow-on of a chain's entry job: the output arrays of every step of the chain, by full
+    output ID, once every batch has finished."""
+
+    def __init__(self, value: Any, names: Dict[str, str], local: bool = True) -> None:
+        job_names: Dict[str, Any] = dict(names)  # unitName/displayName, checked by Job
+        super().__init__(local=local, **INTERNAL, **job_names)
+        self.value = value
+
+    def run(self, fileStore: Any) -> Any:
+        elements = [element for batch in self.value["batches"] for element in batch]
+        return {out_id: [element[step_id].get(shortname(out_id)) for element in elements]
+                for step_id, out_ids in self.value["outputs"].items() for out_id in out_ids}
 
 
 class CWLCollect(Job):

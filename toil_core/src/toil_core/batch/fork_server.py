@@ -60,9 +60,9 @@ from toil_core.worker.worker import run_worker_noted, workflow_dir
 WARM_MODULES = ("toil_core.worker.worker", "toil_core.filestores", "toil_core.lib.conversions")
 
 
-#: Developer aid: TOIL_FORK_SERVER_TRACE=path logs every request and reply with a timestamp.
-_TRACE = open(os.environ["TOIL_FORK_SERVER_TRACE"], "a", buffering=1) if os.environ.get(
-    "TOIL_FORK_SERVER_TRACE") else None
+#: Developer aid: TOIL_FORK_SERVER_TRACE=path logs every request and reply with a timestamp
+#: (opened by :func:`main`: a forked server closes what it inherited before it serves).
+_TRACE: Any = None
 
 
 def _open_job_store(locator: str, store_class: Optional[str] = None) -> Any:
@@ -122,6 +122,14 @@ def _run_jobs(store: Any, jobs: List[Tuple[int, str]], status_fd: int) -> int:
     """In a forked child: run the jobs one after the other, telling the server over ``status_fd``
     when each begins and ends. A job's failure is its own: the next job runs regardless."""
     profile_dir = os.environ.get("TOIL_PROFILE_WORKERS_DIR")
+    # The jobs of a batch reuse the inodes of the descriptions the ones before them deleted or
+    # replaced (see FileJobStore's keep_spare_files); what is left is deleted at the end (a
+    # process killed in between leaves its spares in the store's tmp/, as it would leave a
+    # temporary file it was writing: --restart and the store's destroy() remove them).
+    keep_spares = getattr(store, "keep_spare_files", None) if len(jobs) > 1 else None
+    if keep_spares is not None:
+        keep_spares(True)
+    last = jobs[-1][0] if jobs else None
     for batch_id, job_store_id in jobs:
         os.write(status_fd, b"B %d\n" % batch_id)
         environment = _environment_snapshot()  # a job's changes to the environment stay with that job
@@ -142,6 +150,8 @@ def _run_jobs(store: Any, jobs: List[Tuple[int, str]], status_fd: int) -> int:
             traceback.print_exc()
         if _environment_snapshot() != environment:
             _restore_environment(environment)
+        if batch_id == last and keep_spares is not None:  # before the end is reported: the
+            keep_spares(False)  # server may kill this process as soon as the workflow is done
         if note is not None and code == 0:  # (checked by the worker: one word of printable ASCII)
             os.write(status_fd, b"E %d %d %s\n" % (batch_id, code, note.encode("ascii")))
         else:
@@ -156,19 +166,31 @@ class _Server:
         self.selector: Any = None
         self.stores: Dict[str, Any] = {}
         self.out = sys.stdout.buffer
+        #: Replies not written yet (see :meth:`send`).
+        self.outbox: List[bytes] = []
         self.read_fd = sys.stdin.fileno()
         self.buffer = b""
         #: The leader: when it dies this server is reparented and stops.
         self.parent = os.getppid()
 
     def send(self, message: Dict[str, Any]) -> None:
+        """Queue a reply; :meth:`flush` writes the queued ones out together (once per turn of
+        :meth:`serve`: one write and one wake-up of the leader's reader for all the events of
+        that turn, instead of one per message)."""
+        self.outbox.append(json.dumps(message).encode() + b"\n")
+        if _TRACE is not None:
+            _TRACE.write(f"{time.time():.6f} send {message}\n")
+
+    def flush(self) -> None:
+        if not self.outbox:
+            return
+        data = b"".join(self.outbox)
+        self.outbox.clear()
         try:
-            self.out.write(json.dumps(message).encode() + b"\n")
+            self.out.write(data)
             self.out.flush()
         except (BrokenPipeError, ValueError):  # the leader is gone; serve() stops soon
             pass
-        if _TRACE is not None:
-            _TRACE.write(f"{time.time():.6f} send {message}\n")
 
     def job_store(self, locator: str, store_class: Optional[str] = None,
                   env: Optional[Dict[str, str]] = None) -> Any:
@@ -206,6 +228,7 @@ class _Server:
         self.fork(request, jobs, store)
 
     def fork(self, request: Dict[str, Any], jobs: List[Tuple[int, str]], store: Any) -> None:
+        self.flush()  # the child must not inherit (and write out again) queued replies
         sys.stdout.flush()
         sys.stderr.flush()
         # Keep the garbage collector from touching (and so copying) every inherited object.
@@ -394,6 +417,7 @@ class _Server:
                     except BlockingIOError:
                         pass
             self.reap()
+            self.flush()
             if os.getppid() != self.parent:  # the leader died (its pipe may be held elsewhere)
                 running = False
         for child in list(self.children.values()):
@@ -401,6 +425,7 @@ class _Server:
             child.jobs = [job for job in child.jobs if job[0] in child.begun]  # nothing reruns now
             kill_group(child.pid)
         self.reap()
+        self.flush()
 
 
 #: What a forked server took over from the leader and replaced (logging handlers, standard
@@ -477,6 +502,9 @@ def _max_fd() -> int:
 
 
 def main() -> None:
+    global _TRACE
+    if os.environ.get("TOIL_FORK_SERVER_TRACE"):
+        _TRACE = open(os.environ["TOIL_FORK_SERVER_TRACE"], "a", buffering=1)  # noqa: SIM115
     # Workers log through the logging module; configure it like the leader asked.
     level = os.environ.get("TOIL_WORKER_LOG_LEVEL", "INFO")
     logging.basicConfig(level=getattr(logging, level, logging.INFO),
@@ -485,6 +513,12 @@ def main() -> None:
         importlib.import_module(module)
 
     _Server().serve()
+    if _TRACE is not None:  # the CPU of this server and of the children it reaped (the jobs)
+        import resource  # lazy: a developer aid
+
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        _TRACE.write(f"{time.time():.6f} cpu server {own.ru_utime:.3f} {own.ru_stime:.3f} "
+                     f"jobs {kids.ru_utime:.3f} {kids.ru_stime:.3f}\n")
     _exit_without_teardown(0)
 
 

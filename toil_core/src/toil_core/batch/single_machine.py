@@ -57,8 +57,12 @@ SCHEDULING_LOOKAHEAD = 64
 #: At most this many ready Toil jobs with the same requirements run one after the other in one
 #: forked worker (see :mod:`fork_server`): forking and tearing down a process is most of a small
 #: job's cost. Batches are made only while more such jobs wait than can run at once, and each
-#: job still succeeds, fails, is killed and is retried on its own.
-MAX_BATCH = 16
+#: job still succeeds, fails, is killed and is retried on its own. 64 rather than 16: every fork
+#: costs the child copy-on-write faults on the pages its jobs touch (about 1200 pages, most of a
+#: small job's kernel time), paid once per batch; 64 cut the CPU of the 1000-child fan-out by
+#: ~20 % and of the depth-10 tree by ~12 % (interleaved runs). Near the end of a run the batches
+#: shrink to each process's share of the jobs left, so no process is left with a long queue.
+MAX_BATCH = 64
 
 
 def _physical_memory() -> int:

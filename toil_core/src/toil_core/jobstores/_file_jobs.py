@@ -64,7 +64,9 @@ class FileJobsMixin:
     _cipher: Any
 
     if TYPE_CHECKING:  # provided by the other parts of FileJobStore
-        def _write_bytes(self, data: bytes, dest: str) -> None: ...
+        def _write_bytes(self, data: bytes, dest: str, exchange: bool = False) -> None: ...
+
+        def _remove_to_spare(self, path: str) -> bool: ...
 
         def _unseal_bytes(self, raw: bytes, path: str) -> bytes: ...
 
@@ -131,7 +133,7 @@ class FileJobsMixin:
             raise NoSuchJobException(job_id)
         job_description.version += 1
         try:
-            self._write_bytes(job_description.to_bytes(), path)
+            self._write_bytes(job_description.to_bytes(), path, exchange=True)
         except BaseException:
             job_description.version -= 1
             raise
@@ -144,7 +146,7 @@ class FileJobsMixin:
         # The job's cleanup files go first: a crash in between leaves the (finished) job
         # behind, to be deleted again, rather than files nobody will ever delete.
         remove_job_dir(self._job_files + job_id[-2:] + os.sep + job_id)
-        self._discard(path)
+        self._remove_to_spare(path)
 
     def job_ids(self) -> Iterator[str]:
         """The IDs of the stored jobs, from the directory listing alone (``--restart`` compares

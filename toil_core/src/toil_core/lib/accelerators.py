@@ -10,8 +10,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import shutil
-import subprocess
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 
@@ -171,6 +169,10 @@ def accelerators_fully_satisfy(candidates: Optional[List[AcceleratorRequirement]
 @functools.lru_cache(maxsize=None)
 def have_working_nvidia_smi() -> bool:
     """True if ``nvidia-smi`` is on PATH and runs successfully (cached; ``cache_clear()`` resets)."""
+    # lazy: every workflow script imports this module (toil.job), few ask for GPUs
+    import shutil
+    import subprocess
+
     if shutil.which("nvidia-smi") is None:
         return False
     try:
@@ -186,6 +188,7 @@ def have_working_nvidia_docker_runtime() -> bool:
     """True if a container engine is reachable and advertises an ``nvidia`` runtime."""
     # lazy: only GPU jobs in containers ask; every workflow script imports this module
     from toil_core.lib.container_cli import docker_command
+    import subprocess  # lazy: see have_working_nvidia_smi
 
     try:
         result = subprocess.run(docker_command() + ["info", "--format", "{{json .Runtimes}}"],
@@ -200,6 +203,8 @@ def count_nvidia_gpus() -> int:
     """Number of GPUs ``nvidia-smi -L`` lists, or 0 when nvidia-smi is missing or broken."""
     if not have_working_nvidia_smi():
         return 0
+    import subprocess  # lazy: see have_working_nvidia_smi
+
     try:
         out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, check=True,
                              timeout=30).stdout
@@ -213,6 +218,9 @@ def count_amd_gpus() -> int:
     """Number of GPUs ``rocm-smi --showid`` lists (its ``GPU[N]`` lines), or 0 when rocm-smi is
     missing or fails. AMD GPUs are handed out like NVIDIA ones, restricted with
     ``ROCR_VISIBLE_DEVICES``."""
+    import shutil  # lazy: see have_working_nvidia_smi
+    import subprocess
+
     if shutil.which("rocm-smi") is None:
         return 0
     try:
