@@ -26,9 +26,15 @@ SEED = 3
 PART = 5 * 1024 * 1024
 
 
+#: Seconds each work job waits after its ``done`` line. The leader is killed after a second
+#: leader was refused, which on a loaded machine takes seconds: the work jobs must still be
+#: lingering then (with 1 s the faster leader sometimes finished the workflow first).
+LINGER = 10
+
+
 def _args() -> list:
     return [*faultkit.QUICK, "--width", WIDTH, "--size", SIZE, "--big", BIG, "--seed", SEED,
-            "--awsPartSize", PART, "--linger", "1"]
+            "--awsPartSize", PART, "--linger", LINGER]
 
 
 def _stored_jobs(locator: str) -> dict:

@@ -286,3 +286,34 @@ def test_a_value_published_while_the_job_runs_is_read_from_its_own_object(store:
         stream.write(b"service address")
     assert _read(_other(store), desc.rv_file_id) == b"service address"
     assert store.job_exists(desc.jobStoreID)
+
+
+def test_a_worker_notes_the_value_of_the_job_it_finished_for_the_leader(store: Any) -> None:
+    """The note a worker's store hands the leader (through the fork server) with its exit status:
+    the leader takes the finished job's value from it, with no read-back and no request."""
+    desc = store.load_job(_promised(store).jobStoreID)
+    store.store_return_value(desc, b"value")
+    store.delete_job(desc.jobStoreID)
+    note = store.finish_note(desc.jobStoreID)
+    assert note is not None and note.startswith("d:") and note.isprintable() and " " not in note
+    leader = _other(store)
+    with _calls(leader) as seen:
+        assert leader.absorb_finish_note(desc.jobStoreID, note)
+        assert _read(leader, desc.rv_file_id) == b"value"
+    assert seen == []
+    assert not leader.job_exists(desc.jobStoreID)  # the note only told what the store holds
+
+
+def test_a_job_deleted_without_a_value_is_noted_as_gone(store: Any) -> None:
+    desc = _new_job(store)
+    store.delete_job(desc.jobStoreID)
+    assert store.finish_note(desc.jobStoreID) == "d"
+    assert _other(store).absorb_finish_note(desc.jobStoreID, "d")
+
+
+def test_no_note_for_a_job_this_process_did_not_delete_and_none_taken_that_is_not_ours(store: Any) -> None:
+    kept, deleted = _new_job(store), _new_job(store)
+    store.delete_job(deleted.jobStoreID)
+    assert store.finish_note(kept.jobStoreID) is None
+    assert not store.absorb_finish_note(kept.jobStoreID, "something-else")
+    assert not store.absorb_finish_note(kept.jobStoreID, "d:not*base64")

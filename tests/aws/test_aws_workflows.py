@@ -112,3 +112,39 @@ def test_status_stats_and_clean(tmp_path: Path, aws_locator: str, store_name: st
     assert not bucket_exists(s3, store_name)
     again = run([TOIL, "clean", aws_locator], tmp_path)
     assert again.returncode == 0, describe(again)
+
+
+FANOUT = '''
+import sys
+from toil.common import Toil
+from toil.job import Job
+
+def leaf(job, i):
+    return i * i
+
+def root(job, n):
+    return [job.addChildJobFn(leaf, i, cores=1, memory="50M", disk="1M").rv() for i in range(n)]
+
+if __name__ == "__main__":
+    options = Job.Runner.getDefaultArgumentParser().parse_args()
+    options.logLevel = "WARNING"
+    with Toil(options) as toil:
+        print("RESULT", toil.start(Job.wrapJobFn(root, 6, cores=1, memory="50M", disk="1M")))
+'''
+
+
+def test_the_leader_reads_no_finished_leaf_back(tmp_path: Path, aws_locator: str) -> None:
+    """Each leaf job of a fan-out is read once, by its worker: the worker's store notes the
+    finish (and the value) for the leader, which reads neither the job back nor its value."""
+    script = tmp_path / "fanout.py"
+    script.write_text(FANOUT)
+    trace = tmp_path / "requests.tsv"
+    proc = run([sys.executable, script, aws_locator], tmp_path, env={"TOIL_AWS_REQUEST_LOG": str(trace)})
+    assert proc.returncode == 0, describe(proc)
+    assert "RESULT [0, 1, 4, 9, 16, 25]" in proc.stdout, describe(proc)
+    reads: dict = {}
+    for line in trace.read_text().splitlines():
+        _, operation, key, _caller = line.split("\t")[:4]
+        if operation == "GetObject" and key.startswith("jobs/leaf"):
+            reads[key] = reads.get(key, 0) + 1
+    assert len(reads) == 6 and set(reads.values()) == {1}, reads

@@ -143,3 +143,15 @@ def test_chained_scatter_gives_cwls_outputs_with_skips_and_shared_inputs(run_cwl
         "counts": [f"{len(m) + 3}\n" if keep else None for m, keep in zip(MESSAGES, KEEP)],
         "total": "".join(f"{m} !\n" for m in kept)}
     assert "+shout+count" in chained.stderr  # the chain ran as one unit (its jobs' names)
+
+
+def test_chains_waiting_on_each_other_run_one_scatter_at_a_time(run_cwl, data_dir, tmp_path):
+    workflow = data_dir / "crossed-chains.cwl"
+    assert sorted(_chain_ids(_load_workflow(workflow))) == [["a", "b"], ["c", "d"]]
+    inputs = tmp_path / "crossed.json"
+    inputs.write_text(json.dumps({"messages": MESSAGES}))
+    run = run_cwl(workflow, inputs, extra=["--maxCores", "1"])
+    everything = "".join(m + "\n" for m in MESSAGES)
+    for key in ("b_out", "d_out"):
+        assert [Path(f["path"]).read_text() for f in run.output[key]] == [m + "\n" + everything for m in MESSAGES]
+    assert "+b" not in run.stderr and "+d" not in run.stderr  # no chain job ran

@@ -62,6 +62,8 @@ class JobRecords:
     #: job ID -> pickled return value, of done records read (they never change), oldest first.
     _rv_cache: "OrderedDict[str, bytes]"
     _rv_cached_bytes: int
+    #: (job ID, inline value or None) of the job this process deleted last (see finish_note).
+    _last_deleted: Optional[Tuple[str, Optional[str]]]
     bucket_name: str
     locator: str
 
@@ -319,13 +321,39 @@ class JobRecords:
         self._objects.delete_many(sorted(own_keys))  # the job's files first (see above)
         self._etags.pop(job_id, None)
         inline = self._rv_held.pop(job_id, None)
+        self._last_deleted = None
         if inline is None:
             self._objects.delete(key)
-            return
-        # The job's return value stays where promises find it: one PUT replaces the description
-        # by a done record (see the class docstring), atomically as a DELETE would remove it.
-        done = json.dumps({"done": job_id, "inline_rv": inline}, separators=(",", ":")).encode("utf-8")
-        self._objects.put(key, done, metadata={DONE_META: "1"})
+        else:
+            # The job's return value stays where promises find it: one PUT replaces the description
+            # by a done record (see the class docstring), atomically as a DELETE would remove it.
+            done = json.dumps({"done": job_id, "inline_rv": inline}, separators=(",", ":")).encode("utf-8")
+            self._objects.put(key, done, metadata={DONE_META: "1"})
+        self._last_deleted = (job_id, inline)
+
+    # ---------------------------------------------------------------------- notes to the leader
+    def finish_note(self, job_id: str) -> Optional[str]:
+        """``d`` if this process just deleted ``job_id``, ``d:<value>`` (base64) if it replaced
+        it by a done record holding that value: the leader keeps the value as if it had read the
+        record back (see :meth:`absorb_finish_note`), for the promises of it."""
+        last = self._last_deleted
+        if last is None or last[0] != str(job_id):
+            return None
+        return "d" if last[1] is None else "d:" + last[1]
+
+    def absorb_finish_note(self, job_id: str, note: str) -> bool:
+        if note == "d":
+            self._etags.pop(str(job_id), None)
+            self._rv_held.pop(str(job_id), None)
+            return True
+        if note.startswith("d:"):
+            try:
+                base64.b64decode(note[2:], validate=True)
+            except ValueError:
+                return False  # not a note of ours: read the job back
+            self._done_read(str(job_id), {"done": str(job_id), "inline_rv": note[2:]})
+            return True
+        return False
 
     def jobs(self) -> Iterator[JobDescription]:
         for key, _ in list(self._objects.list("jobs/")):

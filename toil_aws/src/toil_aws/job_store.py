@@ -124,6 +124,7 @@ class AWSJobStore(JobRecords, StoredFiles, SharedFilesAndLogs, ObjectJobStore):
         self._rv_held: Dict[str, str] = {}
         self._rv_cache: "OrderedDict[str, bytes]" = OrderedDict()
         self._rv_cached_bytes = 0
+        self._last_deleted: Optional[Tuple[str, Optional[str]]] = None
         super().__init__(str(self._where))
 
     def __repr__(self) -> str:

@@ -213,9 +213,7 @@ def save_user_module(job_store: Any, descriptor: ModuleDescriptor, deploy: bool)
     if deploy and not descriptor.belongsToToil():
         buffer = io.BytesIO()
         digest = hashlib.sha256()
-        # Stored, not deflated: compressing the script's folder was most of this function's CPU
-        # (and every workflow's leader pays it before its first job); the sources are small.
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path, arcname in descriptor.source_files():
                 with open(path, "rb") as handle:
                     data = handle.read()

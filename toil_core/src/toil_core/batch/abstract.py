@@ -54,12 +54,17 @@ class BatchJobExitReason(enum.IntEnum):
 
 @attrs.frozen
 class UpdatedBatchJobInfo:
-    """A finished batch job: its ID, exit status, why it ended (if known) and its wall time."""
+    """A finished batch job: its ID, exit status, why it ended (if known) and its wall time.
+
+    ``note``: what the job store said in the worker about a job it deleted (see
+    ``AbstractJobStore.finish_note``), where the batch system can carry it (the single machine
+    batch system's fork server); None elsewhere."""
 
     jobID: int
     exitStatus: int
     exitReason: Optional[BatchJobExitReason]
     wallTime: Optional[float]
+    note: Optional[str] = None
 
 
 @attrs.frozen

@@ -134,7 +134,7 @@ class ForkedProcess:
 class ForkServerClient:
     """The leader's handle on a fork server process."""
 
-    def __init__(self, on_started: Callable[[int, int], None], on_exit: Callable[[int, int], None],
+    def __init__(self, on_started: Callable[[int, int], None], on_exit: Callable[..., None],
                  extra_sys_path: Optional[list] = None, log_level: str = "INFO",
                  on_dead: Optional[Callable[["ForkServerClient"], None]] = None,
                  on_begin: Optional[Callable[[int], None]] = None) -> None:
@@ -162,6 +162,8 @@ class ForkServerClient:
             elif "begin" in message:
                 if self._on_begin is not None:
                     self._on_begin(message["id"])
+            elif "note" in message:  # the job finished and was deleted (see the server)
+                self._on_exit(message["id"], message["status"], note=message["note"])
             else:
                 self._on_exit(message["id"], message["status"])
         # The pipe closed: the server exited. Unless we closed it, its jobs are lost.

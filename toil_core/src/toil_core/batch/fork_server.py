@@ -15,7 +15,10 @@ Protocol: newline-delimited JSON over the server's stdin/stdout.
                     {"op": "kill", "id": N}
   server -> leader  {"id": N, "pid": PID}      once the child that will run it exists
                     {"id": N, "begin": 1}      when the child starts running it
-                    {"id": N, "status": CODE}  when it ends (negative: killed by that signal)
+                    {"id": N, "status": CODE}  when it ends (negative: killed by that signal;
+                                               with "note": NOTE when the job store noted that
+                                               the job finished and was deleted, see
+                                               ``AbstractJobStore.finish_note``)
 
 A request with ``jobs`` is a batch: one forked child runs the jobs one after the other (the fork
 and the process teardown, most of a small job's cost, are paid once). Each job still fails on its
@@ -50,16 +53,16 @@ from toil_core.batch.process_life import die_with_parent, kill_group
 from toil_core.jobstores.encryption import KEY_ENV
 from toil_core.jobstores.locator import open_job_store, parse_locator
 from toil_core.resource import load_user_module
-from toil_core.worker.worker import run_worker, workflow_dir
+from toil_core.worker.worker import run_worker_noted, workflow_dir
 
 #: What every job needs, imported by the server before its first fork (the leader imports only
 #: :mod:`toil_core.batch.fork_client`, never this module: it never runs a job).
 WARM_MODULES = ("toil_core.worker.worker", "toil_core.filestores", "toil_core.lib.conversions")
 
 
-#: Developer aid: TOIL_FORK_SERVER_TRACE=path logs every request and reply with a timestamp.
-_TRACE = open(os.environ["TOIL_FORK_SERVER_TRACE"], "a", buffering=1) if os.environ.get(
-    "TOIL_FORK_SERVER_TRACE") else None
+#: Developer aid: TOIL_FORK_SERVER_TRACE=path logs every request and reply with a timestamp
+#: (opened by :func:`main`: a forked server closes what it inherited before it serves).
+_TRACE: Any = None
 
 
 def _open_job_store(locator: str, store_class: Optional[str] = None) -> Any:
@@ -131,6 +134,7 @@ def _run_jobs(store: Any, jobs: List[Tuple[int, str]], status_fd: int) -> int:
         os.write(status_fd, b"B %d\n" % batch_id)
         environment = _environment_snapshot()  # a job's changes to the environment stay with that job
         code = 2
+        note: Optional[str] = None
         try:
             if profile_dir:  # developer aid: one cProfile dump per job
                 import cProfile  # lazy: a developer aid, only with TOIL_PROFILE_WORKERS_DIR
@@ -138,17 +142,20 @@ def _run_jobs(store: Any, jobs: List[Tuple[int, str]], status_fd: int) -> int:
                 # TOIL_PROFILE_CLOCK=cpu: CPU time, which a busy machine does not inflate.
                 cpu_clock = os.environ.get("TOIL_PROFILE_CLOCK") == "cpu"
                 profiler = cProfile.Profile(time.process_time) if cpu_clock else cProfile.Profile()
-                code = profiler.runcall(run_worker, store, job_store_id)
+                code, note = profiler.runcall(run_worker_noted, store, job_store_id)
                 profiler.dump_stats(os.path.join(profile_dir, f"worker-{os.getpid()}-{batch_id}.prof"))
             else:
-                code = run_worker(store, job_store_id)
+                code, note = run_worker_noted(store, job_store_id)
         except BaseException:  # noqa: B902 - the worker records failures; this is a failure to do so
             traceback.print_exc()
         if _environment_snapshot() != environment:
             _restore_environment(environment)
         if batch_id == last and keep_spares is not None:  # before the end is reported: the
             keep_spares(False)  # server may kill this process as soon as the workflow is done
-        os.write(status_fd, b"E %d %d\n" % (batch_id, code))
+        if note is not None and code == 0:  # (checked by the worker: one word of printable ASCII)
+            os.write(status_fd, b"E %d %d %s\n" % (batch_id, code, note.encode("ascii")))
+        else:
+            os.write(status_fd, b"E %d %d\n" % (batch_id, code))
     return 0
 
 
@@ -298,7 +305,10 @@ class _Server:
                 if self.pids.get(batch_id) == child.pid:
                     del self.pids[batch_id]
                 if batch_id not in child.cancelled:
-                    self.send({"id": batch_id, "status": int(fields[2])})
+                    ended: Dict[str, Any] = {"id": batch_id, "status": int(fields[2])}
+                    if len(fields) > 3:
+                        ended["note"] = fields[3].decode("ascii", "replace")
+                    self.send(ended)
 
     def kill(self, job_id: int) -> None:
         pid = self.pids.get(job_id)
@@ -492,6 +502,9 @@ def _max_fd() -> int:
 
 
 def main() -> None:
+    global _TRACE
+    if os.environ.get("TOIL_FORK_SERVER_TRACE"):
+        _TRACE = open(os.environ["TOIL_FORK_SERVER_TRACE"], "a", buffering=1)  # noqa: SIM115
     # Workers log through the logging module; configure it like the leader asked.
     level = os.environ.get("TOIL_WORKER_LOG_LEVEL", "INFO")
     logging.basicConfig(level=getattr(logging, level, logging.INFO),

@@ -431,7 +431,8 @@ class SingleMachineBatchSystem(BatchSystemSupport):
         for job in lost:
             self._on_exit(job.batch_id, -9, BatchJobExitReason.LOST)
 
-    def _on_exit(self, batch_id: int, status: int, reason: Optional[BatchJobExitReason] = None) -> None:
+    def _on_exit(self, batch_id: int, status: int, reason: Optional[BatchJobExitReason] = None,
+                 note: Optional[str] = None) -> None:
         with self._lock:
             job = self._running.pop(batch_id, None)
             if job is None:
@@ -444,7 +445,7 @@ class SingleMachineBatchSystem(BatchSystemSupport):
             wall = time.time() - (job.started or time.time())
             reason = reason or (BatchJobExitReason.FINISHED if status == 0 else (
                 BatchJobExitReason.KILLED if status < 0 else BatchJobExitReason.FAILED))
-            self._updates.put(UpdatedBatchJobInfo(batch_id, status, reason, wall))
+            self._updates.put(UpdatedBatchJobInfo(batch_id, status, reason, wall, note))
 
     def _release(self, job: _Job) -> None:
         """``job`` stopped running: free its resources, or its batch's once all of it ended (must

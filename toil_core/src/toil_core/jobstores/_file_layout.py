@@ -29,6 +29,11 @@ __all__ = ["FileLayoutMixin"]
 _NO_SPACE = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if e is not None)
 #: At most this many spare files per process (see :meth:`FileLayoutMixin.keep_spare_files`).
 MAX_SPARES = 32
+#: At most this many deleted descriptions one process puts into the pool of spares
+#: (:meth:`FileLayoutMixin.share_deleted_files`).
+MAX_POOLED = 4096
+#: The names of the pool's spares in ``tmp/``.
+SPARE_PREFIX = "spare-"
 _REUSE_FLAGS = os.O_WRONLY | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -44,6 +49,12 @@ class FileLayoutMixin:
     #: the process they belong to (a forked child starts without any).
     _spares: Optional[List[str]] = None
     _spares_pid = 0
+    #: Pool names listed and not tried yet, and the writes since the pool was last listed.
+    _pool_names: List[str] = []
+    _pool_listed = -1
+    #: The process that puts the descriptions it deletes into the pool, and how many so far.
+    _share_pid = 0
+    _pooled = 0
 
     if TYPE_CHECKING:  # provided by SealedIOMixin, part of the same class
         def _seal_bytes(self, data: bytes, dest: str) -> bytes: ...
@@ -54,24 +65,47 @@ class FileLayoutMixin:
     def keep_spare_files(self, keep: bool) -> None:
         """From now on (``keep``), let this process keep the files of job descriptions it
         replaces or deletes in ``tmp/`` (at most :data:`MAX_SPARES`) and overwrite them for its
-        next small writes, instead of freeing inodes and allocating new ones; with ``keep``
-        False, delete the spares and stop.
+        next small writes, instead of freeing inodes and allocating new ones; when it has none
+        of its own it claims one from the store's pool (see :meth:`share_deleted_files`). With
+        ``keep`` False, put the spares it has left into the pool and stop.
 
         For a process that runs many jobs one after the other (a forked worker running a batch):
         what one job's commit deletes, the next one's writes reuse. A spare is never visible
         under a job's or a file's name, and is published, like any temporary file, only once
-        completely written. A process killed while it keeps spares leaves them in ``tmp/``, as
-        it would leave a temporary file it was writing (``--restart`` and ``destroy`` remove
-        them); only descriptions become spares, never a stored file something else may link to.
+        completely written. Only descriptions become spares, never a stored file something else
+        may link to. Spares a process leaves behind (the pool at the end of a run, or those of a
+        killed process) are temporary files: :meth:`discard_spare_files`, ``--restart`` and
+        ``destroy`` remove them.
         """
         spares = self._spares if self._spares_pid == os.getpid() else None
         if not keep:
             for path in spares or ():
-                self._discard(path)
+                self._to_pool(path)
             self._spares = None
             return
         self._spares = spares if spares is not None else []
         self._spares_pid = os.getpid()
+        self._pool_names = []
+        self._pool_listed = -1
+
+    def share_deleted_files(self, share: bool = True) -> None:
+        """Put the files of the descriptions this process deletes into the store's pool of
+        spares (``tmp/spare-*``), for the processes that keep spares (:meth:`keep_spare_files`)
+        to claim, rather than freeing their inodes: for the leader, which deletes the
+        descriptions of finished jobs with successors and writes little itself. At most
+        :data:`MAX_POOLED` per process."""
+        self._share_pid = os.getpid() if share else 0
+        self._pooled = 0
+
+    def discard_spare_files(self) -> int:
+        """Delete the store's pool of spares (at the end of a run: nothing claims them any
+        more); returns how many. A process claiming one at the same moment simply misses it."""
+        count = 0
+        for name in self._listdir(self._tmp):
+            if name.startswith(SPARE_PREFIX):
+                self._discard(self._tmp + name)
+                count += 1
+        return count
 
     def _spare_list(self) -> Optional[List[str]]:
         """This process's spares, if it keeps any (see :meth:`keep_spare_files`)."""
@@ -79,6 +113,32 @@ class FileLayoutMixin:
         if spares is None or self._spares_pid != os.getpid():
             return None
         return spares
+
+    def _to_pool(self, path: str) -> None:
+        """Hand the spare ``path`` (private to this process) to the pool, or delete it."""
+        try:
+            os.rename(path, self._tmp + SPARE_PREFIX + os.urandom(12).hex())
+        except OSError:
+            self._discard(path)
+
+    def _claim(self) -> Optional[str]:
+        """A spare from the pool, renamed to a name private to this process (the rename is
+        what makes it ours: of two processes claiming the same one, one gets ENOENT)."""
+        names = self._pool_names
+        if not names:
+            # List the pool again only after some writes: an empty pool is not listed per write.
+            self._pool_listed += 1
+            if self._pool_listed % 16:
+                return None
+            names = self._pool_names = [n for n in self._listdir(self._tmp) if n.startswith(SPARE_PREFIX)]
+        while names:
+            private = self._tmp + os.urandom(12).hex()
+            try:
+                os.rename(self._tmp + names.pop(), private)
+            except FileNotFoundError:
+                continue
+            return private
+        return None
 
     def _park(self, path: str) -> None:
         """``path`` (in ``tmp/``, named by nobody else) is no longer needed: keep it as a spare
@@ -91,17 +151,21 @@ class FileLayoutMixin:
 
     def _remove_to_spare(self, path: str) -> bool:
         """Remove the file ``path`` (a job description) as atomically as ``unlink`` would,
-        keeping its inode as a spare where this process keeps spares. False if it did not exist."""
+        keeping its inode as a spare where this process keeps spares or shares them. False if
+        it did not exist."""
         spares = self._spare_list()
         try:
-            if spares is None or len(spares) >= MAX_SPARES:
+            if spares is not None and len(spares) < MAX_SPARES:
+                spare = self._tmp + os.urandom(12).hex()
+                os.rename(path, spare)
+                spares.append(spare)
+            elif self._share_pid == os.getpid() and self._pooled < MAX_POOLED:
+                os.rename(path, self._tmp + SPARE_PREFIX + os.urandom(12).hex())
+                self._pooled += 1
+            else:
                 os.unlink(path)
-                return True
-            spare = self._tmp + os.urandom(12).hex()
-            os.rename(path, spare)
         except FileNotFoundError:
             return False
-        spares.append(spare)
         return True
 
     def _mkdir(self, path: str) -> None:
@@ -169,8 +233,10 @@ class FileLayoutMixin:
             data = self._seal_bytes(data, dest)
         spares = self._spare_list()
         fd = -1
-        if spares:
-            tmp = spares.pop()
+        tmp: Optional[str] = None
+        if spares is not None:
+            tmp = spares.pop() if spares else self._claim()
+        if tmp is not None:
             try:  # overwritten in place: truncating it to nothing first would make ext4 write it out
                 fd = os.open(tmp, _REUSE_FLAGS)
             except OSError:

@@ -337,6 +337,21 @@ class AbstractJobStore(CamelCaseAliases, metaclass=ABCMeta):
         delete it may remember that the job owns only ``files`` and what this process writes for
         it from now on. The default does nothing."""
 
+    def finish_note(self, job_id: str) -> Optional[str]:
+        """A worker in this process has just deleted ``job_id`` (it finished with nothing left to
+        run): a short note (printable ASCII, no whitespace) the batch system may hand to the
+        leader with the worker's exit status, so that the leader learns the job is gone without
+        reading it back (:meth:`absorb_finish_note`). None (the default): the leader reads the job
+        back as usual. Only an optimisation: the store holds the truth, and a leader that gets
+        no note (another batch system, a worker that died) reads it."""
+        return None
+
+    def absorb_finish_note(self, job_id: str, note: str) -> bool:
+        """In the leader: take what :meth:`finish_note` said of ``job_id`` in a worker. True if
+        the note says the job is finished and deleted (the leader then does not read it back);
+        False for a note this store does not understand (the leader reads the job back)."""
+        return False
+
     @abstractmethod
     def jobs(self) -> Iterator[JobDescription]:
         """Best-effort iterator over every stored job description."""

@@ -258,7 +258,12 @@ class Leader:
             if not self.checkpoints.service_exited(job_id):
                 self.services.exited(old, update, was_error_stopped)
             return
-        fresh = tracker.take(job_id)
+        note = getattr(update, "note", None)
+        fresh: Optional[JobDescription] = None
+        if note is not None and update.exitStatus == 0 and self.job_store.absorb_finish_note(job_id, note):
+            tracker.take_deleted(job_id)  # the worker deleted it: nothing to read back
+        else:
+            fresh = tracker.take(job_id)
         self.progress.completed()
         if update.exitStatus != 0:
             logger.log(logging.DEBUG if fresh is None else logging.WARNING,
@@ -289,7 +294,8 @@ class Leader:
         jobs (each read back to see what its worker recorded) are read together first."""
         if len(updates) > 1:
             tracker = self.tracker
-            ended = [tracker.issued.get(update.jobID) for update in updates]
+            ended = [tracker.issued.get(update.jobID) for update in updates
+                     if getattr(update, "note", None) is None or update.exitStatus != 0]  # (see _on_update)
             self.tracker.prefetch(job_id for job_id in ended if job_id is not None
                                   and getattr(tracker.descs.get(job_id), "kind", None) != SERVICE)
         try:

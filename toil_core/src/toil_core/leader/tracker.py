@@ -131,6 +131,13 @@ class JobTracker:
             compact(desc)
         return desc
 
+    def take_deleted(self, job_id: str) -> None:
+        """:meth:`take` of a job its worker reported deleted (finished with nothing left, see
+        ``AbstractJobStore.finish_note``): there is nothing to read back (:meth:`take` would
+        find nothing)."""
+        self._created.pop(job_id, None)
+        self._prefetched.pop(job_id, None)
+
     def preload(self, descs: Dict[str, JobDescription]) -> None:
         """Descriptions read just now, current, without inline bodies (``--restart``'s repair
         read them all): the next :meth:`get` or :meth:`get_many` of each takes it from here."""

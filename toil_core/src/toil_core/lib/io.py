@@ -195,3 +195,75 @@ class WriteWatchingStream:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def remove_trees(paths: Iterable[str], workers: int = 8) -> None:
+    """Delete each directory tree in ``paths`` (missing ones are fine): files one by one, then
+    the directories, deepest first, ``workers`` at a time.
+
+    Why not ``shutil.rmtree``: on some file systems (ext4 on this project's virtual machines) an
+    ``rmdir`` waits several milliseconds for the disk, so a store with a few hundred fan-out
+    directories took most of a second to delete, one directory after the other; concurrent
+    ``rmdir`` calls share those waits. Symbolic links are removed, never followed.
+    """
+    levels: List[List[str]] = []
+
+    def walk(path: str, depth: int) -> None:
+        try:
+            entries = os.scandir(path)
+        except FileNotFoundError:
+            return
+        except NotADirectoryError:
+            _unlink_missing_ok(path)
+            return
+        with entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, depth + 1)
+                else:
+                    _unlink_missing_ok(entry.path)
+        while len(levels) <= depth:
+            levels.append([])
+        levels[depth].append(path)
+
+    for path in paths:
+        walk(path, 0)
+    failures: List[OSError] = []
+    for level in reversed(levels):
+        _rmdir_all(level, workers, failures)
+        if failures:
+            raise failures[0]
+
+
+def _unlink_missing_ok(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _rmdir_all(paths: List[str], workers: int, failures: List[OSError]) -> None:
+    """``rmdir`` every path (missing ones are fine), ``workers`` calls at a time."""
+    pending = iter(paths)  # shared by the threads: a list iterator hands each item out once
+
+    def work() -> None:
+        for path in pending:
+            try:
+                os.rmdir(path)
+            except FileNotFoundError:
+                pass
+            except OSError as error:
+                failures.append(error)
+
+    count = min(workers, len(paths))
+    if count <= 1:
+        work()
+        return
+    import threading  # lazy: only a store with directories to delete starts threads
+
+    threads = [threading.Thread(target=work, name="remove-trees", daemon=True) for _ in range(count - 1)]
+    for thread in threads:
+        thread.start()
+    work()
+    for thread in threads:
+        thread.join()

@@ -164,6 +164,9 @@ class Worker:
         self.ran: List[List[str]] = []
         #: Output of a successful worker, sent to the leader with --writeLogsFromAllJobs or at DEBUG.
         self.success_log: Optional[str] = None
+        #: The job store's note that the job this worker was started for finished and was
+        #: deleted (``AbstractJobStore.finish_note``), when that was its only job; else None.
+        self.finish_note: Optional[str] = None
 
     def run(self) -> int:
         capture: Optional[_OutputCapture] = None
@@ -217,11 +220,20 @@ class Worker:
             with manager.open() as register:
                 finished = self._run_one(desc, register)
             if finished is None:
+                if len(self.ran) == 1 and desc.jobStoreID == self.job_id:
+                    self.finish_note = self._note()
                 return EXIT_OK
             desc = chain_target(self.job_store, finished, self.config)
             if desc is not None:
                 logger.debug("Chaining from %s to %s", finished, desc)
         return EXIT_OK
+
+    def _note(self) -> Optional[str]:
+        try:
+            return _checked_note(self.job_store.finish_note(self.job_id))
+        except Exception:  # noqa: B902 - only an optimisation: the leader reads the job back
+            logger.debug("No finish note for %s", self.job_id, exc_info=True)
+            return None
 
     def _run_one(self, desc: JobDescription, register: Any) -> Optional[JobDescription]:
         """Run one job; returns its updated description, or None if it was deleted (a leaf)."""
@@ -300,3 +312,24 @@ class Worker:
 def run_worker(job_store: AbstractJobStore, job_id: str, capture_output: bool = True, load_module: bool = True) -> int:
     """Run the job ``job_id`` (and any chained successors); returns the worker exit code."""
     return Worker(job_store, job_id, capture_output=capture_output, load_module=load_module).run()
+
+
+def run_worker_noted(job_store: AbstractJobStore, job_id: str) -> "tuple[int, Optional[str]]":
+    """:func:`run_worker`, and the job store's note if the job finished and was deleted (see
+    ``AbstractJobStore.finish_note``): a batch system that can carry it hands it to the leader
+    with the exit status, which spares the leader reading the job back."""
+    worker = Worker(job_store, job_id)
+    code = worker.run()
+    return code, (worker.finish_note if code == EXIT_OK else None)
+
+
+#: Longest finish note passed on (a note rides in one line of the fork server's protocol).
+MAX_NOTE = 8192
+
+
+def _checked_note(note: Optional[str]) -> Optional[str]:
+    """``note`` if it can ride in a protocol line (printable ASCII, no whitespace, short)."""
+    if note is None or len(note) > MAX_NOTE or not note.isascii() or not note.isprintable() \
+            or any(c.isspace() for c in note):
+        return None
+    return note

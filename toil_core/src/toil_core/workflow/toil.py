@@ -270,6 +270,7 @@ class Toil:
             self._run_leader(batch_system, root_desc)
         finally:
             batch_system.shutdown()
+            self._discard_spare_files()
         return self._root_return_value()
 
     def restart(self) -> Any:
@@ -302,7 +303,18 @@ class Toil:
             self._run_leader(batch_system, root_desc, preloaded)
         finally:
             batch_system.shutdown()
+            self._discard_spare_files()
         return self._root_return_value()
+
+    def _discard_spare_files(self) -> None:
+        """The jobs are over: delete the files the leader and the workers left for reuse (a
+        store's pool of spare inodes, see ``FileJobStore.share_deleted_files``)."""
+        discard = getattr(self._jobStore, "discard_spare_files", None)
+        if discard is not None:
+            try:
+                discard()
+            except OSError:
+                logger.debug("Could not delete the job store's spare files", exc_info=True)
 
     def _prepare_leader_run(self, batch_system: AbstractBatchSystem) -> None:
         # lazy: see the top of this module
@@ -345,6 +357,9 @@ class Toil:
         except Exception:
             logger.debug("leader_started hooks failed", exc_info=True)
 
+        share = getattr(self._jobStore, "share_deleted_files", None)
+        if share is not None:  # the workers reuse what the leader deletes (see FileJobStore)
+            share()
         success = False
         realtime = (RealtimeLogger.start_server(self.config.logLevel, batch_system)
                     if self.config.realTimeLogging else contextlib.nullcontext())
