@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -249,6 +250,9 @@ def run_case(python: str, key: str, scale: str, timeout: float, label: str, keep
         env["TOIL_PROFILE_WORKERS_DIR"] = str(workers)
         cmd[1:1] = [str(BENCH / "profile_leader.py"), str(profile_dir / f"{key}-leader.prof")]
     log(f"{label}: case {key} ({case['name']}): " + " ".join(cmd))
+    # CPU of the whole process tree (leader, fork server, jobs): the figure a loaded machine
+    # does not change; 2 * jobs / cpu_seconds bounds the rate 2 quiet cores can reach.
+    usage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
@@ -265,6 +269,8 @@ def run_case(python: str, key: str, scale: str, timeout: float, label: str, keep
             pass
         out, err = proc.communicate()
     seconds = time.perf_counter() - start
+    usage_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_seconds = (usage_after.ru_utime - usage_before.ru_utime) + (usage_after.ru_stime - usage_before.ru_stime)
     sampler.stopped.set()
     sampler.join(timeout=5)
     report: Dict[str, Any] = {}
@@ -279,16 +285,19 @@ def run_case(python: str, key: str, scale: str, timeout: float, label: str, keep
         "case": key, "name": case["name"], "title": case["title"].format(**params), "params": params,
         "jobs": case["jobs"](params), "seconds": round(seconds, 3), "ok": ok,
         "returncode": proc.returncode, "timed_out": timed_out, "leader": sampler.summary(),
+        "cpu_seconds": round(cpu_seconds, 3),
         "report": report,
     }
     if "megabytes" in case:
         result["megabytes"] = case["megabytes"](params)
     if ok:
         result["jobs_per_second"] = round(result["jobs"] / seconds, 2)
+        result["cpu_ms_per_job"] = round(1000 * cpu_seconds / result["jobs"], 3)
         if "megabytes" in result:
             result["megabytes_per_second"] = round(result["megabytes"] / seconds, 2)
         log(f"{label}: case {key} done in {seconds:.2f} s (leader peak RSS "
-            f"{sampler.peak_rss / 2**20:.1f} MiB, leader CPU {sampler.cpu:.1f} s)")
+            f"{sampler.peak_rss / 2**20:.1f} MiB, leader CPU {sampler.cpu:.1f} s, CPU of all its "
+            f"processes {cpu_seconds:.2f} s = {result['cpu_ms_per_job']:.2f} ms per job)")
     else:
         why = f"timed out after {timeout:.0f} s" if timed_out else f"exit code {proc.returncode}"
         result["error_tail"] = (err or "")[-4000:]
