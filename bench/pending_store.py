@@ -16,6 +16,10 @@ round (the store was just written); ``--cold`` drops them first (needs root: wri
 /proc/sys/vm/drop_caches), which is what a restart after a reboot sees.
 
     .venv/bin/python bench/pending_store.py --jobs 100000 --rounds 3 [--keep DIR] [--profile DIR]
+
+bench/run.py runs it as case ``pending`` (100,000 jobs, 2 rounds; 5,000 with --quick) and, opt-in,
+``pending1m`` (1,000,000 jobs, 1 round: building the store takes about 20 minutes on a busy 2-core
+machine).
 """
 from __future__ import annotations
 
@@ -150,6 +154,67 @@ def drop_caches() -> None:
         handle.write("3\n")
 
 
+def measure(python: str, jobs: int, rounds: int, keep: Optional[str] = None, profile: Optional[str] = None,
+            cold: bool = False, timeout: float = 6 * 3600) -> Dict[str, Any]:
+    """Build (or reuse, with ``keep``) a store of ``jobs`` pending jobs and measure ``rounds``
+    rounds of ``toil status`` and the restart's load on it; the results as a dict."""
+    tmp = None
+    if keep:
+        store_dir = Path(keep)
+    else:
+        tmp = tempfile.mkdtemp(prefix="toil-pending-")
+        store_dir = Path(tmp) / "store"
+    results: Dict[str, Any] = {"jobs": jobs, "cold": cold, "status": [], "restart": []}
+    try:
+        if not (store_dir / "jobs").is_dir():
+            results.update(build(python, store_dir, jobs, timeout))
+        else:
+            log(f"reusing the store in {store_dir}")
+        locator = "file:" + str(store_dir)
+        toil = str(Path(python).parent / "toil")
+        for i in range(rounds):
+            first = profile and i == 0
+            if cold:
+                drop_caches()
+            status_cmd = [toil, "status", locator]
+            if first:
+                Path(profile).mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
+                status_cmd = [python, "-m", "cProfile", "-o", str(Path(profile) / "status.prof"),  # type: ignore[arg-type]
+                              toil, "status", locator]
+            status = _measure(status_cmd)
+            results["status"].append(status)
+            log(f"round {i + 1}: toil status: CPU {status['cpu']:.2f} s, wall {status['wall']:.2f} s, "
+                f"max RSS {status['maxrss'] / 2**20:.0f} MiB; {status.get('summary', '')[:90]}")
+            if cold:
+                drop_caches()
+            restart_cmd = [python, "-c", RESTART_LOAD, locator]
+            if first:
+                restart_cmd.append(str(Path(profile) / "restart.prof"))  # type: ignore[arg-type]
+            restart = _measure(restart_cmd)
+            results["restart"].append(restart)
+            inner = restart.get("inner", {})
+            log(f"round {i + 1}: restart load: CPU {inner.get('cpu', 0):.2f} s (process {restart['cpu']:.2f} s), "
+                f"wall {inner.get('wall', 0):.2f} s, {inner.get('loaded')} descriptions handed to the leader, "
+                f"RSS after {inner.get('rss', 0) / 2**20:.0f} MiB")
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return results
+
+
+def print_pending(results: Dict[str, Any]) -> None:
+    """The figures of :func:`measure` as lines of text (bench/run.py's report)."""
+    jobs = results["jobs"]
+    print(f"pending jobs: {jobs} ({'cold' if results.get('cold') else 'warm'} page cache; goal at 1,000,000: "
+          f"each under 30 s wall on a quiet machine)")
+    for i, (status, restart) in enumerate(zip(results["status"], results["restart"])):
+        inner = restart.get("inner", {})
+        print(f"  round {i + 1}: toil status CPU {status['cpu']:.2f} s wall {status['wall']:.2f} s "
+              f"({1e6 * status['cpu'] / jobs:.1f} us CPU per job); restart load CPU {inner.get('cpu', 0):.2f} s "
+              f"(+ helper: process tree {restart['cpu']:.2f} s) wall {inner.get('wall', 0):.2f} s, "
+              f"RSS after {inner.get('rss', 0) / jobs:.0f} B per pending job")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=100_000)
@@ -161,50 +226,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--timeout", type=float, default=6 * 3600)
     parser.add_argument("--json", default=None, help="also write the results to this file")
     options = parser.parse_args(argv)
-    tmp = None
-    if options.keep:
-        store_dir = Path(options.keep)
-    else:
-        tmp = tempfile.mkdtemp(prefix="toil-pending-")
-        store_dir = Path(tmp) / "store"
-    results: Dict[str, Any] = {"jobs": options.jobs, "cold": options.cold, "status": [], "restart": []}
-    try:
-        if not (store_dir / "jobs").is_dir():
-            results.update(build(options.python, store_dir, options.jobs, options.timeout))
-        else:
-            log(f"reusing the store in {store_dir}")
-        locator = "file:" + str(store_dir)
-        toil = str(Path(options.python).parent / "toil")
-        for i in range(options.rounds):
-            profile = options.profile and i == 0
-            if options.cold:
-                drop_caches()
-            status_cmd = [toil, "status", locator]
-            if profile:
-                Path(options.profile).mkdir(parents=True, exist_ok=True)
-                status_cmd = [options.python, "-m", "cProfile", "-o", str(Path(options.profile) / "status.prof"),
-                              toil, "status", locator]
-            status = _measure(status_cmd)
-            results["status"].append(status)
-            log(f"round {i + 1}: toil status: CPU {status['cpu']:.2f} s, wall {status['wall']:.2f} s, "
-                f"max RSS {status['maxrss'] / 2**20:.0f} MiB; {status.get('summary', '')[:90]}")
-            if options.cold:
-                drop_caches()
-            restart_cmd = [options.python, "-c", RESTART_LOAD, locator]
-            if profile:
-                restart_cmd.append(str(Path(options.profile) / "restart.prof"))
-            restart = _measure(restart_cmd)
-            results["restart"].append(restart)
-            inner = restart.get("inner", {})
-            log(f"round {i + 1}: restart load: CPU {inner.get('cpu', 0):.2f} s (process {restart['cpu']:.2f} s), "
-                f"wall {inner.get('wall', 0):.2f} s, {inner.get('loaded')} descriptions handed to the leader, "
-                f"RSS after {inner.get('rss', 0) / 2**20:.0f} MiB")
-        print(json.dumps(results))
-        if options.json:
-            Path(options.json).write_text(json.dumps(results, indent=1))
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+    results = measure(options.python, options.jobs, options.rounds, options.keep, options.profile, options.cold,
+                      options.timeout)
+    print(json.dumps(results))
+    if options.json:
+        Path(options.json).write_text(json.dumps(results, indent=1))
     return 0
 
 

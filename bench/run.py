@@ -10,6 +10,9 @@ the wall clock around it; single_machine batch system + file: job store):
   (e1m) opt-in, never part of "all" (hours on a busy machine): the same with 1,000,000 jobs; with
       e10k in the same run (--cases million = e10k,e100k,e1m) the leader's CPU per job at 1M over
       that at 10k (goal <= 1.3) and its bytes per pending job at 1M (goal <= 1 KiB)
+  (pending) ``toil status`` and the load phase of ``--restart`` on a store of 100,000 pending jobs (a
+      fan-out killed once its root committed; bench/pending_store.py): CPU and wall of each;
+      (pending1m) opt-in, part of "million": the same at 1,000,000 (goal: each under 30 s)
   (f) 500 independent small command jobs (the CWL CommandLineTool scatter pattern)
   (sj) 20 jobs each writing 100 files of 1 KiB (writeGlobalFileStream), then one job reading all 2000
       (readGlobalFileStream): issue 24's small-files workload, whole workflow, with upstream
@@ -57,6 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aws_s3  # noqa: E402
 import importtime  # noqa: E402
+import pending_store  # noqa: E402
 import report  # noqa: E402
 import startup  # noqa: E402
 from cwl_cases import CWL_CASES, ensure_upstream_cwl, print_cwl, run_cwl_case  # noqa: E402
@@ -66,10 +70,10 @@ from cases import (ALIASES, BENCH, CASES, REFERENCE_SECONDS, UPSTREAM_REQUIREMEN
 
 RESULTS = BENCH / "results"
 #: Opt-in cases: run only when named (--cases e1m or --cases million), never by "all".
-OPT_IN = ["e1m", "aws"]
-ALL = [k for k in CASES if k not in OPT_IN] + ["import", "startup"]  # (aws: opt-in)
+OPT_IN = ["e1m", "aws", "pending1m"]
+ALL = [k for k in CASES if k not in OPT_IN] + ["import", "startup", "pending"]  # (aws: opt-in)
 CWL_ALIASES = {c["name"]: k for k, c in [*CWL_CASES.items(), *WDL_CASES.items()]}
-GROUPS = {"e": ["e10k", "e100k"], "million": ["e10k", "e100k", "e1m"], "all": ALL, "i": ["import"],
+GROUPS = {"e": ["e10k", "e100k"], "million": ["e10k", "e100k", "e1m", "pending1m"], "all": ALL, "i": ["import"],
           "imports": ["import"], "t": ["startup"], "start-up": ["startup"], "cwl": list(CWL_CASES),
           "wdl": list(WDL_CASES), "s3": ["aws"]}
 
@@ -83,9 +87,9 @@ def parse_cases(text: str) -> List[str]:
         keys = GROUPS.get(item) or [ALIASES.get(item, CWL_ALIASES.get(item, item))]
         for key in keys:
             if key not in CASES and key not in CWL_CASES and key not in WDL_CASES and key not in ("import",
-                                                                                                 "startup", "aws"):
+                                                                                                 "startup", "aws", "pending", "pending1m"):
                 raise argparse.ArgumentTypeError(
-                    f"unknown case {item!r}; choose from all, e, import, t (startup), "
+                    f"unknown case {item!r}; choose from all, e, import, t (startup), pending, pending1m, "
                     + ", ".join(f"{k} ({c['name']})"
                                 for k, c in [*CASES.items(), *CWL_CASES.items(), *WDL_CASES.items()]))
             if key not in out:
@@ -99,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=parse_cases, default=ALL,
                         help="comma-separated: a|fanout, b|chain, c|tree, d|files, e (= e10k,e100k), "
-                             "e1m|fanout1m (opt-in), million (= e10k,e100k,e1m), "
+                             "e1m|fanout1m (opt-in), pending (status/restart at 100k), pending1m (opt-in), "
+                             "million (= e10k,e100k,e1m,pending1m), "
                              "f|commands, s|smallfiles, sj|smallfiles-jobs, scache|smallfiles-caching, import, t|startup, aws (opt-in), all (default: all; the CWL cases only when named: "
                              "g|cwl-scatter, h|cwl-3step, cwl = g,h; w|wdl-scatter, wdl = w)")
     parser.add_argument("--scale", choices=["small", "full"], default="full",
@@ -161,6 +166,7 @@ def main(argv: List[str] | None = None) -> int:
     cwl: Dict[str, Dict[str, Any]] = {}
     wdl: Dict[str, Dict[str, Any]] = {}
     aws: Dict[str, Dict[str, float]] = {}
+    pending: Dict[str, Dict[str, Any]] = {}
     upstream_cwl = None
     if upstream_python and any(key in CWL_CASES for key in args.cases):
         upstream_cwl = ensure_upstream_cwl(upstream_python)
@@ -176,6 +182,12 @@ def main(argv: List[str] | None = None) -> int:
             children = 100 if args.scale == "small" else 1000
             log(f"aws: fan-out of {children} and files on aws: vs file:, {max(args.repeat, 3)} rounds")
             aws = aws_s3.measure(children=children, files=20, readers=3, rounds=max(args.repeat, 3))
+            continue
+        if key in ("pending", "pending1m"):
+            jobs = 1_000_000 if key == "pending1m" else (5000 if args.scale == "small" else 100_000)
+            log(f"{key}: toil status and the restart's load on a store of {jobs} pending jobs")
+            pending[key] = pending_store.measure(args.python, jobs, rounds=1 if key == "pending1m" else 2,
+                                                 timeout=max(timeout, 6 * 3600.0))
             continue
         if key == "startup":
             both = pythons + ([upstream_python] if upstream_python else [])
@@ -229,6 +241,9 @@ def main(argv: List[str] | None = None) -> int:
     if starts:
         print()
         startup.print_startup(starts)
+    for key, m in pending.items():
+        print()
+        pending_store.print_pending(m)
     print()
     print("TARGETS" + (" (--quick: shrunk sizes; the targets are defined at full scale)"
                        if args.scale != "full" else ""))
@@ -250,7 +265,7 @@ def main(argv: List[str] | None = None) -> int:
         "upstream": ({"python": upstream_python, "version": engine_version(upstream_python),
                       "requirements": UPSTREAM_REQUIREMENTS, "results": upstream}
                      if upstream_python else None),
-        "imports": imports, "startup": starts, "aws": aws, "derived": derived, "cwl": cwl, "wdl": wdl,
+        "imports": imports, "startup": starts, "aws": aws, "pending": pending, "derived": derived, "cwl": cwl, "wdl": wdl,
         "reference": {"description": "upstream Toil 5.10, 2-core machine, single_machine + file job store",
                       "seconds": REFERENCE_SECONDS},
         "targets": [dict(zip(["target", "ours", "upstream", "ratio", "goal", "status"], r)) for r in rows],

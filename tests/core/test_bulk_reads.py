@@ -5,6 +5,8 @@ parsed by a generated field builder. Small stores with tiny chunks: the behaviou
 from __future__ import annotations
 
 import gc
+import os
+import signal
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
@@ -18,6 +20,8 @@ from toil_core.job.description import (
     JobDescription,
     ServiceJobDescription,
 )
+from toil_core.jobstores import helper_reads
+from toil_core.jobstores.errors import CorruptJobError
 from toil_core.jobstores.locator import make_job_store
 from toil_core.leader import restart
 from toil_core.leader.restart import clean_for_restart
@@ -34,6 +38,8 @@ def store(tmp_path: Path) -> Iterator[Any]:
 
 
 def _job(store: Any, name: str, ran: bool = False, **fields: Any) -> JobDescription:
+    # (the try count a restart with the store's config gives: nothing to repair, nothing written)
+    fields.setdefault("remainingTryCount", int(make_config(store.locator).retryCount) + 1)
     desc = JobDescription(jobName=name, **fields)
     store.assign_job_id(desc)
     if not ran:
@@ -146,3 +152,60 @@ def test_a_description_round_trips_through_its_stored_form() -> None:
     assert back.to_dict() == desc.to_dict()
     assert [getattr(back, n) for n in fields if not callable(getattr(desc, n))] == \
         [getattr(desc, n) for n in fields if not callable(getattr(desc, n))]
+
+
+# ------------------------------------------------------------------------------ the forked helper
+@pytest.fixture
+def helper_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forked helper for every walk and every chunk, however small."""
+    monkeypatch.setattr(restart, "HELPER_MIN", 1)
+    monkeypatch.setattr(restart, "READ_CHUNK", 4)
+    monkeypatch.setattr(status_module, "HELPER_MIN", 1)
+    monkeypatch.setattr(status_module, "READ_CHUNK", 4)
+    monkeypatch.setattr(helper_reads, "MIN_SPLIT", 2)
+
+
+def test_restart_walk_with_a_forked_helper_hands_on_the_stored_descriptions(store: Any, helper_always: None) -> None:
+    jobs = _fan_out(store, 9)
+    loaded: Dict[str, JobDescription] = {}
+    clean_for_restart(store, make_config(store.locator), jobs["root"].jobStoreID, loaded)
+    assert sorted(loaded) == sorted(k.jobStoreID for k in jobs["kids"])
+    for kid in jobs["kids"]:
+        stored = store.load_job(kid.jobStoreID).to_dict()
+        stored["inline_body"] = None
+        assert loaded[kid.jobStoreID].to_dict() == stored
+    assert all(store.job_exists(g.jobStoreID) for g in jobs["grandkids"])
+
+
+def test_status_with_a_forked_helper_reports_what_it_reports_without(store: Any, helper_always: None) -> None:
+    _fan_out(store, 9)
+    with_helper = status_module.ToilStatus(store.locator)
+    reads = [job.to_dict() for job in with_helper.jobsToReport]
+    assert len(reads) == 1 + 9 + 1 + 2
+    helper_reads.MIN_SPLIT = 10 ** 9  # (restored by the fixture's monkeypatch) no helper this time
+    without = status_module.ToilStatus(store.locator)
+    assert reads == [job.to_dict() for job in without.jobsToReport]
+
+
+def test_a_description_the_helper_cannot_read_fails_the_read_as_a_read_here_would(
+        store: Any, helper_always: None) -> None:
+    jobs = _fan_out(store, 5)
+    broken = jobs["kids"][0].jobStoreID
+    Path(store._job_path(broken)).write_bytes(b'{"jobName": "trunc')
+    good = [k.jobStoreID for k in jobs["kids"][1:]]
+    with helper_reads.HelperReader(store) as helper:
+        with pytest.raises(CorruptJobError):
+            helper.load(good * 5 + [broken])  # (the helper reads the end of a batch)
+        assert helper.load(good)[good[0]] is not None  # read here from now on
+
+
+def test_a_dead_helper_costs_only_speed(store: Any, helper_always: None) -> None:
+    jobs = _fan_out(store, 5)
+    ids = [k.jobStoreID for k in jobs["kids"]] + ["no-such-job"]
+    with helper_reads.HelperReader(store) as helper:
+        os.kill(helper.pid, signal.SIGKILL)
+        os.waitpid(helper.pid, 0)
+        found = helper.load(ids * 10)
+        again = helper.load(ids)
+    assert found["no-such-job"] is None and again["no-such-job"] is None
+    assert sorted(job_id for job_id, desc in found.items() if desc is not None) == sorted(ids[:-1])

@@ -23,6 +23,7 @@ from toil_core.cli.dot_render import DotRenderError, dot_format, find_dot, rende
 from toil_core.cli.status_bus import job_state, print_bus_states
 from toil_core.job.errors import JobException
 from toil_core.jobstores.errors import NoSuchFileException, NoSuchJobException, NoSuchJobStoreException
+from toil_core.jobstores.helper_reads import HelperReader, load_descriptions
 from toil_core.leader.messages import read_run_messages
 from toil_core.lib.bulk import gc_paused
 from toil_core.workflow.options import parser_with_common_options, set_logging_from_options
@@ -34,8 +35,10 @@ logger = logging.getLogger(__name__)
 ROOT_ABSENT = "The root job of the job store is absent, the workflow completed successfully."
 SUCCEEDED_FILE = "succeeded.log"
 FAILED_FILE = "failed.log"
-#: How many jobs the walk reads together.
-READ_CHUNK = 1000
+#: How many jobs the walk reads together, and the smallest level of the job graph read with a
+#: forked helper.
+READ_CHUNK = 2000
+HELPER_MIN = 5000
 
 
 def _open(job_store_name: str) -> Any:
@@ -104,8 +107,10 @@ class ToilStatus:
         """Every stored job reachable from ``rootJob`` through successors and services, in
         breadth-first order, without their pickled bodies (only a worker needs those; a
         million-job store's would be gigabytes). Jobs are read :data:`READ_CHUNK` at a time
-        (``load_jobs``: one round of requests on stores that make them in parallel), with the
-        cyclic garbage collector paused (it would walk the growing list again and again)."""
+        (``load_jobs``: one round of requests on stores that make them in parallel; a forked
+        helper reads part of each chunk of a level of :data:`HELPER_MIN` jobs or more, see
+        :mod:`toil_core.jobstores.helper_reads`), with the cyclic garbage collector paused (it
+        would walk the growing list again and again)."""
         found = foundJobStoreIDs if foundJobStoreIDs is not None else set()
         jobs = jobsToReport if jobsToReport is not None else []
         found.add(rootJob.jobStoreID)
@@ -121,15 +126,19 @@ class ToilStatus:
                                 found.add(next_id)
                                 next_ids.append(next_id)
                 level = []
-                for start in range(0, len(next_ids), READ_CHUNK):
-                    chunk = next_ids[start:start + READ_CHUNK]
-                    loaded = self.jobStore.load_jobs(chunk)
-                    for next_id in chunk:
-                        found_job = loaded.get(next_id)
-                        if found_job is None:
-                            continue  # finished and deleted
-                        found_job.inline_body = None
-                        level.append(found_job)
+                helper = HelperReader.start(self.jobStore) if len(next_ids) >= HELPER_MIN else None
+                try:
+                    for start in range(0, len(next_ids), READ_CHUNK):
+                        chunk = next_ids[start:start + READ_CHUNK]
+                        loaded = load_descriptions(self.jobStore, chunk, helper)
+                        for next_id in chunk:
+                            found_job = loaded.get(next_id)
+                            if found_job is not None:  # (None: finished and deleted)
+                                found_job.jobStoreID = next_id  # (one string per ID, not two)
+                                level.append(found_job)
+                finally:
+                    if helper is not None:
+                        helper.close()
         return jobs
 
     # ------------------------------------------------------------------ reports

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import operator
 import sys
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import attrs
 
@@ -235,6 +235,24 @@ class JobDescription:
     def from_bytes(cls, raw: bytes) -> "JobDescription":
         return cls.from_dict(parse_stored(raw))
 
+    def field_values(self) -> tuple:  # type: ignore[type-arg]
+        """The values of every field, in declaration order (:meth:`from_field_values` takes them
+        back): how a process that read descriptions hands them to another."""
+        return _get_fields(self)  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_field_values(cls, values: Sequence[Any]) -> "JobDescription":
+        """The description with the field values ``values`` (see :meth:`field_values`), of the
+        variant its ``kind`` and ``checkpoint`` call for."""
+        if values[_KIND_AT] == SERVICE:
+            desc: JobDescription = ServiceJobDescription.__new__(ServiceJobDescription)
+        elif values[_CHECKPOINT_AT]:
+            desc = CheckpointJobDescription.__new__(CheckpointJobDescription)
+        else:
+            desc = JobDescription.__new__(JobDescription)
+        _assign(desc, values)
+        return desc
+
     def copy(self) -> "JobDescription":
         return JobDescription.from_dict(json.loads(self.to_bytes()))
 
@@ -340,3 +358,17 @@ def _make_build() -> Any:
 
 
 _build = _make_build()
+_KIND_AT = _FIELD_ORDER.index("kind")
+_CHECKPOINT_AT = _FIELD_ORDER.index("checkpoint")
+
+
+def _make_assign() -> Any:
+    """``assign(desc, values)``: set every field of ``desc`` from ``values`` (declaration order)."""
+    targets = ", ".join(f"desc.{name}" for name in _FIELD_ORDER)
+    env: Dict[str, Any] = {}
+    exec(compile(f"def assign(desc, values):\n    {targets}, = values\n", "<JobDescription field assign>",
+                 "exec"), env)
+    return env["assign"]
+
+
+_assign = _make_assign()

@@ -57,6 +57,9 @@ _PARSE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, 
 class FileJobsMixin:
     """Job descriptions of FileJobStore (uses its layout helpers)."""
 
+    #: Reads are plain file reads, which a forked copy of the process may make too
+    #: (:mod:`toil_core.jobstores.helper_reads`).
+    forked_reads_ok = True
     locator: str
     _jobs: str
     _job_files: str

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 from typing import Any, Optional
 
 __all__ = ["NameSealer", "MAX_NAME_BYTES", "PAD"]
@@ -67,6 +66,8 @@ class NameSealer:
         self._nonce_key = cipher.derive(b"toil sealed name nonces v1")
 
     def _nonce(self, context: bytes, padded: bytes) -> bytes:
+        import hmac  # lazy: every file job store imports this module, only a sealed one uses it
+
         return hmac.digest(self._nonce_key, context + b"\0" + padded, "sha256")[:_NONCE]
 
     def seal(self, name: str, context: str = "") -> str:
@@ -90,6 +91,8 @@ class NameSealer:
             padded = self._aead.decrypt(nonce, body, ctx)
         except Exception:  # cryptography's InvalidTag: not ours
             return None
+        import hmac  # lazy: see _nonce
+
         if not hmac.compare_digest(nonce, self._nonce(ctx, padded)):
             return None
         try:

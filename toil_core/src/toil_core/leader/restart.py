@@ -14,7 +14,7 @@ them, partial writes of killed processes and files belonging to jobs that were n
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set
 
 from toil_core.job.attempt_files import ATTEMPT_PREFIX, is_attempt_owner
 from toil_core.job.commit import (
@@ -26,6 +26,7 @@ from toil_core.job.commit import (
 )
 from toil_core.job.description import JobDescription
 from toil_core.jobstores.errors import NoSuchJobException
+from toil_core.jobstores.helper_reads import HelperReader, load_descriptions
 from toil_core.lib.bulk import gc_paused
 
 if TYPE_CHECKING:
@@ -46,22 +47,25 @@ def _load(job_store: Any, job_id: str) -> Optional[JobDescription]:
 
 
 #: How many job IDs the walk reads together (``AbstractJobStore.load_jobs``: one round of
-#: requests on stores that make them in parallel).
-READ_CHUNK = 1000
+#: requests on stores that make them in parallel; a forked helper reads part of each).
+READ_CHUNK = 2000
+#: A phase of at least this many jobs starts a forked helper that reads part of every chunk
+#: (:class:`~toil_core.jobstores.helper_reads.HelperReader`, where the store allows one).
+HELPER_MIN = 5000
 
 
 def clean_for_restart(job_store: Any, config: Any, root_id: str,
                       loaded: Optional[Dict[str, JobDescription]] = None) -> Optional[JobDescription]:
     """Repair the store and return the root description (None if the workflow finished).
 
-    Every stored job is read once: the walk from the root reads each reachable one (a stack of
-    IDs, read :data:`READ_CHUNK` at a time, not of descriptions, so a million-job fan-out is
-    never held whole unless the leader is to get it), and the jobs no walk reached are found by
-    listing the store's job IDs where it can list them (``job_ids``), else by reading every job.
-    With ``loaded``, the repaired descriptions of the reachable jobs other than the root are put
-    there, without their inline bodies, for the leader (which would otherwise read them all
-    again; see ``JobTracker.preload``). The cyclic garbage collector is paused meanwhile
-    (:func:`~toil_core.lib.bulk.gc_paused`).
+    Every stored job is read once: the walk from the root reads each reachable one (phase by
+    phase, :data:`READ_CHUNK` IDs at a time, with a forked helper reading part of each chunk of
+    a big phase; never holding a description the leader does not get), and the jobs no walk
+    reached are found by listing the store's job IDs where it can list them (``job_ids``), else
+    by reading every job. With ``loaded``, the repaired descriptions of the reachable jobs other
+    than the root are put there, without their inline bodies, for the leader (which would
+    otherwise read them all again; see ``JobTracker.preload``). The cyclic garbage collector is
+    paused meanwhile (:func:`~toil_core.lib.bulk.gc_paused`).
     """
     with gc_paused():
         return _clean(job_store, config, root_id, loaded)
@@ -75,12 +79,17 @@ def _clean(job_store: Any, config: Any, root_id: str,
         with job_store.write_shared_file_stream(SUCCEEDED_FILE) as stream:
             stream.write(b"")
         return None
+    # What the last commit of the root's worker created: only the leader reading that commit
+    # right after the worker exited may use it (a million-job fan-out's is 200 MB parsed).
+    root.created = []
     tries = int(config.retryCount) + 1
     owners = _file_owners(job_store)
     reachable: Set[str] = set()
     discarded: Set[str] = set()  # deleted by a checkpoint's reset during the walk
-    # (job ID, whether the leader may take the job from ``loaded``)
-    stack: List[Tuple[str, bool]] = []
+    # The phases (and service lists) still to read, as [IDs, how many of them are left to take
+    # (from the end), whether the leader may take their jobs from ``loaded``]: one small list
+    # per phase, not one entry per job.
+    frames: List[List[Any]] = []
 
     def visit(desc: JobDescription, keep: bool) -> None:
         job_id = desc.stored_id
@@ -94,24 +103,36 @@ def _clean(job_store: Any, config: Any, root_id: str,
         # of a phase, changing it before the leader reads it (the reason ``created`` has this rule).
         for phase in (desc.children, desc.followOns):
             if phase:
-                many = len(phase) > 1
-                stack.extend([(next_id, many) for next_id in phase if next_id not in reachable])
+                frames.append([phase, len(phase), len(phase) > 1])
         if desc.services:
-            stack.extend([(next_id, False) for next_id in desc.services if next_id not in reachable])
+            frames.append([desc.services, len(desc.services), False])
 
     visit(root, False)
-    while stack:
-        chunk = stack[-READ_CHUNK:]
-        del stack[-READ_CHUNK:]
-        chunk.reverse()  # (in the order single pops would take them)
-        wanted = [job_id for job_id, _ in chunk if job_id not in reachable]
-        found = job_store.load_jobs(wanted) if len(wanted) > 1 else \
-            {job_id: _load(job_store, job_id) for job_id in wanted}
-        for job_id, keep in chunk:
-            desc = found.get(job_id)
-            if desc is None or job_id in reachable or job_id in discarded:
-                continue
-            visit(desc, keep)
+    helper: Optional[HelperReader] = None
+    try:
+        while frames:
+            frame = frames[-1]
+            ids, end, keep = frame
+            if helper is None and end >= HELPER_MIN:
+                helper = HelperReader.start(job_store, bodies=True)  # (a repair may write one)
+            start = max(0, end - READ_CHUNK)
+            if start == 0:
+                frames.pop()
+            else:
+                frame[1] = start
+            chunk = ids[start:end]
+            chunk.reverse()  # (taken from the end, as a stack of IDs would give them)
+            found = load_descriptions(job_store, [job_id for job_id in chunk if job_id not in reachable],
+                                      helper, bodies=True)
+            for job_id in chunk:
+                desc = found.get(job_id)
+                if desc is None or job_id in reachable or job_id in discarded:
+                    continue
+                desc.jobStoreID = job_id  # one string object per ID: the phase's, not a parsed copy
+                visit(desc, keep)
+    finally:
+        if helper is not None:
+            helper.close()
     for job_id in discarded:  # (read before a checkpoint's reset deleted it, through another parent)
         reachable.discard(job_id)
         if loaded is not None:

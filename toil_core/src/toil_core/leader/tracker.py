@@ -140,10 +140,16 @@ class JobTracker:
 
     def preload(self, descs: Dict[str, JobDescription]) -> None:
         """Descriptions read just now, current, without inline bodies (``--restart``'s repair
-        read them all): the next :meth:`get` or :meth:`get_many` of each takes it from here."""
+        read them all): the next :meth:`get` or :meth:`get_many` of each takes it from here.
+        ``descs`` becomes the tracker's: the caller must not use it afterwards."""
         if self._compact:
             for desc in descs.values():
                 compact(desc)
+        if not self._created:
+            # Taken as it is (a million-job restart's dict would otherwise be copied, and both
+            # held at once); the caller must not use it any more.
+            self._created = descs
+            return
         self._created.update(descs)
         descs.clear()  # ours now: the caller's dict must not keep finished jobs' descriptions alive
 

@@ -16,9 +16,7 @@ imports it only when a key is used.
 """
 from __future__ import annotations
 
-import hmac
 import io
-import mmap
 import os
 import struct
 from typing import IO, Any, Iterator
@@ -72,6 +70,8 @@ def _aesgcm() -> Any:
 
 def _derive(master: bytes, salt: bytes, info: bytes) -> bytes:
     """HKDF-SHA256 (RFC 5869) with one output block: a 32-byte key for ``info``."""
+    import hmac  # lazy: every file job store imports this module, only an encrypted one derives keys
+
     prk = hmac.digest(salt, master, "sha256")
     return hmac.digest(prk, info + b"\x01", "sha256")
 
@@ -177,6 +177,7 @@ class ObjectCipher:
             written, but segments before it are: write to a temporary file).
         """
         from cryptography.exceptions import InvalidTag  # lazy: optional dependency
+        import mmap  # lazy: every file job store imports this module, only an encrypted one reads mapped
 
         size = os.fstat(source_fd).st_size
         if size < HEADER_SIZE:
