@@ -246,6 +246,7 @@ class FileLayoutMixin:
             reused = False
         else:
             reused = True
+        assert tmp is not None  # a claimed spare or a new temporary file
         try:
             with self._space_checked(dest):
                 try:

@@ -146,6 +146,16 @@ def scan() -> Tuple[EntryPointRecord, ...]:
     twice on ``sys.path`` the first copy wins, as with :mod:`importlib.metadata`. The result is
     kept in the plugin index (:mod:`toil_core.plugins.index`) and read from there while the
     installed distributions stay as they were."""
+    global _last_scan
+    _last_scan = _scan_or_index()
+    return _last_scan
+
+
+#: The result of the latest :func:`scan` (discovery memoizes it; the core version reuses it).
+_last_scan: Optional[Tuple[EntryPointRecord, ...]] = None
+
+
+def _scan_or_index() -> Tuple[EntryPointRecord, ...]:
     key = _index.fingerprint()
     if key is not None:
         rows = _index.read(key)
@@ -245,10 +255,8 @@ def _installed_core_version() -> str:
     entry points of its own (its built-in backends), so the scan of the installed entry points
     (kept in the plugin index) has its version already, as the first copy on ``sys.path``, the
     one :mod:`importlib.metadata` would find by searching every distribution again."""
-    from .discovery import entry_points  # lazy: discovery imports this module
-
     core = dist_key(CORE_DISTRIBUTION)
-    for record in entry_points():
+    for record in (_last_scan if _last_scan is not None else scan()):
         if record.distribution and record.version and dist_key(record.distribution) == core:
             return record.version
     try:
