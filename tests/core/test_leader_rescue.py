@@ -44,8 +44,17 @@ def test_job_within_max_job_duration_is_left_alone(tmp_path):
     assert "more than the max job duration" not in proc.stderr
 
 
-def test_workflow_survives_the_death_of_the_fork_server(tmp_path):
+def _fork_servers(leader_pid):
+    """The leader's fork servers: started as a fresh interpreter (its command line names the module) or
+    forked from the leader (the same command line as the leader's)."""
     import psutil
+
+    leader = psutil.Process(leader_pid)
+    return [p for p in leader.children()
+            if "fork_server" in " ".join(p.cmdline()) or p.cmdline() == leader.cmdline()]
+
+
+def test_workflow_survives_the_death_of_the_fork_server(tmp_path):
 
     out = tmp_path / "out"
     out.mkdir()
@@ -53,7 +62,7 @@ def test_workflow_survives_the_death_of_the_fork_server(tmp_path):
                             "--maxCores", "2", *FAST, tmp_path=tmp_path)
     try:
         wait_for(lambda: "long" in names(events(out), "start"), 60, "the long job to start")
-        servers = [p for p in psutil.Process(leader.pid).children() if "fork_server" in " ".join(p.cmdline())]
+        servers = _fork_servers(leader.pid)
         assert servers, "no fork server found"
         for server in servers:
             server.kill()
@@ -66,7 +75,6 @@ def test_workflow_survives_the_death_of_the_fork_server(tmp_path):
 
 
 def test_jobs_of_a_dead_fork_server_do_not_run_twice(tmp_path):
-    import psutil
 
     out = tmp_path / "out"
     out.mkdir()
@@ -74,9 +82,10 @@ def test_jobs_of_a_dead_fork_server_do_not_run_twice(tmp_path):
                             "--maxCores", "2", *FAST, tmp_path=tmp_path)
     try:
         wait_for(lambda: "long" in names(events(out), "start"), 60, "the long job to start")
-        for server in psutil.Process(leader.pid).children():
-            if "fork_server" in " ".join(server.cmdline()):
-                server.kill()
+        servers = _fork_servers(leader.pid)
+        assert servers, "no fork server found"
+        for server in servers:
+            server.kill()
         leader.wait(timeout=30)
     finally:
         kill_group(leader)
