@@ -15,7 +15,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from toil_core.common.config import Config
 from toil_core.workflow.options import get_default_options
@@ -183,3 +183,16 @@ def count_job_loads(store: Any, monkeypatch: pytest.MonkeyPatch) -> List[str]:
 
     monkeypatch.setattr(store, "load_job", load_job)
     return loads
+
+
+def locator_file_store(tmp_path: Path) -> Iterator[Any]:
+    """A ``file:`` store at ``tmp_path/js`` made through its locator, initialized with a minimal config
+    (workDir ``tmp_path/work``), destroyed after. Modules use it as their ``store`` fixture with
+    ``store = pytest.fixture(name="store")(locator_file_store)``."""
+    from toil_core.jobstores.locator import make_job_store
+    from toil_core.testing import make_config as minimal_config
+
+    made = make_job_store(f"file:{tmp_path / 'js'}")
+    made.initialize(minimal_config(tmp_path / "work"))
+    yield made
+    made.destroy()

@@ -8,11 +8,11 @@ import gc
 import os
 import signal
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
 import pytest
 
-from batch_support import count_job_loads
+from batch_support import count_job_loads, locator_file_store
 from toil_core.cli import status as status_module
 from toil_core.job.description import (
     INLINE_BODY,
@@ -22,19 +22,13 @@ from toil_core.job.description import (
 )
 from toil_core.jobstores import helper_reads
 from toil_core.jobstores.errors import CorruptJobError
-from toil_core.jobstores.locator import make_job_store
 from toil_core.leader import restart
 from toil_core.leader.restart import clean_for_restart
 from toil_core.lib.bulk import gc_paused
 from toil_core.testing import make_config
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Any]:
-    made = make_job_store(f"file:{tmp_path / 'js'}")
-    made.initialize(make_config(tmp_path / "work"))
-    yield made
-    made.destroy()
+store = pytest.fixture(name="store")(locator_file_store)
 
 
 def _job(store: Any, name: str, ran: bool = False, **fields: Any) -> JobDescription:

@@ -2,27 +2,19 @@
 leader's use of them: read once, right after the worker exited, instead of loading each job."""
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from batch_support import count_job_loads
+from batch_support import count_job_loads, locator_file_store
 from toil_core.job.commit import created_successors
 from toil_core.job.created import expand_created
 from toil_core.job.description import INLINE_BODY, JobDescription
-from toil_core.jobstores.locator import make_job_store
 from toil_core.leader.tracker import JobTracker
-from toil_core.testing import make_config
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Any]:
-    made = make_job_store(f"file:{tmp_path / 'js'}")
-    made.initialize(make_config(tmp_path / "work"))
-    yield made
-    made.destroy()
+store = pytest.fixture(name="store")(locator_file_store)
 
 
 def _job(store: Any, name: str) -> JobDescription:

@@ -2,24 +2,18 @@
 an attempt can end without finishing the job makes it not fresh (see toil_core.job.attempt_files)."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Iterator, List
+from typing import Any, List
 
 import pytest
+
+from batch_support import locator_file_store
 from toil_core.job.attempt_files import attempt_owner, begin_attempt
 from toil_core.job.commit import charge_failure, reset_checkpoint
 from toil_core.job.description import INLINE_BODY, JobDescription
-from toil_core.jobstores.locator import make_job_store
 from toil_core.leader.restart import clean_for_restart
-from toil_core.testing import make_config
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Any]:
-    made = make_job_store(f"file:{tmp_path / 'js'}")
-    made.initialize(make_config(tmp_path / "work"))
-    yield made
-    made.destroy()
+store = pytest.fixture(name="store")(locator_file_store)
 
 
 def _job(store: Any, name: str = "job", fresh: bool = True) -> JobDescription:

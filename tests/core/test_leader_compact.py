@@ -3,25 +3,18 @@ reading every stored job once, handing the leader the ones it may take without r
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any, Dict, Iterator
+from typing import Any, Dict
 
 import pytest
 
-from batch_support import count_job_loads
+from batch_support import count_job_loads, locator_file_store
 from toil_core.job.description import INLINE_BODY, JobDescription
-from toil_core.jobstores.locator import make_job_store
 from toil_core.leader.compact import SHARED_EMPTY, compact
 from toil_core.leader.restart import clean_for_restart
 from toil_core.testing import make_config
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Any]:
-    made = make_job_store(f"file:{tmp_path / 'js'}")
-    made.initialize(make_config(tmp_path / "work"))
-    yield made
-    made.destroy()
+store = pytest.fixture(name="store")(locator_file_store)
 
 
 def _job(store: Any, name: str, **fields: Any) -> JobDescription:
