@@ -26,18 +26,23 @@ from cwltool.workflow import Workflow
 
 from toil_cwl.context import static_resources
 
-__all__ = ["chain_resources", "plan_chains", "step_sources"]
+__all__ = ["chain_resources", "plan_chains", "source_ids", "step_sources"]
 
 
-def step_sources(step: Any) -> List[str]:
-    """The source IDs a step reads, in order, without repeats."""
+def source_ids(entries: Any, key: str) -> List[str]:
+    """The IDs named by ``key`` (one ID or a list) across ``entries``, in order, without repeats."""
     found: List[str] = []
-    for inp in step.tool["inputs"]:
-        source = inp.get("source")
+    for entry in entries:
+        source = entry.get(key)
         for src in source if isinstance(source, list) else ([source] if source else []):
             if src not in found:
                 found.append(src)
     return found
+
+
+def step_sources(step: Any) -> List[str]:
+    """The source IDs a step reads, in order, without repeats."""
+    return source_ids(step.tool["inputs"], "source")
 
 
 def _chainable(step: Any) -> Optional[Dict[str, Any]]:

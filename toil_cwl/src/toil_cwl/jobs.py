@@ -28,7 +28,7 @@ from cwltool.workflow import Workflow
 
 from toil.job import Job
 from toil_core.plugin_api import ToilError
-from toil_cwl.chains import chain_resources, plan_chains, step_sources
+from toil_cwl.chains import chain_resources, plan_chains, source_ids, step_sources
 from toil_cwl.context import ContextRef, Path, WorkflowContext, redirects_of, static_resources, toil_resources
 from toil_cwl.fsaccess import Uploader, upload_outputs
 from toil_cwl.inplace import resolve_values, updates_in_place, write_back
@@ -323,13 +323,7 @@ def _unit_sources(unit: List[Any]) -> List[str]:
 
 
 def _output_sources(workflow: Any) -> List[str]:
-    found: List[str] = []
-    for out in workflow.tool["outputs"]:
-        source = out.get("outputSource")
-        for src in source if isinstance(source, list) else ([source] if source else []):
-            if src not in found:
-                found.append(src)
-    return found
+    return source_ids(workflow.tool["outputs"], "outputSource")
 
 
 class CWLStep(CWLBaseJob):
